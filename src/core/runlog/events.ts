@@ -1,0 +1,115 @@
+/** The events of a run log (docs/run-log.md), as the store understands them. */
+
+export const RUN_LOG_VERSION = 1;
+export const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const END_STATUSES = ['finished', 'failed', 'killed'] as const;
+export type EndStatus = (typeof END_STATUSES)[number];
+export type RunStatus = 'running' | EndStatus | 'crashed';
+
+export interface StartEvent {
+  e: 'start'; t: number; run?: string; experiment: string; name: string | null; parent: string | null;
+  script: { path: string; sha256: string | null } | null;
+  git: { commit: string | null; branch: string | null; dirty: boolean | null } | null;
+  host: string | null; pid: number | null;
+}
+export interface ParamsEvent { e: 'params'; t: number; params: Record<string, string> }
+export interface MetricPoint { key: string; value: number; step: number; t: number }
+export interface MetricsEvent { e: 'metrics'; t: number; points: MetricPoint[] }
+export interface TagsEvent { e: 'tags'; t: number; tags: Record<string, string> }
+export interface HeartbeatEvent { e: 'heartbeat'; t: number }
+export interface EndEvent { e: 'end'; t: number; status: EndStatus; error: { type?: string; message?: string; traceback?: string } | null }
+export type RunEvent = StartEvent | ParamsEvent | MetricsEvent | TagsEvent | HeartbeatEvent | EndEvent;
+
+/** A line that was read but could not be used, with why. */
+export interface LineProblem { file: string; line: number; offset: number; reason: string }
+
+export type Parsed<T> = { ok: true; event: T } | { ok: false; unknown?: string; reason: string };
+
+/** Turns a metric value as the log writes it into a number; `undefined` when it is not one. */
+export function metricNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return undefined;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+function stringMap(v: unknown, what: string): Record<string, string> | string {
+  if (!isObject(v)) return `'${what}' is not an object`;
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val === 'string') out[k] = val;
+    else if (typeof val === 'number' || typeof val === 'boolean' || val === null) out[k] = JSON.stringify(val);
+    else return `'${what}.${k}' is not a string`;
+  }
+  return out;
+}
+
+function point(key: unknown, value: unknown, step: unknown, t: unknown): MetricPoint | string {
+  if (typeof key !== 'string' || key === '') return 'a metric has no key';
+  const n = metricNumber(value);
+  if (n === undefined) return `metric '${key}' has a value that is not a number: ${JSON.stringify(value)?.slice(0, 40)}`;
+  const s = step === undefined || step === null ? 0 : step;
+  if (typeof s !== 'number' || !Number.isInteger(s)) return `metric '${key}' has a step that is not an integer`;
+  if (typeof t !== 'number' || !Number.isFinite(t)) return `metric '${key}' has no time`;
+  return { key, value: n, step: s, t };
+}
+
+/** Checks one decoded JSON line against the format. Unknown event types are reported as such. */
+export function parseEvent(raw: unknown): Parsed<RunEvent> {
+  if (!isObject(raw)) return { ok: false, reason: 'the line is not a JSON object' };
+  const e = raw.e;
+  const t = raw.t;
+  if (typeof e !== 'string') return { ok: false, reason: "the line has no event type 'e'" };
+  if (typeof t !== 'number' || !Number.isFinite(t)) return { ok: false, reason: `'${e}' has no time 't'` };
+  switch (e) {
+    case 'start': {
+      const script = isObject(raw.script) && typeof raw.script.path === 'string'
+        ? { path: raw.script.path, sha256: str(raw.script.sha256) } : null;
+      const git = isObject(raw.git)
+        ? { commit: str(raw.git.commit), branch: str(raw.git.branch), dirty: typeof raw.git.dirty === 'boolean' ? raw.git.dirty : null } : null;
+      return { ok: true, event: {
+        e, t, run: str(raw.run) ?? undefined, experiment: str(raw.experiment) || 'Default', name: str(raw.name),
+        parent: str(raw.parent), script, git, host: str(raw.host),
+        pid: typeof raw.pid === 'number' && Number.isInteger(raw.pid) ? raw.pid : null,
+      } };
+    }
+    case 'params': {
+      const params = stringMap(raw.params, 'params');
+      return typeof params === 'string' ? { ok: false, reason: params } : { ok: true, event: { e, t, params } };
+    }
+    case 'tags': {
+      const tags = stringMap(raw.tags, 'tags');
+      return typeof tags === 'string' ? { ok: false, reason: tags } : { ok: true, event: { e, t, tags } };
+    }
+    case 'metric': {
+      const p = point(raw.key, raw.value, raw.step, t);
+      return typeof p === 'string' ? { ok: false, reason: p } : { ok: true, event: { e: 'metrics', t, points: [p] } };
+    }
+    case 'metrics': {
+      if (!Array.isArray(raw.points)) return { ok: false, reason: "'metrics' has no list 'points'" };
+      const points: MetricPoint[] = [];
+      for (const p of raw.points) {
+        const parsed = Array.isArray(p) ? point(p[0], p[1], p[2], p[3] ?? t) : 'a point is not a list [key, value, step, t]';
+        if (typeof parsed === 'string') return { ok: false, reason: parsed };
+        points.push(parsed);
+      }
+      return { ok: true, event: { e, t, points } };
+    }
+    case 'heartbeat':
+      return { ok: true, event: { e, t } };
+    case 'end': {
+      const status = raw.status;
+      if (!END_STATUSES.includes(status as EndStatus)) return { ok: false, reason: `'end' has an unknown status ${JSON.stringify(status)}` };
+      const err = isObject(raw.error)
+        ? { type: str(raw.error.type) ?? undefined, message: str(raw.error.message) ?? undefined, traceback: str(raw.error.traceback) ?? undefined }
+        : null;
+      return { ok: true, event: { e, t, status: status as EndStatus, error: err } };
+    }
+    default:
+      return { ok: false, unknown: e, reason: `unknown event type '${e}'` };
+  }
+}

@@ -1,0 +1,274 @@
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { canonicalParam } from '../params/canonical';
+import { loadSqlJs } from './sqljs';
+import { migrate } from './schema';
+import { ParamIndex, type StatusName } from './paramIndex';
+import type { MetricPoint } from '../runlog/events';
+
+export interface RunHeader {
+  uid: string;
+  experiment: string;
+  name?: string | null;
+  parentUid?: string | null;
+  status?: StatusName;
+  startTime?: number | null;
+  endTime?: number | null;
+  lastUpdate?: number | null;
+  scriptPath?: string | null;
+  scriptSha256?: string | null;
+  git?: { commit: string | null; branch: string | null; dirty: boolean | null } | null;
+  host?: string | null;
+  pid?: number | null;
+  source: string;
+}
+
+interface MetricAgg { last: number; lastStep: number; lastTime: number; min: number | null; max: number | null; count: number }
+
+/**
+ * The catalog: experiments, runs, params (canonical), tags and per-metric summaries, in one sql.js
+ * database. Synchronous and single-threaded by design: it lives in one thread (the store worker in
+ * the extension, the process itself in the CLI), which is the only writer.
+ */
+export class Catalog {
+  readonly index: ParamIndex;
+  /** Bumped on every write; persistence saves when it moved. */
+  revision = 0;
+  private stmts = new Map<string, Statement>();
+  private experimentIds = new Map<string, number>();
+
+  private constructor(readonly db: Database) {
+    this.index = ParamIndex.build(db);
+    for (const [id, name] of this.all('SELECT id, name FROM experiments') as [number, string][]) this.experimentIds.set(name, id);
+  }
+
+  /** Opens a catalog from a snapshot (or a new empty one). Throws when the bytes are not a usable database. */
+  static async open(bytes?: Uint8Array): Promise<Catalog> {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database(bytes);
+    try {
+      db.exec('PRAGMA foreign_keys = OFF');
+      migrate(db);
+      const check = db.exec('PRAGMA quick_check');
+      const verdict = String(check[0]?.values[0]?.[0] ?? 'ok');
+      if (verdict !== 'ok') throw new Error(`the database is damaged (${verdict})`);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new Catalog(db);
+  }
+
+  close(): void {
+    for (const s of this.stmts.values()) s.free();
+    this.stmts.clear();
+    this.db.close();
+  }
+
+  export(): Uint8Array {
+    // sql.js's export() closes prepared statements; drop our cache first so none is used after.
+    for (const s of this.stmts.values()) s.free();
+    this.stmts.clear();
+    this.db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('saved_at', ?)", [String(Date.now())]);
+    return this.db.export();
+  }
+
+  // ---- small SQL helpers ----------------------------------------------------------------------
+
+  stmt(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) { s = this.db.prepare(sql); this.stmts.set(sql, s); }
+    return s;
+  }
+
+  all(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const s = this.stmt(sql);
+    s.bind(params);
+    const rows: SqlValue[][] = [];
+    while (s.step()) rows.push(s.get());
+    s.reset();
+    return rows;
+  }
+
+  one(sql: string, params: SqlValue[] = []): SqlValue[] | undefined {
+    const s = this.stmt(sql);
+    s.bind(params);
+    const row = s.step() ? s.get() : undefined;
+    s.reset();
+    return row;
+  }
+
+  run(sql: string, params: SqlValue[] = []): void {
+    const s = this.stmt(sql);
+    s.run(params);
+    this.revision++;
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const r = fn();
+      this.db.exec('COMMIT');
+      return r;
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  meta(key: string): string | undefined {
+    const r = this.one('SELECT value FROM meta WHERE key = ?', [key]);
+    return r ? String(r[0]) : undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [key, value]);
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  experimentId(name: string): number {
+    let id = this.experimentIds.get(name);
+    if (id === undefined) {
+      this.run('INSERT INTO experiments (name) VALUES (?)', [name]);
+      id = Number(this.one('SELECT id FROM experiments WHERE name = ?', [name])![0]);
+      this.experimentIds.set(name, id);
+    }
+    return id;
+  }
+
+  setExperimentDeleted(name: string, deleted: boolean): void {
+    this.run('UPDATE experiments SET deleted = ? WHERE id = ?', [deleted ? 1 : 0, this.experimentId(name)]);
+  }
+
+  runId(uid: string): number | undefined {
+    const r = this.one('SELECT id FROM runs WHERE uid = ?', [uid]);
+    return r ? Number(r[0]) : undefined;
+  }
+
+  /** Creates a run or updates the header fields given; returns its id. */
+  upsertRun(h: RunHeader): number {
+    const experimentId = this.experimentId(h.experiment);
+    let id = this.runId(h.uid);
+    if (id === undefined) {
+      this.run(`INSERT INTO runs (uid, experiment_id, status, source) VALUES (?, ?, ?, ?)`, [h.uid, experimentId, h.status ?? 'running', h.source]);
+      id = this.runId(h.uid)!;
+    }
+    const sets: string[] = ['experiment_id = ?', 'source = ?'];
+    const vals: SqlValue[] = [experimentId, h.source];
+    const put = (col: string, v: SqlValue | undefined) => { if (v !== undefined) { sets.push(`${col} = ?`); vals.push(v); } };
+    put('name', h.name);
+    put('parent_uid', h.parentUid);
+    put('status', h.status);
+    put('start_time', h.startTime);
+    put('end_time', h.endTime);
+    put('last_update', h.lastUpdate);
+    put('script_path', h.scriptPath);
+    put('script_sha256', h.scriptSha256);
+    if (h.git !== undefined) {
+      put('git_commit', h.git?.commit ?? null);
+      put('git_branch', h.git?.branch ?? null);
+      put('git_dirty', h.git?.dirty === null || h.git?.dirty === undefined ? null : h.git.dirty ? 1 : 0);
+    }
+    put('host', h.host);
+    put('pid', h.pid);
+    this.run(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`, [...vals, id]);
+    this.syncIndex(id);
+    return id;
+  }
+
+  setStatus(id: number, status: StatusName, endTime?: number | null, error?: unknown): void {
+    this.run('UPDATE runs SET status = ?, end_time = COALESCE(?, end_time), error = COALESCE(?, error) WHERE id = ?',
+      [status, endTime ?? null, error ? JSON.stringify(error) : null, id]);
+    this.syncIndex(id);
+  }
+
+  touch(id: number, time: number): void {
+    this.run('UPDATE runs SET last_update = MAX(COALESCE(last_update, 0), ?) WHERE id = ?', [time, id]);
+  }
+
+  setLogPosition(id: number, offset: number, lines: number): void {
+    this.run('UPDATE runs SET log_offset = ?, log_lines = ? WHERE id = ?', [offset, lines, id]);
+  }
+
+  setDeleted(id: number, deleted: boolean): void {
+    this.run('UPDATE runs SET deleted = ? WHERE id = ?', [deleted ? 1 : 0, id]);
+    this.syncIndex(id);
+  }
+
+  /**
+   * Records params. A key already recorded with a different meaning keeps its first value
+   * (MLflow refuses the change too); the conflicting keys are returned so the caller can report them.
+   */
+  setParams(id: number, params: Record<string, string>): string[] {
+    const conflicts: string[] = [];
+    for (const [key, value] of Object.entries(params)) {
+      const canon = canonicalParam(value);
+      const existing = this.one('SELECT value, canon FROM params WHERE run_id = ? AND key = ?', [id, key]);
+      if (existing) {
+        if (existing[1] !== canon) conflicts.push(key);
+        continue;
+      }
+      this.run('INSERT INTO params (run_id, key, value, canon) VALUES (?, ?, ?, ?)', [id, key, value, canon]);
+      this.index.setParam(id, key, canon);
+    }
+    return conflicts;
+  }
+
+  setTags(id: number, tags: Record<string, string>): void {
+    for (const [key, value] of Object.entries(tags)) {
+      this.run('INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)', [id, key, value]);
+    }
+  }
+
+  removeTag(id: number, key: string): void {
+    this.run('DELETE FROM tags WHERE run_id = ? AND key = ?', [id, key]);
+  }
+
+  /** Folds metric points into each metric's summary (latest, min, max, count). */
+  addMetricPoints(id: number, points: Iterable<MetricPoint>): void {
+    const byKey = new Map<string, MetricAgg>();
+    for (const p of points) {
+      let agg = byKey.get(p.key);
+      if (!agg) {
+        const row = this.one('SELECT last, last_step, last_time, min, max, count FROM metrics WHERE run_id = ? AND key = ?', [id, p.key]);
+        agg = row
+          ? { last: row[0] === null ? NaN : Number(row[0]), lastStep: Number(row[1]), lastTime: Number(row[2]), min: row[3] as number | null, max: row[4] as number | null, count: Number(row[5]) }
+          : { last: NaN, lastStep: -Infinity, lastTime: -Infinity, min: null, max: null, count: 0 };
+        byKey.set(p.key, agg);
+      }
+      foldPoint(agg, p);
+    }
+    for (const [key, a] of byKey) {
+      this.run('INSERT OR REPLACE INTO metrics (run_id, key, last, last_step, last_time, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, key, Number.isNaN(a.last) ? null : a.last, a.lastStep, a.lastTime, a.min, a.max, a.count]);
+    }
+  }
+
+  /** Replaces a metric's summary outright (imports, which know the whole history). */
+  setMetricSummary(id: number, key: string, points: MetricPoint[]): void {
+    const agg: MetricAgg = { last: NaN, lastStep: -Infinity, lastTime: -Infinity, min: null, max: null, count: 0 };
+    for (const p of points) foldPoint(agg, p);
+    this.run('INSERT OR REPLACE INTO metrics (run_id, key, last, last_step, last_time, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [id, key, Number.isNaN(agg.last) ? null : agg.last, agg.lastStep, agg.lastTime, agg.min, agg.max, agg.count]);
+  }
+
+  private syncIndex(id: number): void {
+    const r = this.one('SELECT experiment_id, status, deleted FROM runs WHERE id = ?', [id]);
+    if (r) this.index.setRun(id, Number(r[0]), r[1] as StatusName, Number(r[2]) !== 0);
+  }
+}
+
+/**
+ * MLflow's rule for the latest value: the highest step, then the latest timestamp, then the
+ * larger value. min/max/count are over every point; NaN takes no part in min and max.
+ */
+export function foldPoint(agg: MetricAgg, p: MetricPoint): void {
+  const newer = p.step > agg.lastStep
+    || (p.step === agg.lastStep && (p.t > agg.lastTime || (p.t === agg.lastTime && (Number.isNaN(agg.last) || p.value > agg.last))));
+  if (newer || agg.count === 0) { agg.last = p.value; agg.lastStep = p.step; agg.lastTime = p.t; }
+  if (!Number.isNaN(p.value)) {
+    agg.min = agg.min === null ? p.value : Math.min(agg.min, p.value);
+    agg.max = agg.max === null ? p.value : Math.max(agg.max, p.value);
+  }
+  agg.count++;
+}

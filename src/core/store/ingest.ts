@@ -1,0 +1,218 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Catalog } from './catalog';
+import { readLines } from '../runlog/lines';
+import { parseEvent, RUN_ID, type MetricPoint, type RunEvent } from '../runlog/events';
+
+/** Where problems and notes go: the output channel in the extension, stderr in the CLI. */
+export interface Reporter {
+  problem(message: string): void;
+  info(message: string): void;
+}
+
+export const RUNS_DIR = 'runs';
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A run that wrote nothing for this long, without ending, is taken as crashed (six missed heartbeats). */
+export const STALE_AFTER_MS = 30_000;
+
+export interface IngestStats { files: number; lines: number; runs: number; points: number; problems: number }
+
+/**
+ * Reads run logs into the catalog from the byte offset each run has recorded, so a restart resumes
+ * where it stopped and nothing is ingested twice. One bad line is reported and skipped; the lines
+ * around it are kept.
+ */
+export class Ingester {
+  private unknownReported = new Set<string>();
+  private hostname = os.hostname();
+
+  constructor(private readonly catalog: Catalog, private readonly dir: string, private readonly report: Reporter) {}
+
+  /**
+   * Every log that may have grown. `full` lists every day folder (a rebuild, or the first open);
+   * otherwise only the days since the last snapshot and the logs of runs that have not ended.
+   */
+  candidates(full: boolean, sinceMs?: number): string[] {
+    const root = path.join(this.dir, RUNS_DIR);
+    let days: string[];
+    try { days = fs.readdirSync(root).filter((d) => DAY.test(d)).sort(); } catch { return []; }
+    if (!full && sinceMs !== undefined) {
+      const from = new Date(sinceMs - 86_400_000).toISOString().slice(0, 10);
+      days = days.filter((d) => d >= from);
+    }
+    const files = new Set<string>();
+    for (const day of days) {
+      let names: string[];
+      try { names = fs.readdirSync(path.join(root, day)); } catch { continue; }
+      for (const name of names) {
+        if (!name.endsWith('.jsonl')) continue;
+        if (!RUN_ID.test(name.slice(0, -6))) {
+          this.report.problem(`${RUNS_DIR}/${day}/${name}: not a run log name (a run id is letters, digits, '-' and '_'): ignored`);
+          continue;
+        }
+        files.add(`${RUNS_DIR}/${day}/${name}`);
+      }
+    }
+    if (!full) {
+      for (const [source] of this.catalog.all(`SELECT source FROM runs WHERE status IN ('running', 'crashed') AND source LIKE 'runs/%'`)) {
+        files.add(String(source));
+      }
+    }
+    return [...files];
+  }
+
+  /** Ingests the given logs (relative to the `.runlens` folder) inside one transaction. */
+  ingest(files: string[]): IngestStats {
+    const stats: IngestStats = { files: 0, lines: 0, runs: 0, points: 0, problems: 0 };
+    this.catalog.transaction(() => {
+      for (const rel of files) this.ingestFile(rel, stats);
+    });
+    return stats;
+  }
+
+  private ingestFile(rel: string, stats: IngestStats): void {
+    const file = path.join(this.dir, rel);
+    const uid = path.basename(rel, '.jsonl');
+    if (!RUN_ID.test(uid) || path.relative(this.dir, file).startsWith('..')) {
+      this.report.problem(`${rel}: not a run log inside .runlens/: ignored`);
+      stats.problems++;
+      return;
+    }
+    const known = this.catalog.one('SELECT id, log_offset, log_lines, source FROM runs WHERE uid = ?', [uid]);
+    if (known && known[3] !== rel && String(known[3]).startsWith(`${RUNS_DIR}/`)) {
+      // The same run id in two files: never let one log write into another's run.
+      this.report.problem(`${rel}: run id ${uid} is already recorded from ${known[3]}: ignored`);
+      stats.problems++;
+      return;
+    }
+    const offset = known ? Number(known[1]) : 0;
+    const startLine = known ? Number(known[2]) : 0;
+    let size: number;
+    try { size = fs.statSync(file).size; } catch { return; }
+    if (size === offset) return;
+    stats.files++;
+    let runId = known ? Number(known[0]) : undefined;
+    const points: MetricPoint[] = [];
+    let lastTime = 0;
+    const ensureRun = (t: number): number => {
+      if (runId === undefined) {
+        runId = this.catalog.upsertRun({ uid, experiment: 'Default', source: rel, status: 'running', startTime: t });
+        stats.runs++;
+      }
+      return runId;
+    };
+    const flushPoints = () => {
+      if (points.length && runId !== undefined) { this.catalog.addMetricPoints(runId, points); stats.points += points.length; points.length = 0; }
+    };
+    let result;
+    try {
+      result = readLines(file, offset, startLine, (l) => {
+        stats.lines++;
+        const where = `${rel}:${l.line} (byte ${l.offset})`;
+        if (!l.ok) { this.report.problem(`${where}: ${l.reason}; the line was skipped`); stats.problems++; return; }
+        if (l.text.trim() === '') return;
+        let raw: unknown;
+        try { raw = JSON.parse(l.text); } catch (e) {
+          this.report.problem(`${where}: not JSON (${(e as Error).message}); the line was skipped`);
+          stats.problems++;
+          return;
+        }
+        const parsed = parseEvent(raw);
+        if (!parsed.ok) {
+          if (parsed.unknown) {
+            if (!this.unknownReported.has(rel + parsed.unknown)) {
+              this.unknownReported.add(rel + parsed.unknown);
+              this.report.info(`${where}: ${parsed.reason} (written by a newer client?): skipped`);
+            }
+          } else {
+            this.report.problem(`${where}: ${parsed.reason}; the line was skipped`);
+            stats.problems++;
+          }
+          return;
+        }
+        const ev = parsed.event;
+        lastTime = Math.max(lastTime, ev.t);
+        if (ev.e === 'metrics') { ensureRun(ev.t); points.push(...ev.points); return; }
+        flushPoints();
+        this.apply(uid, rel, ev, ensureRun, (id) => { runId = id; }, where, stats);
+      });
+    } catch (e) {
+      this.report.problem(`${rel}: could not be read (${(e as Error).message})`);
+      stats.problems++;
+      return;
+    }
+    flushPoints();
+    if (result.pending < 0) {
+      this.report.problem(`${rel}: the log is shorter than what was already recorded (${offset} bytes); it was replaced or truncated. Recorded data is kept; run 'RunLens: Rebuild' to re-read it.`);
+      stats.problems++;
+      return;
+    }
+    if (runId !== undefined) {
+      this.catalog.setLogPosition(runId, result.offset, result.line);
+      if (lastTime) this.catalog.touch(runId, lastTime);
+      // New lines from a run taken for crashed mean it is alive after all.
+      const status = this.catalog.one('SELECT status FROM runs WHERE id = ?', [runId])?.[0];
+      if (status === 'crashed' && lastTime > Date.now() - STALE_AFTER_MS) this.catalog.setStatus(runId, 'running');
+    }
+  }
+
+  private apply(uid: string, rel: string, ev: Exclude<RunEvent, { e: 'metrics' }>, ensureRun: (t: number) => number,
+    setRun: (id: number) => void, where: string, stats: IngestStats): void {
+    switch (ev.e) {
+      case 'start': {
+        if (ev.run && ev.run !== uid) this.report.problem(`${where}: the start line names run ${ev.run} but the file is ${uid}; using ${uid}`);
+        const existing = this.catalog.one('SELECT status FROM runs WHERE uid = ?', [uid]);
+        const id = this.catalog.upsertRun({
+          uid, experiment: ev.experiment, name: ev.name, parentUid: ev.parent, startTime: ev.t, source: rel,
+          status: existing && existing[0] !== 'running' && existing[0] !== 'crashed' ? undefined : 'running',
+          scriptPath: ev.script?.path ?? null, scriptSha256: ev.script?.sha256 ?? null, git: ev.git, host: ev.host, pid: ev.pid,
+        });
+        if (!existing) stats.runs++;
+        setRun(id);
+        return;
+      }
+      case 'params': {
+        const conflicts = this.catalog.setParams(ensureRun(ev.t), ev.params);
+        for (const key of conflicts) this.report.problem(`${where}: parameter '${key}' was logged again with another value; the first value is kept`);
+        return;
+      }
+      case 'tags':
+        this.catalog.setTags(ensureRun(ev.t), ev.tags);
+        return;
+      case 'heartbeat':
+        ensureRun(ev.t);
+        return;
+      case 'end':
+        this.catalog.setStatus(ensureRun(ev.t), ev.status, ev.t, ev.error ?? undefined);
+        return;
+    }
+  }
+
+  /**
+   * Runs that never wrote their end: crashed when their process is gone from this host, or when
+   * they wrote nothing for STALE_AFTER_MS. Returns how many changed.
+   */
+  markCrashed(now = Date.now(), isAlive: (pid: number) => boolean = pidAlive): number {
+    const rows = this.catalog.all(`SELECT id, host, pid, last_update, start_time FROM runs WHERE status = 'running' AND source LIKE 'runs/%'`);
+    let n = 0;
+    for (const [id, host, pid, lastUpdate, start] of rows) {
+      const last = Number(lastUpdate ?? start ?? 0);
+      const gone = host === this.hostname && typeof pid === 'number' && !isAlive(pid);
+      if (gone || now - last > STALE_AFTER_MS) {
+        this.catalog.setStatus(Number(id), 'crashed');
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

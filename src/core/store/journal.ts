@@ -1,0 +1,54 @@
+import * as fs from 'node:fs';
+import { readLines } from '../runlog/lines';
+import type { Reporter } from './ingest';
+
+/** Edits made in the editor, kept as an append-only log beside the run logs (docs/run-log.md). */
+export type JournalEvent =
+  | { e: 'tag'; run: string; key: string; value: string }
+  | { e: 'untag'; run: string; key: string }
+  | { e: 'note'; run: string; text: string }
+  | { e: 'delete'; run: string }
+  | { e: 'restore'; run: string }
+  | { e: 'source'; kind: 'mlflow-file' | 'mlflow-db'; path: string };
+
+const s = (v: unknown): v is string => typeof v === 'string';
+
+function parseJournalEvent(raw: unknown): JournalEvent | string {
+  if (typeof raw !== 'object' || raw === null) return 'not a JSON object';
+  const r = raw as Record<string, unknown>;
+  switch (r.e) {
+    case 'tag': return s(r.run) && s(r.key) && s(r.value) ? { e: 'tag', run: r.run, key: r.key, value: r.value } : "'tag' needs run, key and value";
+    case 'untag': return s(r.run) && s(r.key) ? { e: 'untag', run: r.run, key: r.key } : "'untag' needs run and key";
+    case 'note': return s(r.run) && s(r.text) ? { e: 'note', run: r.run, text: r.text } : "'note' needs run and text";
+    case 'delete': case 'restore': return s(r.run) ? { e: r.e, run: r.run } : `'${r.e}' needs run`;
+    case 'source': return (r.kind === 'mlflow-file' || r.kind === 'mlflow-db') && s(r.path) ? { e: 'source', kind: r.kind, path: r.path } : "'source' needs kind and path";
+    default: return `unknown edit '${String(r.e)}'`;
+  }
+}
+
+export class Journal {
+  constructor(readonly file: string) {}
+
+  /** Appends one edit as one whole line (one write on an O_APPEND descriptor). */
+  append(ev: JournalEvent): void {
+    fs.appendFileSync(this.file, JSON.stringify({ ...ev, t: Date.now() }) + '\n');
+  }
+
+  read(offset: number, line: number, report: Reporter): { events: JournalEvent[]; offset: number; line: number } {
+    if (!fs.existsSync(this.file)) return { events: [], offset, line };
+    const events: JournalEvent[] = [];
+    const r = readLines(this.file, offset, line, (l) => {
+      if (!l.ok) { report.problem(`journal.jsonl:${l.line}: ${l.reason}`); return; }
+      let raw: unknown;
+      try { raw = JSON.parse(l.text); } catch { report.problem(`journal.jsonl:${l.line}: not JSON; skipped`); return; }
+      const ev = parseJournalEvent(raw);
+      if (typeof ev === 'string') report.problem(`journal.jsonl:${l.line}: ${ev}; skipped`);
+      else events.push(ev);
+    });
+    if (r.pending < 0) {
+      report.problem('journal.jsonl is shorter than what was already applied; edits recorded so far are kept');
+      return { events, offset, line };
+    }
+    return { events, offset: r.offset, line: r.line };
+  }
+}

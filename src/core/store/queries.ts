@@ -1,0 +1,143 @@
+import type { SqlValue } from 'sql.js';
+import type { Catalog } from './catalog';
+import type { CombinationState, ExperimentSummary, MetricSummary, RunDetail, RunQuery, RunSummary, StatusName } from './types';
+import { canonicalValue } from '../params/canonical';
+
+const RUN_COLUMNS = `r.id, r.uid, e.name, r.experiment_id, r.name, r.parent_uid, r.status, r.start_time, r.end_time, r.last_update, r.deleted`;
+
+export function listExperiments(c: Catalog, includeDeleted = false): ExperimentSummary[] {
+  const rows = c.all(`SELECT e.id, e.name, e.deleted,
+      (SELECT COUNT(*) FROM runs r WHERE r.experiment_id = e.id AND r.deleted = 0),
+      (SELECT COUNT(*) FROM runs r WHERE r.experiment_id = e.id AND r.deleted = 0 AND r.status = 'running')
+    FROM experiments e ${includeDeleted ? '' : 'WHERE e.deleted = 0'} ORDER BY e.name`);
+  return rows.map((r) => ({ id: Number(r[0]), name: String(r[1]), deleted: r[2] !== 0, runs: Number(r[3]), running: Number(r[4]) }));
+}
+
+/** One page of runs, sorted in SQL (the metric sort uses the maintained latest-value index). */
+export function listRuns(c: Catalog, q: RunQuery = {}): RunSummary[] {
+  const where: string[] = [];
+  const args: SqlValue[] = [];
+  if (q.experimentId !== undefined) { where.push('r.experiment_id = ?'); args.push(q.experimentId); }
+  if (!q.includeDeleted) where.push('r.deleted = 0');
+  if (q.statuses?.length) { where.push(`r.status IN (${q.statuses.map(() => '?').join(',')})`); args.push(...q.statuses); }
+  if (q.ids) { where.push(`r.id IN (${q.ids.map(Number).join(',') || 'NULL'})`); }
+  let from = 'runs r JOIN experiments e ON e.id = r.experiment_id';
+  let order = 'r.start_time DESC, r.id DESC';
+  const sort = q.sort;
+  if (sort && 'metric' in sort) {
+    from += ' LEFT JOIN metrics m ON m.run_id = r.id AND m.key = ?';
+    args.unshift(sort.metric);
+    // Runs without the metric (or with NaN) go last whichever the direction.
+    order = `m.last IS NULL, m.last ${sort.descending ? 'DESC' : 'ASC'}, r.id DESC`;
+  } else if (sort) {
+    order = `r.${sort.by} ${sort.descending ? 'DESC' : 'ASC'}, r.id DESC`;
+  }
+  const sql = `SELECT ${RUN_COLUMNS} FROM ${from} ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+    ORDER BY ${order} LIMIT ? OFFSET ?`;
+  const rows = c.all(sql, [...args, q.limit ?? 100, q.offset ?? 0]);
+  return withDetails(c, rows.map(toSummary));
+}
+
+export function countRuns(c: Catalog, experimentId?: number, includeDeleted = false): number {
+  const r = c.one(`SELECT COUNT(*) FROM runs WHERE ${experimentId === undefined ? '1' : 'experiment_id = ' + Number(experimentId)} ${includeDeleted ? '' : 'AND deleted = 0'}`);
+  return Number(r?.[0] ?? 0);
+}
+
+function toSummary(r: SqlValue[]): RunSummary {
+  return {
+    id: Number(r[0]), uid: String(r[1]), experiment: String(r[2]), experimentId: Number(r[3]),
+    name: r[4] === null ? null : String(r[4]), parentUid: r[5] === null ? null : String(r[5]),
+    status: r[6] as StatusName, startTime: num(r[7]), endTime: num(r[8]), lastUpdate: num(r[9]),
+    deleted: Number(r[10]) !== 0, params: {}, metrics: {},
+  };
+}
+
+const num = (v: SqlValue): number | null => (v === null ? null : Number(v));
+
+function withDetails(c: Catalog, runs: RunSummary[]): RunSummary[] {
+  if (!runs.length) return runs;
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const ids = runs.map((r) => r.id).join(',');
+  for (const [id, key, value] of c.all(`SELECT run_id, key, value FROM params WHERE run_id IN (${ids})`)) {
+    byId.get(Number(id))!.params[String(key)] = String(value);
+  }
+  for (const row of c.all(`SELECT run_id, key, last, last_step, last_time, min, max, count FROM metrics WHERE run_id IN (${ids})`)) {
+    byId.get(Number(row[0]))!.metrics[String(row[1])] = toMetric(row.slice(1));
+  }
+  return runs;
+}
+
+function toMetric(r: SqlValue[]): MetricSummary {
+  return {
+    key: String(r[0]), last: r[1] === null ? NaN : Number(r[1]), lastStep: Number(r[2]), lastTime: Number(r[3]),
+    min: num(r[4]), max: num(r[5]), count: Number(r[6]),
+  };
+}
+
+export function getRun(c: Catalog, uidOrId: string | number): RunDetail | undefined {
+  const row = c.one(`SELECT ${RUN_COLUMNS}, r.script_path, r.script_sha256, r.git_commit, r.git_branch, r.git_dirty, r.host, r.pid, r.error, r.source
+    FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE ${typeof uidOrId === 'number' ? 'r.id' : 'r.uid'} = ?`, [uidOrId]);
+  if (!row) return undefined;
+  const [summary] = withDetails(c, [toSummary(row)]);
+  const tags: Record<string, string> = {};
+  for (const [k, v] of c.all('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key', [summary.id])) tags[String(k)] = String(v);
+  let error: RunDetail['error'] = null;
+  try { error = row[18] ? JSON.parse(String(row[18])) : null; } catch { error = { message: String(row[18]) }; }
+  return {
+    ...summary, tags, note: tags['mlflow.note.content'] ?? null,
+    scriptPath: row[11] === null ? null : String(row[11]), scriptSha256: row[12] === null ? null : String(row[12]),
+    git: { commit: row[13] === null ? null : String(row[13]), branch: row[14] === null ? null : String(row[14]), dirty: row[15] === null ? null : Number(row[15]) !== 0 },
+    host: row[16] === null ? null : String(row[16]), pid: num(row[17]), error, source: String(row[19]),
+  };
+}
+
+/** Whether a metric is better when higher: `auto` minimises names that read like losses or errors. */
+export function higherIsBetter(metric: string, goal: 'maximize' | 'minimize' | 'auto' = 'auto'): boolean {
+  if (goal !== 'auto') return goal === 'maximize';
+  return !/loss|err|mse|mae|rmse|perplexity|latency|time|cost/i.test(metric);
+}
+
+export interface LookupOptions {
+  experimentId?: number;
+  metric?: string;
+  goal?: 'maximize' | 'minimize' | 'auto';
+}
+
+/**
+ * The state of every combination of a grid. `combinations` are JSON values keyed by parameter;
+ * only `keys` are matched, so runs that also logged other keys (a seed, say) still count.
+ */
+export function lookupCombinations(c: Catalog, keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions = {}): CombinationState[] {
+  const canon = combinations.map((combo) => keys.map((k) => canonicalValue(combo[k])));
+  const idx = c.index;
+  const filter = (id: number) => !idx.deleted[id] && (opts.experimentId === undefined || idx.experiment[id] === opts.experimentId);
+  const matches = idx.lookup(keys, canon, filter);
+  const allIds = [...new Set(matches.flat())];
+  const info = new Map<number, CombinationState['runs'][number]>();
+  for (let i = 0; i < allIds.length; i += 5000) {
+    const chunk = allIds.slice(i, i + 5000).join(',');
+    const metricJoin = opts.metric ? 'LEFT JOIN metrics m ON m.run_id = r.id AND m.key = ?' : '';
+    const rows = c.all(`SELECT r.id, r.uid, r.status, ${opts.metric ? 'm.last' : 'NULL'}, r.script_sha256, r.git_commit, r.start_time, r.end_time
+      FROM runs r ${metricJoin} WHERE r.id IN (${chunk})`, opts.metric ? [opts.metric] : []);
+    for (const r of rows) {
+      info.set(Number(r[0]), { id: Number(r[0]), uid: String(r[1]), status: r[2] as StatusName, metric: num(r[3]), scriptSha256: r[4] === null ? null : String(r[4]), gitCommit: r[5] === null ? null : String(r[5]), startTime: num(r[6]), endTime: num(r[7]) });
+    }
+  }
+  const higher = higherIsBetter(opts.metric ?? '', opts.goal);
+  return matches.map((ids) => {
+    const runs = ids.map((id) => info.get(id)!).filter(Boolean).sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0));
+    let best: number | null = null;
+    for (const r of runs) {
+      if (r.status !== 'finished' || r.metric === null) continue;
+      if (best === null || (higher ? r.metric > best : r.metric < best)) best = r.metric;
+    }
+    return { state: combinationState(runs.map((r) => r.status)), runs, best };
+  });
+}
+
+/** A combination counts as done when any matching run finished; otherwise its most telling state. */
+export function combinationState(statuses: StatusName[]): CombinationState['state'] {
+  if (!statuses.length) return 'never-run';
+  for (const s of ['finished', 'running', 'failed', 'crashed', 'killed'] as const) if (statuses.includes(s)) return s;
+  return 'never-run';
+}

@@ -1,0 +1,72 @@
+import type { StatusName } from './paramIndex';
+
+export type { StatusName };
+
+export interface MetricSummary {
+  key: string;
+  /** Latest value (highest step, then latest time). NaN when that point was NaN. */
+  last: number;
+  lastStep: number;
+  lastTime: number;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+export interface ExperimentSummary {
+  id: number;
+  name: string;
+  deleted: boolean;
+  runs: number;
+  running: number;
+}
+
+export interface RunSummary {
+  id: number;
+  uid: string;
+  experiment: string;
+  experimentId: number;
+  name: string | null;
+  parentUid: string | null;
+  status: StatusName;
+  startTime: number | null;
+  endTime: number | null;
+  lastUpdate: number | null;
+  deleted: boolean;
+  params: Record<string, string>;
+  metrics: Record<string, MetricSummary>;
+}
+
+export interface RunDetail extends RunSummary {
+  tags: Record<string, string>;
+  note: string | null;
+  scriptPath: string | null;
+  scriptSha256: string | null;
+  git: { commit: string | null; branch: string | null; dirty: boolean | null };
+  host: string | null;
+  pid: number | null;
+  error: { type?: string; message?: string; traceback?: string } | null;
+  /** The run log (relative to `.runlens/`) or the MLflow store the run came from. */
+  source: string;
+}
+
+export interface RunQuery {
+  experimentId?: number;
+  /** Sort by a metric's latest value, or by start time (the default, newest first). */
+  sort?: { metric: string; descending: boolean } | { by: 'start_time' | 'name'; descending: boolean };
+  offset?: number;
+  limit?: number;
+  includeDeleted?: boolean;
+  statuses?: StatusName[];
+  /** Only runs with these ids (used by filters evaluated outside SQL). */
+  ids?: number[];
+}
+
+/** The state of one combination of a grid, as a lookup reports it. */
+export interface CombinationState {
+  state: 'finished' | 'failed' | 'crashed' | 'killed' | 'running' | 'never-run';
+  /** Matching runs, newest first. */
+  runs: { id: number; uid: string; status: StatusName; metric: number | null; scriptSha256: string | null; gitCommit: string | null; startTime: number | null; endTime: number | null }[];
+  /** The best value of the key metric among the finished matching runs. */
+  best: number | null;
+}

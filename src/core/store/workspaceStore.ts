@@ -1,0 +1,254 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Catalog } from './catalog';
+import { Ingester, type IngestStats, type Reporter, RUNS_DIR } from './ingest';
+import { Journal, type JournalEvent } from './journal';
+import { writeFileAtomic, realFs, type WriteFs } from './atomicFile';
+import { WriterLock, LOCK_RENEW_MS } from './writerLock';
+
+export const STORE_DIR = '.runlens';
+export const DB_FILE = 'runlens.db';
+export const LOCK_FILE = 'runlens.lock';
+
+export interface StoreOptions {
+  reporter: Reporter;
+  /** `auto`: write when no other process holds the lock, else follow read-only. */
+  role?: 'auto' | 'writer' | 'reader';
+  /** How long changes may wait before a snapshot is written (coalescing). */
+  saveDelayMs?: number;
+  writeFs?: WriteFs;
+  /** Called for each MLflow source recorded in the journal (the importer follows them). */
+  onSource?: (kind: string, sourcePath: string) => void;
+}
+
+/**
+ * One workspace folder's store: the catalog, fed from the run logs and the edits journal, saved as
+ * atomic snapshots. Exactly one process writes (see WriterLock); the others reload its snapshots.
+ */
+export class WorkspaceStore {
+  role: 'writer' | 'reader' = 'reader';
+  private ingester!: Ingester;
+  private journal: Journal;
+  private savedRevision = -1;
+  private saving: Promise<void> | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saveFailedAt = 0;
+  private lastRenew = 0;
+  private snapshotMtime = 0;
+  private listeners = new Set<() => void>();
+  private lastRevisionSeen = -1;
+  readonly lock: WriterLock;
+
+  private constructor(readonly folder: string, public catalog: Catalog, private readonly opts: StoreOptions) {
+    this.lock = new WriterLock(path.join(this.dir, LOCK_FILE));
+    this.journal = new Journal(path.join(this.dir, 'journal.jsonl'));
+  }
+
+  get dir(): string { return path.join(this.folder, STORE_DIR); }
+  get dbFile(): string { return path.join(this.dir, DB_FILE); }
+
+  /**
+   * Opens the store of `folder`, creating `.runlens/` if needed. A database that will not open is
+   * set aside (renamed, never deleted) and rebuilt from the run logs.
+   */
+  static async open(folder: string, opts: StoreOptions): Promise<WorkspaceStore> {
+    const dir = path.join(folder, STORE_DIR);
+    fs.mkdirSync(path.join(dir, RUNS_DIR), { recursive: true });
+    const dbFile = path.join(dir, DB_FILE);
+    let catalog: Catalog | undefined;
+    let rebuilt = false;
+    let mtime = 0;
+    if (fs.existsSync(dbFile)) {
+      try {
+        mtime = fs.statSync(dbFile).mtimeMs;
+        catalog = await Catalog.open(fs.readFileSync(dbFile));
+      } catch (e) {
+        const aside = `${dbFile}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        fs.renameSync(dbFile, aside);
+        opts.reporter.problem(`The RunLens store ${dbFile} could not be opened (${(e as Error).message}). It was moved to ${path.basename(aside)} and is being rebuilt from the run logs; no run log was touched.`);
+        rebuilt = true;
+      }
+    }
+    const store = new WorkspaceStore(folder, catalog ?? await Catalog.open(), opts);
+    store.snapshotMtime = mtime;
+    store.ingester = new Ingester(store.catalog, dir, opts.reporter);
+    store.chooseRole();
+    if (store.role === 'writer') {
+      store.catchUp(rebuilt || !catalog);
+      if (rebuilt || !catalog) await store.save();
+    }
+    store.lastRevisionSeen = store.catalog.revision;
+    return store;
+  }
+
+  private chooseRole(): void {
+    const want = this.opts.role ?? 'auto';
+    if (want === 'reader') { this.role = 'reader'; return; }
+    const got = this.lock.tryAcquire();
+    if (!got && want === 'writer') {
+      const h = this.lock.holder();
+      throw new Error(`another process (pid ${h?.pid} on ${h?.host}) is writing this store; stop it first`);
+    }
+    this.role = got ? 'writer' : 'reader';
+    if (got) this.lastRenew = Date.now();
+  }
+
+  /** Ingests what the logs and the journal added since the last call, and marks crashed runs. */
+  private catchUp(full: boolean): IngestStats {
+    const savedAt = Number(this.catalog.meta('saved_at') ?? 0) || undefined;
+    const stats = this.ingester.ingest(this.ingester.candidates(full, full ? undefined : savedAt));
+    this.applyJournal();
+    this.ingester.markCrashed();
+    return stats;
+  }
+
+  /**
+   * One tick of following the workspace: the writer ingests and schedules a save; a reader reloads
+   * the writer's newest snapshot, and takes over if the writer is gone. Emits a change when data moved.
+   */
+  async refresh(): Promise<IngestStats | undefined> {
+    let stats: IngestStats | undefined;
+    if (this.role === 'writer') {
+      if (Date.now() - this.lastRenew > LOCK_RENEW_MS) {
+        this.lastRenew = Date.now();
+        if (!this.lock.renew()) {
+          this.opts.reporter.problem('Another window took over writing this store; this one now follows it read-only.');
+          this.role = 'reader';
+        }
+      }
+    }
+    if (this.role === 'writer') {
+      stats = this.catchUp(false);
+      this.scheduleSave();
+    } else {
+      await this.reloadSnapshot();
+      if (this.lock.tryAcquire()) {
+        this.role = 'writer';
+        this.lastRenew = Date.now();
+        this.opts.reporter.info('The window that wrote this store has gone; this one writes it now.');
+        stats = this.catchUp(false);
+        this.scheduleSave();
+      }
+    }
+    if (this.catalog.revision !== this.lastRevisionSeen) {
+      this.lastRevisionSeen = this.catalog.revision;
+      for (const l of this.listeners) l();
+    }
+    return stats;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async reloadSnapshot(): Promise<void> {
+    let mtime: number;
+    try { mtime = fs.statSync(this.dbFile).mtimeMs; } catch { return; }
+    if (mtime === this.snapshotMtime) return;
+    try {
+      const next = await Catalog.open(fs.readFileSync(this.dbFile));
+      this.catalog.close();
+      this.catalog = next;
+      this.catalog.revision = this.lastRevisionSeen + 1;
+      this.ingester = new Ingester(this.catalog, this.dir, this.opts.reporter);
+      this.snapshotMtime = mtime;
+    } catch (e) {
+      // A snapshot is replaced atomically, so this is a real fault, not a half-written file.
+      this.opts.reporter.problem(`Could not read the store's latest snapshot (${(e as Error).message}); still showing the previous one.`);
+      this.snapshotMtime = mtime;
+    }
+  }
+
+  private applyJournal(): void {
+    const offset = Number(this.catalog.meta('journal_offset') ?? 0);
+    const lines = Number(this.catalog.meta('journal_lines') ?? 0);
+    const read = this.journal.read(offset, lines, this.opts.reporter);
+    if (read.offset === offset) return;
+    this.catalog.transaction(() => {
+      for (const ev of read.events) this.applyEdit(ev);
+      this.catalog.setMeta('journal_offset', String(read.offset));
+      this.catalog.setMeta('journal_lines', String(read.line));
+    });
+  }
+
+  private applyEdit(ev: JournalEvent): void {
+    if (ev.e === 'source') { this.opts.onSource?.(ev.kind, ev.path); return; }
+    const id = this.catalog.runId(ev.run);
+    if (id === undefined) { this.opts.reporter.problem(`journal: run ${ev.run} is not in the store; the edit '${ev.e}' was skipped`); return; }
+    switch (ev.e) {
+      case 'tag': this.catalog.setTags(id, { [ev.key]: ev.value }); break;
+      case 'untag': this.catalog.removeTag(id, ev.key); break;
+      case 'note': this.catalog.setTags(id, { 'mlflow.note.content': ev.text }); break;
+      case 'delete': this.catalog.setDeleted(id, true); break;
+      case 'restore': this.catalog.setDeleted(id, false); break;
+    }
+  }
+
+  /** Records an edit made in the editor: appended to the journal (the record), then applied. */
+  async edit(ev: JournalEvent): Promise<void> {
+    this.journal.append(ev);
+    await this.refresh();
+  }
+
+  scheduleSave(): void {
+    if (this.role !== 'writer' || this.catalog.revision === this.savedRevision || this.saveTimer) return;
+    const failedRecently = Date.now() - this.saveFailedAt < 10_000;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.save().catch(() => undefined);
+    }, failedRecently ? 10_000 : this.opts.saveDelayMs ?? 1000);
+  }
+
+  /** Writes a snapshot now if anything changed. A failed write keeps the old file and the data in memory. */
+  async save(): Promise<void> {
+    if (this.role !== 'writer') return;
+    while (this.saving) await this.saving;
+    if (this.catalog.revision === this.savedRevision) return;
+    const revision = this.catalog.revision;
+    const bytes = this.catalog.export();
+    this.saving = writeFileAtomic(this.dbFile, bytes, this.opts.writeFs ?? realFs)
+      .then(() => {
+        this.savedRevision = revision;
+        this.snapshotMtime = fs.statSync(this.dbFile).mtimeMs;
+        if (this.saveFailedAt) this.opts.reporter.info('The store is saved again.');
+        this.saveFailedAt = 0;
+      })
+      .catch((e: NodeJS.ErrnoException) => {
+        if (!this.saveFailedAt) {
+          const why = e.code === 'ENOSPC' ? 'the disk is full' : e.message;
+          this.opts.reporter.problem(`Could not save the RunLens store (${why}). Nothing is lost: the run logs hold every run and the previous snapshot is intact. Retrying every 10 s.`);
+        }
+        this.saveFailedAt = Date.now();
+        throw e;
+      })
+      .finally(() => { this.saving = undefined; });
+    return this.saving;
+  }
+
+  /**
+   * Rebuilds the catalog from the run logs and the journal alone (imported sources are re-read by
+   * their importer through onSource). Used when the store is lost, damaged, or on request.
+   */
+  async rebuild(): Promise<IngestStats> {
+    if (this.role !== 'writer') throw new Error('only the window that writes the store can rebuild it');
+    const fresh = await Catalog.open();
+    this.savedRevision = -1;
+    const old = this.catalog;
+    this.catalog = fresh;
+    this.ingester = new Ingester(fresh, this.dir, this.opts.reporter);
+    old.close();
+    const stats = this.catchUp(true);
+    await this.save();
+    this.lastRevisionSeen = -1;
+    await this.refresh();
+    return stats;
+  }
+
+  async close(): Promise<void> {
+    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
+    if (this.role === 'writer') await this.save().catch(() => undefined);
+    this.lock.release();
+    this.catalog.close();
+  }
+}
