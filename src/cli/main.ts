@@ -1,17 +1,60 @@
-const USAGE = `runlens <command> [options]
+import * as path from 'node:path';
+import { parseArgs, type CliContext, CliError } from './args';
+import { COMMANDS } from './commands';
+
+const VERSION = '0.1.0';
+
+export function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${(name + ' ' + c.args).padEnd(26)} ${c.summary}`);
+  return `runlens ${VERSION}: experiment tracking for the editor and the terminal
+
+Usage: runlens <command> [options]
 
 Commands:
-  version            print the RunLens version
-Options (every command):
-  --workspace DIR    the workspace folder (default: the current directory)
-  --json             machine-readable output
-`;
+  version                    print the RunLens version
+${rows.join('\n')}
 
-function main(argv: string[]): number {
-  const cmd = argv[0];
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(USAGE); return 0; }
-  if (cmd === 'version') { process.stdout.write('0.1.0\n'); return 0; }
-  process.stderr.write(`runlens: unknown command '${cmd}'\n\n${USAGE}`);
-  return 2;
+Options (every command):
+  --workspace DIR            the workspace folder whose .runlens/ is used (default: the current directory)
+  --json                     machine-readable output
+  --help                     this text
+`;
 }
-process.exitCode = main(process.argv.slice(2));
+
+export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    err.write(`runlens: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const [cmd, ...rest] = args.positional;
+  if (!cmd || cmd === 'help' || args.flags.has('help')) { out.write(usage()); return 0; }
+  if (cmd === 'version') {
+    out.write(args.flags.has('json') ? JSON.stringify({ version: VERSION }) + '\n' : `${VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) { err.write(`runlens: unknown command '${cmd}'\n\n${usage()}`); return 2; }
+  const ctx: CliContext = {
+    workspace: path.resolve(args.options.get('workspace') ?? process.cwd()),
+    json: args.flags.has('json'),
+    positional: rest,
+    flags: args.flags,
+    options: args.options,
+    out: (s) => out.write(s),
+    err: (s) => err.write(s),
+  };
+  try {
+    return await command.run(ctx);
+  } catch (e) {
+    if (e instanceof CliError) { err.write(`runlens ${cmd}: ${e.message}\n`); return e.code; }
+    err.write(`runlens ${cmd}: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,1 +1,65 @@
-export {};
+import { parentPort } from 'node:worker_threads';
+import { WorkspaceStore } from '../core/store/workspaceStore';
+import { setSqlJsWasmPath } from '../core/store/sqljs';
+import { countRuns, getRun, listExperiments, listRuns, lookupCombinations } from '../core/store/queries';
+import type { FromWorker, StoreApi, ToWorker } from './protocol';
+
+// The store's own thread: the only place the sql.js database lives in the extension.
+const port = parentPort!;
+const post = (m: FromWorker) => port.postMessage(m);
+let store: WorkspaceStore | undefined;
+let timer: NodeJS.Timeout | undefined;
+let ticking = false;
+
+const reporter = {
+  problem: (message: string) => post({ kind: 'report', level: 'problem', message }),
+  info: (message: string) => post({ kind: 'report', level: 'info', message }),
+};
+
+function api(s: WorkspaceStore): StoreApi {
+  return {
+    experiments: (includeDeleted) => listExperiments(s.catalog, includeDeleted),
+    runs: (q) => listRuns(s.catalog, q),
+    countRuns: (e, d) => countRuns(s.catalog, e, d),
+    run: (uid) => getRun(s.catalog, uid),
+    lookup: (keys, combos, opts) => lookupCombinations(s.catalog, keys, combos, opts),
+    edit: (ev) => s.edit(ev),
+    refresh: () => s.refresh(),
+    rebuild: () => s.rebuild(),
+    role: () => s.role,
+    save: () => s.save(),
+  };
+}
+
+port.on('message', async (msg: ToWorker) => {
+  if (msg.kind === 'open') {
+    try {
+      setSqlJsWasmPath(msg.wasm);
+      store = await WorkspaceStore.open(msg.folder, { reporter });
+      store.onChange(() => post({ kind: 'changed' }));
+      post({ kind: 'opened', role: store.role });
+      timer = setInterval(async () => {
+        if (ticking || !store) return;
+        ticking = true;
+        try { await store.refresh(); } catch (e) { reporter.problem(`Following the run logs failed: ${(e as Error).message}`); } finally { ticking = false; }
+      }, msg.pollMs);
+    } catch (e) {
+      post({ kind: 'open-failed', message: (e as Error).message });
+    }
+    return;
+  }
+  if (msg.kind === 'close') {
+    if (timer) clearInterval(timer);
+    await store?.close().catch(() => undefined);
+    post({ kind: 'closed' });
+    return;
+  }
+  if (!store) { post({ kind: 'result', id: msg.id, ok: false, message: 'the store is not open' }); return; }
+  try {
+    const fn = api(store)[msg.method] as (...a: unknown[]) => unknown;
+    const value = await fn(...msg.args);
+    post({ kind: 'result', id: msg.id, ok: true, value });
+  } catch (e) {
+    post({ kind: 'result', id: msg.id, ok: false, message: (e as Error).message });
+  }
+});

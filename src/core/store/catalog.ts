@@ -34,7 +34,9 @@ export class Catalog {
   /** Bumped on every write; persistence saves when it moved. */
   revision = 0;
   private stmts = new Map<string, Statement>();
-  private experimentIds = new Map<string, number>();
+  /** Latest value of a metric by run id, for the metrics lookups rank by; kept current by writes. */
+  private metricColumns = new Map<string, Map<number, number>>();
+  readonly experimentIds = new Map<string, number>();
 
   private constructor(readonly db: Database) {
     this.index = ParamIndex.build(db);
@@ -122,6 +124,16 @@ export class Catalog {
 
   setMeta(key: string, value: string): void {
     this.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [key, value]);
+  }
+
+  metricColumn(key: string): Map<number, number> {
+    let col = this.metricColumns.get(key);
+    if (!col) {
+      col = new Map();
+      for (const [id, last] of this.all('SELECT run_id, last FROM metrics WHERE key = ?', [key])) col.set(Number(id), last === null ? NaN : Number(last));
+      this.metricColumns.set(key, col);
+    }
+    return col;
   }
 
   // ---- writes ---------------------------------------------------------------------------------
@@ -239,6 +251,7 @@ export class Catalog {
       foldPoint(agg, p);
     }
     for (const [key, a] of byKey) {
+      this.metricColumns.get(key)?.set(id, a.last);
       this.run('INSERT OR REPLACE INTO metrics (run_id, key, last, last_step, last_time, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [id, key, Number.isNaN(a.last) ? null : a.last, a.lastStep, a.lastTime, a.min, a.max, a.count]);
     }
@@ -248,6 +261,7 @@ export class Catalog {
   setMetricSummary(id: number, key: string, points: MetricPoint[]): void {
     const agg: MetricAgg = { last: NaN, lastStep: -Infinity, lastTime: -Infinity, min: null, max: null, count: 0 };
     for (const p of points) foldPoint(agg, p);
+    this.metricColumns.get(key)?.set(id, agg.last);
     this.run('INSERT OR REPLACE INTO metrics (run_id, key, last, last_step, last_time, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [id, key, Number.isNaN(agg.last) ? null : agg.last, agg.lastStep, agg.lastTime, agg.min, agg.max, agg.count]);
   }

@@ -1,6 +1,7 @@
 import type { SqlValue } from 'sql.js';
 import type { Catalog } from './catalog';
-import type { CombinationState, ExperimentSummary, MetricSummary, RunDetail, RunQuery, RunSummary, StatusName } from './types';
+import type { CombinationState, ExperimentSummary, MatchedRun, MetricSummary, RunDetail, RunQuery, RunSummary, StatusName } from './types';
+import { STATUS_CODES } from './paramIndex';
 import { canonicalValue } from '../params/canonical';
 
 const RUN_COLUMNS = `r.id, r.uid, e.name, r.experiment_id, r.name, r.parent_uid, r.status, r.start_time, r.end_time, r.last_update, r.deleted`;
@@ -106,33 +107,48 @@ export interface LookupOptions {
 /**
  * The state of every combination of a grid. `combinations` are JSON values keyed by parameter;
  * only `keys` are matched, so runs that also logged other keys (a seed, say) still count.
+ * Everything but the few runs it reports in detail comes from in-memory columns, not SQL.
  */
 export function lookupCombinations(c: Catalog, keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions = {}): CombinationState[] {
   const canon = combinations.map((combo) => keys.map((k) => canonicalValue(combo[k])));
   const idx = c.index;
   const filter = (id: number) => !idx.deleted[id] && (opts.experimentId === undefined || idx.experiment[id] === opts.experimentId);
   const matches = idx.lookup(keys, canon, filter);
-  const allIds = [...new Set(matches.flat())];
-  const info = new Map<number, CombinationState['runs'][number]>();
-  for (let i = 0; i < allIds.length; i += 5000) {
-    const chunk = allIds.slice(i, i + 5000).join(',');
-    const metricJoin = opts.metric ? 'LEFT JOIN metrics m ON m.run_id = r.id AND m.key = ?' : '';
-    const rows = c.all(`SELECT r.id, r.uid, r.status, ${opts.metric ? 'm.last' : 'NULL'}, r.script_sha256, r.git_commit, r.start_time, r.end_time
-      FROM runs r ${metricJoin} WHERE r.id IN (${chunk})`, opts.metric ? [opts.metric] : []);
+  const metric = opts.metric ? c.metricColumn(opts.metric) : undefined;
+  const higher = higherIsBetter(opts.metric ?? '', opts.goal);
+  const shown = matches.map((ids) => {
+    const counts: CombinationState['counts'] = {};
+    let best: number | null = null;
+    let bestId = -1;
+    for (const id of ids) {
+      const status = STATUS_CODES[idx.status[id]];
+      counts[status] = (counts[status] ?? 0) + 1;
+      const v = metric?.get(id);
+      if (status !== 'finished' || v === undefined || Number.isNaN(v)) continue;
+      if (best === null || (higher ? v > best : v < best)) { best = v; bestId = id; }
+    }
+    const newest = ids.slice().sort((a, b) => b - a).slice(0, 5);
+    const pick = bestId >= 0 ? [bestId, ...newest.filter((id) => id !== bestId)].slice(0, 5) : newest;
+    return { counts, best, pick };
+  });
+  const detail = runDetails(c, [...new Set(shown.flatMap((s) => s.pick))], opts.metric);
+  return shown.map(({ counts, best, pick }) => ({
+    state: combinationState(Object.keys(counts) as StatusName[]),
+    counts, best, runs: pick.map((id) => detail.get(id)!).filter(Boolean),
+  }));
+}
+
+function runDetails(c: Catalog, ids: number[], metric: string | undefined): Map<number, MatchedRun> {
+  const out = new Map<number, MatchedRun>();
+  for (let i = 0; i < ids.length; i += 5000) {
+    const chunk = ids.slice(i, i + 5000).join(',');
+    const rows = c.all(`SELECT r.id, r.uid, r.status, ${metric ? 'm.last' : 'NULL'}, r.script_sha256, r.git_commit, r.start_time, r.end_time
+      FROM runs r ${metric ? 'LEFT JOIN metrics m ON m.run_id = r.id AND m.key = ?' : ''} WHERE r.id IN (${chunk})`, metric ? [metric] : []);
     for (const r of rows) {
-      info.set(Number(r[0]), { id: Number(r[0]), uid: String(r[1]), status: r[2] as StatusName, metric: num(r[3]), scriptSha256: r[4] === null ? null : String(r[4]), gitCommit: r[5] === null ? null : String(r[5]), startTime: num(r[6]), endTime: num(r[7]) });
+      out.set(Number(r[0]), { id: Number(r[0]), uid: String(r[1]), status: r[2] as StatusName, metric: num(r[3]), scriptSha256: r[4] === null ? null : String(r[4]), gitCommit: r[5] === null ? null : String(r[5]), startTime: num(r[6]), endTime: num(r[7]) });
     }
   }
-  const higher = higherIsBetter(opts.metric ?? '', opts.goal);
-  return matches.map((ids) => {
-    const runs = ids.map((id) => info.get(id)!).filter(Boolean).sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0));
-    let best: number | null = null;
-    for (const r of runs) {
-      if (r.status !== 'finished' || r.metric === null) continue;
-      if (best === null || (higher ? r.metric > best : r.metric < best)) best = r.metric;
-    }
-    return { state: combinationState(runs.map((r) => r.status)), runs, best };
-  });
+  return out;
 }
 
 /** A combination counts as done when any matching run finished; otherwise its most telling state. */

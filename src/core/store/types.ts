@@ -62,11 +62,19 @@ export interface RunQuery {
   ids?: number[];
 }
 
+/** A run matching a combination, as a lookup reports it. */
+export interface MatchedRun {
+  id: number; uid: string; status: StatusName; metric: number | null;
+  scriptSha256: string | null; gitCommit: string | null; startTime: number | null; endTime: number | null;
+}
+
 /** The state of one combination of a grid, as a lookup reports it. */
 export interface CombinationState {
   state: 'finished' | 'failed' | 'crashed' | 'killed' | 'running' | 'never-run';
-  /** Matching runs, newest first. */
-  runs: { id: number; uid: string; status: StatusName; metric: number | null; scriptSha256: string | null; gitCommit: string | null; startTime: number | null; endTime: number | null }[];
+  /** How many matching runs there are, by status. */
+  counts: Partial<Record<StatusName, number>>;
+  /** The most telling matching runs (the best finished one first, then the newest), at most five. */
+  runs: MatchedRun[];
   /** The best value of the key metric among the finished matching runs. */
   best: number | null;
 }

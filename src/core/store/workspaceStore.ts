@@ -73,10 +73,9 @@ export class WorkspaceStore {
     store.snapshotMtime = mtime;
     store.ingester = new Ingester(store.catalog, dir, opts.reporter);
     store.chooseRole();
-    if (store.role === 'writer') {
-      store.catchUp(rebuilt || !catalog);
-      if (rebuilt || !catalog) await store.save();
-    }
+    // A follower ingests too, into its own memory only: it sees new runs as soon as the writer does.
+    store.catchUp(rebuilt || !catalog);
+    if (store.role === 'writer' && (rebuilt || !catalog)) await store.save();
     store.lastRevisionSeen = store.catalog.revision;
     return store;
   }
@@ -122,6 +121,7 @@ export class WorkspaceStore {
       this.scheduleSave();
     } else {
       await this.reloadSnapshot();
+      stats = this.catchUp(false);
       if (this.lock.tryAcquire()) {
         this.role = 'writer';
         this.lastRenew = Date.now();

@@ -1,0 +1,37 @@
+export class CliError extends Error {
+  constructor(message: string, readonly code = 2) { super(message); }
+}
+
+export interface ParsedArgs { positional: string[]; flags: Set<string>; options: Map<string, string> }
+
+export interface CliContext {
+  workspace: string;
+  json: boolean;
+  positional: string[];
+  flags: Set<string>;
+  options: Map<string, string>;
+  out(s: string): void;
+  err(s: string): void;
+}
+
+/** Options that take a value; every other `--name` is a flag. */
+const VALUED = new Set(['workspace', 'experiment', 'metric', 'limit', 'sort']);
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const out: ParsedArgs = { positional: [], flags: new Set(), options: new Map() };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { out.positional.push(...argv.slice(i + 1)); break; }
+    if (!a.startsWith('--')) { out.positional.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (VALUED.has(name)) {
+      const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+      out.options.set(name, value);
+    } else {
+      out.flags.add(name);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,34 @@
+import * as path from 'node:path';
+import { readLines } from '../runlog/lines';
+import { parseEvent } from '../runlog/events';
+
+export interface HistoryPoint { step: number; value: number; timestamp: number }
+
+/**
+ * Full metric histories are not kept in the catalog (10M points would make every snapshot cost
+ * seconds): they are read on demand from the run log, which holds every point anyway.
+ */
+export function readRunLogHistory(storeDir: string, source: string, keys?: string[]): Record<string, HistoryPoint[]> {
+  const out: Record<string, HistoryPoint[]> = {};
+  const wanted = keys ? new Set(keys) : undefined;
+  readLines(path.join(storeDir, source), 0, 0, (l) => {
+    if (!l.ok || !l.text.includes('"metric')) return;
+    let raw: unknown;
+    try { raw = JSON.parse(l.text); } catch { return; }
+    const parsed = parseEvent(raw);
+    if (!parsed.ok || parsed.event.e !== 'metrics') return;
+    for (const p of parsed.event.points) {
+      if (wanted && !wanted.has(p.key)) continue;
+      (out[p.key] ??= []).push({ step: p.step, value: p.value, timestamp: p.t });
+    }
+  });
+  return out;
+}
+
+/** Non-finite numbers as the strings JSON output uses for them. */
+export function jsonNumber(v: number): number | string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return v;
+}

@@ -1,0 +1,82 @@
+import { Worker } from 'node:worker_threads';
+import * as path from 'node:path';
+import type { FromWorker, Method, StoreApi, ToWorker } from './protocol';
+import type { Reporter } from '../core/store/ingest';
+
+type Async<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never };
+
+/**
+ * The extension host's handle on a workspace folder's store, which runs in a worker thread.
+ * Every call is a message; nothing here touches the database, so nothing here can block.
+ */
+export class StoreClient {
+  readonly api: Async<StoreApi>;
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private changeListeners = new Set<() => void>();
+  role: 'writer' | 'reader' = 'reader';
+
+  private constructor(private readonly worker: Worker, reporter: Reporter) {
+    worker.on('message', (m: FromWorker) => {
+      if (m.kind === 'result') {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.ok) p?.resolve(m.value); else p?.reject(new Error(m.message));
+      } else if (m.kind === 'changed') {
+        for (const l of this.changeListeners) l();
+      } else if (m.kind === 'report') {
+        if (m.level === 'problem') reporter.problem(m.message); else reporter.info(m.message);
+      }
+    });
+    worker.on('error', (e) => {
+      reporter.problem(`The RunLens store stopped: ${e.message}`);
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    });
+    this.api = new Proxy({} as Async<StoreApi>, {
+      get: (_t, method: string) => (...args: unknown[]) => this.call(method as Method, args),
+    });
+  }
+
+  static async start(workerFile: string, wasm: string, folder: string, reporter: Reporter, pollMs = 1000): Promise<StoreClient> {
+    const worker = new Worker(path.resolve(workerFile));
+    const client = new StoreClient(worker, reporter);
+    const opened = await new Promise<FromWorker>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.kind === 'opened' || m.kind === 'open-failed') { worker.off('message', onMessage); resolve(m); }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.postMessage({ kind: 'open', folder, wasm, pollMs } satisfies ToWorker);
+    });
+    if (opened.kind === 'open-failed') {
+      await worker.terminate();
+      throw new Error(opened.message);
+    }
+    if (opened.kind === 'opened') client.role = opened.role;
+    return client;
+  }
+
+  onChange(listener: () => void): { dispose(): void } {
+    this.changeListeners.add(listener);
+    return { dispose: () => this.changeListeners.delete(listener) };
+  }
+
+  private call(method: Method, args: unknown[]): Promise<never> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ kind: 'call', id, method, args } satisfies ToWorker);
+    });
+  }
+
+  /** Saves, releases the writer's lock and stops the thread. */
+  async dispose(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 5000);
+      this.worker.on('message', (m: FromWorker) => { if (m.kind === 'closed') { clearTimeout(t); resolve(); } });
+      this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
+    });
+    await this.worker.terminate();
+  }
+}

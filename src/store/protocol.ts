@@ -1,0 +1,37 @@
+import type { CombinationState, ExperimentSummary, RunDetail, RunQuery, RunSummary } from '../core/store/types';
+import type { JournalEvent } from '../core/store/journal';
+import type { IngestStats } from '../core/store/ingest';
+import type { LookupOptions } from '../core/store/queries';
+
+/**
+ * What the extension asks of the store. The store lives in a worker thread (src/store/worker.ts) so
+ * that ingesting, querying and above all exporting snapshots never block the extension host.
+ */
+export interface StoreApi {
+  experiments(includeDeleted?: boolean): ExperimentSummary[];
+  runs(query: RunQuery): RunSummary[];
+  countRuns(experimentId?: number, includeDeleted?: boolean): number;
+  run(uid: string): RunDetail | undefined;
+  lookup(keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions): CombinationState[];
+  edit(ev: JournalEvent): Promise<void>;
+  refresh(): Promise<IngestStats | undefined>;
+  rebuild(): Promise<IngestStats>;
+  role(): 'writer' | 'reader';
+  save(): Promise<void>;
+}
+
+export type Method = keyof StoreApi;
+
+export type ToWorker =
+  | { kind: 'open'; folder: string; wasm: string; pollMs: number }
+  | { kind: 'call'; id: number; method: Method; args: unknown[] }
+  | { kind: 'close' };
+
+export type FromWorker =
+  | { kind: 'opened'; role: 'writer' | 'reader' }
+  | { kind: 'open-failed'; message: string }
+  | { kind: 'result'; id: number; ok: true; value: unknown }
+  | { kind: 'result'; id: number; ok: false; message: string }
+  | { kind: 'changed' }
+  | { kind: 'report'; level: 'problem' | 'info'; message: string }
+  | { kind: 'closed' };

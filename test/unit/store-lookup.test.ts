@@ -1,0 +1,86 @@
+import * as assert from 'node:assert/strict';
+import { WorkspaceStore } from '../../src/core/store/workspaceStore';
+import { listRuns, lookupCombinations, higherIsBetter } from '../../src/core/store/queries';
+import { CollectingReporter, tempWorkspace, writeRun } from './support/workspace';
+
+async function storeWith(runs: Parameters<typeof writeRun>[1][]) {
+  const ws = tempWorkspace();
+  for (const r of runs) writeRun(ws, r);
+  return WorkspaceStore.open(ws, { reporter: new CollectingReporter() });
+}
+
+describe('looking up a grid of combinations', () => {
+  it('matches by meaning and by a subset of keys, whatever else the runs logged', async () => {
+    const store = await storeWith([
+      { id: 'a', params: { lr: '0.001', bs: '32', seed: '1' }, metrics: [['accuracy', 0.7, 0]] },
+      { id: 'b', params: { lr: '1e-3', bs: '32.0', seed: '2' }, metrics: [['accuracy', 0.81, 0]] },
+      { id: 'c', params: { lr: '0.01', bs: '32', seed: '1' }, status: 'failed' },
+    ]);
+    const grid = [{ lr: 1e-3, bs: 32 }, { lr: 0.01, bs: 32 }, { lr: 0.1, bs: 32 }, { lr: 0.001, bs: 64 }];
+    const states = lookupCombinations(store.catalog, ['lr', 'bs'], grid, { metric: 'accuracy' });
+    assert.deepEqual(states.map((s) => s.state), ['finished', 'failed', 'never-run', 'never-run']);
+    assert.equal(states[0].best, 0.81);
+    assert.equal(states[0].runs[0].uid, 'b', 'the best finished run comes first');
+    assert.deepEqual(states[0].counts, { finished: 2 });
+    assert.deepEqual(states[1].counts, { failed: 1 });
+    await store.close();
+  });
+
+  it('ranks by the goal: a loss is better lower', async () => {
+    const store = await storeWith([
+      { id: 'a', params: { lr: '0.1' }, metrics: [['val_loss', 0.3, 0]] },
+      { id: 'b', params: { lr: '0.1' }, metrics: [['val_loss', 0.2, 0]] },
+    ]);
+    assert.equal(higherIsBetter('val_loss'), false);
+    assert.equal(lookupCombinations(store.catalog, ['lr'], [{ lr: 0.1 }], { metric: 'val_loss' })[0].best, 0.2);
+    assert.equal(lookupCombinations(store.catalog, ['lr'], [{ lr: 0.1 }], { metric: 'val_loss', goal: 'maximize' })[0].best, 0.3);
+    await store.close();
+  });
+
+  it('does not count deleted runs, and counts them again once restored', async () => {
+    const store = await storeWith([{ id: 'a', params: { lr: '0.1' } }]);
+    await store.edit({ e: 'delete', run: 'a' });
+    assert.equal(lookupCombinations(store.catalog, ['lr'], [{ lr: 0.1 }])[0].state, 'never-run');
+    await store.edit({ e: 'restore', run: 'a' });
+    assert.equal(lookupCombinations(store.catalog, ['lr'], [{ lr: 0.1 }])[0].state, 'finished');
+    await store.close();
+  });
+
+  it('narrows to one experiment when asked', async () => {
+    const store = await storeWith([{ id: 'a', experiment: 'one', params: { lr: '0.1' } }, { id: 'b', experiment: 'two', params: { lr: '0.2' } }]);
+    const two = store.catalog.experimentIds.get('two')!;
+    assert.deepEqual(lookupCombinations(store.catalog, ['lr'], [{ lr: 0.1 }, { lr: 0.2 }], { experimentId: two }).map((s) => s.state), ['never-run', 'finished']);
+    await store.close();
+  });
+
+  it('sees a run logged after the first lookup (the index follows writes)', async () => {
+    const ws = tempWorkspace();
+    const store = await WorkspaceStore.open(ws, { reporter: new CollectingReporter() });
+    assert.equal(lookupCombinations(store.catalog, ['lr'], [{ lr: 0.5 }], { metric: 'acc' })[0].state, 'never-run');
+    writeRun(ws, { id: 'late', params: { lr: '0.5' }, metrics: [['acc', 0.9, 0]] });
+    await store.refresh();
+    const [s] = lookupCombinations(store.catalog, ['lr'], [{ lr: 0.5 }], { metric: 'acc' });
+    assert.equal(s.state, 'finished');
+    assert.equal(s.best, 0.9);
+    await store.close();
+  });
+
+  it('a key no run has matches nothing', async () => {
+    const store = await storeWith([{ id: 'a', params: { lr: '0.1' } }]);
+    assert.equal(lookupCombinations(store.catalog, ['lr', 'momentum'], [{ lr: 0.1, momentum: 0.9 }])[0].state, 'never-run');
+    await store.close();
+  });
+});
+
+describe('listing runs', () => {
+  it('sorts by a metric in either direction, runs without it last, and pages', async () => {
+    const store = await storeWith([
+      { id: 'a', metrics: [['acc', 0.5, 0]] }, { id: 'b', metrics: [['acc', 0.9, 0]] }, { id: 'c' }, { id: 'd', metrics: [['acc', 0.7, 0]] },
+    ]);
+    const ids = (descending: boolean, offset = 0, limit = 10) => listRuns(store.catalog, { sort: { metric: 'acc', descending }, offset, limit }).map((r) => r.uid);
+    assert.deepEqual(ids(true), ['b', 'd', 'a', 'c']);
+    assert.deepEqual(ids(false), ['a', 'd', 'b', 'c']);
+    assert.deepEqual(ids(true, 1, 2), ['d', 'a']);
+    await store.close();
+  });
+});
