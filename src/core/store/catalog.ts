@@ -2,7 +2,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { canonicalParam } from '../params/canonical';
 import { loadSqlJs } from './sqljs';
 import { migrate } from './schema';
-import { ParamIndex, type StatusName } from './paramIndex';
+import { INDEXED_RUN_COLUMNS, indexedRunFromRow, ParamIndex, type StatusName } from './paramIndex';
 import type { MetricPoint } from '../runlog/events';
 
 export interface RunHeader {
@@ -35,7 +35,7 @@ export class Catalog {
   revision = 0;
   private stmts = new Map<string, Statement>();
   /** Latest value of a metric by run id, for the metrics lookups rank by; kept current by writes. */
-  private metricColumns = new Map<string, Map<number, number>>();
+  private metricColumns = new Map<string, Float64Array>();
   readonly experimentIds = new Map<string, number>();
 
   private constructor(readonly db: Database) {
@@ -126,14 +126,27 @@ export class Catalog {
     this.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [key, value]);
   }
 
-  metricColumn(key: string): Map<number, number> {
+  /** Latest value of `key` by run id (NaN where a run has none or it was NaN). */
+  metricColumn(key: string): Float64Array {
     let col = this.metricColumns.get(key);
-    if (!col) {
-      col = new Map();
-      for (const [id, last] of this.all('SELECT run_id, last FROM metrics WHERE key = ?', [key])) col.set(Number(id), last === null ? NaN : Number(last));
+    if (!col || col.length <= this.index.maxRunId) {
+      col = new Float64Array(Math.max(1024, (this.index.maxRunId + 1) * 2)).fill(NaN);
+      const s = this.db.prepare('SELECT run_id, last FROM metrics WHERE key = ?');
+      s.bind([key]);
+      while (s.step()) {
+        const [id, last] = s.get();
+        col[Number(id)] = last === null ? NaN : Number(last);
+      }
+      s.free();
       this.metricColumns.set(key, col);
     }
     return col;
+  }
+
+  private noteMetric(id: number, key: string, last: number): void {
+    const col = this.metricColumns.get(key);
+    if (!col) return;
+    if (id < col.length) col[id] = last; else this.metricColumns.delete(key);
   }
 
   // ---- writes ---------------------------------------------------------------------------------
@@ -251,7 +264,7 @@ export class Catalog {
       foldPoint(agg, p);
     }
     for (const [key, a] of byKey) {
-      this.metricColumns.get(key)?.set(id, a.last);
+      this.noteMetric(id, key, a.last);
       this.run('INSERT OR REPLACE INTO metrics (run_id, key, last, last_step, last_time, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [id, key, Number.isNaN(a.last) ? null : a.last, a.lastStep, a.lastTime, a.min, a.max, a.count]);
     }
@@ -261,14 +274,14 @@ export class Catalog {
   setMetricSummary(id: number, key: string, points: MetricPoint[]): void {
     const agg: MetricAgg = { last: NaN, lastStep: -Infinity, lastTime: -Infinity, min: null, max: null, count: 0 };
     for (const p of points) foldPoint(agg, p);
-    this.metricColumns.get(key)?.set(id, agg.last);
+    this.noteMetric(id, key, agg.last);
     this.run('INSERT OR REPLACE INTO metrics (run_id, key, last, last_step, last_time, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [id, key, Number.isNaN(agg.last) ? null : agg.last, agg.lastStep, agg.lastTime, agg.min, agg.max, agg.count]);
   }
 
   private syncIndex(id: number): void {
-    const r = this.one('SELECT experiment_id, status, deleted FROM runs WHERE id = ?', [id]);
-    if (r) this.index.setRun(id, Number(r[0]), r[1] as StatusName, Number(r[2]) !== 0);
+    const r = this.one(`SELECT ${INDEXED_RUN_COLUMNS} FROM runs WHERE id = ?`, [id]);
+    if (r) this.index.setRun(id, indexedRunFromRow(r));
   }
 }
 

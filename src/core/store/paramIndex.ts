@@ -4,6 +4,19 @@ export const STATUS_CODES = ['running', 'finished', 'failed', 'killed', 'crashed
 export type StatusName = (typeof STATUS_CODES)[number];
 const NO_VALUE = -1;
 
+/** What a lookup reports of a run without going back to SQL. */
+export interface IndexedRun {
+  experimentId: number; status: StatusName; deleted: boolean; uid: string;
+  startTime: number | null; endTime: number | null; scriptSha256: string | null; gitCommit: string | null;
+}
+export const INDEXED_RUN_COLUMNS = 'id, experiment_id, status, deleted, uid, start_time, end_time, script_sha256, git_commit';
+
+export function indexedRunFromRow(r: unknown[]): IndexedRun {
+  const n = (v: unknown) => (v === null ? null : Number(v));
+  const s = (v: unknown) => (v === null ? null : String(v));
+  return { experimentId: Number(r[1]), status: r[2] as StatusName, deleted: Number(r[3]) !== 0, uid: String(r[4]), startTime: n(r[5]), endTime: n(r[6]), scriptSha256: s(r[7]), gitCommit: s(r[8]) };
+}
+
 interface KeyColumn {
   /** canonical value -> small integer code */
   codes: Map<string, number>;
@@ -26,17 +39,19 @@ export class ParamIndex {
   deleted = new Uint8Array(this.capacity);
   experiment = new Int32Array(this.capacity);
   exists = new Uint8Array(this.capacity);
+  /** Per run id: the fields lookups report, kept here so a 1,000-combination lookup needs no SQL. */
+  runs: (IndexedRun | undefined)[] = [];
   maxRunId = 0;
   /** Bumped on every change, so cached projections know when they are stale. */
   version = 0;
-  private projections = new Map<string, { version: number; map: Map<string, number[]> }>();
+  private projections = new Map<string, { version: number; map: Map<number, number[]> }>();
 
   static build(db: Database): ParamIndex {
     const index = new ParamIndex();
-    const runs = db.prepare('SELECT id, experiment_id, status, deleted FROM runs');
+    const runs = db.prepare(`SELECT ${INDEXED_RUN_COLUMNS} FROM runs`);
     while (runs.step()) {
-      const [id, exp, status, deleted] = runs.get() as [number, number, string, number];
-      index.setRun(id, exp, status as StatusName, deleted !== 0);
+      const row = runs.get();
+      index.setRun(Number(row[0]), indexedRunFromRow(row));
     }
     runs.free();
     const params = db.prepare('SELECT run_id, key, canon FROM params');
@@ -66,12 +81,13 @@ export class ParamIndex {
     this.capacity = cap;
   }
 
-  setRun(runId: number, experimentId: number, status: StatusName, deleted: boolean): void {
+  setRun(runId: number, run: IndexedRun): void {
     this.grow(runId);
     this.exists[runId] = 1;
-    this.experiment[runId] = experimentId;
-    this.status[runId] = Math.max(0, STATUS_CODES.indexOf(status));
-    this.deleted[runId] = deleted ? 1 : 0;
+    this.runs[runId] = run;
+    this.experiment[runId] = run.experimentId;
+    this.status[runId] = Math.max(0, STATUS_CODES.indexOf(run.status));
+    this.deleted[runId] = run.deleted ? 1 : 0;
     if (runId > this.maxRunId) this.maxRunId = runId;
     this.version++;
   }
@@ -92,6 +108,7 @@ export class ParamIndex {
   removeRun(runId: number): void {
     if (runId >= this.capacity) return;
     this.exists[runId] = 0;
+    this.runs[runId] = undefined;
     for (const col of this.columns.values()) col.byRun[runId] = NO_VALUE;
     this.version++;
   }
@@ -105,31 +122,39 @@ export class ParamIndex {
     if (cols.some((c) => !c)) return combinations.map(() => []);
     const projection = this.project(keys, cols as KeyColumn[]);
     return combinations.map((combo) => {
-      const codes: number[] = [];
+      let sig = 0;
       for (let i = 0; i < keys.length; i++) {
-        const code = (cols[i] as KeyColumn).codes.get(combo[i]);
+        const col = cols[i] as KeyColumn;
+        const code = col.codes.get(combo[i]);
         if (code === undefined) return [];
-        codes.push(code);
+        sig = sig * (col.codes.size + 1) + code;
       }
-      const ids = projection.get(codes.join(',')) ?? [];
+      const ids = projection.get(sig) ?? [];
       return filter ? ids.filter(filter) : ids.slice();
     });
   }
 
-  private project(keys: string[], cols: KeyColumn[]): Map<string, number[]> {
+  /**
+   * Groups every run that has all of `keys` by its values of them. A run's group is a number in
+   * mixed radix (one digit per key, base = that key's number of distinct values + 1), so grouping
+   * is arithmetic on dense arrays. Cached until the next write.
+   */
+  private project(keys: string[], cols: KeyColumn[]): Map<number, number[]> {
     const cacheKey = JSON.stringify(keys);
     const cached = this.projections.get(cacheKey);
     if (cached && cached.version === this.version) return cached.map;
-    const map = new Map<string, number[]>();
+    const map = new Map<number, number[]>();
     const arrays = cols.map((c) => c.byRun);
+    const radix = cols.map((c) => c.codes.size + 1);
+    if (radix.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER) throw new Error('too many distinct values to look up at once');
     const n = arrays.length;
     outer: for (let id = 1; id <= this.maxRunId; id++) {
       if (!this.exists[id]) continue;
-      let sig = '';
+      let sig = 0;
       for (let i = 0; i < n; i++) {
         const code = arrays[i][id];
         if (code === NO_VALUE) continue outer;
-        sig = i ? sig + ',' + code : String(code);
+        sig = sig * radix[i] + code;
       }
       const list = map.get(sig);
       if (list) list.push(id); else map.set(sig, [id]);

@@ -123,32 +123,23 @@ export function lookupCombinations(c: Catalog, keys: string[], combinations: Rec
     for (const id of ids) {
       const status = STATUS_CODES[idx.status[id]];
       counts[status] = (counts[status] ?? 0) + 1;
-      const v = metric?.get(id);
-      if (status !== 'finished' || v === undefined || Number.isNaN(v)) continue;
+      const v = metric ? metric[id] : NaN;
+      if (status !== 'finished' || Number.isNaN(v)) continue;
       if (best === null || (higher ? v > best : v < best)) { best = v; bestId = id; }
     }
     const newest = ids.slice().sort((a, b) => b - a).slice(0, 5);
     const pick = bestId >= 0 ? [bestId, ...newest.filter((id) => id !== bestId)].slice(0, 5) : newest;
     return { counts, best, pick };
   });
-  const detail = runDetails(c, [...new Set(shown.flatMap((s) => s.pick))], opts.metric);
+  const detail = (id: number): MatchedRun => {
+    const r = idx.runs[id]!;
+    const v = metric ? metric[id] : NaN;
+    return { id, uid: r.uid, status: r.status, metric: Number.isNaN(v) ? null : v, scriptSha256: r.scriptSha256, gitCommit: r.gitCommit, startTime: r.startTime, endTime: r.endTime };
+  };
   return shown.map(({ counts, best, pick }) => ({
     state: combinationState(Object.keys(counts) as StatusName[]),
-    counts, best, runs: pick.map((id) => detail.get(id)!).filter(Boolean),
+    counts, best, runs: pick.map(detail),
   }));
-}
-
-function runDetails(c: Catalog, ids: number[], metric: string | undefined): Map<number, MatchedRun> {
-  const out = new Map<number, MatchedRun>();
-  for (let i = 0; i < ids.length; i += 5000) {
-    const chunk = ids.slice(i, i + 5000).join(',');
-    const rows = c.all(`SELECT r.id, r.uid, r.status, ${metric ? 'm.last' : 'NULL'}, r.script_sha256, r.git_commit, r.start_time, r.end_time
-      FROM runs r ${metric ? 'LEFT JOIN metrics m ON m.run_id = r.id AND m.key = ?' : ''} WHERE r.id IN (${chunk})`, metric ? [metric] : []);
-    for (const r of rows) {
-      out.set(Number(r[0]), { id: Number(r[0]), uid: String(r[1]), status: r[2] as StatusName, metric: num(r[3]), scriptSha256: r[4] === null ? null : String(r[4]), gitCommit: r[5] === null ? null : String(r[5]), startTime: num(r[6]), endTime: num(r[7]) });
-    }
-  }
-  return out;
 }
 
 /** A combination counts as done when any matching run finished; otherwise its most telling state. */
