@@ -1,17 +1,74 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { FolderStores } from './store/folderStores';
+import { RunsTreeProvider, type RunsNode } from './runs/tree';
+import { registerRunCommands } from './runs/commands';
+import { RunDocumentProvider, RUN_SCHEME } from './runs/details';
+import { RunningStatusItem } from './runs/statusItem';
+import { registerPythonClientEnvironment } from './python/terminalEnv';
 
 /** What RunLens hands to other extensions and to its own integration tests. */
 export interface RunLensApi {
   readonly version: string;
+  readonly stores: FolderStores;
+  readonly tree: RunsTreeProvider;
 }
 
+/**
+ * Only composes: creates the parts, registers them, returns the API. Nothing slow happens here:
+ * each folder's store (sql.js WASM, reading `.runlens/`) starts in its worker thread when the tree
+ * or a lens first asks for it.
+ */
 export function activate(context: vscode.ExtensionContext): RunLensApi {
   const log = vscode.window.createOutputChannel('RunLens', { log: true });
-  context.subscriptions.push(
-    log,
-    vscode.commands.registerCommand('runlens.showLog', () => log.show()),
-  );
-  return { version: String(context.extension.packageJSON.version) };
+  context.subscriptions.push(log);
+  try {
+    const reporter = {
+      problem: (m: string) => log.warn(m),
+      info: (m: string) => log.info(m),
+    };
+    const stores = new FolderStores(context.extensionUri, reporter, log);
+    const tree = new RunsTreeProvider(stores);
+    const view = vscode.window.createTreeView<RunsNode>('runlens.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+    const documents = new RunDocumentProvider(stores);
+    context.subscriptions.push(
+      { dispose: () => void stores.dispose() }, tree, view, documents,
+      vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, documents),
+      stores.onDidChange(() => { tree.refresh(); void updateState(stores); }),
+      new RunningStatusItem(stores),
+      vscode.commands.registerCommand('runlens.showLog', () => log.show()),
+      vscode.commands.registerCommand('runlens.openRunDetails', async (node?: RunsNode) => {
+        if (node?.kind !== 'run') return;
+        const index = vscode.workspace.workspaceFolders?.indexOf(node.store.folder) ?? 0;
+        await vscode.commands.executeCommand('markdown.showPreview', RunDocumentProvider.uri(index, node.run.uid));
+      }),
+    );
+    registerRunCommands(context, stores, tree, view);
+    registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python'));
+    void updateState(stores);
+    log.info(`RunLens ${context.extension.packageJSON.version} active in ${vscode.env.appName} ${vscode.version}`);
+    return { version: String(context.extension.packageJSON.version), stores, tree };
+  } catch (e) {
+    // VS Code shows nothing when activation throws: say it, then rethrow.
+    log.error(`RunLens failed to start: ${(e as Error).stack ?? e}`);
+    void vscode.window.showErrorMessage(`RunLens failed to start: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+/** Sets `runlens.state` for the view's welcome content: no folder, a store that failed, no runs yet, or ready. */
+async function updateState(stores: FolderStores): Promise<void> {
+  const folders = stores.folders();
+  let state = 'noFolder';
+  if (folders.length) {
+    const open = await stores.all();
+    if (!open.length) state = 'error';
+    else {
+      const counts = await Promise.all(open.map((s) => s.client.api.countRuns(undefined, true)));
+      state = counts.some((n) => n > 0) ? 'ready' : 'empty';
+    }
+  }
+  await vscode.commands.executeCommand('setContext', 'runlens.state', state);
 }
 
 export function deactivate(): void {}

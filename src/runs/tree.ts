@@ -1,0 +1,211 @@
+import * as vscode from 'vscode';
+import type { FolderStore, FolderStores } from '../store/folderStores';
+import type { ExperimentSummary, RunSummary, StatusName } from '../core/store/types';
+import { formatAge, formatMetric, keyMetricOf, runLabel, STATUS_LABEL, varyingKeys } from '../core/runs/format';
+
+export const PAGE_SIZE = 200;
+
+export type RunsNode =
+  | { kind: 'folder'; store: FolderStore }
+  | { kind: 'experiment'; store: FolderStore; experiment: ExperimentSummary }
+  | { kind: 'run'; store: FolderStore; run: RunSummary; varying: string[]; nested: Map<string, RunSummary[]> }
+  | { kind: 'group'; store: FolderStore; run: RunSummary; group: 'params' | 'metrics' | 'tags' }
+  | { kind: 'leaf'; id: string; label: string; description: string; tooltip?: string }
+  | { kind: 'more'; store: FolderStore; experiment: ExperimentSummary; offset: number }
+  | { kind: 'message'; id: string; label: string };
+
+export interface ViewOptions {
+  sort: { metric: string; descending: boolean } | { by: 'start_time'; descending: boolean };
+  showDeleted: boolean;
+  showFailed: boolean;
+}
+
+const STATUS_ICON: Record<StatusName, vscode.ThemeIcon> = {
+  running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
+  finished: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  killed: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
+  crashed: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+};
+
+/**
+ * Experiments, their runs (a page at a time), and each run's params, metrics and tags.
+ * Item ids are stable, so a refresh keeps what the user expanded.
+ */
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private pages = new Map<string, number>();
+  private lastFire = 0;
+  private pendingFire: NodeJS.Timeout | undefined;
+  options: ViewOptions = { sort: { by: 'start_time', descending: true }, showDeleted: false, showFailed: true };
+
+  constructor(private readonly stores: FolderStores) {}
+
+  /** Refreshes at most about once a second, however fast runs log. */
+  refresh(now = false): void {
+    const fire = () => { this.lastFire = Date.now(); this.pendingFire = undefined; this.emitter.fire(undefined); };
+    if (now) { if (this.pendingFire) clearTimeout(this.pendingFire); fire(); return; }
+    if (this.pendingFire) return;
+    this.pendingFire = setTimeout(fire, Math.max(0, 1000 - (Date.now() - this.lastFire)));
+  }
+
+  showMore(node: RunsNode & { kind: 'more' }): void {
+    const key = node.store.folder.uri.toString() + '#' + node.experiment.id;
+    this.pages.set(key, (this.pages.get(key) ?? 1) + 1);
+    this.refresh(true);
+  }
+
+  private keyMetric(store: FolderStore): string {
+    return vscode.workspace.getConfiguration('runlens', store.folder.uri).get<string>('keyMetric', '');
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (!node) {
+      const stores = await this.stores.all();
+      if (stores.length === 1) return this.experiments(stores[0]);
+      return stores.map((store) => ({ kind: 'folder', store }));
+    }
+    switch (node.kind) {
+      case 'folder': return this.experiments(node.store);
+      case 'experiment': return this.runs(node.store, node.experiment);
+      case 'run': return [
+        ...(node.nested.get(node.run.uid) ?? []).map((run) => ({ kind: 'run' as const, store: node.store, run, varying: node.varying, nested: node.nested })),
+        ...(['params', 'metrics', 'tags'] as const).map((group) => ({ kind: 'group' as const, store: node.store, run: node.run, group })),
+      ];
+      case 'group': return this.details(node);
+      default: return [];
+    }
+  }
+
+  private async experiments(store: FolderStore): Promise<RunsNode[]> {
+    const list = await store.client.api.experiments(this.options.showDeleted);
+    return list.filter((e) => e.runs > 0 || this.options.showDeleted).map((experiment) => ({ kind: 'experiment', store, experiment }));
+  }
+
+  private async runs(store: FolderStore, experiment: ExperimentSummary): Promise<RunsNode[]> {
+    const pages = this.pages.get(store.folder.uri.toString() + '#' + experiment.id) ?? 1;
+    const statuses = this.options.showFailed ? undefined : (['running', 'finished', 'killed'] as StatusName[]);
+    const runs = await store.client.api.runs({
+      experimentId: experiment.id, sort: this.options.sort, limit: pages * PAGE_SIZE + 1,
+      includeDeleted: this.options.showDeleted, statuses,
+    });
+    const more = runs.length > pages * PAGE_SIZE;
+    const page = runs.slice(0, pages * PAGE_SIZE);
+    const varying = varyingKeys(page);
+    // Nested runs (MLflow parent/child) hang under their parent when both are on the page.
+    const byUid = new Map(page.map((r) => [r.uid, r]));
+    const children = new Map<string, RunSummary[]>();
+    for (const r of page) {
+      if (r.parentUid && byUid.has(r.parentUid)) {
+        const list = children.get(r.parentUid) ?? [];
+        list.push(r);
+        children.set(r.parentUid, list);
+      }
+    }
+    const nodes: RunsNode[] = page
+      .filter((r) => !(r.parentUid && byUid.has(r.parentUid)))
+      .map((run) => ({ kind: 'run', store, run, varying, nested: children }));
+    if (more) nodes.push({ kind: 'more', store, experiment, offset: page.length });
+    return nodes;
+  }
+
+  private async details(node: RunsNode & { kind: 'group' }): Promise<RunsNode[]> {
+    const id = `${node.store.folder.uri}#${node.run.uid}#${node.group}`;
+    if (node.group === 'params') {
+      return Object.entries(node.run.params).sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => ({ kind: 'leaf', id: `${id}#${k}`, label: k, description: v, tooltip: `${k} = ${v}` }));
+    }
+    if (node.group === 'metrics') {
+      return Object.values(node.run.metrics).sort((a, b) => a.key.localeCompare(b.key)).map((m) => ({
+        kind: 'leaf', id: `${id}#${m.key}`, label: m.key,
+        description: formatMetric(m.last) + (m.min !== null && m.max !== null && m.min !== m.max ? `  (min ${formatMetric(m.min)}, max ${formatMetric(m.max)})` : '') + `  · step ${m.lastStep}`,
+      }));
+    }
+    const detail = await node.store.client.api.run(node.run.uid);
+    return Object.entries(detail?.tags ?? {}).sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => ({ kind: 'leaf', id: `${id}#${k}`, label: k === 'mlflow.note.content' ? 'note' : k, description: v.split('\n')[0], tooltip: v }));
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'folder': {
+        const item = new vscode.TreeItem(node.store.folder.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `folder:${node.store.folder.uri}`;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        return item;
+      }
+      case 'experiment': {
+        const e = node.experiment;
+        const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `exp:${node.store.folder.uri}#${e.id}`;
+        item.description = `${e.runs} run${e.runs === 1 ? '' : 's'}${e.running ? ` · ${e.running} running` : ''}${e.deleted ? ' · deleted' : ''}`;
+        item.iconPath = new vscode.ThemeIcon('beaker');
+        item.contextValue = 'experiment';
+        return item;
+      }
+      case 'run': return this.runItem(node);
+      case 'group': {
+        const count = node.group === 'params' ? Object.keys(node.run.params).length : node.group === 'metrics' ? Object.keys(node.run.metrics).length : undefined;
+        const item = new vscode.TreeItem(node.group === 'params' ? 'Parameters' : node.group === 'metrics' ? 'Metrics' : 'Tags and note', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `${node.store.folder.uri}#${node.run.uid}#${node.group}`;
+        if (count !== undefined) item.description = String(count);
+        item.iconPath = new vscode.ThemeIcon(node.group === 'params' ? 'symbol-parameter' : node.group === 'metrics' ? 'graph-line' : 'tag');
+        return item;
+      }
+      case 'leaf': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = node.description;
+        item.tooltip = node.tooltip;
+        item.contextValue = 'value';
+        return item;
+      }
+      case 'more': {
+        const item = new vscode.TreeItem(`Show ${PAGE_SIZE} more runs…`, vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${node.store.folder.uri}#${node.experiment.id}#${node.offset}`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.command = { command: 'runlens.showMoreRuns', title: 'Show more runs', arguments: [node] };
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        return item;
+      }
+    }
+  }
+
+  private runItem(node: RunsNode & { kind: 'run' }): vscode.TreeItem {
+    const r = node.run;
+    const item = new vscode.TreeItem(runLabel(r, node.varying), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `run:${node.store.folder.uri}#${r.uid}`;
+    const metricKey = keyMetricOf(r, this.keyMetric(node.store));
+    const metric = metricKey ? `${metricKey} ${formatMetric(r.metrics[metricKey].last)}` : '';
+    item.description = [metric, r.status === 'finished' ? '' : r.status, formatAge(r.startTime), r.deleted ? 'deleted' : ''].filter(Boolean).join(' · ');
+    item.iconPath = r.deleted ? new vscode.ThemeIcon('trash') : STATUS_ICON[r.status];
+    item.contextValue = `run.${r.status}${r.deleted ? '.deleted' : ''}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.supportHtml = false;
+    md.appendMarkdown(`**${escapeMd(r.name ?? r.uid)}** · ${STATUS_LABEL[r.status]}\n\n`);
+    const rows = [
+      ...Object.entries(r.params).map(([k, v]) => `| ${escapeMd(k)} | ${escapeMd(v)} |`),
+      ...Object.values(r.metrics).map((m) => `| ${escapeMd(m.key)} | ${formatMetric(m.last)} |`),
+    ];
+    if (rows.length) md.appendMarkdown(`| | |\n|---|---|\n${rows.join('\n')}\n`);
+    md.appendMarkdown(`\n\nrun ${escapeMd(r.uid)}`);
+    item.tooltip = md;
+    item.command = { command: 'runlens.openRunDetails', title: 'Open Details', arguments: [node] };
+    return item;
+  }
+
+  dispose(): void {
+    if (this.pendingFire) clearTimeout(this.pendingFire);
+    this.emitter.dispose();
+  }
+}
+
+/** Parameter values are data: nothing in them may become markup or a link. */
+export function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => '\\' + c).replace(/\n/g, ' ');
+}
