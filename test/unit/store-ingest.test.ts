@@ -107,7 +107,8 @@ describe('ingesting run logs', () => {
     await store.close();
   });
 
-  it('reads a 10 MB line (a huge parameter value) without losing its neighbours', async () => {
+  it('reads a 10 MB line (a huge parameter value) without losing its neighbours', async function () {
+    this.timeout(30_000);
     const ws = tempWorkspace();
     const big = 'x'.repeat(10 * 1024 * 1024);
     writeRun(ws, { id: 'r1', params: { big, small: '1' } });

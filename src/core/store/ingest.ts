@@ -30,8 +30,9 @@ export class Ingester {
   constructor(private readonly catalog: Catalog, private readonly dir: string, private readonly report: Reporter) {}
 
   /**
-   * Every log that may have grown. `full` lists every day folder (a rebuild, or the first open);
-   * otherwise only the days since the last snapshot and the logs of runs that have not ended.
+   * Every log that may have grown. `full` lists every day folder (a rebuild). Otherwise: the days
+   * since the last snapshot whose folder changed (a new log was created in it) and, of those,
+   * only logs of runs that have not ended; plus the logs of runs still running.
    */
   candidates(full: boolean, sinceMs?: number): string[] {
     const root = path.join(this.dir, RUNS_DIR);
@@ -41,19 +42,29 @@ export class Ingester {
       const from = new Date(sinceMs - 86_400_000).toISOString().slice(0, 10);
       days = days.filter((d) => d >= from);
     }
+    const seen = full ? {} : this.dayFolderTimes();
+    const ended = full ? new Set<string>() : this.endedLogs();
     const files = new Set<string>();
+    const newSeen: Record<string, number> = { ...seen };
     for (const day of days) {
+      let mtime: number;
+      try { mtime = fs.statSync(path.join(root, day)).mtimeMs; } catch { continue; }
+      if (seen[day] === mtime) continue;
       let names: string[];
       try { names = fs.readdirSync(path.join(root, day)); } catch { continue; }
+      newSeen[day] = mtime;
       for (const name of names) {
         if (!name.endsWith('.jsonl')) continue;
+        const rel = `${RUNS_DIR}/${day}/${name}`;
         if (!RUN_ID.test(name.slice(0, -6))) {
-          this.report.problem(`${RUNS_DIR}/${day}/${name}: not a run log name (a run id is letters, digits, '-' and '_'): ignored`);
+          if (!this.badNames.has(rel)) this.report.problem(`${rel}: not a run log name (a run id is letters, digits, '-' and '_'): ignored`);
+          this.badNames.add(rel);
           continue;
         }
-        files.add(`${RUNS_DIR}/${day}/${name}`);
+        if (!ended.has(rel)) files.add(rel);
       }
     }
+    this.pendingDayTimes = newSeen;
     if (!full) {
       for (const [source] of this.catalog.all(`SELECT source FROM runs WHERE status IN ('running', 'crashed') AND source LIKE 'runs/%'`)) {
         files.add(String(source));
@@ -62,11 +73,32 @@ export class Ingester {
     return [...files];
   }
 
+  private badNames = new Set<string>();
+  private pendingDayTimes: Record<string, number> | undefined;
+  private ended: Set<string> | undefined;
+
+  /** When each day folder was last listed (its mtime then), kept in the snapshot with the offsets. */
+  private dayFolderTimes(): Record<string, number> {
+    try { return JSON.parse(this.catalog.meta('day_folders') ?? '{}'); } catch { return {}; }
+  }
+
+  /** Logs of runs that have ended: a log ends with its `end` line, so these never grow. */
+  private endedLogs(): Set<string> {
+    if (!this.ended) {
+      this.ended = new Set(this.catalog.all(`SELECT source FROM runs WHERE status IN ('finished', 'failed', 'killed') AND source LIKE 'runs/%'`).map((r) => String(r[0])));
+    }
+    return this.ended;
+  }
+
   /** Ingests the given logs (relative to the `.runlens` folder) inside one transaction. */
   ingest(files: string[]): IngestStats {
     const stats: IngestStats = { files: 0, lines: 0, runs: 0, points: 0, problems: 0 };
     this.catalog.transaction(() => {
       for (const rel of files) this.ingestFile(rel, stats);
+      if (this.pendingDayTimes) {
+        this.catalog.setMeta('day_folders', JSON.stringify(this.pendingDayTimes));
+        this.pendingDayTimes = undefined;
+      }
     });
     return stats;
   }
@@ -185,6 +217,7 @@ export class Ingester {
         return;
       case 'end':
         this.catalog.setStatus(ensureRun(ev.t), ev.status, ev.t, ev.error ?? undefined);
+        this.ended?.add(rel);
         return;
     }
   }

@@ -54,10 +54,12 @@ export class ParamIndex {
       index.setRun(Number(row[0]), indexedRunFromRow(row));
     }
     runs.free();
-    const params = db.prepare('SELECT run_id, key, canon FROM params');
+    // One row per distinct (key, value) with its run ids joined, read off the params_by_value
+    // index: far fewer strings cross from WASM than one row per param.
+    const params = db.prepare("SELECT key, canon, group_concat(run_id) FROM params GROUP BY key, canon");
     while (params.step()) {
-      const [id, key, canon] = params.get() as [number, string, string];
-      index.setParam(id, key, canon);
+      const [key, canon, ids] = params.get() as [string, string, string];
+      for (const id of ids.split(',')) index.setParam(Number(id), key, canon);
     }
     params.free();
     return index;

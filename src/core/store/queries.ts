@@ -148,3 +148,8 @@ export function combinationState(statuses: StatusName[]): CombinationState['stat
   for (const s of ['finished', 'running', 'failed', 'crashed', 'killed'] as const) if (statuses.includes(s)) return s;
   return 'never-run';
 }
+
+/** Every metric name, the most logged first. */
+export function metricNames(c: Catalog): string[] {
+  return c.all('SELECT key FROM metrics GROUP BY key ORDER BY COUNT(*) DESC, key').map((r) => String(r[0]));
+}
