@@ -1,0 +1,282 @@
+/**
+ * The expression forms the evaluator knows beyond literals and names: containers, operators,
+ * subscripts, f-strings and comprehensions, each with Python's meaning.
+ */
+import { pythonStr } from '../params/canonical';
+import { decodeEscapes } from './literals';
+import { CAP, NOTES } from './notes';
+import { arith, compare, lookupKey, truthy } from './pyops';
+import { children, commaItems, innerChildren, type SyntaxNode } from './syntax';
+import { dict, int, scalar, scalarText, seq, UNKNOWN, type Val } from './val';
+import { at, evaluate, iterate, text, type Env } from './values';
+
+/** The comma-separated items inside a bracketed node, memoised per node. */
+function items(node: SyntaxNode, env: Env): SyntaxNode[][] {
+  const memo = env.ctx.unit.items;
+  let out = memo.get(node.from);
+  if (!out) memo.set(node.from, out = commaItems(innerChildren(node)));
+  return out;
+}
+
+export function collection(node: SyntaxNode, env: Env): Val {
+  const values: Val[] = [];
+  for (const item of items(node, env)) {
+    if (item.length === 2 && item[0].name === '*') {
+      const spread = evaluate(item[1], env);
+      if (spread.t !== 'seq') return UNKNOWN;
+      values.push(...spread.items);
+    } else if (item.length === 1) values.push(evaluate(item[0], env));
+    else return UNKNOWN;
+  }
+  if (node.name === 'SetExpression') {
+    // Sets drop duplicates; their order is Python's hash order, which the loop's order does not need.
+    const unique: Val[] = [];
+    for (const v of values) if (!unique.some(u => compare('==', u, v))) unique.push(v);
+    return seq(unique, false, at(env, node));
+  }
+  return seq(values, node.name === 'TupleExpression', at(env, node));
+}
+
+export function dictionary(node: SyntaxNode, env: Env): Val {
+  const entries: [Val, Val][] = [];
+  let open = false;
+  for (const item of items(node, env)) {
+    if (item.length === 3 && item[1].name === ':') entries.push([evaluate(item[0], env), evaluate(item[2], env)]);
+    else if (item.length === 2 && item[0].name === '**') {
+      const spread = evaluate(item[1], env);
+      if (spread.t === 'dict') { entries.push(...spread.entries); open ||= spread.open; } else open = true;
+    } else open = true;
+  }
+  return dict(dedupeKeys(entries), open, at(env, node));
+}
+
+/** A repeated key keeps its first place and takes the later value, as in a Python dict. */
+export function dedupeKeys(entries: [Val, Val][]): [Val, Val][] {
+  if (distinctStringKeys(entries)) return entries;
+  const out: [Val, Val][] = [];
+  for (const [k, v] of entries) {
+    const i = out.findIndex(e => compare('==', e[0], k) === true);
+    if (i >= 0) out[i] = [out[i][0], v]; else out.push([k, v]);
+  }
+  return out;
+}
+
+function distinctStringKeys(entries: [Val, Val][]): boolean {
+  if (entries.length < 2) return true;
+  const seen = new Set<string>();
+  for (const [k] of entries) {
+    if (k.t !== 'scalar' || typeof k.v !== 'string' || seen.has(k.v)) return false;
+    seen.add(k.v);
+  }
+  return true;
+}
+
+export function unary(node: SyntaxNode, env: Env): Val {
+  const [op, operand] = children(node);
+  if (!operand) return UNKNOWN;
+  const opText = text(env, op);
+  const v = evaluate(operand, env);
+  if (opText === 'not') {
+    const t = truthy(v);
+    return t === undefined ? UNKNOWN : scalar(!t);
+  }
+  if (v.t !== 'scalar' || (typeof v.v !== 'number' && typeof v.v !== 'boolean' && typeof v.v !== 'bigint')) return UNKNOWN;
+  const n = typeof v.v === 'boolean' ? Number(v.v) : v.v;
+  // `-1e-3` is one literal to a reader: keep the site of the whole expression.
+  const site = operand.name === 'Number' ? at(env, node) : undefined;
+  if (opText === '-') {
+    if (typeof n === 'bigint') return scalar(-n, false, site);
+    return scalar(n === 0 && !v.float ? 0 : -n, v.float, site); // an int has no negative zero
+  }
+  if (opText === '+') return scalar(n, v.float, site);
+  if (opText === '~') return typeof n === 'number' && Number.isSafeInteger(n) && !v.float ? scalar(-n - 1) : UNKNOWN;
+  return UNKNOWN;
+}
+
+const COMPARE = new Set(['==', '!=', '<>', '<', '>', '<=', '>=', 'in', 'not in', 'is', 'is not']);
+
+function binaryParts(node: SyntaxNode, env: Env): { left: SyntaxNode; op: string; right: SyntaxNode } | undefined {
+  const kids = children(node);
+  if (kids.length < 3) return undefined;
+  const op = kids.slice(1, -1).map(k => text(env, k)).join(' ');
+  return { left: kids[0], op, right: kids[kids.length - 1] };
+}
+
+export function binary(node: SyntaxNode, env: Env): Val {
+  const parts = binaryParts(node, env);
+  if (!parts) return UNKNOWN;
+  const { left, op, right } = parts;
+  if (op === 'and' || op === 'or') {
+    const a = evaluate(left, env);
+    const t = truthy(a);
+    if (t === undefined) return UNKNOWN;
+    return (op === 'and') === t ? evaluate(right, env) : a;
+  }
+  if (COMPARE.has(op)) return comparison(node, env);
+  return arith(op, evaluate(left, env), evaluate(right, env));
+}
+
+/** `a < b < c` means `a < b and b < c`; the grammar nests it as `(a < b) < c`. */
+function comparison(node: SyntaxNode, env: Env): Val {
+  const operands: SyntaxNode[] = [];
+  const ops: string[] = [];
+  let n: SyntaxNode = node;
+  for (;;) {
+    const parts = binaryParts(n, env);
+    if (!parts || !COMPARE.has(parts.op)) { operands.unshift(n); break; }
+    operands.unshift(parts.right);
+    ops.unshift(parts.op);
+    if (parts.left.name !== 'BinaryExpression') { operands.unshift(parts.left); break; }
+    n = parts.left;
+  }
+  let result: boolean | undefined = true;
+  let a = evaluate(operands[0], env);
+  for (let i = 0; i < ops.length; i++) {
+    const b = evaluate(operands[i + 1], env);
+    const r = compare(ops[i], a, b);
+    if (r === false) return scalar(false);
+    if (r === undefined) result = undefined;
+    a = b;
+  }
+  return result === undefined ? UNKNOWN : scalar(true);
+}
+
+export function member(node: SyntaxNode, env: Env): Val {
+  const kids = children(node);
+  if (kids[1]?.name !== '[') return UNKNOWN; // attributes belong to objects we do not model
+  const base = evaluate(kids[0], env);
+  const inside = kids.slice(2, -1);
+  if (inside.some(k => k.name === ':')) return slice(base, inside, env);
+  const items = commaItems(inside);
+  if (items.length !== 1 || items[0].length !== 1) {
+    const key = seq(items.map(i => (i.length === 1 ? evaluate(i[0], env) : UNKNOWN)), true);
+    return base.t === 'dict' ? lookupKey(base, key) ?? UNKNOWN : UNKNOWN;
+  }
+  return subscript(base, evaluate(items[0][0], env));
+}
+
+function subscript(base: Val, key: Val): Val {
+  if (base.t === 'dict') return lookupKey(base, key) ?? UNKNOWN;
+  const i = int(key);
+  if (i === undefined) return UNKNOWN;
+  if (base.t === 'seq') {
+    const j = i < 0 ? base.items.length + i : i;
+    return base.items[j] ?? UNKNOWN;
+  }
+  if (base.t === 'scalar' && typeof base.v === 'string') {
+    const chars = [...base.v];
+    const c = chars[i < 0 ? chars.length + i : i];
+    return c === undefined ? UNKNOWN : scalar(c);
+  }
+  return UNKNOWN;
+}
+
+function slice(base: Val, inside: SyntaxNode[], env: Env): Val {
+  if (base.t !== 'seq') return UNKNOWN;
+  const bounds: (number | undefined)[] = [undefined, undefined, undefined];
+  let slot = 0;
+  for (const k of inside) {
+    if (k.name === ':') { slot++; continue; }
+    const n = int(evaluate(k, env));
+    if (n === undefined || slot > 2) return UNKNOWN;
+    bounds[slot] = n;
+  }
+  const [start, stop, step = 1] = bounds;
+  if (step !== 1) return UNKNOWN;
+  return seq(base.items.slice(start ?? 0, stop), base.tuple);
+}
+
+export function formatString(node: SyntaxNode, env: Env): Val {
+  const src = text(env, node);
+  const m = /^([a-zA-Z]*)('''|"""|'|")/.exec(src);
+  if (!m || !src.endsWith(m[2]) || src.length < m[0].length + m[2].length) return UNKNOWN;
+  const raw = m[1].toLowerCase().includes('r');
+  const start = node.from + m[0].length;
+  const end = node.to - m[2].length;
+  let out = '';
+  let pos = start;
+  const literal = (to: number): boolean => {
+    const piece = env.ctx.unit.source.slice(pos, to).replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+    const decoded = raw ? piece : decodeEscapes(piece);
+    if (decoded === undefined) return false;
+    out += decoded;
+    return true;
+  };
+  for (const field of node.getChildren('FormatReplacement')) {
+    if (!literal(field.from)) return UNKNOWN;
+    const inner = children(field).filter(c => c.name !== '{' && c.name !== '}');
+    if (inner.length !== 1) return UNKNOWN; // conversions, format specs and `=` change the text
+    const s = scalarText(evaluate(inner[0], env), pythonStr);
+    if (s === undefined) return UNKNOWN;
+    out += s;
+    pos = field.to;
+  }
+  if (!literal(end)) return UNKNOWN;
+  return scalar(out, false, at(env, node));
+}
+
+/** `[f(x) for x in xs if cond]` and its set, dict and generator forms. */
+export function comprehension(node: SyntaxNode, env: Env): Val {
+  const kids = children(node).filter(c => !['[', ']', '(', ')', '{', '}'].includes(c.name));
+  const firstFor = kids.findIndex(k => k.name === 'for');
+  if (firstFor < 1) return UNKNOWN;
+  const element = kids.slice(0, firstFor);
+  const clauses: SyntaxNode[][] = [];
+  for (const k of kids.slice(firstFor)) {
+    if (k.name === 'for' || k.name === 'if') clauses.push([k]);
+    else clauses[clauses.length - 1].push(k);
+  }
+  const out: Val[] = [];
+  let ok = true;
+  const run = (i: number, locals: Map<string, Val>): void => {
+    if (!ok) return;
+    const inner: Env = { ...env, locals };
+    if (i === clauses.length) {
+      if (out.length >= CAP) { env.st.fx.notes.add(NOTES.capped); ok = false; return; }
+      if (element.length === 1) out.push(evaluate(element[0], inner));
+      else if (element.length === 3) out.push(seq([evaluate(element[0], inner), evaluate(element[2], inner)], true));
+      else ok = false;
+      return;
+    }
+    const clause = clauses[i];
+    if (clause[0].name === 'if') {
+      const t = clause[1] ? truthy(evaluate(clause[1], inner)) : undefined;
+      if (t === undefined) ok = false; else if (t) run(i + 1, locals);
+      return;
+    }
+    const inAt = clause.findIndex(c => c.name === 'in');
+    const iterable = clause[inAt + 1];
+    const rows = inAt > 0 && iterable ? iterate(evaluate(iterable, inner)) : undefined;
+    if (!rows) { ok = false; return; }
+    const targets = commaItems(clause.slice(1, inAt));
+    const tuple = targets.length > 1 || clause[inAt - 1].name === ',';
+    for (const row of rows) {
+      const next = new Map(locals);
+      if (!bindPattern(targets, tuple, row, next, env)) { ok = false; return; }
+      run(i + 1, next);
+    }
+  };
+  run(0, new Map(env.locals ?? []));
+  if (!ok) return UNKNOWN;
+  if (node.name === 'DictionaryComprehensionExpression') {
+    return dict(dedupeKeys(out.map(v => (v as Extract<Val, { t: 'seq' }>).items as [Val, Val])));
+  }
+  return seq(out, false);
+}
+
+/** Bind comprehension targets (names and nested tuples of names) to a row. */
+function bindPattern(targets: SyntaxNode[][], tuple: boolean, row: Val, locals: Map<string, Val>, env: Env): boolean {
+  if (!tuple) {
+    const t = targets[0];
+    if (t?.length !== 1) return false;
+    if (t[0].name === 'VariableName') { locals.set(text(env, t[0]), row); return true; }
+    if (t[0].name === 'TupleExpression' || t[0].name === 'ParenthesizedExpression' || t[0].name === 'ArrayExpression') {
+      const sub = commaItems(innerChildren(t[0]));
+      return bindPattern(sub, t[0].name !== 'ParenthesizedExpression', row, locals, env);
+    }
+    return false;
+  }
+  if (row.t !== 'seq' || row.items.length !== targets.length) return false;
+  return targets.every((t, i) => bindPattern([t], false, row.items[i], locals, env));
+}
+

@@ -1,0 +1,90 @@
+/**
+ * Grids that yield one dict per combination: sklearn's ParameterGrid, and the RunLens client's
+ * `runlens.grid` / `runlens.sweep` (python/runlens/_lookup.py); and itertools.product's
+ * crossing, which they share.
+ */
+import type { Args } from './builtins';
+import { CAP, NOTES } from './notes';
+import { dict, keyString, scalar, seq, UNKNOWN, type Val } from './val';
+import { iterate, type Env } from './values';
+
+/** itertools.product order: the last pool varies fastest. Stops at the combination cap. */
+export function crossProduct(pools: Val[][], env: Env): Val[][] {
+  let rows: Val[][] = [[]];
+  for (const pool of pools) {
+    const next: Val[][] = [];
+    outer: for (const row of rows) {
+      for (const v of pool) {
+        if (next.length >= CAP) { env.st.fx.notes.add(NOTES.capped); break outer; }
+        next.push([...row, v]);
+      }
+    }
+    rows = next;
+  }
+  return rows;
+}
+
+type Axes = [string, Val[]][];
+
+/** One dict per combination of the axes, crossed in the order given. */
+function expand(axes: Axes, env: Env): Val[] {
+  return crossProduct(axes.map(a => a[1]), env).map(row => dict(row.map((v, i) => [scalar(axes[i][0]), v])));
+}
+
+/** A dict of lists as axes; undefined if a key is not a string or a value not a sequence. */
+function axesOf(d: Val, single: (v: Val) => Val[] | undefined): Axes | undefined {
+  if (d.t !== 'dict' || d.open) return undefined;
+  const axes: Axes = [];
+  for (const [k, v] of d.entries) {
+    const key = keyString(k);
+    const values = single(v);
+    if (key === undefined || !values) return undefined;
+    axes.push([key, values]);
+  }
+  return axes;
+}
+
+/**
+ * sklearn's ParameterGrid(dict of lists | list of such dicts): each grid's keys are sorted and
+ * crossed in that order. A value that is not a sequence is an error in sklearn.
+ */
+export function parameterGrid({ pos, kw }: Args, env: Env): Val {
+  if (kw.size || pos.length !== 1) return UNKNOWN;
+  const grids = pos[0].t === 'dict' ? [pos[0]] : iterate(pos[0]);
+  if (!grids) return UNKNOWN;
+  const out: Val[] = [];
+  for (const g of grids) {
+    const axes = axesOf(g, v => (v.t === 'seq' ? v.items : undefined));
+    if (!axes) return UNKNOWN;
+    axes.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    out.push(...expand(axes, env));
+    if (out.length >= CAP) { env.st.fx.notes.add(NOTES.capped); out.length = CAP; break; }
+  }
+  return seq(out);
+}
+
+/**
+ * `runlens.grid(*dicts, **axes)`: the dicts and keyword axes merged in order, crossed like
+ * itertools.product; a single value (a string, a number) is an axis of one.
+ */
+export function runlensGrid({ pos, kw }: Args, env: Env): Val {
+  const merged = new Map<string, Val[]>();
+  const single = (v: Val): Val[] | undefined => (v.t === 'scalar' ? [v] : v.t === 'seq' ? v.items : undefined);
+  for (const d of pos) {
+    const axes = axesOf(d, single);
+    if (!axes) return UNKNOWN;
+    for (const [k, values] of axes) merged.set(k, values);
+  }
+  for (const [k, v] of kw) {
+    const values = single(v);
+    if (!values) return UNKNOWN;
+    merged.set(k, values);
+  }
+  return seq(expand([...merged], env));
+}
+
+/** `runlens.sweep(combinations, experiment=None)`: the given dicts, those without a result. */
+export function runlensSweep({ pos, kw }: Args): Val {
+  const combos = pos.length === 1 && [...kw.keys()].every(k => k === 'experiment') ? iterate(pos[0]) : undefined;
+  return combos && combos.every(c => c.t === 'dict') ? seq(combos) : UNKNOWN;
+}

@@ -1,0 +1,96 @@
+/**
+ * Which calls log parameters or start runs, and where their keys and values sit in the syntax.
+ * Trackers: MLflow (`log_param(s)`, `start_run`; also as `runlens.mlflow`), the RunLens client
+ * (`log_param(s)`, `start_run(params=...)`, `exists(...)`), W&B (`init(config=...)`,
+ * `config.update(...)`, `config.x = ...`, also on the run `wandb.init()` returns), under any
+ * import alias.
+ */
+import { qualifiedName } from './builtins';
+import { lookup } from './scope';
+import { argNodes, children, type SyntaxNode } from './syntax';
+import { text, type Env } from './values';
+
+/** How a parameter's name is given: as an expression, or fixed by syntax (`wandb.config.lr = ..`). */
+export type KeySource = { node: SyntaxNode } | { name: string };
+
+export type SiteSpec =
+  | { kind: 'param'; key: KeySource; value: SyntaxNode }
+  | { kind: 'params'; dict: SyntaxNode }
+  | { kind: 'start' }
+  /** A run-time check for an existing result (`runlens.exists(params)`, `tracker.exists(...)`). */
+  | { kind: 'exists' };
+
+const START = new Set(['mlflow.start_run', 'runlens.start_run', 'wandb.init']);
+const NOT_A_RESULT_CHECK = /^(os|pathlib|shutil|glob|genericpath|posixpath|ntpath)\./;
+
+
+export function classifyCall(call: SyntaxNode, env: Env): SiteSpec[] {
+  const callee = call.firstChild;
+  if (!callee) return [];
+  const args = argNodes(call.getChild('ArgList'), env.ctx.unit.source);
+  const lastName = callee.name === 'MemberExpression' ? callee.lastChild : callee;
+  const q = qualifiedName(callee, env);
+  if (lastName && text(env, lastName) === 'exists' && (args.positional.length || args.keywords.size)
+    && !(q && NOT_A_RESULT_CHECK.test(q))) return [{ kind: 'exists' }];
+  // `import runlens.mlflow as mlflow` is MLflow's fluent API, logging to RunLens.
+  const name = q?.startsWith('runlens.mlflow.') ? q.slice('runlens.'.length) : q ?? handleCall(callee, env);
+  if (!name) return [];
+  const arg = (i: number, kw: string) => args.keywords.get(kw) ?? (args.spreads.length ? undefined : args.positional[i]);
+  switch (name) {
+    case 'mlflow.log_param': case 'runlens.log_param': {
+      const key = arg(0, 'key'), value = arg(1, 'value');
+      return key && value ? [{ kind: 'param', key: { node: key }, value }] : [];
+    }
+    case 'mlflow.log_params': case 'runlens.log_params': {
+      const d = arg(0, 'params');
+      return d ? [{ kind: 'params', dict: d }] : [];
+    }
+    case 'wandb.config.update': case 'handle.config.update': {
+      const d = arg(0, 'd');
+      return d ? [{ kind: 'params', dict: d }] : [];
+    }
+    case 'runlens.start_run': case 'wandb.init': {
+      // runlens.start_run(name=None, experiment=None, params=None, tags=None); wandb.init(config=..)
+      const d = name === 'wandb.init' ? args.keywords.get('config') : arg(2, 'params');
+      return d ? [{ kind: 'start' }, { kind: 'params', dict: d }] : [{ kind: 'start' }];
+    }
+    case 'mlflow.start_run': return [{ kind: 'start' }];
+  }
+  return [];
+}
+
+/** `run.config.update` where `run` came from a start call: `handle.config.update`. */
+function handleCall(callee: SyntaxNode, env: Env): string | undefined {
+  const parts: string[] = [];
+  let n: SyntaxNode | null = callee;
+  while (n?.name === 'MemberExpression' && n.lastChild?.name === 'PropertyName') {
+    parts.unshift(text(env, n.lastChild));
+    n = n.firstChild;
+  }
+  if (n?.name !== 'VariableName' || !parts.length || !isRunHandle(n, env)) return undefined;
+  return 'handle.' + parts.join('.');
+}
+
+function isRunHandle(name: SyntaxNode, env: Env): boolean {
+  const r = lookup(env.ctx.scope, text(env, name), name.from);
+  if (r?.binding.kind !== 'value' || Array.isArray(r.binding.value)) return false;
+  const value = r.binding.value;
+  if (value.name !== 'CallExpression' || !value.firstChild) return false;
+  const q = qualifiedName(value.firstChild, { ctx: { ...env.ctx, scope: r.scope }, st: env.st });
+  return !!q && START.has(q);
+}
+
+/** `wandb.config.lr = v`, `wandb.config["lr"] = v`, `run.config.lr = v`. */
+export function classifyAssign(assign: SyntaxNode, env: Env): SiteSpec[] {
+  const kids = children(assign);
+  const eq = kids.findIndex(k => k.name === 'AssignOp');
+  if (eq !== 1 || kids.length !== 3) return [];
+  const [target, , value] = kids;
+  if (target.name !== 'MemberExpression' || !target.firstChild) return [];
+  const base = target.firstChild;
+  const isConfig = qualifiedName(base, env) === 'wandb.config' || handleCall(base, env) === 'handle.config';
+  if (!isConfig) return [];
+  if (target.lastChild?.name === 'PropertyName') return [{ kind: 'param', key: { name: text(env, target.lastChild) }, value }];
+  const inside = children(target).slice(2, -1);
+  return inside.length === 1 ? [{ kind: 'param', key: { node: inside[0] }, value }] : [];
+}

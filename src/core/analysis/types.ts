@@ -1,0 +1,42 @@
+/**
+ * What the analysis reports. Offsets are UTF-16 code units into the analysed source (as VS Code's
+ * `TextDocument.offsetAt` counts them); lines are 1-based and columns 0-based.
+ */
+
+/** A literal value in the source, where a hover can sit. */
+export interface LiteralValue {
+  /** The value's Python meaning as JSON: `1e-3` -> 0.001, `None` -> null, tuples -> arrays. */
+  value: unknown;
+  /** The literal as written (`1e-3`, `-0.5`, `"adam"`). */
+  text: string;
+  from: number;
+  to: number;
+  line: number;
+  col: number;
+  /** In a notebook, the code cell the literal is in (it may be an earlier cell than the loop's). */
+  cell?: number;
+}
+
+export interface ExperimentLoop {
+  /** 1-based line of the outermost `for` of the nest. */
+  line: number;
+  /** Offsets of that `for` statement. */
+  from: number;
+  to: number;
+  /** Parameter keys the nest varies or logs: by the loop that varies them (outermost first), then constants. */
+  keys: string[];
+  /** Keys whose value cannot be known statically (in at least one combination). */
+  unknown: string[];
+  /** Every distinct combination after static `continue` filters, with known keys only. */
+  combinations: Record<string, unknown>[];
+  /** Where each literal value of each key sits. */
+  valueSites: { key: string; value: unknown; site: LiteralValue }[];
+  /** The loop asks a tracker at run time whether a combination exists (`runlens.exists`, `runlens.grid`). */
+  runtimeSkip: boolean;
+  notes: string[];
+}
+
+export interface AnalyzeOptions {
+  /** Called for a loop whose analysis failed; that loop gets no result, the others still do. */
+  onError?: (error: unknown, line: number) => void;
+}

@@ -1,0 +1,93 @@
+/**
+ * What the editor says about an experiment loop, given the state of each of its combinations.
+ * Pure text and arithmetic: the CodeLens, the hover, the diagnostics and `runlens analyze` share it.
+ */
+import type { ExperimentLoop, LiteralValue } from '../analysis';
+import type { CombinationState } from '../store/types';
+import { canonicalValue, pythonStr } from '../params/canonical';
+import { formatMetric } from '../runs/format';
+
+export interface LoopSummary {
+  total: number;
+  logged: number;
+  failed: number;
+  crashed: number;
+  running: number;
+  best: { value: number; combination: Record<string, unknown>; uid: string } | null;
+  /** Logged combinations whose runs came from another version of this script. */
+  codeChanged: number;
+}
+
+export function summarize(loop: ExperimentLoop, states: CombinationState[], higherIsBetter: boolean, scriptSha256?: string): LoopSummary {
+  const s: LoopSummary = { total: states.length, logged: 0, failed: 0, crashed: 0, running: 0, best: null, codeChanged: 0 };
+  states.forEach((st, i) => {
+    if (st.state === 'finished') s.logged++;
+    else if (st.state === 'failed') s.failed++;
+    else if (st.state === 'crashed') s.crashed++;
+    else if (st.state === 'running') s.running++;
+    if (st.best !== null && (s.best === null || (higherIsBetter ? st.best > s.best.value : st.best < s.best.value))) {
+      s.best = { value: st.best, combination: loop.combinations[i], uid: st.runs[0]?.uid ?? '' };
+    }
+    if (scriptSha256 && st.state !== 'never-run' && codeChangedSince(st, scriptSha256)) s.codeChanged++;
+  });
+  return s;
+}
+
+/** Whether every matching run with a known script hash was logged from other code than `sha256`. */
+export function codeChangedSince(st: CombinationState, sha256: string): boolean {
+  const known = st.runs.filter((r) => r.scriptSha256);
+  return known.length > 0 && known.every((r) => r.scriptSha256 !== sha256);
+}
+
+export function formatCombination(combo: Record<string, unknown>, keys = Object.keys(combo)): string {
+  return keys.filter((k) => k in combo).map((k) => `${k}=${pythonStr(combo[k])}`).join(', ');
+}
+
+/** `RunLens: 3 of 4 combinations logged · best accuracy 0.81 (lr=0.01, bs=32) · 1 failed`. */
+export function lensTitle(loop: ExperimentLoop, s: LoopSummary, metric: string | undefined): string {
+  const parts = [`RunLens: ${s.logged} of ${s.total} combination${s.total === 1 ? '' : 's'} logged`];
+  if (s.best && metric) parts.push(`best ${metric} ${formatMetric(s.best.value)} (${formatCombination(s.best.combination, loop.keys)})`);
+  if (s.failed) parts.push(`${s.failed} failed`);
+  if (s.crashed) parts.push(`${s.crashed} crashed`);
+  if (s.running) parts.push(`${s.running} running`);
+  if (s.codeChanged) parts.push(`code changed since ${s.codeChanged === s.logged + s.failed + s.crashed ? 'all of them' : s.codeChanged}`);
+  if (loop.unknown.length) parts.push(`${loop.unknown.join(', ')} unknown until run time`);
+  if (loop.runtimeSkip) parts.push('skips logged combinations at run time');
+  return parts.join(' · ');
+}
+
+export interface ValueSummary {
+  key: string;
+  value: unknown;
+  site: LiteralValue;
+  combinations: number;
+  logged: number;
+  failed: number;
+  best: number | null;
+  runs: { uid: string; status: string; metric: number | null }[];
+}
+
+/** For each literal value of the loop: how many of the combinations that use it have results. */
+export function valueSummaries(loop: ExperimentLoop, states: CombinationState[], higherIsBetter: boolean): ValueSummary[] {
+  return loop.valueSites.map(({ key, value, site }) => {
+    const canon = canonicalValue(value);
+    const v: ValueSummary = { key, value, site, combinations: 0, logged: 0, failed: 0, best: null, runs: [] };
+    loop.combinations.forEach((combo, i) => {
+      if (!(key in combo) || canonicalValue(combo[key]) !== canon) return;
+      const st = states[i];
+      v.combinations++;
+      if (st.state === 'finished') v.logged++;
+      if (st.state === 'failed' || st.state === 'crashed') v.failed++;
+      if (st.best !== null && (v.best === null || (higherIsBetter ? st.best > v.best : st.best < v.best))) v.best = st.best;
+      for (const r of st.runs) if (v.runs.length < 5 && !v.runs.some((x) => x.uid === r.uid)) v.runs.push({ uid: r.uid, status: r.status, metric: r.metric });
+    });
+    return v;
+  });
+}
+
+/** The metric to rank by when none is configured: a score if a run logged one, else a loss. */
+export function chooseKeyMetric(configured: string, available: string[]): string | undefined {
+  if (configured) return configured;
+  const score = available.find((m) => /(^|[_/.-])(acc|accuracy|f1|auc|roc_auc|score|precision|recall|r2|map|bleu)([_/.-]|$)/i.test(m));
+  return score ?? available.find((m) => /loss/i.test(m)) ?? available[0];
+}
