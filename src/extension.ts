@@ -6,12 +6,15 @@ import { registerRunCommands } from './runs/commands';
 import { RunDocumentProvider, RUN_SCHEME } from './runs/details';
 import { RunningStatusItem } from './runs/statusItem';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
+import { LoopInsights, registerCombinationPicker } from './lens/loopInsights';
+import { registerMlflowImport } from './mlflow/importCommands';
 
 /** What RunLens hands to other extensions and to its own integration tests. */
 export interface RunLensApi {
   readonly version: string;
   readonly stores: FolderStores;
   readonly tree: RunsTreeProvider;
+  readonly insights: LoopInsights;
 }
 
 /**
@@ -42,12 +45,19 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
         const index = vscode.workspace.workspaceFolders?.indexOf(node.store.folder) ?? 0;
         await vscode.commands.executeCommand('markdown.showPreview', RunDocumentProvider.uri(index, node.run.uid));
       }),
+      vscode.commands.registerCommand('runlens.openRunById', async (folderIndex: number, uid: string) => {
+        await vscode.commands.executeCommand('markdown.showPreview', RunDocumentProvider.uri(folderIndex, uid));
+      }),
     );
     registerRunCommands(context, stores, tree, view);
+    const insights = new LoopInsights(stores, log);
+    context.subscriptions.push(insights);
+    registerCombinationPicker(context, insights);
     registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python'));
+    registerMlflowImport(context, stores, log);
     void updateState(stores);
     log.info(`RunLens ${context.extension.packageJSON.version} active in ${vscode.env.appName} ${vscode.version}`);
-    return { version: String(context.extension.packageJSON.version), stores, tree };
+    return { version: String(context.extension.packageJSON.version), stores, tree, insights };
   } catch (e) {
     // VS Code shows nothing when activation throws: say it, then rethrow.
     log.error(`RunLens failed to start: ${(e as Error).stack ?? e}`);

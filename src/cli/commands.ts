@@ -1,9 +1,14 @@
 import { WorkspaceStore } from '../core/store/workspaceStore';
 import type { Reporter } from '../core/store/ingest';
-import { getRun, listRuns, lookupCombinations } from '../core/store/queries';
+import { getRun, higherIsBetter, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import { jsonNumber, readRunLogHistory } from '../core/store/history';
+import { importedHistory } from '../core/mlflow/history';
 import type { RunDetail } from '../core/store/types';
 import { type CliContext, CliError } from './args';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
+import { chooseKeyMetric, formatCombination, lensTitle, summarize } from '../core/lens/summary';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
 
@@ -25,12 +30,14 @@ async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<
   }
 }
 
-function runJson(store: WorkspaceStore, r: RunDetail, history: boolean): Record<string, unknown> {
-  const hist = history && r.source.startsWith('runs/') ? readRunLogHistory(store.dir, r.source) : {};
+async function runJson(store: WorkspaceStore, r: RunDetail, history: boolean): Promise<Record<string, unknown>> {
+  const hist = !history ? {} : r.source.startsWith('runs/') ? readRunLogHistory(store.dir, r.source) : await importedHistory(r.source);
   const metrics: Record<string, unknown> = {};
   for (const [k, m] of Object.entries(r.metrics)) {
+    // The catalog's REAL column drops the sign of -0.0; the history keeps it.
+    const lastPoint = hist[k]?.find((p) => p.step === m.lastStep && p.timestamp === m.lastTime && (p.value === m.last || (Number.isNaN(p.value) && Number.isNaN(m.last))));
     metrics[k] = {
-      final: jsonNumber(m.last), step: m.lastStep, min: m.min === null ? null : jsonNumber(m.min), max: m.max === null ? null : jsonNumber(m.max), count: m.count,
+      final: jsonNumber(lastPoint ? lastPoint.value : m.last), step: m.lastStep, min: m.min === null ? null : jsonNumber(m.min), max: m.max === null ? null : jsonNumber(m.max), count: m.count,
       ...(history ? { history: (hist[k] ?? []).map((p) => ({ step: p.step, value: jsonNumber(p.value), timestamp: p.timestamp })) } : {}),
     };
   }
@@ -57,7 +64,48 @@ function parseCombination(text: string): Record<string, unknown> {
   return out;
 }
 
+/** The loops of a .py or .ipynb file, with the cell each is in (null for a .py file). */
+function fileLoops(file: string): { cell: number | null; loop: ExperimentLoop }[] {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new CliError(`cannot read ${file}: ${(e as Error).message}`, 1); }
+  if (!file.endsWith('.ipynb')) return analyzePython(text).map((loop) => ({ cell: null, loop }));
+  let nb: { cells?: { cell_type?: string; source?: string | string[] }[] };
+  try { nb = JSON.parse(text); } catch (e) { throw new CliError(`${file} is not a notebook (not JSON: ${(e as Error).message})`, 1); }
+  const cells = (nb.cells ?? []).map((c, index) => ({ index, c })).filter(({ c }) => c.cell_type === 'code');
+  const sources = cells.map(({ c }) => (Array.isArray(c.source) ? c.source.join('') : c.source ?? ''));
+  return analyzeNotebook(sources).flatMap((r) => r.loops.map((loop) => ({ cell: cells[r.cell].index, loop })));
+}
+
 export const COMMANDS: Record<string, Command> = {
+  analyze: {
+    args: 'FILE',
+    summary: 'the experiment loops of a .py or .ipynb file and the state of each combination',
+    run: (ctx) => withStore(ctx, async (store) => {
+      const file = ctx.positional[0];
+      if (!file) throw new CliError('give a .py or .ipynb file');
+      const metric = chooseKeyMetric(ctx.options.get('metric') ?? '', metricNames(store.catalog));
+      const loops = fileLoops(path.resolve(file)).map(({ cell, loop }) => {
+        const states = lookupCombinations(store.catalog, loop.keys, loop.combinations, { metric });
+        return { cell, loop, states };
+      });
+      if (ctx.json) {
+        ctx.out(JSON.stringify({
+          file, loops: loops.map(({ cell, loop, states }) => ({
+            line: loop.line, cell, keys: loop.keys, unknown: loop.unknown, combinations: loop.combinations,
+            states: states.map((s) => s.state), runtime_skip: loop.runtimeSkip,
+          })),
+        }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)) + '\n');
+        return 0;
+      }
+      if (!loops.length) { ctx.out(`${file}: no experiment loops\n`); return 0; }
+      for (const { cell, loop, states } of loops) {
+        const summary = summarize(loop, states, higherIsBetter(metric ?? ''));
+        ctx.out(`${file}${cell === null ? '' : ` cell ${cell}`}:${loop.line}  ${lensTitle(loop, summary, metric)}\n`);
+        loop.combinations.forEach((combo, i) => ctx.out(`  ${states[i].state.padEnd(9)}  ${formatCombination(combo, loop.keys)}${states[i].best !== null && metric ? `  ${metric} ${states[i].best}` : ''}\n`));
+      }
+      return 0;
+    }),
+  },
   runs: {
     args: '[--all] [--history]',
     summary: 'list runs with experiment, name, status, params, tags and latest metrics (--all: deleted too, with histories)',
@@ -69,14 +117,17 @@ export const COMMANDS: Record<string, Command> = {
         .filter((r) => !experiment || r.experiment === experiment)
         .map((r) => getRun(store.catalog, r.id)!);
       if (ctx.json) {
-        ctx.out(JSON.stringify({ runs: rows.map((r) => runJson(store, r, history)) }, null, 1) + '\n');
+        const runs = [];
+        for (const r of rows) runs.push(await runJson(store, r, history));
+        ctx.out(JSON.stringify({ runs }, null, 1) + '\n');
         return 0;
       }
       if (!rows.length) { ctx.out('No runs yet.\n'); return 0; }
       for (const r of rows) {
-        const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ');
+        const short = (v: string) => { const one = v.replace(/\s+/g, ' '); return one.length > 32 ? one.slice(0, 31) + '…' : one; };
+        const params = Object.entries(r.params).map(([k, v]) => `${k}=${short(v)}`).join(' ');
         const metrics = Object.values(r.metrics).map((m) => `${m.key}=${formatNumber(m.last)}`).join(' ');
-        ctx.out(`${r.uid.slice(0, 8)}  ${r.experiment} / ${r.name ?? '-'}  ${r.status}${r.deleted ? ' (deleted)' : ''}  ${params}  ${metrics}\n`);
+        ctx.out(`${r.uid.slice(-8)}  ${r.experiment} / ${r.name ?? '-'}  ${r.status}${r.deleted ? ' (deleted)' : ''}  ${params}  ${metrics}\n`);
       }
       return 0;
     }),
@@ -95,6 +146,23 @@ export const COMMANDS: Record<string, Command> = {
       else ctx.out(`${state.state}${state.runs.length ? ` (${state.runs.map((r) => `${r.uid.slice(0, 8)} ${r.status}`).join(', ')})` : ''}\n`);
       return state.state === 'finished' ? 0 : 1;
     }),
+  },
+  import: {
+    args: 'PATH',
+    summary: "import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on",
+    run: (ctx) => withStore(ctx, async (store) => {
+      const target = ctx.positional[0];
+      if (!target) throw new CliError('give a mlruns/ folder or a mlflow.db file');
+      const abs = path.resolve(target);
+      let stat: fs.Stats;
+      try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`, 1); }
+      const kind = stat.isDirectory() ? 'mlflow-file' : 'mlflow-db';
+      const result = await store.importSource(kind, abs);
+      await store.save();
+      if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, runs: result.runs, removed: result.removed, problems: result.problems }) + '\n');
+      else ctx.out(`Imported ${result.runs} runs from ${target}${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
+      return 0;
+    }, 'writer'),
   },
   rebuild: {
     args: '',

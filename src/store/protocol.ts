@@ -13,6 +13,10 @@ export interface StoreApi {
   countRuns(experimentId?: number, includeDeleted?: boolean): number;
   run(uid: string): RunDetail | undefined;
   lookup(keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions): CombinationState[];
+  metricNames(): string[];
+  importSource(kind: 'mlflow-file' | 'mlflow-db', sourcePath: string): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;
+  sources(): Record<string, { kind: 'mlflow-file' | 'mlflow-db' }>;
+  experimentId(name: string): number | undefined;
   edit(ev: JournalEvent): Promise<void>;
   refresh(): Promise<IngestStats | undefined>;
   rebuild(): Promise<IngestStats>;

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { WorkspaceStore } from '../core/store/workspaceStore';
 import { setSqlJsWasmPath } from '../core/store/sqljs';
-import { countRuns, getRun, listExperiments, listRuns, lookupCombinations } from '../core/store/queries';
+import { countRuns, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import type { FromWorker, StoreApi, ToWorker } from './protocol';
 
 // The store's own thread: the only place the sql.js database lives in the extension.
@@ -23,6 +23,10 @@ function api(s: WorkspaceStore): StoreApi {
     countRuns: (e, d) => countRuns(s.catalog, e, d),
     run: (uid) => getRun(s.catalog, uid),
     lookup: (keys, combos, opts) => lookupCombinations(s.catalog, keys, combos, opts),
+    metricNames: () => metricNames(s.catalog),
+    importSource: (kind, p) => s.importSource(kind, p),
+    sources: () => Object.fromEntries(Object.entries(s.sources()).map(([p, v]) => [p, { kind: v.kind }])),
+    experimentId: (name) => s.catalog.experimentIds.get(name),
     edit: (ev) => s.edit(ev),
     refresh: () => s.refresh(),
     rebuild: () => s.rebuild(),

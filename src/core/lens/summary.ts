@@ -12,6 +12,7 @@ export interface LoopSummary {
   logged: number;
   failed: number;
   crashed: number;
+  killed: number;
   running: number;
   best: { value: number; combination: Record<string, unknown>; uid: string } | null;
   /** Logged combinations whose runs came from another version of this script. */
@@ -19,12 +20,13 @@ export interface LoopSummary {
 }
 
 export function summarize(loop: ExperimentLoop, states: CombinationState[], higherIsBetter: boolean, scriptSha256?: string): LoopSummary {
-  const s: LoopSummary = { total: states.length, logged: 0, failed: 0, crashed: 0, running: 0, best: null, codeChanged: 0 };
+  const s: LoopSummary = { total: states.length, logged: 0, failed: 0, crashed: 0, killed: 0, running: 0, best: null, codeChanged: 0 };
   states.forEach((st, i) => {
     if (st.state === 'finished') s.logged++;
     else if (st.state === 'failed') s.failed++;
     else if (st.state === 'crashed') s.crashed++;
     else if (st.state === 'running') s.running++;
+    else if (st.state === 'killed') s.killed++;
     if (st.best !== null && (s.best === null || (higherIsBetter ? st.best > s.best.value : st.best < s.best.value))) {
       s.best = { value: st.best, combination: loop.combinations[i], uid: st.runs[0]?.uid ?? '' };
     }
@@ -49,8 +51,9 @@ export function lensTitle(loop: ExperimentLoop, s: LoopSummary, metric: string |
   if (s.best && metric) parts.push(`best ${metric} ${formatMetric(s.best.value)} (${formatCombination(s.best.combination, loop.keys)})`);
   if (s.failed) parts.push(`${s.failed} failed`);
   if (s.crashed) parts.push(`${s.crashed} crashed`);
+  if (s.killed) parts.push(`${s.killed} killed`);
   if (s.running) parts.push(`${s.running} running`);
-  if (s.codeChanged) parts.push(`code changed since ${s.codeChanged === s.logged + s.failed + s.crashed ? 'all of them' : s.codeChanged}`);
+  if (s.codeChanged) parts.push(`code changed since ${s.codeChanged === s.logged + s.failed + s.crashed + s.killed + s.running ? 'all of them' : s.codeChanged}`);
   if (loop.unknown.length) parts.push(`${loop.unknown.join(', ')} unknown until run time`);
   if (loop.runtimeSkip) parts.push('skips logged combinations at run time');
   return parts.join(' · ');

@@ -276,18 +276,23 @@ export class Catalog {
     }
   }
 
-  /** Replaces a metric's summary outright (imports, which know the whole history). */
-  setMetricSummary(id: number, key: string, points: MetricPoint[]): void {
+  /**
+   * Replaces a metric's summary outright (imports, which know the whole history). `latest` is the
+   * point the source itself reports as the latest, when it says.
+   */
+  setMetricSummary(id: number, key: string, points: MetricPoint[], latest?: { step: number; value: number; timestamp: number }): void {
     const agg: MetricAgg = { last: NaN, lastStep: -Infinity, lastTime: -Infinity, min: null, max: null, count: 0 };
     for (const p of points) foldPoint(agg, p);
+    if (latest) { agg.last = latest.value; agg.lastStep = latest.step; agg.lastTime = latest.timestamp; }
     this.noteMetric(id, key, agg.last);
     this.run('INSERT OR REPLACE INTO metrics (run_id, key, last, last_step, last_time, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [id, key, Number.isNaN(agg.last) ? null : agg.last, agg.lastStep, agg.lastTime, agg.min, agg.max, agg.count]);
   }
 
   private syncIndex(id: number): void {
+    if (!this.built) return;
     const r = this.one(`SELECT ${INDEXED_RUN_COLUMNS} FROM runs WHERE id = ?`, [id]);
-    if (r) this.built?.setRun(id, indexedRunFromRow(r));
+    if (r) this.built.setRun(id, indexedRunFromRow(r));
   }
 }
 

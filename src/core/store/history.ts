@@ -25,9 +25,10 @@ export function readRunLogHistory(storeDir: string, source: string, keys?: strin
   return out;
 }
 
-/** Non-finite numbers as the strings JSON output uses for them. */
+/** Non-finite numbers (and -0.0, whose sign JSON.stringify drops) as the strings JSON output uses for them. */
 export function jsonNumber(v: number): number | string {
   if (Number.isNaN(v)) return 'NaN';
+  if (Object.is(v, -0)) return '-0.0';
   if (v === Infinity) return 'Infinity';
   if (v === -Infinity) return '-Infinity';
   return v;

@@ -112,7 +112,10 @@ export interface LookupOptions {
 export function lookupCombinations(c: Catalog, keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions = {}): CombinationState[] {
   const canon = combinations.map((combo) => keys.map((k) => canonicalValue(combo[k])));
   const idx = c.index;
-  const filter = (id: number) => !idx.deleted[id] && (opts.experimentId === undefined || idx.experiment[id] === opts.experimentId);
+  const deleted = idx.deleted;
+  const experiment = idx.experiment;
+  const wanted = opts.experimentId;
+  const filter = wanted === undefined ? (id: number) => !deleted[id] : (id: number) => !deleted[id] && experiment[id] === wanted;
   const matches = idx.lookup(keys, canon, filter);
   const metric = opts.metric ? c.metricColumn(opts.metric) : undefined;
   const higher = higherIsBetter(opts.metric ?? '', opts.goal);
@@ -127,7 +130,8 @@ export function lookupCombinations(c: Catalog, keys: string[], combinations: Rec
       if (status !== 'finished' || Number.isNaN(v)) continue;
       if (best === null || (higher ? v > best : v < best)) { best = v; bestId = id; }
     }
-    const newest = ids.slice().sort((a, b) => b - a).slice(0, 5);
+    // Ids come in ascending order, so the newest runs are the last ones.
+    const newest = ids.slice(-5).reverse();
     const pick = bestId >= 0 ? [bestId, ...newest.filter((id) => id !== bestId)].slice(0, 5) : newest;
     return { counts, best, pick };
   });

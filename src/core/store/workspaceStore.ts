@@ -5,6 +5,10 @@ import { Ingester, type IngestStats, type Reporter, RUNS_DIR } from './ingest';
 import { Journal, type JournalEvent } from './journal';
 import { writeFileAtomic, realFs, type WriteFs } from './atomicFile';
 import { WriterLock, LOCK_RENEW_MS } from './writerLock';
+import { applySnapshot, type ApplyStats } from '../mlflow/apply';
+import { readFileStore } from '../mlflow/fileStore';
+import { readSqliteStore } from '../mlflow/sqliteStore';
+import type { ImportProblem, StoreFingerprint } from '../mlflow/model';
 
 export const STORE_DIR = '.runlens';
 export const DB_FILE = 'runlens.db';
@@ -17,9 +21,11 @@ export interface StoreOptions {
   /** How long changes may wait before a snapshot is written (coalescing). */
   saveDelayMs?: number;
   writeFs?: WriteFs;
-  /** Called for each MLflow source recorded in the journal (the importer follows them). */
-  onSource?: (kind: string, sourcePath: string) => void;
+  /** How often imported MLflow stores are checked for new and changed runs. */
+  followEveryMs?: number;
 }
+
+interface FollowedSource { kind: 'mlflow-file' | 'mlflow-db'; fingerprint?: StoreFingerprint; problems?: string }
 
 /**
  * One workspace folder's store: the catalog, fed from the run logs and the edits journal, saved as
@@ -37,6 +43,8 @@ export class WorkspaceStore {
   private snapshotMtime = 0;
   private listeners = new Set<() => void>();
   private lastRevisionSeen = -1;
+  private following: Promise<void> | undefined;
+  private lastFollow = 0;
   readonly lock: WriterLock;
 
   private constructor(readonly folder: string, public catalog: Catalog, private readonly opts: StoreOptions) {
@@ -75,6 +83,7 @@ export class WorkspaceStore {
     store.chooseRole();
     // A follower ingests too, into its own memory only: it sees new runs as soon as the writer does.
     store.catchUp(rebuilt || !catalog);
+    if (store.role === 'writer') await store.followSources(true);
     if (store.role === 'writer' && (rebuilt || !catalog)) await store.save();
     store.lastRevisionSeen = store.catalog.revision;
     return store;
@@ -118,6 +127,7 @@ export class WorkspaceStore {
     }
     if (this.role === 'writer') {
       stats = this.catchUp(false);
+      await this.followSources(false);
       this.scheduleSave();
     } else {
       await this.reloadSnapshot();
@@ -173,7 +183,12 @@ export class WorkspaceStore {
   }
 
   private applyEdit(ev: JournalEvent): void {
-    if (ev.e === 'source') { this.opts.onSource?.(ev.kind, ev.path); return; }
+    if (ev.e === 'source') {
+      const sources = this.sources();
+      if (!sources[ev.path]) sources[ev.path] = { kind: ev.kind };
+      this.catalog.setMeta('mlflow_sources', JSON.stringify(sources));
+      return;
+    }
     const id = this.catalog.runId(ev.run);
     if (id === undefined) { this.opts.reporter.problem(`journal: run ${ev.run} is not in the store; the edit '${ev.e}' was skipped`); return; }
     switch (ev.e) {
@@ -183,6 +198,63 @@ export class WorkspaceStore {
       case 'delete': this.catalog.setDeleted(id, true); break;
       case 'restore': this.catalog.setDeleted(id, false); break;
     }
+  }
+
+  /** The MLflow stores this store follows, with what was last read of each. */
+  sources(): Record<string, FollowedSource> {
+    try { return JSON.parse(this.catalog.meta('mlflow_sources') ?? '{}'); } catch { return {}; }
+  }
+
+  /**
+   * Imports an MLflow store (`mlruns/` or `mlflow.db`) and follows it from then on. Recorded in the
+   * journal, so a rebuild imports it again. Importing the same store twice creates nothing twice.
+   */
+  async importSource(kind: 'mlflow-file' | 'mlflow-db', sourcePath: string): Promise<ApplyStats & { problems: ImportProblem[] }> {
+    const abs = path.resolve(sourcePath);
+    if (!this.sources()[abs]) this.journal.append({ e: 'source', kind, path: abs });
+    this.applyJournal();
+    const result = await this.syncSource(abs, this.sources()[abs], true);
+    this.scheduleSave();
+    await this.refresh();
+    return result;
+  }
+
+  /** Reads what changed in each followed MLflow store since the last read. */
+  private async followSources(force: boolean): Promise<void> {
+    if (this.following) return this.following;
+    if (!force && Date.now() - this.lastFollow < (this.opts.followEveryMs ?? 2000)) return;
+    const sources = this.sources();
+    if (!Object.keys(sources).length) return;
+    this.following = (async () => {
+      for (const [p, src] of Object.entries(sources)) await this.syncSource(p, src, false).catch((e: Error) => this.opts.reporter.problem(`Following ${p} failed: ${e.message}`));
+    })().finally(() => { this.following = undefined; this.lastFollow = Date.now(); });
+    return this.following;
+  }
+
+  private async syncSource(sourcePath: string, src: FollowedSource, reportAll: boolean): Promise<ApplyStats & { problems: ImportProblem[] }> {
+    if (!fs.existsSync(sourcePath)) {
+      if (src.problems !== 'missing') {
+        this.opts.reporter.problem(`The MLflow store ${sourcePath} is gone; its runs stay in RunLens.`);
+        this.updateSource(sourcePath, { ...src, problems: 'missing' });
+      }
+      return { runs: 0, removed: 0, problems: [] };
+    }
+    const snap = src.kind === 'mlflow-file'
+      ? await readFileStore(sourcePath, { previous: src.fingerprint })
+      : await readSqliteStore(sourcePath, { previous: src.fingerprint });
+    const stats = applySnapshot(this.catalog, snap);
+    const problemText = snap.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+    if (problemText && (reportAll || problemText !== src.problems)) {
+      for (const p of snap.problems) this.opts.reporter.problem(`${p.path}: ${p.message}`);
+    }
+    this.updateSource(sourcePath, { kind: src.kind, fingerprint: snap.fingerprint, problems: problemText });
+    return { ...stats, problems: snap.problems };
+  }
+
+  private updateSource(sourcePath: string, src: FollowedSource): void {
+    const all = this.sources();
+    all[sourcePath] = src;
+    this.catalog.setMeta('mlflow_sources', JSON.stringify(all));
   }
 
   /** Records an edit made in the editor: appended to the journal (the record), then applied. */
@@ -239,6 +311,7 @@ export class WorkspaceStore {
     this.ingester = new Ingester(fresh, this.dir, this.opts.reporter);
     old.close();
     const stats = this.catchUp(true);
+    await this.followSources(true);
     await this.save();
     this.lastRevisionSeen = -1;
     await this.refresh();

@@ -1,0 +1,344 @@
+/**
+ * Reader of MLflow's file store, an `mlruns/` folder:
+ *
+ *   mlruns/<experiment id>/meta.yaml              experiment; tags/ holds its tags, one file each
+ *   mlruns/<experiment id>/<run id>/meta.yaml     run (status as MLflow's integer enum)
+ *   mlruns/<experiment id>/<run id>/params/<key>  value, exactly; a `/` in a key is a sub-folder
+ *   mlruns/<experiment id>/<run id>/tags/<key>    likewise
+ *   mlruns/<experiment id>/<run id>/metrics/<key> lines `timestamp value step`
+ *   mlruns/.trash/<experiment id>/...             deleted experiments, same layout
+ *
+ * Folder names are taken as the ids (that is how MLflow finds runs); where a meta.yaml disagrees,
+ * the run is still imported under its folder and the disagreement reported, where MLflow would
+ * silently hide it. Bad data never throws: it is reported in `problems` and the rest is read.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Meta, firstLine } from './metaYaml';
+import { parseMetricFile } from './metricFile';
+import {
+  PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, removedRuns,
+  type ImportProblem, type Lifecycle, type MetricPoint, type MlflowExperiment, type MlflowRun,
+  type MlflowSnapshot, type ReadOptions,
+} from './model';
+
+const TRASH = '.trash';
+/** Folders in the store root that are not experiments (`models` is MLflow's model registry). */
+const NOT_EXPERIMENTS = new Set([TRASH, 'models']);
+/** Folders in an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS). */
+const NOT_RUNS = new Set(['tags', 'datasets', 'traces']);
+const RUN_PARTS = ['params', 'tags', 'metrics'] as const;
+/**
+ * The reading is synchronous (Node's promise-based file calls cost ten times as much per small
+ * file, and a store is thousands of small files), in slices of this many milliseconds between
+ * which the event loop gets its turn, so an extension host stays responsive during an import.
+ */
+const SLICE_MS = 20;
+
+/** Reads an `mlruns/` folder. Throws only when `root` does not exist. */
+export async function readFileStore(root: string, options: ReadOptions = {}): Promise<MlflowSnapshot> {
+  const rootStat = fs.statSync(root);
+  const problems: ImportProblem[] = [];
+  const snapshot: MlflowSnapshot = {
+    kind: 'mlflow-file', path: root, experiments: [], runs: [], unchangedRunIds: [], removedRunIds: [],
+    problems, fingerprint: { kind: 'mlflow-file', runs: {} },
+  };
+  if (!rootStat.isDirectory()) {
+    problems.push({ path: root, message: 'not a folder: an MLflow file store is a folder (mlruns/)' });
+    return snapshot;
+  }
+  const previous = options.previous?.kind === 'mlflow-file' ? options.previous.runs : undefined;
+  const experimentDirs = [
+    ...subfolders(root, problems).filter(name => !NOT_EXPERIMENTS.has(name))
+      .map(name => ({ dir: path.join(root, name), deleted: false })),
+    ...subfolders(path.join(root, TRASH), problems, true)
+      .map(name => ({ dir: path.join(root, TRASH, name), deleted: true })),
+  ];
+  const runDirs: { dir: string; experimentId: string }[] = [];
+  for (const { dir, deleted } of experimentDirs) {
+    const experiment = readExperiment(dir, deleted, problems);
+    if (!experiment) continue;
+    snapshot.experiments.push(experiment);
+    for (const name of subfolders(dir, problems)) {
+      if (!NOT_RUNS.has(name)) runDirs.push({ dir: path.join(dir, name), experimentId: experiment.id });
+    }
+  }
+  let sliceStart = performance.now();
+  for (const { dir, experimentId } of runDirs) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await new Promise(resolve => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+    const runId = path.basename(dir);
+    const runProblems: ImportProblem[] = [];
+    // Only a follow-up read needs sizes and times before reading; a first read gets them from
+    // the open files, saving a call per file.
+    const files = listRunFiles(dir, runProblems, previous !== undefined);
+    if (files) {
+      let fingerprint = previous && fingerprintOf(files);
+      if (fingerprint !== undefined && previous?.[runId] === fingerprint) {
+        snapshot.unchangedRunIds.push(runId);
+      } else {
+        const run = readRun(runId, experimentId, files, runProblems);
+        if (run) snapshot.runs.push(run);
+        fingerprint ??= fingerprintOf(files);
+      }
+      // A run that had problems is always read again, so that its problems are reported again.
+      snapshot.fingerprint.runs[runId] = runProblems.length ? '!' + fingerprint : fingerprint;
+    }
+    problems.push(...runProblems);
+  }
+  snapshot.removedRunIds = removedRuns(options.previous, Object.keys(snapshot.fingerprint.runs));
+  return snapshot;
+}
+
+function readExperiment(dir: string, deleted: boolean, problems: ImportProblem[]): MlflowExperiment | undefined {
+  const metaPath = path.join(dir, 'meta.yaml');
+  const text = readText({ key: 'meta.yaml', path: metaPath }, problems, true);
+  if (text === undefined) {
+    // Not an experiment (MLflow ignores such folders too); worth a word only if it holds something.
+    if (subfolders(dir, problems).length) {
+      problems.push({ path: dir, message: 'folder without meta.yaml: not read as an experiment' });
+    }
+    return undefined;
+  }
+  const meta = Meta.parse(text, metaPath, problems);
+  if (!meta) return undefined;
+  const id = path.basename(dir);
+  const recordedId = meta.text('experiment_id', true);
+  if (recordedId !== undefined && recordedId !== id) {
+    meta.report('experiment_id', `is ${recordedId}, but the folder is ${id}: read as ${id}`);
+  }
+  const lifecycle: Lifecycle = deleted ? 'deleted' : readLifecycle(meta);
+  return {
+    id,
+    name: meta.text('name', true) ?? id,
+    lifecycle,
+    artifactLocation: meta.text('artifact_location'),
+    creationTime: meta.integer('creation_time') ?? undefined,
+    lastUpdateTime: meta.integer('last_update_time') ?? undefined,
+    tags: readValues(walk(path.join(dir, 'tags'), problems, false), problems),
+  };
+}
+
+/** A file of a run; its size and time are known once it was listed with them, or read. */
+interface FileEntry { key: string; path: string; size?: number; mtimeMs?: number }
+
+interface RunFiles {
+  meta: FileEntry;
+  params: FileEntry[];
+  tags: FileEntry[];
+  metrics: FileEntry[];
+  all: FileEntry[];
+}
+
+/** The files of a run folder (with sizes and times if `withStats`); undefined if it is not a run. */
+function listRunFiles(dir: string, problems: ImportProblem[], withStats: boolean): RunFiles | undefined {
+  const metaPath = path.join(dir, 'meta.yaml');
+  let names: Set<string>;
+  try {
+    names = new Set(fs.readdirSync(dir));
+  } catch (err) {
+    problems.push({ path: dir, message: `cannot list: ${firstLine(err)}` });
+    return undefined;
+  }
+  const [params, tags, metrics] = RUN_PARTS.map(part => (names.has(part) ? walk(path.join(dir, part), problems, withStats) : []));
+  const metaStat = names.has('meta.yaml') && (withStats ? statOrReport(metaPath, problems) : undefined);
+  if (metaStat === false || metaStat?.isFile() === false) {
+    // Artifact folders may sit next to runs; only a folder holding run data deserves a word.
+    if (params.length || tags.length || metrics.length) {
+      problems.push({ path: metaPath, message: 'missing or not a file: the run in this folder is not imported' });
+    }
+    return undefined;
+  }
+  const meta: FileEntry = { key: 'meta.yaml', path: metaPath, size: metaStat?.size, mtimeMs: metaStat?.mtimeMs };
+  return { meta, params, tags, metrics, all: [meta, ...params, ...tags, ...metrics] };
+}
+
+function fingerprintOf(files: RunFiles): string {
+  return digest(files.all.map(f => `${f.path}\0${f.size}\0${f.mtimeMs}`));
+}
+
+function readRun(runId: string, experimentId: string, files: RunFiles, problems: ImportProblem[]): MlflowRun | undefined {
+  const text = readText(files.meta, problems);
+  if (text === undefined) return undefined;
+  const meta = Meta.parse(text, files.meta.path, problems);
+  if (!meta) return undefined;
+  checkId(meta, 'run_id', runId, () => checkId(meta, 'run_uuid', runId));
+  checkId(meta, 'experiment_id', experimentId);
+  const params = readValues(files.params, problems);
+  const tags = readValues(files.tags, problems);
+  const metrics = readMetrics(files.metrics, problems);
+  const startTime = meta.integer('start_time');
+  const endTime = meta.integer('end_time');
+  const latest: Record<string, MetricPoint> = {};
+  let lastUpdate = Math.max(startTime ?? 0, endTime ?? 0, ...files.all.map(f => Math.round(f.mtimeMs ?? 0)));
+  for (const [key, points] of Object.entries(metrics)) {
+    const point = latestPoint(points);
+    if (point) latest[key] = point;
+    for (const p of points) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
+  }
+  const run: MlflowRun = {
+    runId,
+    experimentId,
+    name: meta.text('run_name') || tags[RUN_NAME_TAG] || '',
+    status: readStatus(meta),
+    lifecycle: readLifecycle(meta),
+    startTime,
+    endTime,
+    userId: meta.text('user_id'),
+    artifactUri: meta.text('artifact_uri'),
+    params, tags, metrics, latest, lastUpdate,
+  };
+  if (tags[PARENT_RUN_TAG]) run.parentRunId = tags[PARENT_RUN_TAG];
+  return run;
+}
+
+/** Reports a meta.yaml id that disagrees with the folder; `ifMissing` runs when it is absent. */
+function checkId(meta: Meta, field: string, expected: string, ifMissing?: () => void): void {
+  const recorded = meta.text(field, !ifMissing);
+  if (recorded === undefined) ifMissing?.();
+  else if (recorded !== expected) meta.report(field, `is ${recorded}, but the folder is ${expected}: read as ${expected}`);
+}
+
+function readStatus(meta: Meta) {
+  const raw = meta.text('status');
+  const status = raw === undefined ? undefined : parseRunStatus(raw.trim());
+  if (status) return status;
+  // MLflow itself reads a run without a status as RUNNING.
+  meta.report('status', raw === undefined ? 'is missing: read as RUNNING' : `is not a run status (${raw}): read as RUNNING`);
+  return 'RUNNING';
+}
+
+function readLifecycle(meta: Meta): Lifecycle {
+  const raw = meta.text('lifecycle_stage');
+  const lifecycle = raw === undefined ? undefined : parseLifecycle(raw);
+  if (lifecycle) return lifecycle;
+  // Stores from before MLflow 1.0 have no lifecycle_stage; MLflow reads them as active.
+  meta.report('lifecycle_stage', raw === undefined ? 'is missing: read as active' : `is not active or deleted (${raw}): read as active`);
+  return 'active';
+}
+
+function readValues(files: FileEntry[], problems: ImportProblem[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const f of files) {
+    const text = readText(f, problems);
+    if (text !== undefined) values[f.key] = text;
+  }
+  return values;
+}
+
+function readMetrics(files: FileEntry[], problems: ImportProblem[]): Record<string, MetricPoint[]> {
+  const metrics: Record<string, MetricPoint[]> = {};
+  for (const f of files) {
+    const text = readText(f, problems);
+    if (text === undefined) continue;
+    const points = parseMetricFile(text, f.path, problems);
+    // MLflow refuses a metric file without points; one whose every line was bad is reported already.
+    if (points.length) metrics[f.key] = points;
+    else if (!problems.some(p => p.path.startsWith(f.path + ':'))) problems.push({ path: f.path, message: 'empty metric file' });
+  }
+  return metrics;
+}
+
+/**
+ * The files under `dir` (absent: none), keyed by their path relative to it with `/` separators,
+ * which is how MLflow names a key holding `/`. An empty sub-folder holds no value: reported.
+ */
+function walk(dir: string, problems: ImportProblem[], withStats: boolean, prefix = ''): FileEntry[] {
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') problems.push({ path: dir, message: `cannot list: ${firstLine(err)}` });
+    return [];
+  }
+  if (prefix && entries.length === 0) {
+    problems.push({ path: dir, message: 'a folder where a value file was expected, and it is empty' });
+  }
+  const found: FileEntry[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    const key = prefix + entry.name;
+    if (entry.isDirectory()) {
+      found.push(...walk(full, problems, withStats, key + '/'));
+      continue;
+    }
+    if (entry.isFile() && !withStats) {
+      found.push({ key, path: full });
+      continue;
+    }
+    const stat = statOrReport(full, problems); // also where a symbolic link leads
+    if (!stat) continue;
+    if (stat.isDirectory()) found.push(...walk(full, problems, withStats, key + '/'));
+    else if (stat.isFile()) found.push({ key, path: full, size: stat.size, mtimeMs: stat.mtimeMs });
+    else problems.push({ path: full, message: 'not a regular file' });
+  }
+  return found;
+}
+
+/** Names of the sub-folders of `dir`, sorted; `optional` folders may be absent. */
+function subfolders(dir: string, problems: ImportProblem[], optional = false): string[] {
+  try {
+    const entries = fs.readdirSync(dir, { withFileTypes: true });
+    return entries.filter(e => e.isDirectory()).map(e => e.name).sort();
+  } catch (err) {
+    if (!(optional && errorCode(err) === 'ENOENT')) problems.push({ path: dir, message: `cannot list: ${firstLine(err)}` });
+    return [];
+  }
+}
+
+function statOrReport(file: string, problems: ImportProblem[], optional = false): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch (err) {
+    if (!(optional && errorCode(err) === 'ENOENT')) problems.push({ path: file, message: `unreadable: ${firstLine(err)}` });
+    return undefined;
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const UTF8_LENIENT = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * A file's text as MLflow reads it (UTF-8, nothing stripped); undefined if unreadable. Notes the
+ * file's size and time in `file` as it reads, from the open file.
+ */
+function readText(file: FileEntry, problems: ImportProblem[], optional = false): string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readWithStats(file);
+  } catch (err) {
+    if (!(optional && errorCode(err) === 'ENOENT')) problems.push({ path: file.path, message: `unreadable: ${firstLine(err)}` });
+    return undefined;
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    problems.push({ path: file.path, message: 'not valid UTF-8: read with replacement characters' });
+    return UTF8_LENIENT.decode(bytes);
+  }
+}
+
+function readWithStats(file: FileEntry): Buffer {
+  const fd = fs.openSync(file.path, 'r');
+  try {
+    const stat = fs.fstatSync(fd);
+    file.size ??= stat.size;
+    file.mtimeMs ??= stat.mtimeMs;
+    const bytes = Buffer.allocUnsafe(stat.size);
+    let length = 0;
+    while (length < bytes.length) {
+      const read = fs.readSync(fd, bytes, length, bytes.length - length, length);
+      if (read === 0) break; // shrank meanwhile: what is there is what there is
+      length += read;
+    }
+    return bytes.subarray(0, length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}

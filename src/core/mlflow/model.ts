@@ -1,0 +1,145 @@
+/**
+ * What the MLflow importers produce: a neutral picture of an MLflow store, the same shape for the
+ * file store (`mlruns/`) and the SQLite store (`mlflow.db`), holding values exactly as MLflow's own
+ * client returns them for that store (so the SQLite store's +/-inf arrive as +/-1.797e308, as
+ * MLflow reports them there). Turning this into RunLens runs is the caller's business.
+ */
+
+import { createHash } from 'node:crypto';
+
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+export type Lifecycle = 'active' | 'deleted';
+export type StoreKind = 'mlflow-file' | 'mlflow-db';
+
+export interface MetricPoint {
+  step: number;
+  /** May be NaN, +/-Infinity or -0, as MLflow's client returns them for the store. */
+  value: number;
+  /** ms since the epoch. */
+  timestamp: number;
+}
+
+export interface MlflowExperiment {
+  id: string;
+  name: string;
+  lifecycle: Lifecycle;
+  artifactLocation?: string;
+  creationTime?: number;
+  lastUpdateTime?: number;
+  tags: Record<string, string>;
+}
+
+export interface MlflowRun {
+  runId: string;
+  experimentId: string;
+  name: string;
+  status: RunStatus;
+  lifecycle: Lifecycle;
+  startTime: number | null;
+  endTime: number | null;
+  userId?: string;
+  artifactUri?: string;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  /** Full history of each metric, in the order MLflow's `get_metric_history` returns it. */
+  metrics: Record<string, MetricPoint[]>;
+  /** Each metric's latest point as MLflow reports it (`run.data.metrics`). */
+  latest: Record<string, MetricPoint>;
+  /** From the `mlflow.parentRunId` tag. */
+  parentRunId?: string;
+  /** ms: the latest of start and end time, metric timestamps and (file store) file mtimes. */
+  lastUpdate: number;
+}
+
+export interface ImportProblem {
+  /** The file (or `file:line`, or the database path) the problem was found in. */
+  path: string;
+  message: string;
+}
+
+/**
+ * What to pass back to the next read of the same store so that it re-reads only what changed.
+ * Plain JSON, so a caller may persist it.
+ */
+export interface StoreFingerprint {
+  kind: StoreKind;
+  /** Per run id, a digest of everything that changes when the run changes. */
+  runs: Record<string, string>;
+  /** SQLite only: the highest `metrics` rowid seen; points logged later have higher rowids. */
+  metricsRowid?: number;
+}
+
+export interface MlflowSnapshot {
+  kind: StoreKind;
+  path: string;
+  /** Every experiment of the store, on every read. */
+  experiments: MlflowExperiment[];
+  /** The runs read in this pass: all of them, or on a follow-up read the new and changed ones. */
+  runs: MlflowRun[];
+  /** Follow-up read: runs that did not change since `previous` and were not read again. */
+  unchangedRunIds: string[];
+  /** Follow-up read: runs of `previous` that are gone from the store. */
+  removedRunIds: string[];
+  problems: ImportProblem[];
+  /** SQLite: the alembic version of the schema. */
+  schemaVersion?: string;
+  fingerprint: StoreFingerprint;
+}
+
+/** Options common to both readers. */
+export interface ReadOptions {
+  /** The fingerprint of an earlier read of the same store: unchanged runs are skipped. */
+  previous?: StoreFingerprint;
+}
+
+/**
+ * MLflow's latest point of a metric: the highest step, then the latest timestamp, then the
+ * largest value, exactly as the file store's `max(key=(step, timestamp, value))` picks it. A NaN
+ * never compares greater, so between a NaN and a number at the same step and time the earlier
+ * point stays, as in Python.
+ */
+export function latestPoint(points: readonly MetricPoint[]): MetricPoint | undefined {
+  let best = points[0];
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i];
+    if (p.step !== best.step ? p.step > best.step
+      : p.timestamp !== best.timestamp ? p.timestamp > best.timestamp
+        : p.value > best.value) best = p;
+  }
+  return best;
+}
+
+/** The value MLflow reports for a metric (see `latestPoint`). */
+export function finalValue(points: readonly MetricPoint[]): number | undefined {
+  return latestPoint(points)?.value;
+}
+
+const STATUS_BY_NUMBER: Record<string, RunStatus> = {
+  '1': 'RUNNING', '2': 'SCHEDULED', '3': 'FINISHED', '4': 'FAILED', '5': 'KILLED',
+};
+const STATUS_NAMES = new Set<string>(Object.values(STATUS_BY_NUMBER));
+
+/** A status as either store writes it (integer enum in `meta.yaml`, name in SQLite). */
+export function parseRunStatus(raw: string): RunStatus | undefined {
+  if (STATUS_NAMES.has(raw)) return raw as RunStatus;
+  return STATUS_BY_NUMBER[raw];
+}
+
+export function parseLifecycle(raw: string): Lifecycle | undefined {
+  return raw === 'active' || raw === 'deleted' ? raw : undefined;
+}
+
+export const PARENT_RUN_TAG = 'mlflow.parentRunId';
+export const RUN_NAME_TAG = 'mlflow.runName';
+
+/** The runs of `previous` that neither this read nor its skip list mention. */
+export function removedRuns(previous: StoreFingerprint | undefined, present: Iterable<string>): string[] {
+  if (!previous) return [];
+  const seen = new Set(present);
+  return Object.keys(previous.runs).filter(id => !seen.has(id));
+}
+
+/** A short digest of strings: enough to notice that any of them changed. */
+export function digest(parts: readonly string[]): string {
+  return createHash('sha1').update(parts.join('\0')).digest('base64').slice(0, 16);
+}

@@ -1,0 +1,125 @@
+/**
+ * Metric histories from MLflow's SQLite `metrics` table, which dwarfs every other table (one row
+ * per logged point). A first read takes them in a single scan; a follow-up read takes only the
+ * runs that changed. A run changed if its fingerprint (status, times, params, tags, latest values)
+ * did, or if it got points since the last read: MLflow only ever appends to `metrics`, so new
+ * points are the rows above the highest rowid seen before, found without scanning the table.
+ */
+import type { MetricPoint, MlflowRun, StoreFingerprint } from './model';
+import { num, text, type Row, type TableReader } from './sqliteTables';
+
+const HISTORY = { table: 'metrics', wanted: ['run_uuid', 'key', 'value', 'timestamp', 'step', 'is_nan'], required: ['run_uuid', 'key', 'value'] };
+/** How long the scan of the metrics table may hold the thread before the event loop gets a turn. */
+const SLICE_MS = 20;
+/** Above this share of runs to read, one scan of the table beats a query per run. */
+const SCAN_SHARE = 0.2;
+
+export interface HistoryRead {
+  /** The runs whose histories were read (so every run, on a first read). */
+  readRunIds: Set<string>;
+}
+
+export async function readMetricHistories(tables: TableReader, runs: Map<string, MlflowRun>,
+  fingerprint: StoreFingerprint, previous: StoreFingerprint | undefined): Promise<HistoryRead> {
+  const maxRowid = highestRowid(tables);
+  if (maxRowid !== undefined) fingerprint.metricsRowid = maxRowid;
+  const toRead = previous ? changedRuns(tables, runs, fingerprint, previous, maxRowid) : new Set(runs.keys());
+  if (toRead.size === 0) return { readRunIds: toRead };
+
+  // The hot loop of an import (a row per point). MLflow appends a run's points together, all its
+  // metrics at each step, so the current run and its few series are kept at hand, and a key is
+  // found among them by comparison instead of hashing a freshly decoded string.
+  let runId: string | undefined;
+  let run: MlflowRun | undefined;
+  let keys: string[] = [];
+  let series: MetricPoint[][] = [];
+  let orphans = false;
+  const onRow = (row: Row) => {
+    const id = text(row[0]) ?? '';
+    if (id !== runId) {
+      runId = id;
+      run = toRead.has(id) ? runs.get(id) : undefined;
+      keys = [];
+      series = [];
+      if (!runs.has(id)) orphans = true;
+    }
+    if (!run) return;
+    const key = text(row[1]) ?? '';
+    let i = keys.indexOf(key);
+    if (i < 0) {
+      i = keys.push(key) - 1;
+      series.push(run.metrics[key] ??= []);
+    }
+    series[i].push(metricPoint(row[2], row[3], row[4], row[5]));
+  };
+  if (!previous || toRead.size > runs.size * SCAN_SHARE) {
+    await tables.scanSliced(HISTORY, onRow, SLICE_MS);
+    if (orphans) tables.report(`table metrics: points of runs missing from the runs table were not imported`);
+  } else {
+    for (const runId of toRead) tables.scan({ ...HISTORY, tail: 'WHERE run_uuid = ?', params: [runId] }, onRow);
+  }
+  for (const runId of toRead) {
+    const run = runs.get(runId);
+    if (run) for (const points of Object.values(run.metrics)) sortLikeMlflow(points);
+  }
+  return { readRunIds: toRead };
+}
+
+function changedRuns(tables: TableReader, runs: Map<string, MlflowRun>, fingerprint: StoreFingerprint,
+  previous: StoreFingerprint, maxRowid: number | undefined): Set<string> {
+  const changed = new Set<string>();
+  for (const runId of runs.keys()) {
+    if (previous.runs[runId] !== fingerprint.runs[runId]) changed.add(runId);
+  }
+  const since = previous.metricsRowid;
+  // A smaller highest rowid means rows were deleted or renumbered (VACUUM): the rowids say
+  // nothing then, and the fingerprints (which include each metric's latest point) must do.
+  if (since !== undefined && maxRowid !== undefined && maxRowid > since) {
+    tables.scan({ table: 'metrics', wanted: ['run_uuid'], required: ['run_uuid'], tail: 'WHERE rowid > ? GROUP BY run_uuid', params: [since] },
+      row => changed.add(text(row[0]) ?? ''));
+  }
+  return changed;
+}
+
+function highestRowid(tables: TableReader): number | undefined {
+  let max: number | undefined;
+  // A table created WITHOUT ROWID (not by MLflow) has none: then fingerprints alone decide.
+  if (tables.columns('metrics', true)) {
+    try {
+      max = num(tables.first('SELECT max(rowid) FROM metrics') ?? null) ?? 0;
+    } catch {
+      max = undefined;
+    }
+  }
+  return max;
+}
+
+export function metricPoint(value: Row[number], timestamp: Row[number], step: Row[number], isNan: Row[number]): MetricPoint {
+  return {
+    step: typeof step === 'number' ? step : num(step) ?? 0,
+    value: isNan === 1 || isNan === '1' ? NaN : typeof value === 'number' ? value : num(value) ?? NaN,
+    timestamp: typeof timestamp === 'number' ? timestamp : num(timestamp) ?? 0,
+  };
+}
+
+/**
+ * MLflow's history query returns points by timestamp, then step, then stored value (the order of
+ * the table's primary key index, and of the ORDER BY newer versions add); NaN is stored as 0.
+ */
+function sortLikeMlflow(points: MetricPoint[]): void {
+  for (let i = 1; i < points.length; i++) {
+    if (compare(points[i - 1], points[i]) > 0) {
+      points.sort(compare);
+      return;
+    }
+  }
+}
+
+function compare(a: MetricPoint, b: MetricPoint): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  if (a.step !== b.step) return a.step < b.step ? -1 : 1;
+  const av = Number.isNaN(a.value) ? 0 : a.value;
+  const bv = Number.isNaN(b.value) ? 0 : b.value;
+  if (av !== bv) return av < bv ? -1 : 1;
+  return Number(Number.isNaN(a.value)) - Number(Number.isNaN(b.value));
+}

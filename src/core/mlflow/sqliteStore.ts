@@ -1,0 +1,256 @@
+/**
+ * Reader of MLflow's SQLite store (`mlflow.db`), with sql.js, strictly read-only: the file's bytes
+ * are read into memory and the database is opened from them, so the file itself is never opened
+ * for writing (nor locked) and a running MLflow is not disturbed.
+ *
+ * Values come out as MLflow's client returns them for this store: NaN is `is_nan = 1` (stored as
+ * 0), +/-inf were stored by MLflow as +/-1.7976931348623157e308 and stay so, -0.0 was stored as 0.
+ * Metric histories are ordered the way MLflow's `get_metric_history` query returns them (by
+ * timestamp, then step, then value), and each metric's latest value is taken from
+ * `latest_metrics`, which is what MLflow reports as `run.data.metrics`.
+ */
+import { promises as fs } from 'node:fs';
+import { firstLine } from './metaYaml';
+import {
+  PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, removedRuns,
+  type ImportProblem, type MetricPoint, type MlflowExperiment, type MlflowRun, type MlflowSnapshot,
+  type ReadOptions,
+} from './model';
+import { loadSqlJs, type SqlJsOptions } from './sqlJs';
+import { TableReader, num, text, type Row } from './sqliteTables';
+import { metricPoint, readMetricHistories } from './sqliteMetrics';
+
+/** Alembic revisions whose schema this reader was checked against. */
+export const KNOWN_SCHEMA_VERSIONS: Record<string, string> = { f5a4f2784254: 'MLflow 2.17.2' };
+
+export interface SqliteReadOptions extends ReadOptions, SqlJsOptions {}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+const READ_CHUNK = 64 * 1024 * 1024;
+
+/** Reads an `mlflow.db`. Throws only when `dbPath` does not exist. */
+export async function readSqliteStore(dbPath: string, options: SqliteReadOptions = {}): Promise<MlflowSnapshot> {
+  const problems: ImportProblem[] = [];
+  const snapshot: MlflowSnapshot = {
+    kind: 'mlflow-db', path: dbPath, experiments: [], runs: [], unchangedRunIds: [], removedRunIds: [],
+    problems, fingerprint: { kind: 'mlflow-db', runs: {} },
+  };
+  const bytes = await readConsistently(dbPath, problems);
+  if (!bytes) return snapshot;
+  await noteSideFiles(dbPath, problems);
+  if (bytes.length > 0 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== SQLITE_MAGIC) {
+    problems.push({ path: dbPath, message: 'not an SQLite database (no SQLite header)' });
+    return snapshot;
+  }
+  const SQL = await loadSqlJs(options);
+  const db = new SQL.Database(bytes);
+  try {
+    // A truncated copy claims more pages than it has, which SQLite refuses outright unless the
+    // schema is "writable"; that flag only loosens checks on this in-memory copy, so what
+    // survives the truncation can still be read. Nothing is ever written back to the file.
+    db.run('PRAGMA writable_schema = ON');
+    const tables = new TableReader(db, dbPath, problems);
+    if (!tables.schemaReadable()) return snapshot;
+    if (!tables.columns('experiments', true) && !tables.columns('runs', true)) {
+      problems.push({ path: dbPath, message: 'no MLflow tables (experiments, runs): not an MLflow database' });
+      return snapshot;
+    }
+    snapshot.schemaVersion = readSchemaVersion(tables);
+    snapshot.experiments = readExperiments(tables);
+    const previous = options.previous?.kind === 'mlflow-db' ? options.previous : undefined;
+    const runs = readRuns(tables);
+    for (const run of runs.values()) {
+      snapshot.fingerprint.runs[run.runId] = runFingerprint(run);
+    }
+    const history = await readMetricHistories(tables, runs, snapshot.fingerprint, previous);
+    for (const run of runs.values()) {
+      if (!history.readRunIds.has(run.runId)) {
+        snapshot.unchangedRunIds.push(run.runId);
+        continue;
+      }
+      finishRun(run);
+      snapshot.runs.push(run);
+    }
+    snapshot.removedRunIds = removedRuns(previous, runs.keys());
+  } finally {
+    db.close();
+  }
+  return snapshot;
+}
+
+/**
+ * The file's bytes, read again if it changed meanwhile (MLflow may be writing it); a copy that
+ * kept changing is used as is, and said so.
+ */
+async function readConsistently(dbPath: string, problems: ImportProblem[]): Promise<Uint8Array | undefined> {
+  const first = await fs.stat(dbPath); // a missing file throws: the one error the caller gets
+  if (!first.isFile()) {
+    problems.push({ path: dbPath, message: 'not a file' });
+    return undefined;
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const before = await fs.stat(dbPath);
+      const bytes = await readWhole(dbPath);
+      const after = await fs.stat(dbPath);
+      if ((after.mtimeMs === before.mtimeMs && after.size === bytes.length) || attempt === 2) {
+        if (attempt === 2 && after.mtimeMs !== before.mtimeMs) {
+          problems.push({ path: dbPath, message: 'kept changing while being read: this copy may be inconsistent' });
+        }
+        return bytes;
+      }
+    } catch (err) {
+      problems.push({ path: dbPath, message: `unreadable: ${firstLine(err)}` });
+      return undefined;
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * The whole file, read in large chunks straight into one buffer: `fs.readFile` reads a
+ * gigabyte-sized database in small chunks and spends most of its time waiting between them.
+ */
+async function readWhole(file: string): Promise<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe((await handle.stat()).size);
+    let total = 0;
+    for (;;) {
+      if (total === buffer.length) {
+        // The file grew while being read (the caller notices and reads again).
+        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, 1 << 16));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
+      const { bytesRead } = await handle.read(buffer, total, Math.min(READ_CHUNK, buffer.length - total), total);
+      if (bytesRead === 0) return buffer.subarray(0, total);
+      total += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Changes in a WAL file (or a crashed write's journal) are not in the bytes read. */
+async function noteSideFiles(dbPath: string, problems: ImportProblem[]): Promise<void> {
+  for (const [suffix, meaning] of [
+    ['-wal', 'changes not yet checkpointed into the database are not imported'],
+    ['-journal', 'a write was in progress or interrupted: the database may be inconsistent'],
+  ]) {
+    const size = await fs.stat(dbPath + suffix).then(s => s.size, () => 0);
+    if (size > 0) problems.push({ path: dbPath + suffix, message: meaning });
+  }
+}
+
+function readSchemaVersion(tables: TableReader): string | undefined {
+  let version: string | undefined;
+  const rows = tables.scan({ table: 'alembic_version', wanted: ['version_num'], required: ['version_num'] },
+    row => { version = text(row[0]); });
+  if (version === undefined) {
+    if (rows === 0) tables.report('no alembic version recorded: read what matched MLflow\'s tables');
+  } else if (!(version in KNOWN_SCHEMA_VERSIONS)) {
+    const known = Object.entries(KNOWN_SCHEMA_VERSIONS).map(([v, what]) => `${v} (${what})`).join(', ');
+    tables.report(`schema version ${version} is not one RunLens knows (${known}): read what matched`);
+  }
+  return version;
+}
+
+function readExperiments(tables: TableReader): MlflowExperiment[] {
+  const experiments = new Map<string, MlflowExperiment>();
+  tables.scan({
+    table: 'experiments',
+    wanted: ['experiment_id', 'name', 'lifecycle_stage', 'artifact_location', 'creation_time', 'last_update_time'],
+    required: ['experiment_id', 'name'],
+    tail: 'ORDER BY experiment_id',
+  }, ([id, name, lifecycle, artifactLocation, creationTime, lastUpdateTime]) => {
+      const experiment: MlflowExperiment = {
+        id: text(id) ?? '',
+        name: text(name) ?? '',
+        lifecycle: parseLifecycle(text(lifecycle) ?? 'active') ?? 'active',
+        tags: {},
+      };
+      if (artifactLocation !== null) experiment.artifactLocation = text(artifactLocation);
+      if (num(creationTime) !== null) experiment.creationTime = num(creationTime) as number;
+      if (num(lastUpdateTime) !== null) experiment.lastUpdateTime = num(lastUpdateTime) as number;
+      experiments.set(experiment.id, experiment);
+    });
+  tables.scan({ table: 'experiment_tags', wanted: ['experiment_id', 'key', 'value'], required: ['experiment_id', 'key'], optional: true },
+    ([id, key, value]) => {
+      const experiment = experiments.get(text(id) ?? '');
+      if (experiment) experiment.tags[text(key) ?? ''] = text(value) ?? '';
+    });
+  return [...experiments.values()];
+}
+
+/** Every run with its params, tags and latest metric values (histories come later). */
+function readRuns(tables: TableReader): Map<string, MlflowRun> {
+  const runs = new Map<string, MlflowRun>();
+  tables.scan({
+    table: 'runs',
+    wanted: ['run_uuid', 'experiment_id', 'name', 'status', 'lifecycle_stage', 'start_time', 'end_time', 'user_id', 'artifact_uri'],
+    required: ['run_uuid'],
+    tail: 'ORDER BY experiment_id, start_time, run_uuid',
+  }, ([runId, experimentId, name, status, lifecycle, startTime, endTime, userId, artifactUri]) => {
+      const id = text(runId) ?? '';
+      const run: MlflowRun = {
+        runId: id,
+        experimentId: text(experimentId) ?? '',
+        name: text(name) ?? '',
+        status: parseRunStatus(text(status) ?? '') ?? reportStatus(tables, id, status),
+        lifecycle: parseLifecycle(text(lifecycle) ?? 'active') ?? 'active',
+        startTime: num(startTime),
+        endTime: num(endTime),
+        params: {}, tags: {}, metrics: {}, latest: {}, lastUpdate: 0,
+      };
+      if (userId !== null) run.userId = text(userId);
+      if (artifactUri !== null) run.artifactUri = text(artifactUri);
+      runs.set(id, run);
+    });
+  const attach = (table: string, into: (run: MlflowRun, key: string, row: Row) => void, wanted: string[]) => {
+    let orphans = 0;
+    tables.scan({ table, wanted: ['run_uuid', 'key', ...wanted], required: ['run_uuid', 'key', ...wanted.slice(0, 1)] }, row => {
+      const run = runs.get(text(row[0]) ?? '');
+      if (run) into(run, text(row[1]) ?? '', row);
+      else orphans++;
+    });
+    if (orphans) tables.report(`table ${table}: ${orphans} rows of runs missing from the runs table were not imported`);
+  };
+  attach('params', (run, key, row) => { run.params[key] = text(row[2]) ?? ''; }, ['value']);
+  attach('tags', (run, key, row) => { run.tags[key] = text(row[2]) ?? ''; }, ['value']);
+  attach('latest_metrics', (run, key, [, , value, timestamp, step, isNan]) => {
+    run.latest[key] = metricPoint(value, timestamp, step, isNan);
+  }, ['value', 'timestamp', 'step', 'is_nan']);
+  return runs;
+}
+
+function reportStatus(tables: TableReader, runId: string, status: unknown): 'RUNNING' {
+  tables.report(`run ${runId}: status ${JSON.stringify(status)} is not a run status: read as RUNNING`);
+  return 'RUNNING';
+}
+
+/** Everything that changes when MLflow changes a run, short of its metric histories. */
+function runFingerprint(run: MlflowRun): string {
+  const parts = [run.experimentId, run.name, run.status, run.lifecycle, String(run.startTime), String(run.endTime)];
+  // Sorted, so that the order rows come back in (which a VACUUM may change) does not matter.
+  for (const key of Object.keys(run.params).sort()) parts.push('p', key, run.params[key]);
+  for (const key of Object.keys(run.tags).sort()) parts.push('t', key, run.tags[key]);
+  for (const key of Object.keys(run.latest).sort()) {
+    const p = run.latest[key];
+    parts.push('m', key, String(p.step), String(p.timestamp), String(p.value));
+  }
+  return digest(parts);
+}
+
+function finishRun(run: MlflowRun): void {
+  if (!run.name && run.tags[RUN_NAME_TAG]) run.name = run.tags[RUN_NAME_TAG];
+  if (run.tags[PARENT_RUN_TAG]) run.parentRunId = run.tags[PARENT_RUN_TAG];
+  let lastUpdate = Math.max(run.startTime ?? 0, run.endTime ?? 0);
+  for (const [key, points] of Object.entries(run.metrics)) {
+    // Runs logged before MLflow kept latest_metrics have histories only.
+    if (!run.latest[key]) run.latest[key] = latestPoint(points) as MetricPoint;
+    for (const p of points) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
+  }
+  for (const p of Object.values(run.latest)) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
+  run.lastUpdate = lastUpdate;
+}

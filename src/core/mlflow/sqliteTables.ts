@@ -1,0 +1,147 @@
+/**
+ * Reading tables of a database whose schema may not be the one expected (another MLflow version)
+ * or whose pages may be damaged (a truncated copy): a missing optional column reads as NULL, a
+ * missing table or required column is reported, and an error part-way through a table keeps the
+ * rows read before it. Nothing here writes.
+ */
+import type { Database, SqlValue } from 'sql.js';
+import { firstLine } from './metaYaml';
+import type { ImportProblem } from './model';
+
+export type Row = SqlValue[];
+
+export interface TableQuery {
+  table: string;
+  /** Columns to select; those the table lacks read as NULL... */
+  wanted: readonly string[];
+  /** ...unless they are required: then the table is reported and not read. */
+  required: readonly string[];
+  /** SQL after the FROM clause. */
+  tail?: string;
+  params?: SqlValue[];
+  /** A missing table is not worth reporting. */
+  optional?: boolean;
+}
+
+export class TableReader {
+  private readonly columnCache = new Map<string, Set<string> | undefined>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly dbPath: string,
+    private readonly problems: ImportProblem[],
+  ) {}
+
+  /**
+   * Whether SQLite can read the list of tables at all; if not, that is the one problem reported
+   * (every table would be "missing" otherwise).
+   */
+  schemaReadable(): boolean {
+    try {
+      this.db.exec('SELECT name FROM sqlite_master');
+      return true;
+    } catch (err) {
+      this.report(`damaged beyond reading: its list of tables cannot be read (${firstLine(err)})`);
+      return false;
+    }
+  }
+
+  /** The table's column names, or undefined (reported) if it cannot be read. */
+  columns(table: string, optional = false): Set<string> | undefined {
+    if (this.columnCache.has(table)) return this.columnCache.get(table);
+    let columns: Set<string> | undefined;
+    try {
+      const result = this.db.exec(`PRAGMA table_info(${quote(table)})`);
+      const names = (result[0]?.values ?? []).map(row => String(row[1]));
+      if (names.length) columns = new Set(names);
+      else if (!optional) this.report(`table ${table} is missing`);
+    } catch (err) {
+      this.report(`table ${table}: ${firstLine(err)}`);
+    }
+    this.columnCache.set(table, columns);
+    return columns;
+  }
+
+  /** Calls `onRow` for each row of `query`; returns how many, or -1 if the table is unreadable. */
+  scan(query: TableQuery, onRow: (row: Row) => void): number {
+    const rows = this.rows(query);
+    for (let next = rows.next(); ; next = rows.next()) {
+      if (next.done) return next.value;
+      onRow(next.value);
+    }
+  }
+
+  /**
+   * `scan` for tables of millions of rows: gives the event loop a turn every `sliceMs`, so that
+   * an extension host stays responsive while it runs.
+   */
+  async scanSliced(query: TableQuery, onRow: (row: Row) => void, sliceMs: number): Promise<number> {
+    const rows = this.rows(query);
+    let sliceStart = performance.now();
+    for (let next = rows.next(), n = 1; ; next = rows.next(), n++) {
+      if (next.done) return next.value;
+      onRow(next.value);
+      if ((n & 0xfff) === 0 && performance.now() - sliceStart > sliceMs) {
+        await new Promise(resolve => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  /**
+   * The values of the `wanted` columns (NULL where the table lacks an optional one), row by row;
+   * returns the number of rows, or -1 when the table could not be read at all. An error part-way
+   * is reported and ends the rows.
+   */
+  private *rows({ table, wanted, required, tail = '', params = [], optional = false }: TableQuery): Generator<Row, number> {
+    const columns = this.columns(table, optional);
+    if (!columns) return -1;
+    const missing = required.filter(c => !columns.has(c));
+    if (missing.length) {
+      this.report(`table ${table} lacks column ${missing.join(', ')}: not read`);
+      return -1;
+    }
+    const select = wanted.map(c => (columns.has(c) ? quote(c) : 'NULL')).join(', ');
+    let count = 0;
+    let statement;
+    try {
+      statement = this.db.prepare(`SELECT ${select} FROM ${quote(table)} ${tail}`);
+      if (params.length) statement.bind(params);
+      while (statement.step()) {
+        yield statement.get();
+        count++;
+      }
+    } catch (err) {
+      this.report(`table ${table}: ${firstLine(err)} (after ${count} rows)`);
+    } finally {
+      statement?.free();
+    }
+    return count;
+  }
+
+  /** The first value `sql` gives; throws what sql.js throws. */
+  first(sql: string): SqlValue | undefined {
+    return this.db.exec(sql)[0]?.values[0]?.[0];
+  }
+
+  report(message: string): void {
+    this.problems.push({ path: this.dbPath, message });
+  }
+}
+
+function quote(identifier: string): string {
+  return '"' + identifier.replace(/"/g, '""') + '"';
+}
+
+/** A column value as text (MLflow's ids and names), undefined for NULL. */
+export function text(value: SqlValue): string | undefined {
+  if (typeof value === 'string') return value;
+  return value === null ? undefined : String(value);
+}
+
+/** A column value as a number (times, steps), null for NULL or anything not numeric. */
+export function num(value: SqlValue): number | null {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
+  return null;
+}

@@ -1,0 +1,62 @@
+import * as assert from 'assert';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { runlensExtension, waitFor, workspaceFolder } from './support/host';
+
+/** The shared MLflow 2.17.2 fixture: beside the checkout in CI and on developer machines. */
+function fixture(): string {
+  const dir = process.env.RUNLENS_SHARED_FIXTURES ?? path.join(runlensExtension().extensionPath, '..', 'shared', 'fixtures');
+  return path.join(dir, 'mlflow-2.17.2');
+}
+
+describe('MLflow runs already in the workspace', () => {
+  let project: string;
+
+  before(async () => {
+    project = path.join(workspaceFolder().uri.fsPath, 'mlflow-project');
+    fs.cpSync(path.join(fixture(), 'mlruns'), path.join(project, 'mlruns'), { recursive: true });
+    fs.copyFileSync(path.join(fixture(), 'mlflow.db'), path.join(project, 'mlflow.db'));
+    fs.writeFileSync(path.join(project, 'grid.py'), [
+      'import mlflow', '',
+      'for learning_rate in [3e-4, 0.003, 0.03]:',
+      '    for batch_size in [16, 128]:',
+      '        for optimizer in ["adamw", "rmsprop"]:',
+      '            with mlflow.start_run():',
+      '                mlflow.log_params({"learning_rate": learning_rate, "batch_size": batch_size, "optimizer": optimizer})', '',
+    ].join('\n'));
+    for (const d of fs.readdirSync(project)) fs.chmodSync(path.join(project, d), 0o755);
+  });
+
+  it('imports mlflow.db read-only: its bytes are unchanged', async () => {
+    const db = path.join(project, 'mlflow.db');
+    const before = crypto.createHash('sha256').update(fs.readFileSync(db)).digest('hex');
+    await vscode.commands.executeCommand('runlens.importMlflow', vscode.Uri.file(db));
+    assert.strictEqual(crypto.createHash('sha256').update(fs.readFileSync(db)).digest('hex'), before);
+  });
+
+  it('shows the imported experiments and runs in the tree, deleted ones hidden', async () => {
+    await vscode.commands.executeCommand('runlens.importMlflow', vscode.Uri.file(path.join(project, 'mlruns')));
+    const { tree } = await runlensExtension().activate();
+    const roots = await waitFor('tune-mlp in the tree', async () => {
+      const r = await tree.getChildren();
+      return r.some((n) => n.kind === 'experiment' && n.experiment.name === 'tune-mlp') ? r : undefined;
+    });
+    const names = roots.filter((n) => n.kind === 'experiment').map((n) => (n.kind === 'experiment' ? `${n.experiment.name}:${n.experiment.runs}` : ''));
+    // Both stores hold the same 24 runs: each shows twice (one per store), the deleted run and experiment not at all.
+    assert.ok(names.includes('tune-mlp:26'), names.join(', '));
+    assert.ok(!names.some((n) => n.startsWith('abandoned')), names.join(', '));
+  });
+
+  it('recognises the tune-mlp grid as logged in a loop over the same values', async () => {
+    const uri = vscode.Uri.file(path.join(project, 'grid.py'));
+    await vscode.window.showTextDocument(uri);
+    const titles = await waitFor('the lens on the grid', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      const t = lenses.map((l) => l.command?.title ?? '').filter((x) => x.startsWith('RunLens'));
+      return t.length ? t : undefined;
+    });
+    assert.deepStrictEqual(titles, ['RunLens: 9 of 12 combinations logged · best accuracy 0.9633 (learning_rate=0.03, batch_size=128, optimizer=adamw) · 1 failed · 1 killed · 1 running']);
+  });
+});

@@ -1,0 +1,157 @@
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readFileStore } from '../../src/core/mlflow/fileStore';
+import type { MlflowSnapshot } from '../../src/core/mlflow/model';
+import { loadSqlJs } from '../../src/core/mlflow/sqlJs';
+import { readSqliteStore } from '../../src/core/mlflow/sqliteStore';
+import {
+  FIXTURE_DB, FIXTURE_MLRUNS, assertMatchesExpected, assertRunMatches, assertSameNumber, expectedStores,
+  fixtureKey, makeScratch, removeScratch, scratchCopy,
+} from './mlflow-fixtures';
+
+const expected = expectedStores().sqlite;
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('MLflow SQLite store (mlflow.db written by MLflow 2.17.2)', () => {
+  let snapshot: MlflowSnapshot;
+  let hashBefore: string;
+  before(async () => {
+    hashBefore = sha256(FIXTURE_DB);
+    snapshot = await readSqliteStore(FIXTURE_DB);
+  });
+
+  it('reads a store MLflow wrote without a single problem, and knows its schema', () => {
+    assert.deepEqual(snapshot.problems, []);
+    assert.equal(snapshot.schemaVersion, expected.alembic_version);
+    assert.equal(snapshot.kind, 'mlflow-db');
+  });
+
+  it('leaves the database file byte for byte as it was', () => {
+    assert.equal(sha256(FIXTURE_DB), hashBefore);
+  });
+
+  it('reads every experiment and run as MLflow reports them', () => {
+    assertMatchesExpected(snapshot, expected);
+  });
+
+  for (const run of expected.runs) {
+    it(`reads run ${fixtureKey(run)} field by field`, () => {
+      const actual = snapshot.runs.find(r => fixtureKey(r) === fixtureKey(run));
+      assert.ok(actual);
+      assertRunMatches(actual, run);
+    });
+  }
+
+  it('gives NaN for is_nan, and +/-inf and -0.0 as MLflow stored them', () => {
+    const odd = snapshot.runs.find(r => r.tags.fixture_id === 'edge-cases/unicode');
+    assert.ok(odd);
+    assertSameNumber(odd.latest.nan_metric.value, NaN, 'nan_metric');
+    assertSameNumber(odd.latest.pos_inf.value, 1.7976931348623157e308, 'pos_inf');
+    assertSameNumber(odd.latest.neg_inf.value, -1.7976931348623157e308, 'neg_inf');
+    assertSameNumber(odd.latest.negative_zero.value, 0, 'negative_zero');
+    assertSameNumber(odd.metrics.mixed_history[1].value, NaN, 'NaN inside a history');
+  });
+
+  it('holds the same params, names, statuses and histories as the file store', async () => {
+    const file = await readFileStore(FIXTURE_MLRUNS);
+    const fileRuns = new Map(file.runs.map(r => [fixtureKey(r), r]));
+    for (const run of snapshot.runs) {
+      const twin = fileRuns.get(fixtureKey(run));
+      assert.ok(twin, fixtureKey(run));
+      assert.deepEqual([run.name, run.status, run.lifecycle, run.params], [twin.name, twin.status, twin.lifecycle, twin.params]);
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(run.metrics).map(([k, h]) => [k, h.map(p => p.step)])),
+        Object.fromEntries(Object.entries(twin.metrics).map(([k, h]) => [k, h.map(p => p.step)])), fixtureKey(run));
+    }
+  });
+
+  it('loads sql.js from an explicit WASM path, as the bundled extension does', async () => {
+    const wasmPath = require.resolve('sql.js/dist/sql-wasm.wasm');
+    const again = await readSqliteStore(FIXTURE_DB, { wasmPath });
+    assert.equal(again.runs.length, 24);
+  });
+});
+
+describe('MLflow SQLite store follow-up reads', () => {
+  let scratch: string;
+  let db: string;
+  let first: MlflowSnapshot;
+
+  /** Changes the scratch database the way MLflow would, through sql.js on a copy. */
+  async function change(sql: string): Promise<void> {
+    const SQL = await loadSqlJs();
+    const database = new SQL.Database(fs.readFileSync(db));
+    database.run(sql);
+    fs.writeFileSync(db, database.export());
+    database.close();
+  }
+  const runId = (fixtureId: string) => {
+    const run = first.runs.find(r => r.tags.fixture_id === fixtureId);
+    assert.ok(run);
+    return run.runId;
+  };
+
+  beforeEach(async () => {
+    scratch = makeScratch();
+    db = scratchCopy(FIXTURE_DB, scratch);
+    first = await readSqliteStore(db);
+  });
+  afterEach(() => removeScratch(scratch));
+
+  it('reads no run again when nothing changed', async () => {
+    const again = await readSqliteStore(db, { previous: first.fingerprint });
+    assert.deepEqual(again.runs, []);
+    assert.equal(again.unchangedRunIds.length, 24);
+    assert.equal(again.experiments.length, 4);
+  });
+
+  it('reads again only the run that got a metric point, even one that does not move its latest value', async () => {
+    const running = runId('tune-mlp/09');
+    // A point for an early step: MLflow leaves latest_metrics alone, only the history grows.
+    await change(`INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)
+      VALUES ('loss', 9.5, 1795744999999, '${running}', 0, 0)`);
+    const again = await readSqliteStore(db, { previous: first.fingerprint });
+    assert.deepEqual(again.runs.map(r => r.runId), [running]);
+    const loss = again.runs[0].metrics.loss;
+    assert.deepEqual(loss[loss.length - 1], { step: 0, value: 9.5, timestamp: 1795744999999 });
+    assert.deepEqual(again.runs[0].latest.loss, first.runs.find(r => r.runId === running)?.latest.loss);
+  });
+
+  it('notices a finished run, an edited tag and a removed run', async () => {
+    const running = runId('tune-mlp/09');
+    const tagged = runId('Default/01');
+    const removed = runId('Default/02');
+    await change(`UPDATE runs SET status = 'FINISHED', end_time = 1795745000000 WHERE run_uuid = '${running}';
+      UPDATE tags SET value = 'edited' WHERE run_uuid = '${tagged}' AND key = 'mlflow.source.name';
+      DELETE FROM metrics WHERE run_uuid = '${removed}'; DELETE FROM latest_metrics WHERE run_uuid = '${removed}';
+      DELETE FROM params WHERE run_uuid = '${removed}'; DELETE FROM tags WHERE run_uuid = '${removed}';
+      DELETE FROM runs WHERE run_uuid = '${removed}';`);
+    const again = await readSqliteStore(db, { previous: first.fingerprint });
+    assert.deepEqual(again.runs.map(r => r.runId).sort(), [running, tagged].sort());
+    assert.equal(again.runs.find(r => r.runId === running)?.status, 'FINISHED');
+    assert.equal(again.runs.find(r => r.runId === tagged)?.tags['mlflow.source.name'], 'edited');
+    assert.deepEqual(again.removedRunIds, [removed]);
+  });
+
+  it('reads a run MLflow added, with its history', async () => {
+    const source = runId('Default/01');
+    await change(`INSERT INTO runs SELECT 'ffffffffffffffffffffffffffffffff', name, source_type, source_name,
+        entry_point_name, user_id, status, start_time, end_time, source_version, lifecycle_stage, artifact_uri,
+        experiment_id, deleted_time FROM runs WHERE run_uuid = '${source}';
+      INSERT INTO metrics SELECT key, value, timestamp, 'ffffffffffffffffffffffffffffffff', step, is_nan
+        FROM metrics WHERE run_uuid = '${source}';`);
+    const again = await readSqliteStore(db, { previous: first.fingerprint });
+    assert.deepEqual(again.runs.map(r => r.runId), ['f'.repeat(32)]);
+    assert.equal(again.runs[0].metrics.score.length, 5);
+    assert.equal(again.runs[0].latest.score.value, 3.75, 'latest from the history when latest_metrics has none');
+  });
+
+  it('never writes the database it reads, nor leaves files next to it', async () => {
+    const before = sha256(db);
+    await readSqliteStore(db, { previous: first.fingerprint });
+    assert.equal(sha256(db), before);
+    assert.deepEqual(fs.readdirSync(path.dirname(db)), ['mlflow.db']);
+  });
+});
