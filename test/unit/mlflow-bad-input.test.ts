@@ -3,12 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileStore } from '../../src/core/mlflow/fileStore';
 import type { ImportProblem, MlflowSnapshot } from '../../src/core/mlflow/model';
-import { loadSqlJs } from '../../src/core/mlflow/sqlJs';
+import { loadSqlJs } from '../../src/core/store/sqljs';
 import { readSqliteStore } from '../../src/core/mlflow/sqliteStore';
 import {
-  FIXTURE_DB, FIXTURE_MLRUNS, assertRunMatches, expectedStores, fixtureKey, makeScratch, removeScratch,
+  FIXTURE_DB, FIXTURE_MLRUNS, assertRunMatches, expectedStores, fixtureKey, removeScratch,
   scratchCopy,
 } from './mlflow-fixtures';
+import { tempWorkspace } from './support/workspace';
 
 const expected = expectedStores();
 
@@ -21,7 +22,7 @@ describe('MLflow SQLite store, damaged or unexpected', () => {
   let scratch: string;
   let db: string;
   beforeEach(() => {
-    scratch = makeScratch();
+    scratch = tempWorkspace();
     db = scratchCopy(FIXTURE_DB, scratch);
   });
   afterEach(() => removeScratch(scratch));
@@ -119,7 +120,7 @@ describe('MLflow file store, damaged or unexpected', () => {
   let clean: MlflowSnapshot;
   before(async () => { clean = await readFileStore(FIXTURE_MLRUNS); });
   beforeEach(() => {
-    scratch = makeScratch();
+    scratch = tempWorkspace();
     mlruns = scratchCopy(FIXTURE_MLRUNS, scratch);
   });
   afterEach(() => removeScratch(scratch));
@@ -164,8 +165,8 @@ describe('MLflow file store, damaged or unexpected', () => {
     assert.ok(run);
     assert.deepEqual([run.status, run.lifecycle, run.experimentId, run.startTime], ['RUNNING', 'active', '0', null]);
     assert.deepEqual(snapshot.problems.filter(p => p.path === meta).map(p => p.message), [
-      "field 'run_uuid' is missing",
-      "field 'experiment_id' is missing",
+      `field 'run_id' is missing: read as ${path.basename(path.dirname(meta))}, the folder's name`,
+      "field 'experiment_id' is missing: read as 0, the folder's name",
       "field 'start_time' is not an integer: \"yesterday\"",
       "field 'status' is missing: read as RUNNING",
       "field 'lifecycle_stage' is missing: read as active",

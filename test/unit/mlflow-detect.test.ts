@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectMlflowStores } from '../../src/core/mlflow/detect';
-import { FIXTURE_DB, FIXTURE_MLRUNS, makeScratch, removeScratch } from './mlflow-fixtures';
+import { FIXTURE_DB, FIXTURE_MLRUNS, removeScratch } from './mlflow-fixtures';
+import { tempWorkspace } from './support/workspace';
 
 describe('Finding MLflow stores in a workspace folder', () => {
   let workspace: string;
@@ -16,7 +17,7 @@ describe('Finding MLflow stores in a workspace folder', () => {
     } else fs.mkdirSync(target, { recursive: true });
   };
 
-  beforeEach(() => { workspace = makeScratch(); });
+  beforeEach(() => { workspace = tempWorkspace(); });
   afterEach(() => removeScratch(workspace));
 
   it('finds mlruns/ folders and mlflow.db files at the top and up to two folders down', async () => {

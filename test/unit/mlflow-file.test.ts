@@ -6,8 +6,9 @@ import { parseMetricFile, parsePythonFloat } from '../../src/core/mlflow/metricF
 import { finalValue, latestPoint, type MetricPoint, type MlflowSnapshot } from '../../src/core/mlflow/model';
 import {
   FIXTURE_MLRUNS, assertMatchesExpected, assertRunMatches, assertSameNumber, expectedStores, fixtureKey,
-  makeScratch, removeScratch, scratchCopy,
+  removeScratch, scratchCopy,
 } from './mlflow-fixtures';
+import { tempWorkspace } from './support/workspace';
 
 const expected = expectedStores().file;
 
@@ -138,10 +139,10 @@ describe('Metric file lines', () => {
   };
 
   it('reads the spellings Python accepts however they are written, as MLflow would', () => {
-    const { points, lines } = parse('1 2.5 3\r\n  4 inf -5\n6 1_000.5\n7 -0.0 8\n\n12345678901234567 1 1\n');
+    const { points, lines } = parse('1 2.5 3\r\n  4 inf -5\n6 1_000.5\n7 -0.0 8\n\n1234567890123456 1 1\n');
     assert.deepEqual(lines, []);
     assert.deepEqual(points.map(p => [p.timestamp, p.value, p.step]),
-      [[1, 2.5, 3], [4, Infinity, -5], [6, 1000.5, 0], [7, -0, 8], [12345678901234567, 1, 1]]);
+      [[1, 2.5, 3], [4, Infinity, -5], [6, 1000.5, 0], [7, -0, 8], [Number('12345678901234567'), 1, 1]]);
     assert.ok(Object.is(points[3].value, -0));
   });
 
@@ -163,7 +164,7 @@ describe('MLflow file store follow-up reads', () => {
   };
 
   beforeEach(async () => {
-    scratch = makeScratch();
+    scratch = tempWorkspace();
     mlruns = scratchCopy(FIXTURE_MLRUNS, scratch);
     first = await readFileStore(mlruns);
   });

@@ -4,21 +4,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MlflowRun, MlflowSnapshot } from '../../src/core/mlflow/model';
-
-/** The checkout: the nearest folder up from this (bundled) test, or else the working folder, whose package.json is RunLens's. */
-export function repoRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-      const manifest = path.join(dir, 'package.json');
-      if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'runlens') return dir;
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  throw new Error(`no RunLens package.json above ${__dirname} or ${process.cwd()}`);
-}
+import { repoRoot } from './support/repo';
 
 /** `shared/fixtures` sits next to the checkout (locally and in CI) unless RUNLENS_FIXTURES says otherwise. */
 export const MLFLOW_FIXTURE = path.join(
@@ -137,10 +125,6 @@ function copy(source: string, target: string): void {
   } else {
     fs.writeFileSync(target, fs.readFileSync(source));
   }
-}
-
-export function makeScratch(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-mlflow-'));
 }
 
 export function removeScratch(dir: string): void {

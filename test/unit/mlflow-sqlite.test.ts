@@ -4,12 +4,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileStore } from '../../src/core/mlflow/fileStore';
 import type { MlflowSnapshot } from '../../src/core/mlflow/model';
-import { loadSqlJs } from '../../src/core/mlflow/sqlJs';
+import { loadSqlJs } from '../../src/core/store/sqljs';
 import { readSqliteStore } from '../../src/core/mlflow/sqliteStore';
 import {
   FIXTURE_DB, FIXTURE_MLRUNS, assertMatchesExpected, assertRunMatches, assertSameNumber, expectedStores,
-  fixtureKey, makeScratch, removeScratch, scratchCopy,
+  fixtureKey, removeScratch, scratchCopy,
 } from './mlflow-fixtures';
+import { tempWorkspace } from './support/workspace';
 
 const expected = expectedStores().sqlite;
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -66,12 +67,6 @@ describe('MLflow SQLite store (mlflow.db written by MLflow 2.17.2)', () => {
         Object.fromEntries(Object.entries(twin.metrics).map(([k, h]) => [k, h.map(p => p.step)])), fixtureKey(run));
     }
   });
-
-  it('loads sql.js from an explicit WASM path, as the bundled extension does', async () => {
-    const wasmPath = require.resolve('sql.js/dist/sql-wasm.wasm');
-    const again = await readSqliteStore(FIXTURE_DB, { wasmPath });
-    assert.equal(again.runs.length, 24);
-  });
 });
 
 describe('MLflow SQLite store follow-up reads', () => {
@@ -94,7 +89,7 @@ describe('MLflow SQLite store follow-up reads', () => {
   };
 
   beforeEach(async () => {
-    scratch = makeScratch();
+    scratch = tempWorkspace();
     db = scratchCopy(FIXTURE_DB, scratch);
     first = await readSqliteStore(db);
   });

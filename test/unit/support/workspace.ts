@@ -3,9 +3,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Reporter } from '../../../src/core/store/ingest';
 
-/** A throwaway workspace folder with a `.runlens/` that tests write run logs into. */
+const made: string[] = [];
+// Root-level hook: every test file that makes workspaces removes them when it is done.
+after(() => { for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); });
+
+/** A throwaway workspace folder with a `.runlens/` that tests write run logs into; removed after the file's tests. */
 export function tempWorkspace(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-test-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-test-'));
+  made.push(dir);
+  return dir;
 }
 
 export class CollectingReporter implements Reporter {

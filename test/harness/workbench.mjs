@@ -1,0 +1,190 @@
+// Drives the real VS Code workbench (code-server in headless Chromium) the way a person does:
+// activity bar, views, Quick Open, the command palette, CodeLens, notifications, screenshots.
+// Used by the UI tests (through test/ui/helpers.mjs) and by `npm start -- --screenshot`.
+//
+//   const wb = await openWorkbench({ folder, extensionDevelopmentPath: REPO });
+//   await wb.openView('RunLens'); const rows = await wb.treeRows('Runs'); await wb.close();
+import fs from 'node:fs';
+import path from 'node:path';
+import { startCodeServer, launchChromium, workbenchUrl } from './cs-harness.mjs';
+
+const WORKBENCH_TIMEOUT = 60000;
+const STEP_TIMEOUT = 20000;
+
+/**
+ * Starts code-server and Chromium and opens the workbench on `folder`.
+ * @param {object} o
+ * @param {string} [o.folder] workspace folder to open
+ * @param {string} [o.extensionDevelopmentPath] load this extension folder as under development
+ * @param {string[]} [o.vsix] install these packaged extensions first (as a user would)
+ * @param {Record<string, unknown>} [o.settings] user settings
+ * @param {Record<string, string>} [o.env] extra environment for the server and extension host
+ * @param {number} [o.port] fixed port (default: a free one)
+ * @param {boolean} [o.verbose] print code-server's and the browser's logs (default: VERBOSE=1)
+ */
+export async function openWorkbench(o = {}) {
+  const verbose = o.verbose ?? process.env.VERBOSE === '1';
+  const log = verbose ? (m) => console.error(m) : () => {};
+  const cs = await startCodeServer({ settings: o.settings, env: o.env, vsix: o.vsix, port: o.port, log });
+  let browser;
+  try {
+    browser = await launchChromium({ width: o.width, height: o.height });
+    const page = browser.page;
+    if (verbose) page.on('console', (m) => console.error(`[browser ${m.type()}] ${m.text()}`));
+    const url = workbenchUrl(cs, { folder: o.folder, extensionDevelopmentPath: o.extensionDevelopmentPath });
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: WORKBENCH_TIMEOUT });
+    return new Workbench(cs, browser, url);
+  } catch (e) {
+    if (browser) await browser.close();
+    await cs.stop();
+    throw e;
+  }
+}
+
+export class Workbench {
+  constructor(cs, browser, url) {
+    this.cs = cs;
+    this.browser = browser;
+    /** The playwright-core Page: for anything the helpers below do not cover. */
+    this.page = browser.page;
+    /** The URL that opened this workbench (a person can open it too, while it runs). */
+    this.url = url;
+  }
+
+  /** The activity-bar entry of a view container, by its title ('RunLens', 'Explorer'). */
+  activityBarItem(title) {
+    return this.page.locator(`.part.activitybar .action-item:has(a.action-label[aria-label="${title}"]), .part.activitybar .action-item:has(a.action-label[aria-label^="${title} ("])`).first();
+  }
+
+  /** Opens a view container from the activity bar (leaves it open if it already is). */
+  async openView(title) {
+    const item = this.activityBarItem(title);
+    await item.waitFor({ timeout: WORKBENCH_TIMEOUT });
+    if (!/\bchecked\b/.test(await item.getAttribute('class') || '')) await item.locator('a.action-label').click();
+    await this.page.locator(`.part.sidebar .composite.title h2`).filter({ hasText: new RegExp(`^${escapeRe(title)}\\b`, 'i') }).waitFor({ timeout: STEP_TIMEOUT });
+  }
+
+  /** A view of the side bar, by its name ('Runs'); resolves once it is on screen. */
+  async view(name) {
+    const pane = this.page.locator('.part.sidebar .pane', { has: this.page.locator(`.pane-header[aria-label="${name} Section"]`) });
+    await pane.waitFor({ timeout: STEP_TIMEOUT });
+    return pane;
+  }
+
+  /**
+   * The rows of a tree view as shown, top to bottom: { label, description, level, expanded }
+   * (expanded: true, false, or undefined for a leaf). Waits up to `timeout` for at least `min` rows.
+   */
+  async treeItems(viewName, { min = 1, timeout = STEP_TIMEOUT } = {}) {
+    const rows = (await this.view(viewName)).locator('.monaco-list-row');
+    if (min > 0) await rows.nth(min - 1).waitFor({ timeout });
+    return rows.evaluateAll((els) => els.map((row) => {
+      const text = (sel) => row.querySelector(sel)?.textContent.trim() ?? '';
+      const expanded = row.getAttribute('aria-expanded');
+      return {
+        label: text('.label-name') || row.innerText.trim(),
+        description: text('.label-description'),
+        level: Number(row.getAttribute('aria-level') || 1),
+        expanded: expanded === null ? undefined : expanded === 'true',
+      };
+    }));
+  }
+
+  /** The rows of a tree view as a person reads them ('label description'); see treeItems. */
+  async treeRows(viewName, options) {
+    return (await this.treeItems(viewName, options)).map((i) => [i.label, i.description].filter(Boolean).join(' '));
+  }
+
+  /** Expands the tree row labelled `label` (a no-op if it is expanded already). */
+  async expandTreeRow(viewName, label) {
+    const view = await this.view(viewName);
+    const row = view.locator('.monaco-list-row', { has: this.page.locator('.label-name', { hasText: label }) }).first();
+    await row.waitFor({ timeout: STEP_TIMEOUT });
+    if (await row.getAttribute('aria-expanded') === 'false') {
+      await row.click();
+      await this.page.waitForFunction((el) => el.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: STEP_TIMEOUT });
+    }
+  }
+
+  /** The welcome text a view shows when it has nothing to list ('' if none). */
+  async welcomeText(viewName) {
+    const welcome = (await this.view(viewName)).locator('.welcome-view-content');
+    return (await welcome.count()) ? (await welcome.innerText()).trim() : '';
+  }
+
+  /** Opens a workspace file through Quick Open (Ctrl+P), as a person would. */
+  async openFile(name) {
+    await this.focusEditorArea();
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: STEP_TIMEOUT });
+    await input.fill(name);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(name) }).first().waitFor({ timeout: STEP_TIMEOUT });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator(`.tabs-container .tab[aria-label*="${path.basename(name)}"]`).first().waitFor({ timeout: STEP_TIMEOUT });
+  }
+
+  /** The CodeLens texts shown in the active editor; waits up to `timeout` for at least `min`. */
+  async codeLenses({ min = 1, timeout = STEP_TIMEOUT } = {}) {
+    const lenses = this.page.locator('.editor-group-container.active .contentWidgets .codelens-decoration');
+    if (min > 0) await lenses.nth(min - 1).waitFor({ timeout });
+    return (await lenses.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+  }
+
+  /** Clicks the CodeLens whose text contains `text`. */
+  async clickCodeLens(text) {
+    await this.page.locator('.editor-group-container.active .contentWidgets .codelens-decoration a', { hasText: text }).first().click();
+  }
+
+  /** Runs a command from the Command Palette (F1) by its label, e.g. 'RunLens: Refresh'. */
+  async runCommand(label) {
+    await this.focusEditorArea();
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: STEP_TIMEOUT });
+    await input.fill(`>${label}`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+    await row.waitFor({ timeout: STEP_TIMEOUT });
+    await row.click();
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT }).catch(() => {});
+  }
+
+  /**
+   * The messages in the Notifications centre, newest first. With the smoke-test driver the
+   * workbench shows no toasts, so this opens the centre from the status bar and closes it again.
+   * Waits up to `timeout` for one containing `waitFor`, if given.
+   */
+  async notifications({ waitFor, timeout = STEP_TIMEOUT } = {}) {
+    const center = this.page.locator('.notifications-center');
+    const bell = this.page.locator('.statusbar [id="status.notifications"] a, .statusbar .statusbar-item[id="status.notifications"]').first();
+    if (!await center.isVisible()) await bell.click();
+    const items = center.locator('.notification-list-item');
+    if (waitFor) await items.filter({ hasText: waitFor }).first().waitFor({ timeout });
+    const texts = (await items.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    await this.page.keyboard.press('Escape');
+    return texts;
+  }
+
+  /** Writes a PNG of the whole window; returns its path. */
+  async screenshot(file) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Makes sure keyboard shortcuts reach the workbench (a fresh page has no focused element). */
+  async focusEditorArea() {
+    await this.page.bringToFront();
+    if (await this.page.evaluate(() => document.activeElement === document.body)) {
+      await this.page.locator('.part.editor').click({ position: { x: 5, y: 5 } });
+    }
+  }
+
+  async close() {
+    await this.browser.close();
+    await this.cs.stop();
+  }
+}
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// Runs RunLens's tests, tier by tier, and closes with one line `N passed, N failed[, N skipped]`
+// summed over every tier. Exit 1 if anything failed.
+//
+//   node test/run-all.mjs                      every tier: static, unit, python, integration, ui
+//   node test/run-all.mjs unit python          only these tiers (npm run test:unit etc.)
+//   node test/run-all.mjs ui --grep 'RunLens view'   only the tests whose title matches
+//   node test/run-all.mjs --keep-going         go on past a failing static tier
+//
+// Tiers:
+//   static       `npm run typecheck` and `npm run lint`; one check each. A full run stops here
+//                when they fail, unless --keep-going.
+//   unit         test/unit/*.test.ts, bundled by `node esbuild.mjs --tests`, in plain Node (mocha).
+//   python       python3 -m unittest discover -s python/tests -t python (0 tests until python/tests exists).
+//   integration  test/integration/*.test.ts inside the real VS Code extension host (code-server),
+//                on a temp copy of test/fixtures/python-project; counted from the closing line that
+//                test/integration/index.ts prints.
+//   ui           test/ui/*.test.mjs: the real workbench in headless Chromium (playwright-core).
+//                Screenshots go to test/screenshots/; UPDATE_SCREENSHOTS=1 also refreshes docs/images/.
+// The integration and ui tiers install their real VS Code first (test/harness/setup.sh: about two
+// minutes once per machine, cached in $REAL_VSCODE_HOME or ~/.cache/real-vscode).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(REPO);
+// A RUNLENS_DIR from the developer's shell would send the tests' runs into their real store.
+delete process.env.RUNLENS_DIR;
+
+const ALL = ['static', 'unit', 'python', 'integration', 'ui'];
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { grep: { type: 'string' }, 'keep-going': { type: 'boolean', default: false } },
+});
+const unknown = positionals.filter((t) => !ALL.includes(t));
+if (unknown.length) {
+  console.error(`unknown tier ${unknown.join(', ')}; tiers: ${ALL.join(', ')}`);
+  process.exit(2);
+}
+const selected = positionals.length ? ALL.filter((t) => positionals.includes(t)) : ALL;
+
+const counts = (passed = 0, failed = 0, skipped = 0) => ({ passed, failed, skipped });
+const line = ({ passed, failed, skipped }) => `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+const banner = (title) => console.log(`\n━━━━ ${title} ${'━'.repeat(Math.max(0, 70 - title.length))}`);
+const tmpFile = (name) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-tier-')), name);
+
+/** Runs a command, its output shown as it comes (and kept, with capture); resolves to { code, text }. */
+function run(cmd, args, { env = {}, capture = false } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'], env: { ...process.env, ...env } });
+    let text = '';
+    if (capture) {
+      child.stdout.on('data', (d) => { text += d; process.stdout.write(d); });
+      child.stderr.on('data', (d) => { text += d; process.stderr.write(d); });
+    }
+    child.on('error', (e) => { text += String(e); resolve({ code: 127, text }); });
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), text }));
+  });
+}
+
+/** Runs test files in a child mocha process (test/harness/mocha-tier.mjs) and reads its counts. */
+async function mochaTier(files, { timeout, slow }) {
+  if (!files.length) {
+    console.log('no test files yet');
+    return counts();
+  }
+  const result = tmpFile('result.json');
+  const args = ['--enable-source-maps', 'test/harness/mocha-tier.mjs', '--result', result, '--timeout', String(timeout), '--slow', String(slow)];
+  if (opts.grep) args.push('--grep', opts.grep);
+  const { code } = await run(process.execPath, [...args, ...files]);
+  let stats;
+  try { stats = JSON.parse(fs.readFileSync(result, 'utf8')); } catch { stats = null; }
+  fs.rmSync(path.dirname(result), { recursive: true, force: true });
+  if (!stats) return counts(0, 1); // mocha died before it could count (crash, kill)
+  return counts(stats.passes, Math.max(stats.failures, code === 0 ? 0 : 1), stats.pending);
+}
+
+const listFiles = (dir, suffix) => fs.existsSync(dir)
+  ? fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort().map((f) => path.join(dir, f))
+  : [];
+
+let built;
+/** `node esbuild.mjs --tests`, once per run: dist/ for the extension host, out/test for the tests. */
+async function build() {
+  if (built === undefined) {
+    // esbuild never deletes: without this, the bundle of a deleted test file would still run.
+    fs.rmSync('out/test', { recursive: true, force: true });
+    console.log('$ node esbuild.mjs --tests');
+    built = (await run(process.execPath, ['esbuild.mjs', '--tests'])).code === 0;
+    if (!built) console.error('the build failed (see above)');
+  }
+  return built;
+}
+
+let harness;
+/** Installs (or checks) code-server, Node 24, playwright-core and Chromium, once per run. */
+async function realVscode() {
+  if (harness === undefined) {
+    try {
+      const { ensureRealVscode } = await import('./harness/setup.mjs');
+      ensureRealVscode();
+      harness = true;
+    } catch (e) {
+      console.error(e.message);
+      harness = false;
+    }
+  }
+  return harness;
+}
+
+const tiers = {
+  async static() {
+    const c = counts();
+    for (const script of ['typecheck', 'lint']) {
+      console.log(`$ npm run ${script}`);
+      const { code } = await run('npm', ['run', '--silent', script]);
+      if (code === 0) c.passed++; else { c.failed++; console.error(`npm run ${script} failed`); }
+    }
+    return c;
+  },
+
+  async unit() {
+    if (!await build()) return counts(0, 1);
+    return mochaTier(listFiles('out/test/unit', '.test.js'), { timeout: 10000, slow: 200 });
+  },
+
+  async python() {
+    if (!fs.existsSync('python/tests')) {
+      console.log('no python/tests yet');
+      return counts();
+    }
+    const { code, text } = await run('python3', ['-m', 'unittest', 'discover', '-s', 'python/tests', '-t', 'python', '-v'],
+      { capture: true, env: { PYTHONDONTWRITEBYTECODE: '1' } });
+    return countUnittest(code, text);
+  },
+
+  async integration() {
+    if (!await build() || !await realVscode()) return counts(0, 1);
+    const testsJs = path.join(REPO, 'out/test/integration/index.js');
+    if (!fs.existsSync(testsJs)) { console.error(`missing ${testsJs}`); return counts(0, 1); }
+    const { copyFixture, FIXTURES } = await import('./harness/fixtures.mjs');
+    const workspace = copyFixture('python-project');
+    const { runExtensionTests } = await import('./harness/run-extension-tests.mjs');
+    const { code, output } = await runExtensionTests({
+      extensionDevelopmentPath: REPO,
+      extensionTestsPath: testsJs,
+      workspace: workspace.dir,
+      // The suite itself reports a hung test long before this (mocha timeouts in index.ts);
+      // this only bounds a host that never starts or never answers.
+      timeoutMs: Number(process.env.TEST_TIMEOUT_MS || 240000),
+      env: {
+        RUNLENS_TEST_FIXTURES: FIXTURES,
+        ...(opts.grep ? { RUNLENS_TEST_GREP: opts.grep } : {}),
+      },
+    });
+    workspace.cleanup();
+    const closing = [...output].reverse().map((l) => /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/.exec(l.trim())).find(Boolean);
+    if (!closing) {
+      console.error(`the extension host gave no result (exit ${code}${code === 124 ? ': timed out' : code === 3 ? ': harness error' : ''})`);
+      return counts(0, 1);
+    }
+    const c = counts(Number(closing[1]), Number(closing[2]), Number(closing[3] || 0));
+    if (code !== 0 && c.failed === 0) c.failed = 1; // run() rejected without a failing test
+    return c;
+  },
+
+  async ui() {
+    if (!await build() || !await realVscode()) return counts(0, 1);
+    return mochaTier(listFiles('test/ui', '.test.mjs'), { timeout: 180000, slow: 30000 });
+  },
+};
+
+/** Counts from unittest's own summary: "Ran N tests", then "OK" or "FAILED (failures=, errors=, skipped=…)". */
+function countUnittest(code, text) {
+  const ran = /^Ran (\d+) tests? in/m.exec(text);
+  if (!ran) return counts(0, 1); // it never got to run tests (import error in discovery, crash)
+  // `[(,] key=`: "failures=" must not match inside "expected failures=".
+  const n = (key) => Number(new RegExp(`[(,]\\s*${key}=(\\d+)`).exec(text.slice(ran.index))?.[1] || 0);
+  const failed = n('failures') + n('errors') + n('unexpected successes');
+  const skipped = n('skipped');
+  const c = counts(Number(ran[1]) - failed - skipped, failed, skipped);
+  // Python 3.12+ exits 5 when no test ran: that is "0 tests", not a failure.
+  if (code !== 0 && !(code === 5 && Number(ran[1]) === 0) && c.failed === 0) c.failed = 1;
+  return c;
+}
+
+const results = [];
+const started = Date.now();
+for (const tier of selected) {
+  banner(tier);
+  const t0 = Date.now();
+  let c;
+  try {
+    c = await tiers[tier]();
+  } catch (e) {
+    console.error(`${tier}: ${(e && e.stack) || e}`);
+    c = counts(0, 1);
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  results.push({ tier, ...c, seconds });
+  console.log(`${tier}: ${line(c)} (${seconds.toFixed(1)} s)`);
+  if (tier === 'static' && c.failed && selected.length > 1 && !opts['keep-going']) {
+    console.error('static checks failed: stopping here (run with --keep-going to go on)');
+    break;
+  }
+}
+
+const total = results.reduce((a, r) => counts(a.passed + r.passed, a.failed + r.failed, a.skipped + r.skipped), counts());
+banner('summary');
+for (const r of results) console.log(`  ${r.tier.padEnd(12)} ${line(r).padEnd(34)} ${r.seconds.toFixed(1).padStart(6)} s`);
+for (const t of selected.slice(results.length)) console.log(`  ${t.padEnd(12)} not run`);
+console.log(`  ${'total'.padEnd(12)} ${''.padEnd(34)} ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`);
+console.log(line(total));
+process.exitCode = total.failed ? 1 : 0;
