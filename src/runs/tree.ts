@@ -182,8 +182,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.id = `run:${node.store.folder.uri}#${r.uid}`;
     const metricKey = keyMetricOf(r, this.keyMetric(node.store));
     const metric = metricKey ? `${metricKey} ${formatMetric(r.metrics[metricKey].last)}` : '';
-    item.description = [metric, r.status === 'finished' ? '' : r.status, formatAge(r.startTime), r.deleted ? 'deleted' : ''].filter(Boolean).join(' · ');
-    item.iconPath = r.deleted ? new vscode.ThemeIcon('trash') : STATUS_ICON[r.status];
+    const abandoned = this.looksAbandoned(node.store, r);
+    const status = r.status === 'finished' ? '' : abandoned ? `running? no update for ${formatAge(r.lastUpdate).replace(' ago', '')}, looks abandoned` : r.status;
+    item.description = [metric, status, formatAge(r.startTime), r.deleted ? 'deleted' : ''].filter(Boolean).join(' · ');
+    item.iconPath = r.deleted ? new vscode.ThemeIcon('trash') : abandoned ? new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground')) : STATUS_ICON[r.status];
     item.contextValue = `run.${r.status}${r.deleted ? '.deleted' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.supportHtml = false;
@@ -197,6 +199,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.tooltip = md;
     item.command = { command: 'runlens.openRunDetails', title: 'Open Details', arguments: [node] };
     return item;
+  }
+
+  /**
+   * MLflow never ends a run whose process died: such a run stays RUNNING. Shown as MLflow says,
+   * with a hint once it has not changed for `runlens.mlflow.abandonedAfterHours`.
+   */
+  private looksAbandoned(store: FolderStore, r: RunSummary): boolean {
+    if (r.status !== 'running' || !r.uid.startsWith('mlflow-')) return false;
+    const hours = vscode.workspace.getConfiguration('runlens', store.folder.uri).get<number>('mlflow.abandonedAfterHours', 24);
+    return Date.now() - (r.lastUpdate ?? r.startTime ?? 0) > hours * 3_600_000;
   }
 
   dispose(): void {

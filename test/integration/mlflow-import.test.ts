@@ -49,6 +49,17 @@ describe('MLflow runs already in the workspace', () => {
     assert.ok(!names.some((n) => n.startsWith('abandoned')), names.join(', '));
   });
 
+  it('shows a run MLflow left RUNNING as running, with a hint that it looks abandoned', async () => {
+    await vscode.workspace.getConfiguration('runlens').update('mlflow.abandonedAfterHours', 0, vscode.ConfigurationTarget.Workspace);
+    const { tree } = await runlensExtension().activate();
+    const experiment = (await tree.getChildren()).find((n) => n.kind === 'experiment' && n.experiment.name === 'tune-mlp');
+    const runs = await tree.getChildren(experiment);
+    const stale = runs.filter((n) => n.kind === 'run' && n.run.name === 'lr0.03-bs16-rmsprop').map((n) => tree.getTreeItem(n));
+    assert.strictEqual(stale.length, 2);
+    for (const item of stale) assert.match(String(item.description), /running\? no update for .*, looks abandoned/);
+    await vscode.workspace.getConfiguration('runlens').update('mlflow.abandonedAfterHours', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
   it('recognises the tune-mlp grid as logged in a loop over the same values', async () => {
     const uri = vscode.Uri.file(path.join(project, 'grid.py'));
     await vscode.window.showTextDocument(uri);

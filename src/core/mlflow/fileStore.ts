@@ -105,10 +105,7 @@ function readExperiment(dir: string, deleted: boolean, problems: ImportProblem[]
   const meta = Meta.parse(text, metaPath, problems);
   if (!meta) return undefined;
   const id = path.basename(dir);
-  const recordedId = meta.text('experiment_id', true);
-  if (recordedId !== undefined && recordedId !== id) {
-    meta.report('experiment_id', `is ${recordedId}, but the folder is ${id}: read as ${id}`);
-  }
+  checkId(meta, 'experiment_id', meta.text('experiment_id'), id);
   const lifecycle: Lifecycle = deleted ? 'deleted' : readLifecycle(meta);
   return {
     id,
@@ -164,8 +161,8 @@ function readRun(runId: string, experimentId: string, files: RunFiles, problems:
   if (text === undefined) return undefined;
   const meta = Meta.parse(text, files.meta.path, problems);
   if (!meta) return undefined;
-  checkId(meta, 'run_id', runId, () => checkId(meta, 'run_uuid', runId));
-  checkId(meta, 'experiment_id', experimentId);
+  checkId(meta, 'run_id', meta.text('run_id') ?? meta.text('run_uuid'), runId);
+  checkId(meta, 'experiment_id', meta.text('experiment_id'), experimentId);
   const params = readValues(files.params, problems);
   const tags = readValues(files.tags, problems);
   const metrics = readMetrics(files.metrics, problems);
@@ -194,11 +191,10 @@ function readRun(runId: string, experimentId: string, files: RunFiles, problems:
   return run;
 }
 
-/** Reports a meta.yaml id that disagrees with the folder; `ifMissing` runs when it is absent. */
-function checkId(meta: Meta, field: string, expected: string, ifMissing?: () => void): void {
-  const recorded = meta.text(field, !ifMissing);
-  if (recorded === undefined) ifMissing?.();
-  else if (recorded !== expected) meta.report(field, `is ${recorded}, but the folder is ${expected}: read as ${expected}`);
+/** Reports an id a meta.yaml lacks, or one that disagrees with its folder (which wins). */
+function checkId(meta: Meta, field: string, recorded: string | undefined, folder: string): void {
+  if (recorded === undefined) meta.report(field, `is missing: read as ${folder}, the folder's name`);
+  else if (recorded !== folder) meta.report(field, `is ${recorded}, but the folder is ${folder}: read as ${folder}`);
 }
 
 function readStatus(meta: Meta) {
@@ -248,7 +244,8 @@ function readMetrics(files: FileEntry[], problems: ImportProblem[]): Record<stri
 function walk(dir: string, problems: ImportProblem[], withStats: boolean, prefix = ''): FileEntry[] {
   let entries;
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    // Sorted: the order is part of a run's fingerprint, and keys read in order are easier to check.
+    entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (err) {
     if (errorCode(err) !== 'ENOENT') problems.push({ path: dir, message: `cannot list: ${firstLine(err)}` });
     return [];
@@ -288,11 +285,11 @@ function subfolders(dir: string, problems: ImportProblem[], optional = false): s
   }
 }
 
-function statOrReport(file: string, problems: ImportProblem[], optional = false): fs.Stats | undefined {
+function statOrReport(file: string, problems: ImportProblem[]): fs.Stats | undefined {
   try {
     return fs.statSync(file);
   } catch (err) {
-    if (!(optional && errorCode(err) === 'ENOENT')) problems.push({ path: file, message: `unreadable: ${firstLine(err)}` });
+    problems.push({ path: file, message: `unreadable: ${firstLine(err)}` });
     return undefined;
   }
 }

@@ -16,20 +16,21 @@ import {
   type ImportProblem, type MetricPoint, type MlflowExperiment, type MlflowRun, type MlflowSnapshot,
   type ReadOptions,
 } from './model';
-import { loadSqlJs, type SqlJsOptions } from './sqlJs';
+import { loadSqlJs } from '../store/sqljs';
 import { TableReader, num, text, type Row } from './sqliteTables';
 import { metricPoint, readMetricHistories } from './sqliteMetrics';
 
 /** Alembic revisions whose schema this reader was checked against. */
 export const KNOWN_SCHEMA_VERSIONS: Record<string, string> = { f5a4f2784254: 'MLflow 2.17.2' };
 
-export interface SqliteReadOptions extends ReadOptions, SqlJsOptions {}
-
 const SQLITE_MAGIC = 'SQLite format 3\0';
 const READ_CHUNK = 64 * 1024 * 1024;
 
-/** Reads an `mlflow.db`. Throws only when `dbPath` does not exist. */
-export async function readSqliteStore(dbPath: string, options: SqliteReadOptions = {}): Promise<MlflowSnapshot> {
+/**
+ * Reads an `mlflow.db`. Throws only when `dbPath` does not exist. sql.js is loaded the one way
+ * RunLens loads it (src/core/store/sqljs.ts, told where the bundled WASM is by the extension).
+ */
+export async function readSqliteStore(dbPath: string, options: ReadOptions = {}): Promise<MlflowSnapshot> {
   const problems: ImportProblem[] = [];
   const snapshot: MlflowSnapshot = {
     kind: 'mlflow-db', path: dbPath, experiments: [], runs: [], unchangedRunIds: [], removedRunIds: [],
@@ -42,7 +43,7 @@ export async function readSqliteStore(dbPath: string, options: SqliteReadOptions
     problems.push({ path: dbPath, message: 'not an SQLite database (no SQLite header)' });
     return snapshot;
   }
-  const SQL = await loadSqlJs(options);
+  const SQL = await loadSqlJs();
   const db = new SQL.Database(bytes);
   try {
     // A truncated copy claims more pages than it has, which SQLite refuses outright unless the
@@ -72,6 +73,11 @@ export async function readSqliteStore(dbPath: string, options: SqliteReadOptions
       snapshot.runs.push(run);
     }
     snapshot.removedRunIds = removedRuns(previous, runs.keys());
+    if (problems.length) {
+      // What was read from a damaged or unexpected database is not to be trusted as unchanged
+      // next time: everything is read again (and its problems reported again).
+      for (const runId of Object.keys(snapshot.fingerprint.runs)) snapshot.fingerprint.runs[runId] = '!' + snapshot.fingerprint.runs[runId];
+    }
   } finally {
     db.close();
   }
@@ -164,17 +170,17 @@ function readExperiments(tables: TableReader): MlflowExperiment[] {
     required: ['experiment_id', 'name'],
     tail: 'ORDER BY experiment_id',
   }, ([id, name, lifecycle, artifactLocation, creationTime, lastUpdateTime]) => {
-      const experiment: MlflowExperiment = {
-        id: text(id) ?? '',
-        name: text(name) ?? '',
-        lifecycle: parseLifecycle(text(lifecycle) ?? 'active') ?? 'active',
-        tags: {},
-      };
-      if (artifactLocation !== null) experiment.artifactLocation = text(artifactLocation);
-      if (num(creationTime) !== null) experiment.creationTime = num(creationTime) as number;
-      if (num(lastUpdateTime) !== null) experiment.lastUpdateTime = num(lastUpdateTime) as number;
-      experiments.set(experiment.id, experiment);
-    });
+    const experiment: MlflowExperiment = {
+      id: text(id) ?? '',
+      name: text(name) ?? '',
+      lifecycle: parseLifecycle(text(lifecycle) ?? 'active') ?? 'active',
+      tags: {},
+    };
+    if (artifactLocation !== null) experiment.artifactLocation = text(artifactLocation);
+    if (num(creationTime) !== null) experiment.creationTime = num(creationTime) as number;
+    if (num(lastUpdateTime) !== null) experiment.lastUpdateTime = num(lastUpdateTime) as number;
+    experiments.set(experiment.id, experiment);
+  });
   tables.scan({ table: 'experiment_tags', wanted: ['experiment_id', 'key', 'value'], required: ['experiment_id', 'key'], optional: true },
     ([id, key, value]) => {
       const experiment = experiments.get(text(id) ?? '');
@@ -192,21 +198,21 @@ function readRuns(tables: TableReader): Map<string, MlflowRun> {
     required: ['run_uuid'],
     tail: 'ORDER BY experiment_id, start_time, run_uuid',
   }, ([runId, experimentId, name, status, lifecycle, startTime, endTime, userId, artifactUri]) => {
-      const id = text(runId) ?? '';
-      const run: MlflowRun = {
-        runId: id,
-        experimentId: text(experimentId) ?? '',
-        name: text(name) ?? '',
-        status: parseRunStatus(text(status) ?? '') ?? reportStatus(tables, id, status),
-        lifecycle: parseLifecycle(text(lifecycle) ?? 'active') ?? 'active',
-        startTime: num(startTime),
-        endTime: num(endTime),
-        params: {}, tags: {}, metrics: {}, latest: {}, lastUpdate: 0,
-      };
-      if (userId !== null) run.userId = text(userId);
-      if (artifactUri !== null) run.artifactUri = text(artifactUri);
-      runs.set(id, run);
-    });
+    const id = text(runId) ?? '';
+    const run: MlflowRun = {
+      runId: id,
+      experimentId: text(experimentId) ?? '',
+      name: text(name) ?? '',
+      status: parseRunStatus(text(status) ?? '') ?? reportStatus(tables, id, status),
+      lifecycle: parseLifecycle(text(lifecycle) ?? 'active') ?? 'active',
+      startTime: num(startTime),
+      endTime: num(endTime),
+      params: {}, tags: {}, metrics: {}, latest: {}, lastUpdate: 0,
+    };
+    if (userId !== null) run.userId = text(userId);
+    if (artifactUri !== null) run.artifactUri = text(artifactUri);
+    runs.set(id, run);
+  });
   const attach = (table: string, into: (run: MlflowRun, key: string, row: Row) => void, wanted: string[]) => {
     let orphans = 0;
     tables.scan({ table, wanted: ['run_uuid', 'key', ...wanted], required: ['run_uuid', 'key', ...wanted.slice(0, 1)] }, row => {

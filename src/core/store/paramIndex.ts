@@ -59,7 +59,7 @@ export class ParamIndex {
     const params = db.prepare("SELECT key, canon, group_concat(run_id) FROM params GROUP BY key, canon");
     while (params.step()) {
       const [key, canon, ids] = params.get() as [string, string, string];
-      for (const id of ids.split(',')) index.setParam(Number(id), key, canon);
+      index.setParamOfRuns(key, canon, ids.split(',').map(Number));
     }
     params.free();
     return index;
@@ -95,7 +95,14 @@ export class ParamIndex {
   }
 
   setParam(runId: number, key: string, canon: string): void {
-    this.grow(runId);
+    this.setParamOfRuns(key, canon, [runId]);
+  }
+
+  /** The same (key, canonical value) for many runs at once: how the index is built. */
+  setParamOfRuns(key: string, canon: string, runIds: number[]): void {
+    let max = 0;
+    for (const id of runIds) if (id > max) max = id;
+    this.grow(max);
     let col = this.columns.get(key);
     if (!col) {
       col = { codes: new Map(), byRun: new Int32Array(this.capacity).fill(NO_VALUE) };
@@ -103,7 +110,8 @@ export class ParamIndex {
     }
     let code = col.codes.get(canon);
     if (code === undefined) { code = col.codes.size; col.codes.set(canon, code); }
-    col.byRun[runId] = code;
+    const byRun = col.byRun;
+    for (const id of runIds) byRun[id] = code;
     this.version++;
   }
 

@@ -1,0 +1,202 @@
+"""The fluent API: runs started, logged to and ended through module functions.
+
+The active runs form one stack for the whole process, not one per thread: a data-loading or
+evaluation thread that logs a metric means the run the script is in, as it does in MLflow.
+"""
+
+import os
+import sys
+import threading
+import time
+import uuid
+
+from . import _capture, _env, _lifecycle
+from ._errors import RunLensError
+from ._log import RunLog
+from ._run import Run, checked_params, checked_tags, outcome
+from ._validate import MAX_KEY, check_key, metric_step, metric_value
+
+STATUSES = ("finished", "failed", "killed")
+
+_lock = threading.RLock()  # reentrant: the SIGTERM handler may run while the main thread holds it
+_stack = []  # active runs, innermost last
+_experiment = []  # set_experiment's choice, if any
+_last_ended = []  # for MLflow's last_active_run()
+# Taken from the environment at import, before this process can start a child that would
+# inherit it: a run log has exactly one writer.
+_launcher_id = [run_id for run_id in [_env.take_launcher_run_id()] if run_id is not None]
+_now = time.time
+
+
+def current_experiment():
+    return _experiment[-1] if _experiment else _env.default_experiment()
+
+
+def set_experiment(name):
+    if not isinstance(name, str) or not name:
+        raise TypeError("experiment name must be a non-empty string")
+    del _experiment[:]
+    _experiment.append(name)
+    return name
+
+
+def start_run(name=None, experiment=None, params=None, tags=None):
+    """Starts a run, nested in the active one if there is one; use it as a context manager."""
+    if experiment is not None and (not isinstance(experiment, str) or not experiment):
+        raise TypeError("experiment must be a non-empty string")
+    if name is not None and not isinstance(name, str):
+        name = str(name)
+    with _lock:
+        parent = _stack[-1] if _stack else None
+        if experiment is None:
+            experiment = parent.experiment if parent else current_experiment()
+        # All input is checked before the log exists, so a mistake leaves no half-made run.
+        from_launcher = checked_params(_env.launcher_params(), {}, None) if parent is None else {}
+        wanted = dict(from_launcher)
+        wanted.update(checked_params(params or {}, from_launcher, None))
+        tags = checked_tags(tags or {})
+        root = _env.runlens_dir()
+        t = _now()
+        log, run_id = _create_log(root, parent, t)
+        run = Run(run_id, name, experiment, parent.id if parent else None, log, t)
+        run.git = parent.git if parent else _capture.git(_capture.code_directory())
+        start = {"e": "start", "t": run.start_time, "v": 1, "run": run_id,
+                 "experiment": experiment, "name": name, "parent": run.parent_id,
+                 "script": _capture.script(), "git": run.git}
+        start.update(_capture.process())
+        try:
+            log.write(start)
+            run._log_params(wanted)
+            run._set_tags(tags)
+        except OSError as e:
+            log.close()
+            raise RunLensError("RunLens could not write the run log %s: %s" % (log.path, e)) from e
+        _stack.append(run)
+        _lifecycle.ensure(live_runs, end_all, forked, outcome)
+        return run
+
+
+def _create_log(root, parent, t):
+    wanted = _launcher_id.pop() if parent is None and _launcher_id else None
+    if wanted is not None:
+        if not _env.RUN_ID.fullmatch(wanted):
+            raise ValueError("RUNLENS_RUN_ID %r is not a run id (1 to 64 of A-Z a-z 0-9 _ -)"
+                             % wanted)
+        try:
+            return RunLog(root, wanted, t), wanted
+        except FileExistsError:
+            print("runlens: a run log for RUNLENS_RUN_ID %s exists already; this run gets a new id"
+                  % wanted, file=sys.stderr)
+    run_id = uuid.uuid4().hex
+    return RunLog(root, run_id, t), run_id
+
+
+def end_run(status="finished"):
+    """Ends the innermost active run (MLflow's statuses, in either case, are accepted)."""
+    status = str(status).lower()
+    if status not in STATUSES:
+        raise ValueError("status must be one of %s, not %r" % (", ".join(STATUSES), status))
+    with _lock:
+        run = _stack[-1] if _stack else None
+    if run is not None:
+        end_with_inner(run, status, None)
+
+
+def end_with_inner(run, status, error):
+    """Ends `run` and any run still open inside it, innermost first."""
+    with _lock:
+        if run in _stack:
+            ending = _stack[_stack.index(run):]
+            del _stack[_stack.index(run):]
+        else:
+            ending = [run]
+    _last_ended[:] = [run]
+    problem = None
+    for each in reversed(ending):
+        try:
+            each._end(status, error)
+        except RunLensError as e:
+            problem = problem or e
+    if problem is not None:
+        raise problem
+
+
+def end_all(status, error):
+    with _lock:
+        runs = list(_stack)
+    if runs:
+        end_with_inner(runs[0], status, error)
+
+
+def live_runs():
+    pid = os.getpid()
+    return [run for run in list(_stack) if run._pid == pid]
+
+
+def forked():
+    global _lock
+    _lock = threading.RLock()
+    for run in _stack:
+        run._forked()
+
+
+def active_run():
+    return _stack[-1] if _stack else None
+
+
+def _autostart():
+    # As in MLflow: logging outside a run starts one, ended at exit, so nothing is dropped.
+    with _lock:
+        return _stack[-1] if _stack else start_run()
+
+
+def log_param(key, value):
+    run = _stack[-1] if _stack else _autostart()
+    run._log_params({key: value})
+    return value
+
+
+def log_params(params):
+    run = _stack[-1] if _stack else _autostart()
+    run._log_params(params)
+
+
+def set_tag(key, value):
+    run = _stack[-1] if _stack else _autostart()
+    run._set_tags({key: value})
+
+
+def set_tags(tags):
+    run = _stack[-1] if _stack else _autostart()
+    run._set_tags(tags)
+
+
+def log_metric(key, value, step=None):
+    # The hot path: checks inline and one list append; the background thread writes.
+    run = _stack[-1] if _stack else _autostart()
+    if type(key) is not str or not 0 < len(key) <= MAX_KEY:
+        check_key(key, "Metric")
+    if type(value) is not float:
+        value = metric_value(key, value)
+    if step is None:
+        step = 0
+    elif type(step) is not int:
+        step = metric_step(step)
+    run._append((key, value, step, _now()))
+
+
+def log_metrics(metrics, step=None, t=None):
+    run = _stack[-1] if _stack else _autostart()
+    step = 0 if step is None else metric_step(step)
+    t = _now() if t is None else t
+    points = [(check_key(key, "Metric"), metric_value(key, value), step, t)
+              for key, value in metrics.items()]
+    for point in points:
+        run._append(point)
+
+
+def log_metric_at(key, value, step, t):
+    """log_metric with an explicit time in seconds (MLflow's `timestamp`)."""
+    run = _stack[-1] if _stack else _autostart()
+    check_key(key, "Metric")
+    run._append((key, metric_value(key, value), 0 if step is None else metric_step(step), t))

@@ -1,0 +1,206 @@
+"""One run being logged: its buffered metrics, what it refuses, and how it ends."""
+
+import os
+import sys
+import threading
+import time
+import traceback
+from types import SimpleNamespace
+
+from . import _lifecycle
+from ._canonical import canonical_param
+from ._errors import RunLensError
+from ._log import now_ms
+from ._validate import MAX_PARAM_VALUE, MAX_TAG_VALUE, check_key, text_value
+
+MAX_TRACEBACK = 100000  # characters kept from the end; a RecursionError's can be megabytes
+
+
+class Run:
+    """A run being logged; what start_run returns, and a context manager that ends it."""
+
+    def __init__(self, run_id, name, experiment, parent_id, log, start_s):
+        self.id = run_id
+        self.name = name
+        self.experiment = experiment
+        self.parent_id = parent_id
+        self.start_time = int(start_s * 1000)
+        self.end_time = None
+        self.status = "running"
+        self.params = {}
+        self.tags = {}
+        self.log_path = log.path
+        self._log = log
+        self._pid = os.getpid()
+        self._lock = threading.RLock()
+        self._points = []
+        self._append = self._points.append
+        self._beat = time.monotonic()
+        self.git = None  # captured once per top-level run; nested runs share their parent's
+
+    def __repr__(self):
+        return "<runlens.Run %s %r in %r, %s>" % (self.id, self.name, self.experiment, self.status)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        from ._fluent import end_with_inner  # the stack of active runs lives there
+        status, error = outcome(exc_type, exc, tb)
+        try:
+            end_with_inner(self, status, error)
+        except RunLensError as e:
+            if exc_type is None:
+                raise
+            # The user's own exception is the one to see; the lost record still gets a line.
+            print("runlens: %s" % e, file=sys.stderr)
+        return False
+
+    # MLflow's shape, so that `mlflow.active_run().info.run_id` ports unchanged.
+    @property
+    def info(self):
+        return SimpleNamespace(
+            run_id=self.id, run_name=self.name, experiment_id=self.experiment,
+            status=self.status.upper(), start_time=self.start_time, end_time=self.end_time)
+
+    @property
+    def data(self):
+        return SimpleNamespace(params=dict(self.params), tags=dict(self.tags))
+
+    def _log_params(self, params):
+        with self._lock:
+            fresh = checked_params(params, self.params, self.id)
+            if fresh:
+                self._log.write({"e": "params", "t": now_ms(), "params": fresh})
+                self.params.update(fresh)
+
+    def _set_tags(self, tags):
+        checked = checked_tags(tags)
+        if checked:
+            with self._lock:
+                self._log.write({"e": "tags", "t": now_ms(), "tags": checked})
+                self.tags.update(checked)
+
+    def flush(self):
+        """Writes the buffered metric points; raises if the log cannot take them (kept for later)."""
+        with self._lock:
+            points = self._points
+            count = len(points)
+            if not count:
+                return
+            # Appends from other threads go to the end of the same list, so the first `count`
+            # points are exactly the ones taken here.
+            chunk = points[:count]
+            written = 0
+            try:
+                written = self._log.write_points(chunk)
+            except OSError as e:
+                raise RunLensError("RunLens could not write metrics to %s: %s"
+                                   % (self.log_path, e)) from e
+            finally:
+                del points[:written]
+
+    def _tick(self, now):
+        """The background thread's visit: flush, and a heartbeat every HEARTBEAT_S."""
+        with self._lock:
+            if self.status != "running":
+                return
+            self.flush()
+            if now - self._beat >= _lifecycle.HEARTBEAT_S:
+                self._log.write({"e": "heartbeat", "t": now_ms()})
+                self._beat = now
+
+    def _end(self, status, error):
+        with self._lock:
+            if self.status != "running":
+                return
+            self.end_time = now_ms()
+            if self._pid != os.getpid():
+                # Inherited through fork: the process that started it ends it.
+                self.status = status
+                return
+            self._append = self._ended  # from here on, logging to it is an error, not a loss
+            problem = None
+            try:
+                self.flush()
+            except RunLensError as e:
+                problem = e
+            self.status = status
+            try:
+                self._log.write({"e": "end", "t": self.end_time, "status": status, "error": error})
+                if self._points:
+                    self.flush()  # appended by another thread as the run was ending
+            except (OSError, RunLensError) as e:
+                problem = problem or RunLensError(
+                    "RunLens could not write the end of run %s to %s: %s"
+                    % (self.id, self.log_path, e))
+            finally:
+                self._log.close()
+            if problem is not None:
+                raise problem
+
+    def _ended(self, point):
+        raise RunLensError("run %s has ended; metric %r was not logged" % (self.id, point[0]))
+
+    def _forked(self):
+        """In a child made by fork: the parent writes what it buffered; the child writes through."""
+        self._lock = threading.RLock()
+        self._points = []
+        self._append = self._write_through
+
+    def _write_through(self, point):
+        with self._lock:
+            self._log.write_points([point])
+
+
+def checked_params(params, known, run_id):
+    """The {key: str value} of `params` still to write; raises on a changed value, as MLflow does.
+
+    The same value spelled differently (32 and 32.0) is the same parameter, as everywhere in
+    RunLens: it is kept as first written, like a repeat of the same string.
+    """
+    fresh = {}
+    for key, value in params.items():
+        check_key(key, "Param")
+        text = text_value(key, value, "Param", MAX_PARAM_VALUE)
+        first = known.get(key)
+        if first is None:
+            fresh[key] = text
+        elif first != text and canonical_param(first) != canonical_param(text):
+            raise ValueError(
+                "Changing param values is not allowed. Param with key=%r was already logged "
+                "with value=%r for run ID=%r. Attempted logging new value %r."
+                % (key, first, run_id, text))
+    return fresh
+
+
+def checked_tags(tags):
+    checked = {}
+    for key, value in tags.items():
+        check_key(key, "Tag")
+        checked[key] = text_value(key, value, "Tag", MAX_TAG_VALUE)
+    return checked
+
+
+def outcome(exc_type, exc, tb):
+    """The status and error summary a run ends with, given how its block was left."""
+    if _lifecycle.terminated():
+        return "killed", None
+    if exc_type is None:
+        return "finished", None
+    if issubclass(exc_type, KeyboardInterrupt):
+        return "killed", None
+    if issubclass(exc_type, SystemExit) and getattr(exc, "code", None) in (None, 0):
+        return "finished", None
+    return "failed", error_summary(exc_type, exc, tb)
+
+
+def error_summary(exc_type, exc, tb):
+    module = getattr(exc_type, "__module__", "builtins")
+    name = exc_type.__qualname__ if module == "builtins" else module + "." + exc_type.__qualname__
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not hide the failure itself
+        message = "<unprintable %s>" % name
+    text = "".join(traceback.format_exception(exc_type, exc, tb))
+    return {"type": name, "message": message, "traceback": text[-MAX_TRACEBACK:]}
