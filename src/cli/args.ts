@@ -15,7 +15,7 @@ export interface CliContext {
 }
 
 /** Options that take a value; every other `--name` is a flag. */
-const VALUED = new Set(['workspace', 'experiment', 'metric', 'limit', 'sort']);
+const VALUED = new Set(['workspace', 'experiment', 'metric', 'limit', 'sort', 'filter']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { positional: [], flags: new Set(), options: new Map() };

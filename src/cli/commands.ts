@@ -107,13 +107,19 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   runs: {
-    args: '[--all] [--history]',
+    args: '[--all] [--history] [--filter Q]',
     summary: 'list runs with experiment, name, status, params, tags and latest metrics (--all: deleted too, with histories)',
     run: (ctx) => withStore(ctx, async (store) => {
       const all = ctx.flags.has('all');
       const history = all || ctx.flags.has('history');
       const experiment = ctx.options.get('experiment');
-      const rows = listRuns(store.catalog, { limit: Number.MAX_SAFE_INTEGER, includeDeleted: all, sort: { by: 'start_time', descending: false } })
+      let runs;
+      try {
+        runs = listRuns(store.catalog, { limit: Number.MAX_SAFE_INTEGER, includeDeleted: all, sort: { by: 'start_time', descending: false }, filter: ctx.options.get('filter') });
+      } catch (e) {
+        throw new CliError(`bad --filter: ${(e as Error).message}`);
+      }
+      const rows = runs
         .filter((r) => !experiment || r.experiment === experiment)
         .map((r) => getRun(store.catalog, r.id)!);
       if (ctx.json) {

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { FolderStores } from '../store/folderStores';
 import type { RunsNode, RunsTreeProvider } from './tree';
 import { paramsAs } from '../core/runs/format';
+import { parseFilter } from '../core/runs/filter';
 import type { RunSummary } from '../core/store/types';
 import type { JournalEvent } from '../core/store/journal';
 
@@ -19,6 +20,25 @@ export function registerRunCommands(context: vscode.ExtensionContext, stores: Fo
 
   reg('runlens.refresh', async () => {
     for (const s of await stores.all()) await s.client.api.refresh();
+    tree.refresh(true);
+  });
+  reg('runlens.filterRuns', async () => {
+    const filter = await vscode.window.showInputBox({
+      title: 'Filter runs',
+      prompt: "e.g. params.lr = 0.01 and metrics.accuracy > 0.8 · params.optimizer in ('adam', 'sgd') · status = failed or status = crashed",
+      value: tree.options.filter,
+      validateInput: (q) => { try { parseFilter(q); return undefined; } catch (e) { return (e as Error).message; } },
+    });
+    if (filter === undefined) return;
+    tree.options.filter = filter.trim();
+    view.description = tree.options.filter ? `filter: ${tree.options.filter}` : undefined;
+    void vscode.commands.executeCommand('setContext', 'runlens.filtered', !!tree.options.filter);
+    tree.refresh(true);
+  });
+  reg('runlens.clearFilter', () => {
+    tree.options.filter = '';
+    view.description = undefined;
+    void vscode.commands.executeCommand('setContext', 'runlens.filtered', false);
     tree.refresh(true);
   });
   reg('runlens.showMoreRuns', (node: RunsNode & { kind: 'more' }) => tree.showMore(node));

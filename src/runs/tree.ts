@@ -15,6 +15,7 @@ export type RunsNode =
   | { kind: 'message'; id: string; label: string };
 
 export interface ViewOptions {
+  filter: string;
   sort: { metric: string; descending: boolean } | { by: 'start_time'; descending: boolean };
   showDeleted: boolean;
   showFailed: boolean;
@@ -38,7 +39,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private pages = new Map<string, number>();
   private lastFire = 0;
   private pendingFire: NodeJS.Timeout | undefined;
-  options: ViewOptions = { sort: { by: 'start_time', descending: true }, showDeleted: false, showFailed: true };
+  options: ViewOptions = { filter: '', sort: { by: 'start_time', descending: true }, showDeleted: false, showFailed: true };
 
   constructor(private readonly stores: FolderStores) {}
 
@@ -88,7 +89,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const statuses = this.options.showFailed ? undefined : (['running', 'finished', 'killed'] as StatusName[]);
     const runs = await store.client.api.runs({
       experimentId: experiment.id, sort: this.options.sort, limit: pages * PAGE_SIZE + 1,
-      includeDeleted: this.options.showDeleted, statuses,
+      includeDeleted: this.options.showDeleted, statuses, filter: this.options.filter || undefined,
     });
     const more = runs.length > pages * PAGE_SIZE;
     const page = runs.slice(0, pages * PAGE_SIZE);
@@ -107,6 +108,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       .filter((r) => !(r.parentUid && byUid.has(r.parentUid)))
       .map((run) => ({ kind: 'run', store, run, varying, nested: children }));
     if (more) nodes.push({ kind: 'more', store, experiment, offset: page.length });
+    if (!nodes.length && this.options.filter) nodes.push({ kind: 'message', id: `nomatch:${store.folder.uri}#${experiment.id}`, label: 'No run matches the filter' });
     return nodes;
   }
 

@@ -66,6 +66,20 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
     assert.deepStrictEqual(await treeLabels(params), ['bs | 32', 'lr | 0.1']);
   });
 
+  it('the tree filters runs with the query language (params by meaning, metrics by value, or)', async () => {
+    const { tree } = await api();
+    const experiment = (await tree.getChildren()).find((n) => n.kind === 'experiment' && n.experiment.name === 'sweep');
+    try {
+      tree.options.filter = 'params.lr = 1e-3 and metrics.accuracy > 0.8 or status = failed';
+      const runs = await tree.getChildren(experiment);
+      assert.deepStrictEqual(runs.map((n) => (n.kind === 'run' ? n.run.uid : n.kind)).sort(), ['a1', 'a3']);
+      tree.options.filter = 'params.lr = 0.5';
+      assert.deepStrictEqual((await treeLabels(await tree.getChildren(experiment))), ['No run matches the filter | ']);
+    } finally {
+      tree.options.filter = '';
+    }
+  });
+
   it('the CodeLens on the loop counts logged combinations by meaning (1e-3 == 0.001, 64.0 == 64)', async () => {
     const titles = await waitFor('the lens to count the runs', async () => {
       const t = await lensTitles('train.py');

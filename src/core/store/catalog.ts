@@ -83,7 +83,12 @@ export class Catalog {
 
   stmt(sql: string): Statement {
     let s = this.stmts.get(sql);
-    if (!s) { s = this.db.prepare(sql); this.stmts.set(sql, s); }
+    if (!s) {
+      // Queries built from filters vary without end: keep the cache bounded.
+      if (this.stmts.size > 256) { for (const old of this.stmts.values()) old.free(); this.stmts.clear(); }
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
     return s;
   }
 

@@ -3,6 +3,7 @@ import type { Catalog } from './catalog';
 import type { CombinationState, ExperimentSummary, MatchedRun, MetricSummary, RunDetail, RunQuery, RunSummary, StatusName } from './types';
 import { STATUS_CODES } from './paramIndex';
 import { canonicalValue } from '../params/canonical';
+import { compileFilter } from '../runs/filter';
 
 const RUN_COLUMNS = `r.id, r.uid, e.name, r.experiment_id, r.name, r.parent_uid, r.status, r.start_time, r.end_time, r.last_update, r.deleted`;
 
@@ -17,17 +18,20 @@ export function listExperiments(c: Catalog, includeDeleted = false): ExperimentS
 /** One page of runs, sorted in SQL (the metric sort uses the maintained latest-value index). */
 export function listRuns(c: Catalog, q: RunQuery = {}): RunSummary[] {
   const where: string[] = [];
-  const args: SqlValue[] = [];
-  if (q.experimentId !== undefined) { where.push('r.experiment_id = ?'); args.push(q.experimentId); }
+  const whereArgs: SqlValue[] = [];
+  const joinArgs: SqlValue[] = [];
+  if (q.experimentId !== undefined) { where.push('r.experiment_id = ?'); whereArgs.push(q.experimentId); }
   if (!q.includeDeleted) where.push('r.deleted = 0');
-  if (q.statuses?.length) { where.push(`r.status IN (${q.statuses.map(() => '?').join(',')})`); args.push(...q.statuses); }
-  if (q.ids) { where.push(`r.id IN (${q.ids.map(Number).join(',') || 'NULL'})`); }
+  if (q.statuses?.length) { where.push(`r.status IN (${q.statuses.map(() => '?').join(',')})`); whereArgs.push(...q.statuses); }
+  if (q.ids) where.push(`r.id IN (${q.ids.map(Number).join(',') || 'NULL'})`);
+  const filter = q.filter ? compileFilter(q.filter) : undefined;
+  if (filter) { where.push(filter.sql); whereArgs.push(...filter.args); }
   let from = 'runs r JOIN experiments e ON e.id = r.experiment_id';
   let order = 'r.start_time DESC, r.id DESC';
   const sort = q.sort;
   if (sort && 'metric' in sort) {
     from += ' LEFT JOIN metrics m ON m.run_id = r.id AND m.key = ?';
-    args.unshift(sort.metric);
+    joinArgs.push(sort.metric);
     // Runs without the metric (or with NaN) go last whichever the direction.
     order = `m.last IS NULL, m.last ${sort.descending ? 'DESC' : 'ASC'}, r.id DESC`;
   } else if (sort) {
@@ -35,7 +39,7 @@ export function listRuns(c: Catalog, q: RunQuery = {}): RunSummary[] {
   }
   const sql = `SELECT ${RUN_COLUMNS} FROM ${from} ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
     ORDER BY ${order} LIMIT ? OFFSET ?`;
-  const rows = c.all(sql, [...args, q.limit ?? 100, q.offset ?? 0]);
+  const rows = c.all(sql, [...joinArgs, ...whereArgs, q.limit ?? 100, q.offset ?? 0]);
   return withDetails(c, rows.map(toSummary));
 }
 

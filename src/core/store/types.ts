@@ -58,8 +58,10 @@ export interface RunQuery {
   limit?: number;
   includeDeleted?: boolean;
   statuses?: StatusName[];
-  /** Only runs with these ids (used by filters evaluated outside SQL). */
+  /** Only runs with these ids. */
   ids?: number[];
+  /** A filter query (src/core/runs/filter.ts), e.g. `params.lr = 0.01 and metrics.accuracy > 0.8`. */
+  filter?: string;
 }
 
 /** A run matching a combination, as a lookup reports it. */
