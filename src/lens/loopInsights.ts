@@ -54,7 +54,7 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
       this.refreshTimer = undefined;
       this.cache.clear();
       this.changed.fire();
-    }, 300);
+    }, 200);
   }
 
   insights(doc: vscode.TextDocument): Promise<LoopInsight[]> {

@@ -60,7 +60,8 @@ export class FolderStores implements vscode.Disposable {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist').fsPath;
     const started = Date.now();
     try {
-      const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter);
+      // Polled twice a second: a new run reaches the tree and the lenses well within a second.
+      const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter, 500);
       const store = { folder, client };
       this.ready.set(folder.uri.toString(), store);
       this.failures.delete(folder.uri.toString());

@@ -23,6 +23,8 @@ export const MIGRATIONS: readonly string[] = [
   // 2: the indexes the runs view sorts and pages by.
   `CREATE INDEX runs_by_experiment ON runs (experiment_id, start_time);
    CREATE INDEX metrics_by_value ON metrics (key, last);`,
+  // 3: following the runs that have not ended (every poll, and the Python client's exact check).
+  `CREATE INDEX runs_by_status ON runs (status);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
