@@ -96,6 +96,13 @@ describe('MLflow SQLite store, damaged or unexpected', () => {
     }
   });
 
+  it('keeps a parameter named __proto__', async () => {
+    const run = expected.sqlite.runs.find(r => r.fixture_id === 'Default/01');
+    await alter(`INSERT INTO params (key, value, run_uuid) VALUES ('__proto__', 'kept', '${run?.run_id}')`);
+    const snapshot = await readSqliteStore(db);
+    assert.equal(Object.getOwnPropertyDescriptor(snapshot.runs.find(r => r.runId === run?.run_id)?.params, '__proto__')?.value, 'kept');
+  });
+
   it('warns that changes still in a WAL file are not imported', async () => {
     fs.writeFileSync(db + '-wal', 'pending');
     const snapshot = await readSqliteStore(db);
@@ -220,6 +227,12 @@ describe('MLflow file store, damaged or unexpected', () => {
     const snapshot = await readFileStore(mlruns);
     assert.equal(runOf(snapshot, 'Default/02')?.params.alpha, '0.\ufffd5');
     assert.equal(problemsAbout(snapshot, param, /not valid UTF-8/).length, 1);
+  });
+
+  it('keeps a parameter named __proto__', async () => {
+    fs.writeFileSync(path.join(runFolder('Default/02'), 'params', '__proto__'), 'kept');
+    const snapshot = await readFileStore(mlruns);
+    assert.equal(Object.getOwnPropertyDescriptor(runOf(snapshot, 'Default/02')?.params, '__proto__')?.value, 'kept');
   });
 
   it('reports an empty metric file', async () => {

@@ -128,7 +128,7 @@ describe('Python float spellings in metric files', () => {
   });
 
   it('refuses what Python\'s float() refuses', () => {
-    for (const text of ['', 'abc', '0x10', '1.2.3', '--1', 'infinite', '1e']) assert.equal(parsePythonFloat(text), undefined, text);
+    for (const text of ['', 'abc', '0x10', '1.2.3', '--1', 'infinite', '1e', 'constructor']) assert.equal(parsePythonFloat(text), undefined, text);
   });
 });
 

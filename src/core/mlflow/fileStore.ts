@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { Meta, firstLine } from './metaYaml';
 import { parseMetricFile } from './metricFile';
 import {
-  PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, removedRuns,
+  PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
   type ImportProblem, type Lifecycle, type MetricPoint, type MlflowExperiment, type MlflowRun,
   type MlflowSnapshot, type ReadOptions,
 } from './model';
@@ -172,7 +172,7 @@ function readRun(runId: string, experimentId: string, files: RunFiles, problems:
   let lastUpdate = Math.max(startTime ?? 0, endTime ?? 0, ...files.all.map(f => Math.round(f.mtimeMs ?? 0)));
   for (const [key, points] of Object.entries(metrics)) {
     const point = latestPoint(points);
-    if (point) latest[key] = point;
+    if (point) put(latest, key, point);
     for (const p of points) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
   }
   const run: MlflowRun = {
@@ -219,7 +219,7 @@ function readValues(files: FileEntry[], problems: ImportProblem[]): Record<strin
   const values: Record<string, string> = {};
   for (const f of files) {
     const text = readText(f, problems);
-    if (text !== undefined) values[f.key] = text;
+    if (text !== undefined) put(values, f.key, text);
   }
   return values;
 }
@@ -231,7 +231,7 @@ function readMetrics(files: FileEntry[], problems: ImportProblem[]): Record<stri
     if (text === undefined) continue;
     const points = parseMetricFile(text, f.path, problems);
     // MLflow refuses a metric file without points; one whose every line was bad is reported already.
-    if (points.length) metrics[f.key] = points;
+    if (points.length) put(metrics, f.key, points);
     else if (!problems.some(p => p.path.startsWith(f.path + ':'))) problems.push({ path: f.path, message: 'empty metric file' });
   }
   return metrics;

@@ -10,11 +10,11 @@ const DIGITS = String.raw`\d(?:_?\d)*`;
 const PY_INT = new RegExp(`^[+-]?${DIGITS}$`);
 const PY_FLOAT = new RegExp(
   `^[+-]?(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`);
-const PY_SPECIAL: Record<string, number> = {
-  inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
-  infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity,
-  nan: NaN, '+nan': NaN, '-nan': NaN,
-};
+const PY_SPECIAL = new Map<string, number>([
+  ['inf', Infinity], ['+inf', Infinity], ['-inf', -Infinity],
+  ['infinity', Infinity], ['+infinity', Infinity], ['-infinity', -Infinity],
+  ['nan', NaN], ['+nan', NaN], ['-nan', NaN],
+]);
 
 /** Python's `int(s)` for the strings it accepts, else undefined. */
 export function parsePythonInt(s: string): number | undefined {
@@ -25,8 +25,7 @@ export function parsePythonInt(s: string): number | undefined {
 /** Python's `float(s)` for the strings it accepts (`-0.0` stays -0), else undefined. */
 export function parsePythonFloat(s: string): number | undefined {
   if (PY_FLOAT.test(s)) return Number(s.includes('_') ? s.replace(/_/g, '') : s);
-  const special = PY_SPECIAL[s.toLowerCase()];
-  return special;
+  return PY_SPECIAL.get(s.toLowerCase());
 }
 
 /**

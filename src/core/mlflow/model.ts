@@ -132,6 +132,16 @@ export function parseLifecycle(raw: string): Lifecycle | undefined {
 export const PARENT_RUN_TAG = 'mlflow.parentRunId';
 export const RUN_NAME_TAG = 'mlflow.runName';
 
+/**
+ * Sets `record[key]`, also when the key is `__proto__` (a valid MLflow key, which a plain
+ * assignment would silently drop).
+ */
+export function put<T>(record: Record<string, T>, key: string, value: T): T {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+  return value;
+}
+
 /** The runs of `previous` that neither this read nor its skip list mention. */
 export function removedRuns(previous: StoreFingerprint | undefined, present: Iterable<string>): string[] {
   if (!previous) return [];

@@ -5,7 +5,7 @@
  * did, or if it got points since the last read: MLflow only ever appends to `metrics`, so new
  * points are the rows above the highest rowid seen before, found without scanning the table.
  */
-import type { MetricPoint, MlflowRun, StoreFingerprint } from './model';
+import { put, type MetricPoint, type MlflowRun, type StoreFingerprint } from './model';
 import { num, text, type Row, type TableReader } from './sqliteTables';
 
 const HISTORY = { table: 'metrics', wanted: ['run_uuid', 'key', 'value', 'timestamp', 'step', 'is_nan'], required: ['run_uuid', 'key', 'value'] };
@@ -48,7 +48,7 @@ export async function readMetricHistories(tables: TableReader, runs: Map<string,
     let i = keys.indexOf(key);
     if (i < 0) {
       i = keys.push(key) - 1;
-      series.push(run.metrics[key] ??= []);
+      series.push(Object.hasOwn(run.metrics, key) ? run.metrics[key] : put(run.metrics, key, []));
     }
     series[i].push(metricPoint(row[2], row[3], row[4], row[5]));
   };

@@ -12,7 +12,7 @@
 import { promises as fs } from 'node:fs';
 import { firstLine } from './metaYaml';
 import {
-  PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, removedRuns,
+  PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
   type ImportProblem, type MetricPoint, type MlflowExperiment, type MlflowRun, type MlflowSnapshot,
   type ReadOptions,
 } from './model';
@@ -184,7 +184,7 @@ function readExperiments(tables: TableReader): MlflowExperiment[] {
   tables.scan({ table: 'experiment_tags', wanted: ['experiment_id', 'key', 'value'], required: ['experiment_id', 'key'], optional: true },
     ([id, key, value]) => {
       const experiment = experiments.get(text(id) ?? '');
-      if (experiment) experiment.tags[text(key) ?? ''] = text(value) ?? '';
+      if (experiment) put(experiment.tags, text(key) ?? '', text(value) ?? '');
     });
   return [...experiments.values()];
 }
@@ -213,7 +213,7 @@ function readRuns(tables: TableReader): Map<string, MlflowRun> {
     if (artifactUri !== null) run.artifactUri = text(artifactUri);
     runs.set(id, run);
   });
-  const attach = (table: string, into: (run: MlflowRun, key: string, row: Row) => void, wanted: string[]) => {
+  const attach = (table: string, into: (run: MlflowRun, key: string, row: Row) => unknown, wanted: string[]) => {
     let orphans = 0;
     tables.scan({ table, wanted: ['run_uuid', 'key', ...wanted], required: ['run_uuid', 'key', ...wanted.slice(0, 1)] }, row => {
       const run = runs.get(text(row[0]) ?? '');
@@ -222,11 +222,10 @@ function readRuns(tables: TableReader): Map<string, MlflowRun> {
     });
     if (orphans) tables.report(`table ${table}: ${orphans} rows of runs missing from the runs table were not imported`);
   };
-  attach('params', (run, key, row) => { run.params[key] = text(row[2]) ?? ''; }, ['value']);
-  attach('tags', (run, key, row) => { run.tags[key] = text(row[2]) ?? ''; }, ['value']);
-  attach('latest_metrics', (run, key, [, , value, timestamp, step, isNan]) => {
-    run.latest[key] = metricPoint(value, timestamp, step, isNan);
-  }, ['value', 'timestamp', 'step', 'is_nan']);
+  attach('params', (run, key, row) => put(run.params, key, text(row[2]) ?? ''), ['value']);
+  attach('tags', (run, key, row) => put(run.tags, key, text(row[2]) ?? ''), ['value']);
+  attach('latest_metrics', (run, key, [, , value, timestamp, step, isNan]) => put(run.latest, key, metricPoint(value, timestamp, step, isNan)),
+    ['value', 'timestamp', 'step', 'is_nan']);
   return runs;
 }
 
@@ -254,7 +253,7 @@ function finishRun(run: MlflowRun): void {
   let lastUpdate = Math.max(run.startTime ?? 0, run.endTime ?? 0);
   for (const [key, points] of Object.entries(run.metrics)) {
     // Runs logged before MLflow kept latest_metrics have histories only.
-    if (!run.latest[key]) run.latest[key] = latestPoint(points) as MetricPoint;
+    if (!Object.hasOwn(run.latest, key)) put(run.latest, key, latestPoint(points) as MetricPoint);
     for (const p of points) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
   }
   for (const p of Object.values(run.latest)) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
