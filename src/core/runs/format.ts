@@ -51,7 +51,10 @@ export function varyingKeys(runs: RunSummary[]): string[] {
 
 export function runLabel(run: RunSummary, varying: string[]): string {
   if (run.name) return run.name;
-  const parts = varying.filter((k) => k in run.params).map((k) => `${k}=${run.params[k]}`);
+  let keys = varying.filter((k) => k in run.params);
+  // Alone on its page (a filter, a single run), nothing varies: then the first few params say most.
+  if (!keys.length) keys = Object.keys(run.params).sort().slice(0, 3);
+  const parts = keys.map((k) => `${k}=${run.params[k].length > 24 ? run.params[k].slice(0, 23) + '…' : run.params[k]}`);
   return parts.length ? parts.join(', ') : run.uid.slice(0, 8);
 }
 
