@@ -1,12 +1,7 @@
 // `continue` filters evaluated statically, and run-time skips recognised and flagged.
 import * as assert from 'node:assert/strict';
-import { analyzePython } from '../../src/core/analysis';
+import { only } from './support/analysis';
 
-function only(source: string) {
-  const loops = analyzePython(source);
-  assert.equal(loops.length, 1, `expected one experiment loop, got ${loops.length}`);
-  return loops[0];
-}
 
 const GRID = `
 import mlflow

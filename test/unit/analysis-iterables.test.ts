@@ -2,12 +2,8 @@
 // ParameterGrid, config lists, zip, enumerate, numpy ranges, and where the loop may sit.
 import * as assert from 'node:assert/strict';
 import { analyzePython } from '../../src/core/analysis';
+import { only } from './support/analysis';
 
-function only(source: string) {
-  const loops = analyzePython(source);
-  assert.equal(loops.length, 1, `expected one experiment loop, got ${loops.length}`);
-  return loops[0];
-}
 
 describe('analysis: what a loop iterates over', () => {
   it('crosses nested for loops over a literal list and a literal tuple', () => {

@@ -2,12 +2,8 @@
 // under any alias; and which loops are not experiment loops at all.
 import * as assert from 'node:assert/strict';
 import { analyzePython } from '../../src/core/analysis';
+import { only } from './support/analysis';
 
-function only(source: string) {
-  const loops = analyzePython(source);
-  assert.equal(loops.length, 1, `expected one experiment loop, got ${loops.length}`);
-  return loops[0];
-}
 
 describe('analysis: mapping loop variables to parameter keys', () => {
   it('uses the key a variable is logged under, not the variable name', () => {

@@ -2,13 +2,9 @@
 // place of their literal; broken files and notebook cells are analysed too.
 import * as assert from 'node:assert/strict';
 import { analyzeNotebook, analyzePython } from '../../src/core/analysis';
+import { only } from './support/analysis';
 import { canonicalParam, canonicalValue } from '../../src/core/params/canonical';
 
-function only(source: string) {
-  const loops = analyzePython(source);
-  assert.equal(loops.length, 1, `expected one experiment loop, got ${loops.length}`);
-  return loops[0];
-}
 
 describe('analysis: values', () => {
   it('gives each literal its Python meaning as JSON', () => {

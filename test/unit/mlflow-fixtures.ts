@@ -130,3 +130,17 @@ function copy(source: string, target: string): void {
 export function removeScratch(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/** The field-by-field comparison of a snapshot with what MLflow reported, as mocha tests. */
+export function itMatchesExpected(snapshot: () => MlflowSnapshot, expected: ExpectedStore): void {
+  it('reads every experiment and run as MLflow reports them', () => {
+    assertMatchesExpected(snapshot(), expected);
+  });
+  for (const run of expected.runs) {
+    it(`reads run ${fixtureKey(run)} field by field`, () => {
+      const actual = snapshot().runs.find(r => fixtureKey(r) === fixtureKey(run));
+      assert.ok(actual);
+      assertRunMatches(actual, run);
+    });
+  }
+}
