@@ -7,7 +7,8 @@
  * as certain as the statements around them.
  */
 import { parser } from '@lezer/python';
-import type { Binding, Block, FunctionInfo, LoopInfo, Scope, Unit, ValueRef } from './scope';
+import { importedAs, lookup, SET_EXPERIMENT, type Binding, type Block, type FunctionInfo, type LoopInfo, type Scope, type Unit,
+  type ValueRef } from './scope';
 import { children, commaItems, innerChildren, LineIndex, textOf, type SyntaxNode } from './syntax';
 
 const MUTATORS = new Set(['append', 'extend', 'insert', 'remove', 'pop', 'clear', 'update', 'sort',
@@ -57,7 +58,7 @@ class ScopeBuilder {
         if (target) this.targetOpaque(target, scope, guards, node.to);
         return;
       }
-      case 'ExpressionStatement': return this.expressionStatement(node, scope);
+      case 'ExpressionStatement': return this.expressionStatement(node, scope, guards);
       case 'DeleteStatement':
         for (const c of children(node)) if (c.name !== 'del' && c.name !== ',') this.targetOpaque(c, scope, guards, node.to);
         return;
@@ -166,6 +167,7 @@ class ScopeBuilder {
     const valueItems = commaItems(segments[segments.length - 1]).map(i => i[0]);
     const value: ValueRef = valueItems.length === 1 && !segments[segments.length - 1].some(c => c.name === ',')
       ? valueItems[0] : valueItems;
+    if (!Array.isArray(value) && value.name === 'CallExpression') this.setExperiment(value, scope, guards, node.to);
     for (const target of segments.slice(0, -1)) {
       const items = commaItems(target);
       const tuple = items.length > 1 || target.some(c => c.name === ',');
@@ -202,9 +204,10 @@ class ScopeBuilder {
     } else for (const c of innerChildren(t)) if (c.name !== ',' && c.name !== '*') this.targetOpaque(c, scope, guards, pos);
   }
 
-  private expressionStatement(node: SyntaxNode, scope: Scope): void {
+  private expressionStatement(node: SyntaxNode, scope: Scope, guards: Block[]): void {
     const call = node.firstChild;
     if (call?.name !== 'CallExpression') return;
+    this.setExperiment(call, scope, guards, node.to);
     const callee = call.firstChild;
     if (callee?.name !== 'MemberExpression') return;
     const method = callee.lastChild;
@@ -212,6 +215,24 @@ class ScopeBuilder {
     if (method?.name === 'PropertyName' && MUTATORS.has(this.text(method)) && base) {
       const root = base.name === 'VariableName' ? base : rootName(base);
       if (root) this.mutate(scope, this.text(root), node.to);
+    }
+  }
+
+  /**
+   * A call that looks like `<x>.set_experiment(..)` or an imported `set_experiment`. Aliases made
+   * by assignment are not resolvable yet; logging.ts decides later whose call it is.
+   */
+  private setExperiment(call: SyntaxNode, scope: Scope, guards: Block[], pos: number): void {
+    const callee = call.firstChild;
+    const last = callee?.name === 'MemberExpression' ? callee.lastChild : callee;
+    if (!callee || !last) return;
+    const name = this.text(last);
+    if (name === 'set_experiment' || (callee.name === 'VariableName' && importedAs(this.unit, name)?.endsWith('.set_experiment'))) {
+      this.bind(scope, { kind: 'value', name: SET_EXPERIMENT, pos, guards, value: call, path: [] });
+    } else if (callee.name === 'VariableName') {
+      // A function of this file that sets it (`setup()`): not followed, so the experiment is unknown.
+      const b = lookup(scope, name, pos)?.binding;
+      if (b?.kind === 'def' && b.fn.scope.bindings.has(SET_EXPERIMENT)) this.bind(scope, { kind: 'opaque', name: SET_EXPERIMENT, pos, guards });
     }
   }
 

@@ -3,11 +3,12 @@
  * Trackers: MLflow (`log_param(s)`, `start_run`; also as `runlens.mlflow`), the RunLens client
  * (`log_param(s)`, `start_run(params=...)`, `exists(...)`), W&B (`init(config=...)`,
  * `config.update(...)`, `config.x = ...`, also on the run `wandb.init()` returns), under any
- * import alias.
+ * import alias. Also the experiment a run goes to (`set_experiment`, `start_run(experiment=..)`,
+ * `wandb.init(project=..)`).
  */
 import { qualifiedName } from './builtins';
 import { lookup } from './scope';
-import { argNodes, children, type SyntaxNode } from './syntax';
+import { argNodes, children, type ArgNodes, type SyntaxNode } from './syntax';
 import { text, type Env } from './values';
 
 /** How a parameter's name is given: as an expression, or fixed by syntax (`wandb.config.lr = ..`). */
@@ -18,7 +19,13 @@ export type SiteSpec =
   | { kind: 'params'; dict: SyntaxNode }
   | { kind: 'start' }
   /** A run-time check for an existing result (`runlens.exists(params)`, `tracker.exists(...)`). */
-  | { kind: 'exists' };
+  | { kind: 'exists' }
+  /**
+   * An argument naming the experiment: of a start call (`run`), of `set_experiment` (`set`), or
+   * W&B's project (`project`). Without `arg` (it may hide in `**kwargs`), or `byId`, the name is
+   * not known.
+   */
+  | { kind: 'experiment'; via: 'run' | 'set' | 'project'; arg?: SyntaxNode; byId?: boolean };
 
 const START = new Set(['mlflow.start_run', 'runlens.start_run', 'wandb.init']);
 const NOT_A_RESULT_CHECK = /^(os|pathlib|shutil|glob|genericpath|posixpath|ntpath)\./;
@@ -33,7 +40,8 @@ export function classifyCall(call: SyntaxNode, env: Env): SiteSpec[] {
   if (lastName && text(env, lastName) === 'exists' && (args.positional.length || args.keywords.size)
     && !(q && NOT_A_RESULT_CHECK.test(q))) return [{ kind: 'exists' }];
   // `import runlens.mlflow as mlflow` is MLflow's fluent API, logging to RunLens.
-  const name = q?.startsWith('runlens.mlflow.') ? q.slice('runlens.'.length) : q ?? handleCall(callee, env);
+  const shim = !!q?.startsWith('runlens.mlflow.');
+  const name = shim ? q!.slice('runlens.'.length) : q ?? handleCall(callee, env);
   if (!name) return [];
   const arg = (i: number, kw: string) => args.keywords.get(kw) ?? (args.spreads.length ? undefined : args.positional[i]);
   switch (name) {
@@ -52,11 +60,26 @@ export function classifyCall(call: SyntaxNode, env: Env): SiteSpec[] {
     case 'runlens.start_run': case 'wandb.init': {
       // runlens.start_run(name=None, experiment=None, params=None, tags=None); wandb.init(config=..)
       const d = name === 'wandb.init' ? args.keywords.get('config') : arg(2, 'params');
-      return d ? [{ kind: 'start' }, { kind: 'params', dict: d }] : [{ kind: 'start' }];
+      const experiment = name === 'wandb.init' ? experimentSite('project', args.keywords.get('project'), args)
+        : experimentSite('run', arg(1, 'experiment'), args);
+      return [{ kind: 'start' }, ...(d ? [{ kind: 'params', dict: d } as const] : []), ...experiment];
     }
-    case 'mlflow.start_run': return [{ kind: 'start' }];
+    // MLflow knows experiments by id here; runlens.mlflow takes the id as the name.
+    case 'mlflow.start_run': return [{ kind: 'start' }, ...experimentSite('run', arg(1, 'experiment_id'), args, !shim)];
+    case 'runlens.set_experiment': return experimentSite('set', arg(0, 'name'), args);
+    case 'mlflow.set_experiment': {
+      const byName = arg(0, 'experiment_name');
+      return experimentSite('set', byName ?? arg(1, 'experiment_id'), args, !byName && !shim);
+    }
   }
   return [];
+}
+
+/** The experiment argument of a call, if given (or maybe given through `**kwargs`). */
+function experimentSite(via: 'run' | 'set' | 'project', arg: SyntaxNode | undefined, args: ArgNodes,
+  byId = false): SiteSpec[] {
+  if (arg) return [{ kind: 'experiment', via, arg, byId }];
+  return args.spreads.length ? [{ kind: 'experiment', via }] : [];
 }
 
 /** `run.config.update` where `run` came from a start call: `handle.config.update`. */

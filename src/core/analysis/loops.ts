@@ -5,6 +5,7 @@
  */
 import { canonicalValue } from '../params/canonical';
 import { loopDeps } from './deps';
+import { experimentOf } from './experiment';
 import { isFiltered } from './filters';
 import { gatherNest, type LoopRef, type Nest, type Site } from './nest';
 import { CAP, NOTES } from './notes';
@@ -125,7 +126,7 @@ class Enumerator {
     const position = new Map(keys.map((k, i) => [k, i]));
     const info = this.root.info;
     const unit = info.scope.unit;
-    return {
+    const loop: ExperimentLoop = {
       line: unit.lines.at(info.node.from).line,
       from: info.node.from,
       to: info.node.to,
@@ -136,6 +137,10 @@ class Enumerator {
       runtimeSkip: this.runtimeSkip || this.st.fx.runtimeSkip,
       notes: [...this.notes],
     };
+    // Calls around the root (an outer loop's `set_experiment`) run before its runs start too.
+    const experiment = experimentOf(this.nest.sites.filter(s => isUnder(s.loop, this.root) || (s.loop && isUnder(this.root, s.loop))), info);
+    if (experiment !== undefined) loop.experiment = experiment;
+    return loop;
   }
 
   private enumerate(loop: LoopRef, above: Site[]): void {

@@ -84,6 +84,14 @@ export type Binding = BindingBase & (
 export interface Resolved { binding: Binding; scope: Scope }
 
 /**
+ * The active experiment is process state set by a call, so each `set_experiment(..)` call is
+ * recorded as a binding of this name (not a Python identifier): `lookup` then answers which call
+ * ran last before a point, with the same rules for branches, loops, functions and earlier cells
+ * as for any name. The binding's value is the call.
+ */
+export const SET_EXPERIMENT = '<set_experiment>';
+
+/**
  * Whether an `if` branch (its Body) ran in the case being evaluated: true, false, or cannot tell.
  * Without one, a binding made in a branch that does not hold the point is unknown.
  */

@@ -33,6 +33,12 @@ export interface ExperimentLoop {
   valueSites: { key: string; value: unknown; site: LiteralValue }[];
   /** The loop asks a tracker at run time whether a combination exists (`runlens.exists`, `runlens.grid`). */
   runtimeSkip: boolean;
+  /**
+   * The experiment the runs are logged to, when the source names it with a string: the start
+   * call's `experiment=`, else the last `set_experiment(..)` before the runs start (also in an
+   * earlier notebook cell), else `wandb.init(project=..)`. Absent when not known statically.
+   */
+  experiment?: string;
   notes: string[];
 }
 
