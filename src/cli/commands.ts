@@ -78,20 +78,23 @@ function fileLoops(file: string): { cell: number | null; loop: ExperimentLoop }[
 
 export const COMMANDS: Record<string, Command> = {
   analyze: {
-    args: 'FILE',
+    args: 'FILE [--all-experiments]',
     summary: 'the experiment loops of a .py or .ipynb file and the state of each combination',
     run: (ctx) => withStore(ctx, async (store) => {
       const file = ctx.positional[0];
       if (!file) throw new CliError('give a .py or .ipynb file');
       const metric = chooseKeyMetric(ctx.options.get('metric') ?? '', metricNames(store.catalog));
+      // As in the editor: a loop that names its experiment is matched against that experiment only.
+      const everywhere = ctx.flags.has('all-experiments');
       const loops = fileLoops(path.resolve(file)).map(({ cell, loop }) => {
-        const states = lookupCombinations(store.catalog, loop.keys, loop.combinations, { metric });
+        const experimentId = !everywhere && loop.experiment !== undefined ? store.catalog.experimentIds.get(loop.experiment) ?? -1 : undefined;
+        const states = lookupCombinations(store.catalog, loop.keys, loop.combinations, { metric, experimentId });
         return { cell, loop, states };
       });
       if (ctx.json) {
         ctx.out(JSON.stringify({
           file, loops: loops.map(({ cell, loop, states }) => ({
-            line: loop.line, cell, keys: loop.keys, unknown: loop.unknown, combinations: loop.combinations,
+            line: loop.line, cell, experiment: loop.experiment ?? null, keys: loop.keys, unknown: loop.unknown, combinations: loop.combinations,
             states: states.map((s) => s.state), runtime_skip: loop.runtimeSkip,
           })),
         }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)) + '\n');

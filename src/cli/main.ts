@@ -21,7 +21,10 @@ Options (every command):
 `;
 }
 
-export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+/** Where the command line writes: stdout and stderr, or a test's collector. */
+export interface Sink { write(text: string): unknown }
+
+export async function main(argv: string[], out: Sink = process.stdout, err: Sink = process.stderr): Promise<number> {
   let args;
   try {
     args = parseArgs(argv);

@@ -86,15 +86,20 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
     const store = await this.storeFor(doc);
     if (!store) return [];
     const config = vscode.workspace.getConfiguration('runlens', doc.uri);
-    const metric = chooseKeyMetric(config.get<string>('keyMetric', ''), await store.client.api.metricNames());
+    const available = await store.client.api.metricNames();
     const goal = config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
-    const higher = higherIsBetter(metric ?? '', goal);
+    const byExperiment = config.get<Record<string, string>>('keyMetricByExperiment', {});
+    const sameExperiment = config.get<string>('lens.scope', 'experiment') === 'experiment';
     const sha = doc.uri.scheme === 'file' ? crypto.createHash('sha256').update(doc.getText(), 'utf8').digest('hex') : undefined;
     const out: LoopInsight[] = [];
     for (const loop of loops) {
       if (!loop.combinations.length || !loop.keys.length) continue;
+      const metric = chooseKeyMetric((loop.experiment && byExperiment[loop.experiment]) || config.get<string>('keyMetric', ''), available);
+      const higher = higherIsBetter(metric ?? '', goal);
+      // A loop that names its experiment is matched against that experiment's runs only (setting).
+      const experimentId = sameExperiment && loop.experiment !== undefined ? (await store.client.api.experimentId(loop.experiment)) ?? -1 : undefined;
       const keys = loop.keys.filter((k) => !loop.unknown.includes(k) || loop.combinations.every((c) => k in c));
-      const states = await store.client.api.lookup(keys, loop.combinations, { metric, goal });
+      const states = await store.client.api.lookup(keys, loop.combinations, { metric, goal, experimentId });
       const summary = summarize(loop, states, higher, sha);
       out.push({ loop, states, summary, values: valueSummaries(loop, states, higher), metric, title: lensTitle(loop, summary, metric), store, cell });
     }
@@ -116,7 +121,7 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
       const pos = doc.positionAt(ins.loop.from);
       return new vscode.CodeLens(new vscode.Range(pos, pos), {
         title: ins.title,
-        tooltip: 'Show every combination of this loop and its runs',
+        tooltip: `Show every combination of this loop and its runs${ins.loop.experiment ? ` (experiment ${ins.loop.experiment})` : ''}`,
         command: 'runlens.showCombinations',
         arguments: [doc.uri, i],
       });

@@ -2,19 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../src/cli/main';
+import { cli } from './support/cli';
 import { repoRoot } from './support/repo';
 import { tempWorkspace } from './support/workspace';
 
 const FIXTURE = path.resolve(process.env.RUNLENS_FIXTURES ?? path.join(repoRoot(), '..', 'shared', 'fixtures'), 'mlflow-2.17.2');
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { write: (s: string) => { out += s; return true; } } as never, { write: (s: string) => { err += s; return true; } } as never);
-  return { code, out, err };
-}
 
 const identity = (r: Record<string, any>): string => r.tags.fixture_id ?? `name:${r.name ?? r.run_name}`;
 

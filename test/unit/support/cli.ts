@@ -1,0 +1,9 @@
+import { main } from '../../../src/cli/main';
+
+/** Runs the `runlens` command line in-process and returns its exit code and output. */
+export async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { write: (s: string) => { out += s; } }, { write: (s: string) => { err += s; } });
+  return { code, out, err };
+}
