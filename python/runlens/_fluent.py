@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 
-from . import _capture, _env, _lifecycle
+from . import _capture, _env, _launched, _lifecycle
 from ._errors import RunLensError
 from ._log import RunLog
 from ._run import Run, checked_params, checked_tags, outcome
@@ -30,6 +30,13 @@ _now = time.time
 
 def current_experiment():
     return _experiment[-1] if _experiment else _env.default_experiment()
+
+
+def chosen_experiment():
+    """The experiment the code or the launcher chose, or None when nobody chose one."""
+    if _experiment:
+        return _experiment[-1]
+    return os.environ.get("RUNLENS_EXPERIMENT") or None
 
 
 def set_experiment(name):
@@ -82,11 +89,16 @@ def _create_log(root, parent, t):
         if not _env.RUN_ID.fullmatch(wanted):
             raise ValueError("RUNLENS_RUN_ID %r is not a run id (1 to 64 of A-Z a-z 0-9 _ -)"
                              % wanted)
-        try:
-            return RunLog(root, wanted, t), wanted
-        except FileExistsError:
-            print("runlens: a run log for RUNLENS_RUN_ID %s exists already; this run gets a new id"
-                  % wanted, file=sys.stderr)
+        existing = _launched.existing_log(root, wanted)
+        if existing is None:
+            try:
+                return RunLog(root, wanted, t), wanted
+            except FileExistsError:
+                pass
+        elif _launched.waiting_for_process(existing, wanted):
+            return RunLog(root, wanted, t, existing=existing), wanted
+        print("runlens: a run log for RUNLENS_RUN_ID %s exists already; this run gets a new id"
+              % wanted, file=sys.stderr)
     run_id = uuid.uuid4().hex
     return RunLog(root, run_id, t), run_id
 

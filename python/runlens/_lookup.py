@@ -201,8 +201,9 @@ def _newest_first(found):
 def exists(params, experiment=None):
     """Whether a finished run holds these params (values compared by meaning: 1e-3 == 0.001).
 
-    Other params of the run do not matter. `experiment` defaults to the one a run started now
-    would go to. Failed, killed and crashed runs do not count: see failed().
+    Other params of the run do not matter. `experiment` defaults to the one chosen with
+    set_experiment() or RUNLENS_EXPERIMENT; when none was chosen, runs of every experiment count
+    (as in the editor's CodeLens). Failed, killed and crashed runs do not count: see failed().
     """
     return any(run.status == "finished" for run in _lookup(params, experiment, False, True))
 
@@ -239,7 +240,8 @@ def _key(key):
 
 
 def experiment_or_current(experiment):
-    return _fluent.current_experiment() if experiment is None else experiment
+    # As in the editor: runs of the experiment the code chose count; with no choice made, all do.
+    return _fluent.chosen_experiment() if experiment is None else experiment
 
 
 def _size(path):

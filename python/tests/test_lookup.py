@@ -105,8 +105,9 @@ class FromTheDatabase(LookupTestCase):
         self.assertFalse(runlens.exists({"lr": 0.1}))
         self.assertEqual(runlens.find({"lr": 0.1}), [])
 
-    def test_the_experiment_is_the_current_one_unless_named(self):
-        self.assertFalse(runlens.exists({"lr": 0.5}))
+    def test_the_experiment_is_the_chosen_one_else_any(self):
+        self.assertTrue(runlens.exists({"lr": 0.5}))
+        self.assertFalse(runlens.exists({"lr": 0.5}, experiment="Default"))
         self.assertTrue(runlens.exists({"lr": 0.5}, experiment="sweeps"))
         os.environ["RUNLENS_EXPERIMENT"] = "sweeps"
         self.assertTrue(runlens.exists({"lr": 0.5}))
@@ -343,6 +344,7 @@ class LargeSweeps(LookupTestCase):
                        end="finished")  # finished after the database took it for crashed
         self.write_log("h", [params_line(lr="0.2", bs="512")], end="finished")
 
+        runlens.set_experiment("Default")  # so that "e", of another experiment, does not count
         one_each = [{"lr": lr, "bs": bs} for lr in lrs for bs in sizes]
         one_each = [combo for combo in one_each if not runlens.exists(combo)]
         sweep, err = quiet(runlens.grid, lr=lrs, bs=sizes)
