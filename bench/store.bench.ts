@@ -153,7 +153,30 @@ async function saveAndOpenFigures(tmp: string, workerFile: string, wasm: string)
   const t0 = performance.now();
   const bytes = writeLogs(dir, 100_000, 100, 100);
   console.error(`  wrote 100k run logs, 10M points, ${(bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  // The extension's way: the store in its worker thread. Watch the main thread's event loop meanwhile.
+  // The extension's way: the store in its worker thread, driven from a fresh process whose main
+  // thread is as light as an extension host's (this process holds GBs from the grid figures).
+  const child = (mode: string) => JSON.parse(execFileSync(process.execPath, [__filename, mode, dir, workerFile, wasm], { encoding: 'utf8', env: { ...process.env, RUNLENS_SQLJS_WASM: wasm }, maxBuffer: 1 << 24 }).trim().split('\n').pop()!);
+  const saved = child('--save');
+  const blockMs: number = saved.blockMs;
+  const ingestS: number = saved.ingestS;
+  const dbFile = path.join(dir, '.runlens', 'runlens.db');
+  const dbMb = fs.statSync(dbFile).size / 1e6;
+  // Baseline: the same snapshot exported and written on the main thread (a store without a worker).
+  const c = await Catalog.open(fs.readFileSync(dbFile));
+  const t2 = performance.now();
+  fs.writeFileSync(path.join(tmp, 'main-thread.db'), c.export());
+  const mainThreadMs = performance.now() - t2;
+  c.close();
+  // Open in a fresh process, so its memory is the store's alone.
+  const opened = child('--open');
+  return {
+    save_max_block_ms: { value: round(blockMs), unit: 'ms', baseline: round(mainThreadMs), ratio: round(blockMs / mainThreadMs), note: `longest main-thread stall while the worker ingested 100k runs (${ingestS.toFixed(1)} s) and saved a ${dbMb.toFixed(1)} MB snapshot; baseline = export+write of that snapshot on the main thread` },
+    open_100k_ms: { value: round(opened.ms), unit: 'ms', baseline: round(opened.readMs), ratio: round(opened.ms / opened.readMs), note: `100k runs, 10M metric points (in the run logs; the catalog is ${dbMb.toFixed(1)} MB); baseline = reading the snapshot's bytes` },
+    open_100k_rss_mb: { value: round(opened.rssMb), unit: 'MB', baseline: round(opened.baseRssMb), ratio: round(opened.rssMb / opened.baseRssMb), note: 'process RSS after open; baseline = RSS of the same process before opening' },
+  };
+}
+
+async function saveChild(dir: string, workerFile: string, wasm: string): Promise<void> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   let maxGap = 0;
   let last = performance.now();
@@ -166,23 +189,7 @@ async function saveAndOpenFigures(tmp: string, workerFile: string, wasm: string)
   await client.dispose();
   h.disable();
   clearInterval(ticker);
-  const blockMs = Math.max(h.max / 1e6, maxGap);
-  const dbFile = path.join(dir, '.runlens', 'runlens.db');
-  const dbMb = fs.statSync(dbFile).size / 1e6;
-  // Baseline: the same snapshot exported and written on the main thread (a store without a worker).
-  const c = await Catalog.open(fs.readFileSync(dbFile));
-  const t2 = performance.now();
-  fs.writeFileSync(path.join(tmp, 'main-thread.db'), c.export());
-  const mainThreadMs = performance.now() - t2;
-  c.close();
-  // Open in a fresh process, so its memory is the store's alone.
-  const out = execFileSync(process.execPath, [__filename, '--open', dir], { encoding: 'utf8', env: { ...process.env, RUNLENS_SQLJS_WASM: wasm } });
-  const opened = JSON.parse(out.trim().split('\n').pop()!);
-  return {
-    save_max_block_ms: { value: round(blockMs), unit: 'ms', baseline: round(mainThreadMs), ratio: round(blockMs / mainThreadMs), note: `longest main-thread stall while the worker ingested 100k runs (${ingestS.toFixed(1)} s) and saved a ${dbMb.toFixed(1)} MB snapshot; baseline = export+write of that snapshot on the main thread` },
-    open_100k_ms: { value: round(opened.ms), unit: 'ms', baseline: round(opened.readMs), ratio: round(opened.ms / opened.readMs), note: `100k runs, 10M metric points (in the run logs; the catalog is ${dbMb.toFixed(1)} MB); baseline = reading the snapshot's bytes` },
-    open_100k_rss_mb: { value: round(opened.rssMb), unit: 'MB', baseline: round(opened.baseRssMb), ratio: round(opened.rssMb / opened.baseRssMb), note: 'process RSS after open; baseline = RSS of the same process before opening' },
-  };
+  console.log(JSON.stringify({ blockMs: Math.max(h.max / 1e6, maxGap), ingestS }));
 }
 
 async function openChild(dir: string): Promise<void> {
@@ -217,6 +224,5 @@ export async function run(ctx: { workerFile: string; wasm: string }): Promise<Re
   }
 }
 
-if (require.main === module && process.argv[2] === '--open') {
-  void openChild(process.argv[3]);
-}
+if (require.main === module && process.argv[2] === '--open') void openChild(process.argv[3]);
+if (require.main === module && process.argv[2] === '--save') void saveChild(process.argv[3], process.argv[4], process.argv[5]);
