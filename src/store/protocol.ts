@@ -2,6 +2,8 @@ import type { CombinationState, ExperimentSummary, RunDetail, RunQuery, RunSumma
 import type { JournalEvent } from '../core/store/journal';
 import type { IngestStats } from '../core/store/ingest';
 import type { LookupOptions } from '../core/store/queries';
+import type { HistoryPoint } from '../core/store/history';
+import type { TablePage, TableQuery } from '../core/store/runTable';
 
 /**
  * What the extension asks of the store. The store lives in a worker thread (src/store/worker.ts) so
@@ -12,6 +14,10 @@ export interface StoreApi {
   runs(query: RunQuery): RunSummary[];
   countRuns(experimentId?: number, includeDeleted?: boolean): number;
   run(uid: string): RunDetail | undefined;
+  /** Full metric histories of a run (from its run log or its MLflow store), for the panels' charts. */
+  history(uid: string, keys?: string[]): Promise<Record<string, HistoryPoint[]>>;
+  /** A page of the runs table (any column's order), with its total and, on request, its columns. */
+  runsTable(query: TableQuery): TablePage;
   lookup(keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions): CombinationState[];
   metricNames(): string[];
   importSource(kind: 'mlflow-file' | 'mlflow-db', sourcePath: string): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;

@@ -3,6 +3,9 @@ import { WorkspaceStore } from '../core/store/workspaceStore';
 import { setSqlJsWasmPath } from '../core/store/sqljs';
 import { countRuns, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import type { FromWorker, StoreApi, ToWorker } from './protocol';
+import { readRunLogHistory } from '../core/store/history';
+import { importedHistory } from '../core/mlflow/history';
+import { RunTable } from '../core/store/runTable';
 
 // The store's own thread: the only place the sql.js database lives in the extension.
 const port = parentPort!;
@@ -10,6 +13,7 @@ const post = (m: FromWorker) => port.postMessage(m);
 let store: WorkspaceStore | undefined;
 let timer: NodeJS.Timeout | undefined;
 let ticking = false;
+let table: RunTable | undefined;
 
 const reporter = {
   problem: (message: string) => post({ kind: 'report', level: 'problem', message }),
@@ -22,6 +26,15 @@ function api(s: WorkspaceStore): StoreApi {
     runs: (q) => listRuns(s.catalog, q),
     countRuns: (e, d) => countRuns(s.catalog, e, d),
     run: (uid) => getRun(s.catalog, uid),
+    history: async (uid, keys) => {
+      const source = getRun(s.catalog, uid)?.source;
+      if (!source) return {};
+      if (source.startsWith('runs/')) return readRunLogHistory(s.dir, source, keys);
+      const all = await importedHistory(source);
+      return keys ? Object.fromEntries(keys.filter((k) => all[k]).map((k) => [k, all[k]])) : all;
+    },
+    // A rebuild replaces the catalog, so the table (and its cached orderings) follows it.
+    runsTable: (q) => (table?.catalog === s.catalog ? table : (table = new RunTable(s.catalog))).page(q),
     lookup: (keys, combos, opts) => lookupCombinations(s.catalog, keys, combos, opts),
     metricNames: () => metricNames(s.catalog),
     importSource: (kind, p) => s.importSource(kind, p),
