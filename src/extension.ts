@@ -8,6 +8,7 @@ import { RunningStatusItem } from './runs/statusItem';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
 import { LoopInsights, registerCombinationPicker } from './lens/loopInsights';
 import { registerMlflowImport } from './mlflow/importCommands';
+import { registerPanels, type PanelsApi } from './panels';
 
 /** What RunLens hands to other extensions and to its own integration tests. */
 export interface RunLensApi {
@@ -15,6 +16,8 @@ export interface RunLensApi {
   readonly stores: FolderStores;
   readonly tree: RunsTreeProvider;
   readonly insights: LoopInsights;
+  /** The open editor panels, for the integration tests. */
+  readonly panels: PanelsApi;
 }
 
 /**
@@ -40,15 +43,8 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       stores.onDidChange(() => { tree.refresh(); void updateState(stores); }),
       new RunningStatusItem(stores),
       vscode.commands.registerCommand('runlens.showLog', () => log.show()),
-      vscode.commands.registerCommand('runlens.openRunDetails', async (node?: RunsNode) => {
-        if (node?.kind !== 'run') return;
-        const index = vscode.workspace.workspaceFolders?.indexOf(node.store.folder) ?? 0;
-        await vscode.commands.executeCommand('markdown.showPreview', RunDocumentProvider.uri(index, node.run.uid));
-      }),
-      vscode.commands.registerCommand('runlens.openRunById', async (folderIndex: number, uid: string) => {
-        await vscode.commands.executeCommand('markdown.showPreview', RunDocumentProvider.uri(folderIndex, uid));
-      }),
     );
+    const panels = registerPanels(context, stores, log);
     registerRunCommands(context, stores, tree, view);
     const insights = new LoopInsights(stores, log);
     context.subscriptions.push(insights);
@@ -57,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     registerMlflowImport(context, stores, log);
     void updateState(stores);
     log.info(`RunLens ${context.extension.packageJSON.version} active in ${vscode.env.appName} ${vscode.version}`);
-    return { version: String(context.extension.packageJSON.version), stores, tree, insights };
+    return { version: String(context.extension.packageJSON.version), stores, tree, insights, panels };
   } catch (e) {
     // VS Code shows nothing when activation throws: say it, then rethrow.
     log.error(`RunLens failed to start: ${(e as Error).stack ?? e}`);

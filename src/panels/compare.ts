@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import type { FolderStore } from '../store/folderStores';
+import type { RunDetail } from '../core/store/types';
+import { canonicalParam } from '../core/params/canonical';
+import { runLabel, varyingKeys } from '../core/runs/format';
+import { higherIsBetter } from '../core/store/queries';
+import type { CompareFromWebview, CompareToWebview, CompareView, Series } from '../webview/protocol';
+import { Panel, type PanelContext } from './panel';
+import { toSeries } from './series';
+import { comparisonCsv, comparisonJson } from './export';
+
+export interface RunRef { store: FolderStore; uid: string }
+
+/** Any number of runs side by side: params (differences marked), metrics overlaid, parallel coordinates. */
+export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
+  private refs: RunRef[] = [];
+  private view: CompareView | undefined;
+  private followed = new Set<FolderStore>();
+
+  constructor(ctx: PanelContext) {
+    super('compare', 'Compare runs', ctx);
+  }
+
+  show(refs: RunRef[]): void {
+    this.refs = refs;
+    this.view = undefined;
+    this.panel.title = `Compare ${refs.length} runs`;
+    for (const s of new Set(refs.map((r) => r.store))) {
+      if (this.followed.has(s)) continue;
+      this.followed.add(s);
+      this.follow(s, 2000, () => this.refresh(false));
+    }
+    this.reveal();
+    void this.refresh(true).catch((e) => this.ctx.log.error(`Comparing runs failed: ${(e as Error).stack ?? e}`));
+  }
+
+  protected async onReady(): Promise<void> {
+    if (this.view) this.post({ type: 'compare', view: this.view });
+    else await this.refresh(true);
+  }
+
+  private async refresh(always: boolean): Promise<void> {
+    const refs = this.refs;
+    const found = (await Promise.all(refs.map(async (r) => ({ ref: r, detail: await r.store.client.api.run(r.uid) }))))
+      .filter((x): x is { ref: RunRef; detail: RunDetail } => !!x.detail);
+    // Up to ~40k points per chart in all: enough for detail, small enough to post.
+    const perSeries = Math.max(300, Math.floor(40_000 / Math.max(1, found.length)));
+    const histories = await Promise.all(found.map((x) => x.ref.store.client.api.history(x.ref.uid)));
+    if (refs !== this.refs) return; // another comparison replaced this one meanwhile
+    const view = buildView(found.map((x) => x.detail), histories.map((h) => Object.fromEntries(Object.entries(h).map(([k, pts]) => [k, toSeries(pts, perSeries)]))), found[0]?.ref.store.folder);
+    if (!always && JSON.stringify(view) === JSON.stringify(this.view)) return;
+    this.view = view;
+    this.post({ type: 'compare', view });
+  }
+
+  protected async onMessage(m: CompareFromWebview): Promise<void> {
+    if (m.type === 'openRun') {
+      const ref = this.refs.find((r) => r.uid === this.view?.runs[m.index]?.uid);
+      if (ref) await vscode.commands.executeCommand('runlens.openRunById', vscode.workspace.workspaceFolders?.indexOf(ref.store.folder) ?? 0, ref.uid);
+      return;
+    }
+    if (m.type === 'export' && this.view) await this.export(m.format, this.view);
+  }
+
+  private async export(format: 'csv' | 'json', view: CompareView): Promise<void> {
+    const folder = this.refs[0]?.store.folder.uri;
+    const uri = await vscode.window.showSaveDialog({
+      title: `Export the comparison of ${view.runs.length} runs`,
+      defaultUri: folder && vscode.Uri.joinPath(folder, `runs-comparison.${format}`),
+      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+    });
+    if (!uri) return;
+    const text = format === 'csv' ? comparisonCsv(view) : comparisonJson(view);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    this.ctx.log.info(`Exported the comparison of ${view.runs.length} runs to ${uri.fsPath}`);
+    vscode.window.setStatusBarMessage(`RunLens: exported ${view.runs.length} runs to ${vscode.workspace.asRelativePath(uri)}`, 5000);
+  }
+}
+
+export function buildView(runs: RunDetail[], histories: Record<string, Series>[], folder?: vscode.WorkspaceFolder): CompareView {
+  const config = vscode.workspace.getConfiguration('runlens', folder?.uri);
+  const goal = config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
+  const varying = varyingKeys(runs);
+  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+  const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+  const configured = config.get<string>('keyMetric', '');
+  const keyMetric = metricKeys.includes(configured) ? configured : metricKeys[0] ?? null;
+  return {
+    runs: runs.map((r) => ({
+      uid: r.uid, label: runLabel(r, varying), experiment: r.experiment, status: r.status, params: r.params,
+      metrics: Object.fromEntries(Object.values(r.metrics).map((m) => [m.key, Number.isFinite(m.last) ? m.last : null])),
+    })),
+    params: paramKeys.map((key) => ({ key, differs: new Set(runs.map((r) => (key in r.params ? canonicalParam(r.params[key]) : undefined))).size > 1 })),
+    metrics: metricKeys.map((key) => ({ key, higherIsBetter: higherIsBetter(key, goal) })),
+    keyMetric,
+    history: Object.fromEntries(metricKeys.map((k) => [k, histories.map((h) => h[k] ?? null)])),
+  };
+}

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FolderStore } from '../store/folderStores';
+import type { RunDetail } from '../core/store/types';
+import type { JournalEvent } from '../core/store/journal';
+import { runLabel, varyingKeys } from '../core/runs/format';
+import type { DetailsFromWebview, DetailsToWebview, DetailsView } from '../webview/protocol';
+import { Panel, type PanelContext } from './panel';
+import { toSeries } from './series';
+
+const NOTE_TAG = 'mlflow.note.content';
+
+/** One run: params, metrics with a chart each, tags, the editable note and its code version. */
+export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
+  private detail: RunDetail | undefined;
+  private lastSent = '';
+  private varying: string[] | undefined;
+
+  constructor(readonly store: FolderStore, readonly uid: string, ctx: PanelContext) {
+    super('details', `Run ${uid.slice(0, 8)}`, ctx);
+    // A running run logs on: follow it (at most once a second).
+    this.follow(store, 1000, () => this.refresh());
+  }
+
+  static key(store: FolderStore, uid: string): string { return `${store.folder.uri}#${uid}`; }
+
+  protected async onReady(): Promise<void> {
+    this.lastSent = '';
+    await this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    if (!this.ready) return;
+    const detail = await this.store.client.api.run(this.uid);
+    this.detail = detail;
+    if (!detail) { this.post({ type: 'missing', uid: this.uid }); return; }
+    // Named as the tree names it: by the params that vary within its experiment.
+    this.varying ??= varyingKeys(await this.store.client.api.runs({ experimentId: detail.experimentId, limit: 200 }));
+    const title = detail.name ?? runLabel(detail, this.varying);
+    this.panel.title = `Run ${title}`;
+    const fingerprint = JSON.stringify(detail);
+    if (fingerprint === this.lastSent) return;
+    this.lastSent = fingerprint;
+    const history = await this.store.client.api.history(this.uid);
+    const run = view(detail, title);
+    run.code.script = await scriptState(detail, this.store.folder);
+    this.post({ type: 'details', run: { ...run, history: Object.fromEntries(Object.entries(history).map(([k, pts]) => [k, toSeries(pts)])) } });
+  }
+
+  protected async onMessage(m: DetailsFromWebview): Promise<void> {
+    const edit = async (ev: JournalEvent) => { await this.store.client.api.edit(ev); await this.refresh(); };
+    switch (m.type) {
+      case 'saveNote': return edit({ e: 'note', run: this.uid, text: m.text });
+      case 'addTag': if (m.key.trim()) await edit({ e: 'tag', run: this.uid, key: m.key.trim(), value: m.value }); return;
+      case 'removeTag': return edit({ e: 'untag', run: this.uid, key: m.key });
+      case 'openScript': return this.openScript();
+      case 'revealLog': {
+        const source = this.detail?.source;
+        if (!source) return;
+        const file = source.startsWith('runs/') ? path.join(this.store.folder.uri.fsPath, '.runlens', source) : undefined;
+        if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, viewColumn: vscode.ViewColumn.Beside });
+        else void vscode.window.showInformationMessage(`RunLens: this run was imported from ${source}.`);
+        return;
+      }
+    }
+  }
+
+  private async openScript(): Promise<void> {
+    const script = this.detail?.scriptPath;
+    if (!script) return;
+    const uri = scriptUri(script, this.store.folder);
+    try {
+      await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.Beside });
+    } catch {
+      void vscode.window.showWarningMessage(`RunLens: the script ${script} is no longer there.`);
+    }
+  }
+}
+
+function view(d: RunDetail, title: string): Omit<DetailsView, 'history'> {
+  const finite = (n: number | null) => (n === null || !Number.isFinite(n) ? null : n);
+  return {
+    uid: d.uid, title, experiment: d.experiment, status: d.status, deleted: d.deleted,
+    startTime: d.startTime, endTime: d.endTime,
+    params: Object.entries(d.params).sort(([a], [b]) => a.localeCompare(b)),
+    metrics: Object.values(d.metrics).sort((a, b) => a.key.localeCompare(b.key))
+      .map((m) => ({ key: m.key, last: finite(m.last), min: finite(m.min), max: finite(m.max), lastStep: m.lastStep, count: m.count })),
+    tags: Object.entries(d.tags).filter(([k]) => k !== NOTE_TAG),
+    note: d.note ?? '',
+    code: { scriptPath: d.scriptPath, scriptSha256: d.scriptSha256, script: 'unknown', commit: d.git.commit, branch: d.git.branch, dirty: d.git.dirty },
+    host: d.host, error: d.error,
+  };
+}
+
+/** The Python client records the absolute path; a relative one (an import) is taken from the folder. */
+function scriptUri(script: string, folder: vscode.WorkspaceFolder): vscode.Uri {
+  return path.isAbsolute(script) ? vscode.Uri.file(script) : vscode.Uri.joinPath(folder.uri, script);
+}
+
+/** Whether the script still is what the run ran: the button opens today's file, which may differ. */
+async function scriptState(d: RunDetail, folder: vscode.WorkspaceFolder): Promise<DetailsView['code']['script']> {
+  if (!d.scriptPath || !d.scriptSha256) return 'unknown';
+  try {
+    const bytes = await vscode.workspace.fs.readFile(scriptUri(d.scriptPath, folder));
+    return createHash('sha256').update(bytes).digest('hex') === d.scriptSha256 ? 'same' : 'changed';
+  } catch {
+    return 'missing';
+  }
+}

@@ -1,0 +1,83 @@
+import * as vscode from 'vscode';
+import type { FolderStore } from '../store/folderStores';
+import type { ExperimentSummary, RunSummary } from '../core/store/types';
+import type { TableColumns, TablePage, TableQuery } from '../core/store/runTable';
+import { parseFilter } from '../core/runs/filter';
+import type { TableFromWebview, TableRow, TableState, TableToWebview } from '../webview/protocol';
+import { Panel, type PanelContext } from './panel';
+import type { RunRef } from './compare';
+
+/** How many rows one request may ask for: a screenful or two, never the experiment. */
+const MAX_ROWS = 500;
+
+/**
+ * An experiment's runs, one row each, a column per parameter and metric. The webview holds only the
+ * rows on screen and asks for row ranges as it scrolls; the store sorts and filters (see
+ * src/core/store/runTable.ts), so 100k runs cost what one screen costs.
+ */
+export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
+  private state: TableState = { sort: null, filter: '' };
+  private generation = 0;
+  private columns: TableColumns = { params: [], metrics: [] };
+
+  constructor(readonly store: FolderStore, readonly experiment: ExperimentSummary, ctx: PanelContext, private readonly compare: (refs: RunRef[]) => void) {
+    super('table', `Runs: ${experiment.name}`, ctx);
+    // New runs change the total, the order and maybe the columns: start over, keeping the view.
+    this.follow(store, 2000, () => this.reset());
+  }
+
+  static key(store: FolderStore, experimentId: number): string { return `${store.folder.uri}#${experimentId}`; }
+
+  protected onReady(): Promise<void> { return this.reset(); }
+
+  private query(offset: number, limit: number, withColumns = false): TableQuery {
+    return { experimentId: this.experiment.id, sort: this.state.sort ?? undefined, filter: this.state.filter || undefined, offset, limit, withColumns };
+  }
+
+  /** Sends the total and the columns, then the first rows (saving the webview a round trip). */
+  private async reset(error?: string): Promise<void> {
+    if (!this.ready) return;
+    const generation = ++this.generation;
+    const page = await this.store.client.api.runsTable(this.query(0, 100, true));
+    if (generation !== this.generation) return;
+    this.columns = page.columns!;
+    this.post({ type: 'reset', generation, experiment: this.experiment.name, total: page.total, columns: this.columns, state: this.state, error });
+    this.post({ type: 'rows', generation, offset: 0, rows: this.rows(page) });
+  }
+
+  private rows(page: TablePage): TableRow[] {
+    return page.rows.map((r: RunSummary) => ({
+      uid: r.uid, name: r.name, status: r.status, deleted: r.deleted, startTime: r.startTime,
+      params: this.columns.params.map((k) => r.params[k] ?? null),
+      metrics: this.columns.metrics.map((k) => { const m = r.metrics[k]; return m && Number.isFinite(m.last) ? m.last : null; }),
+    }));
+  }
+
+  protected async onMessage(m: TableFromWebview): Promise<void> {
+    switch (m.type) {
+      case 'rows': {
+        if (m.generation !== this.generation) return; // asked before a reset: its answer would be stale
+        const page = await this.store.client.api.runsTable(this.query(Math.max(0, m.offset), Math.min(MAX_ROWS, Math.max(0, m.limit))));
+        if (m.generation === this.generation) this.post({ type: 'rows', generation: m.generation, offset: page.offset, rows: this.rows(page) });
+        return;
+      }
+      case 'query': {
+        try {
+          parseFilter(m.state.filter);
+        } catch (e) {
+          await this.reset(`The filter does not read: ${(e as Error).message}`);
+          return;
+        }
+        this.state = { sort: m.state.sort, filter: m.state.filter.trim() };
+        await this.reset();
+        return;
+      }
+      case 'openRun':
+        await vscode.commands.executeCommand('runlens.openRunById', vscode.workspace.workspaceFolders?.indexOf(this.store.folder) ?? 0, m.uid);
+        return;
+      case 'compare':
+        this.compare(m.uids.map((uid) => ({ store: this.store, uid })));
+        return;
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// The comparison panel: any number of runs, params side by side (differences marked), metrics
+// overlaid on shared charts, parallel coordinates of params against a chosen metric, and export.
+import uplotCss from 'uplot/dist/uPlot.min.css';
+import baseCss from './lib/base.css';
+import compareCss from './compare.css';
+import type { CompareFromWebview, CompareToWebview, CompareView } from './protocol';
+import { addStyles, connect } from './lib/host';
+import { button, fill, h } from './lib/dom';
+import { lineChart, type Chart } from './lib/chart';
+import { parallelCoordinates } from './lib/parallel';
+import { seriesDash, seriesVar } from './lib/theme';
+import { formatMetric } from '../core/runs/format';
+
+addStyles(uplotCss, baseCss, compareCss);
+
+interface UiState { onlyDiffering: boolean; metric: string | null }
+
+const root = document.getElementById('root')!;
+let view: CompareView | undefined;
+let charts: Chart[] = [];
+const host = connect<CompareToWebview, CompareFromWebview, UiState>((m) => { view = m.view; render(); });
+const ui: UiState = host.state() ?? { onlyDiffering: false, metric: null };
+const save = () => host.saveState(ui);
+
+const swatch = (i: number) => {
+  const s = h('span', { className: 'swatch' });
+  s.style.background = `var(${seriesVar(i)})`;
+  if (seriesDash(i).length) s.classList.add('dashed');
+  return s;
+};
+const runHeader = (i: number) => h('th', { attrs: { scope: 'col' } },
+  h('button', { className: 'link run-link', title: `Open the details of ${view!.runs[i].label}`, on: { click: () => host.post({ type: 'openRun', index: i }) } }, swatch(i), view!.runs[i].label));
+
+function render(): void {
+  if (!view) return;
+  const v = view;
+  root.setAttribute('aria-busy', 'false');
+  for (const c of charts) c.destroy();
+  charts = [];
+  const differing = v.params.filter((p) => p.differs).length;
+  fill(root,
+    h('h1', null, `${v.runs.length} runs`),
+    h('div', { className: 'toolbar' },
+      button('Export CSV', () => host.post({ type: 'export', format: 'csv' })),
+      button('Export JSON', () => host.post({ type: 'export', format: 'json' }), { className: 'secondary' }),
+      h('label', null, checkbox(ui.onlyDiffering, (on) => { ui.onlyDiffering = on; save(); render(); }), ` Only the ${differing} differing parameter${differing === 1 ? '' : 's'}`)),
+    h('h2', null, 'Parameters'),
+    h('div', { className: 'scroll' }, paramsTable(v)),
+    v.metrics.length ? h('h2', null, 'Latest metrics') : null,
+    v.metrics.length ? h('div', { className: 'scroll' }, metricsTable(v)) : null,
+    v.metrics.length && v.params.length ? parallelSection(v) : null,
+    chartsSection(v));
+}
+
+function checkbox(checked: boolean, onChange: (on: boolean) => void): HTMLInputElement {
+  const box = h('input', { attrs: { type: 'checkbox' } });
+  box.checked = checked;
+  box.addEventListener('change', () => onChange(box.checked));
+  return box;
+}
+
+function paramsTable(v: CompareView): HTMLTableElement {
+  const rows = v.params.filter((p) => p.differs || !ui.onlyDiffering);
+  return h('table', { className: 'grid' },
+    h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, 'parameter'), ...v.runs.map((_, i) => runHeader(i)))),
+    h('tbody', null, ...rows.map((p) => h('tr', { className: p.differs ? 'differs' : '', title: p.differs ? 'The runs differ here' : undefined },
+      h('th', { attrs: { scope: 'row' } }, p.key),
+      ...v.runs.map((r) => p.key in r.params ? h('td', { className: 'mono' }, r.params[p.key]) : h('td', { className: 'muted' }, '–'))))));
+}
+
+function metricsTable(v: CompareView): HTMLTableElement {
+  return h('table', { className: 'grid' },
+    h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, 'metric'), ...v.runs.map((_, i) => runHeader(i)))),
+    h('tbody', null, ...v.metrics.map((m) => {
+      const values = v.runs.map((r) => r.metrics[m.key]).filter((x): x is number => x !== null && x !== undefined);
+      const best = values.length > 1 ? (m.higherIsBetter ? Math.max(...values) : Math.min(...values)) : undefined;
+      return h('tr', null, h('th', { attrs: { scope: 'row' } }, m.key, h('span', { className: 'muted' }, m.higherIsBetter ? ' ↑' : ' ↓')),
+        ...v.runs.map((r) => {
+          const x = r.metrics[m.key];
+          if (x === undefined) return h('td', { className: 'muted' }, '–');
+          return h('td', { className: x === best ? 'mono best' : 'mono', title: x === best ? 'best of these runs' : undefined }, x === null ? 'NaN' : formatMetric(x));
+        }));
+    })));
+}
+
+function parallelSection(v: CompareView): HTMLElement {
+  const metric = ui.metric && v.metrics.some((m) => m.key === ui.metric) ? ui.metric : v.keyMetric ?? v.metrics[0].key;
+  const select = h('select', { attrs: { 'aria-label': 'Metric' } }, ...v.metrics.map((m) => {
+    const o = h('option', { attrs: { value: m.key } }, m.key);
+    o.selected = m.key === metric;
+    return o;
+  }));
+  const plot = h('div', { className: 'parallel-box' });
+  const draw = () => {
+    const m = v.metrics.find((x) => x.key === select.value)!;
+    const keys = v.params.filter((p) => p.differs).map((p) => p.key);
+    const axes = keys.length ? keys : v.params.map((p) => p.key);
+    fill(plot, parallelCoordinates(v.runs.map((r) => ({ label: r.label, params: r.params, metric: r.metrics[m.key] ?? null })), axes, m.key, m.higherIsBetter,
+      Math.max(480, plot.clientWidth || root.clientWidth - 8), (i) => host.post({ type: 'openRun', index: i })));
+  };
+  select.addEventListener('change', () => { ui.metric = select.value; save(); draw(); });
+  requestAnimationFrame(draw);
+  return h('section', null,
+    h('h2', null, 'Parameters against ', select),
+    h('p', { className: 'hint' }, 'One line per run, from worse (red) to better (green); the differing parameters only. Click a line to open its run.'),
+    plot);
+}
+
+function chartsSection(v: CompareView): HTMLElement | null {
+  const keys = Object.keys(v.history).filter((k) => v.history[k].some((s) => s && s.steps.length));
+  if (!keys.length) return null;
+  const grid = h('div', { className: 'charts' });
+  for (const k of keys) {
+    const chart = lineChart(k, v.runs.map((r, i) => ({ label: r.label, colorIndex: i, data: v.history[k][i] })), 'compare');
+    charts.push(chart);
+    grid.append(chart.element);
+  }
+  return h('section', null, h('h2', null, 'Metrics over steps'), h('p', { className: 'hint' }, 'Drag across a chart to zoom, double-click to zoom out; the cursor follows on every chart.'), grid);
+}

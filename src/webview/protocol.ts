@@ -1,0 +1,127 @@
+/**
+ * The messages between the extension host (src/panels/) and the panels' webviews (src/webview/).
+ * Both sides import this file with `import type` only, so the two bundles cannot drift apart and
+ * neither carries the other's code.
+ *
+ * Every webview posts `ready` once it listens (and again after VS Code reloads a hidden panel);
+ * the host posts nothing before it.
+ */
+import type { StatusName } from '../core/store/types';
+import type { TableColumns, TableSort } from '../core/store/runTable';
+
+export type { StatusName, TableColumns, TableSort };
+
+export type PanelKind = 'details' | 'compare' | 'table';
+
+/** What every webview may say. */
+export type CommonFromWebview =
+  | { type: 'ready' }
+  /** A Content-Security-Policy violation: logged by the host, and a test failure. */
+  | { type: 'cspViolation'; directive: string; blocked: string };
+
+/** One metric's history, sorted by step, at most a few thousand points (see src/panels/series.ts). */
+export interface Series {
+  steps: number[];
+  /** null where the value was NaN or infinite. */
+  values: (number | null)[];
+  /** Points logged, before thinning for display. */
+  logged: number;
+}
+
+// ---- run details ----------------------------------------------------------------------------
+
+export interface DetailsView {
+  uid: string;
+  title: string;
+  experiment: string;
+  status: StatusName;
+  deleted: boolean;
+  startTime: number | null;
+  endTime: number | null;
+  params: [key: string, value: string][];
+  metrics: { key: string; last: number | null; min: number | null; max: number | null; lastStep: number; count: number }[];
+  tags: [key: string, value: string][];
+  note: string;
+  code: {
+    scriptPath: string | null;
+    scriptSha256: string | null;
+    /** How the script on disk compares with the one the run recorded. */
+    script: 'same' | 'changed' | 'missing' | 'unknown';
+    commit: string | null;
+    branch: string | null;
+    dirty: boolean | null;
+  };
+  host: string | null;
+  error: { type?: string; message?: string; traceback?: string } | null;
+  history: Record<string, Series>;
+}
+
+export type DetailsToWebview =
+  | { type: 'details'; run: DetailsView }
+  | { type: 'missing'; uid: string };
+
+export type DetailsFromWebview =
+  | CommonFromWebview
+  | { type: 'saveNote'; text: string }
+  | { type: 'addTag'; key: string; value: string }
+  | { type: 'removeTag'; key: string }
+  | { type: 'openScript' }
+  | { type: 'revealLog' };
+
+// ---- comparison -----------------------------------------------------------------------------
+
+export interface CompareRun {
+  uid: string;
+  label: string;
+  experiment: string;
+  status: StatusName;
+  params: Record<string, string>;
+  /** Latest values; null where missing or NaN. */
+  metrics: Record<string, number | null>;
+}
+
+export interface CompareView {
+  runs: CompareRun[];
+  /** Every parameter key; `differs` when the runs' values differ by meaning (1e-3 is 0.001). */
+  params: { key: string; differs: boolean }[];
+  metrics: { key: string; higherIsBetter: boolean }[];
+  /** The metric the parallel-coordinates plot starts with. */
+  keyMetric: string | null;
+  /** Per metric, one series per run (same order as `runs`), null where a run did not log it. */
+  history: Record<string, (Series | null)[]>;
+}
+
+export type CompareToWebview = { type: 'compare'; view: CompareView };
+
+export type CompareFromWebview =
+  | CommonFromWebview
+  | { type: 'export'; format: 'csv' | 'json' }
+  | { type: 'openRun'; index: number };
+
+// ---- runs table -----------------------------------------------------------------------------
+
+export interface TableRow {
+  uid: string;
+  name: string | null;
+  status: StatusName;
+  deleted: boolean;
+  startTime: number | null;
+  /** Aligned with the columns' params; null where the run has none. */
+  params: (string | null)[];
+  /** Aligned with the columns' metrics; null where missing or NaN. */
+  metrics: (number | null)[];
+}
+
+export interface TableState { sort: TableSort | null; filter: string }
+
+export type TableToWebview =
+  /** A new ordering or filter (or the store changed): everything the webview cached is stale. */
+  | { type: 'reset'; generation: number; experiment: string; total: number; columns: TableColumns; state: TableState; error?: string }
+  | { type: 'rows'; generation: number; offset: number; rows: TableRow[] };
+
+export type TableFromWebview =
+  | CommonFromWebview
+  | { type: 'query'; state: TableState }
+  | { type: 'rows'; generation: number; offset: number; limit: number }
+  | { type: 'openRun'; uid: string }
+  | { type: 'compare'; uids: string[] };

@@ -1,0 +1,204 @@
+// The runs table: one row per run, a column per parameter and metric. Virtualised: the page holds
+// only the rows on screen and asks the host for row ranges as it scrolls, so 100k runs scroll as
+// smoothly as 100. Click a header to sort, a value to filter by it.
+import baseCss from './lib/base.css';
+import tableCss from './table.css';
+import type { TableFromWebview, TableRow, TableState, TableToWebview, TableColumns } from './protocol';
+import { addStyles, connect } from './lib/host';
+import { button, h } from './lib/dom';
+import { addClause, clause, type ClauseField } from './lib/filterClause';
+import { formatAge, formatMetric } from '../core/runs/format';
+
+addStyles(baseCss, tableCss);
+
+const ROW_H = 24;
+const PAGE = 100;
+const OVERSCAN = 10;
+
+type Column =
+  | { kind: 'select' } | { kind: 'name' } | { kind: 'status' } | { kind: 'started' }
+  | { kind: 'param'; key: string; i: number } | { kind: 'metric'; key: string; i: number };
+
+let generation = -1;
+let total = 0;
+let columns: Column[] = [];
+let state: TableState = { sort: null, filter: '' };
+let pages = new Map<number, TableRow[]>();
+/** The previous generation's rows, shown until fresh ones arrive when only the data changed. */
+let stale = new Map<number, TableRow[]>();
+const asked = new Set<number>();
+const selected = new Set<string>();
+const shown = new Map<number, HTMLElement>();
+
+const saved = { scrollTop: 0 };
+const filterInput = h('input', { className: 'filter', attrs: { placeholder: "Filter, e.g. params.lr = 0.01 and metrics.accuracy > 0.8 (or click a value)", 'aria-label': 'Filter runs', spellcheck: 'false' } });
+const count = h('span', { className: 'muted count', attrs: { role: 'status' } });
+const compareButton = button('Compare selected', () => host.post({ type: 'compare', uids: [...selected] }), { attrs: { disabled: true } });
+const errorLine = h('div', { className: 'error-text', attrs: { role: 'alert' } });
+const headerRow = h('div', { className: 'row header', attrs: { role: 'row', 'aria-rowindex': 1 } });
+const rowsLayer = h('div', { className: 'rows', attrs: { role: 'rowgroup' } });
+const spacer = h('div', { className: 'spacer' }, rowsLayer);
+const viewport = h('div', { className: 'viewport', attrs: { role: 'grid', tabindex: 0 } }, headerRow, spacer);
+const title = h('h1');
+document.getElementById('root')!.append(title,
+  h('div', { className: 'toolbar' }, filterInput, button('Apply', () => query({ ...state, filter: filterInput.value })),
+    button('Clear', () => { filterInput.value = ''; query({ ...state, filter: '' }); }, { className: 'secondary' }), count, compareButton),
+  errorLine, viewport);
+filterInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') query({ ...state, filter: filterInput.value }); });
+
+const host = connect<TableToWebview, TableFromWebview, typeof saved>(onMessage);
+Object.assign(saved, host.state() ?? {});
+
+function onMessage(m: TableToWebview): void {
+  if (m.type === 'rows') {
+    if (m.generation !== generation) return;
+    for (let i = 0; i < m.rows.length; i += PAGE) pages.set(Math.floor((m.offset + i) / PAGE), m.rows.slice(i, i + PAGE));
+    redraw();
+    return;
+  }
+  const firstReset = generation < 0;
+  const sameQuery = JSON.stringify(m.state) === JSON.stringify(state) && sameColumns(m.columns);
+  stale = sameQuery ? new Map([...stale, ...pages]) : new Map();
+  pages = new Map();
+  asked.clear();
+  generation = m.generation;
+  total = m.total;
+  state = m.state;
+  title.textContent = `Runs of ${m.experiment}`;
+  if (document.activeElement !== filterInput || !m.error) filterInput.value = m.error ? filterInput.value : state.filter;
+  filterInput.classList.toggle('invalid', !!m.error);
+  errorLine.textContent = m.error ?? '';
+  count.textContent = `${total.toLocaleString()} run${total === 1 ? '' : 's'}${state.filter ? ' match' + (total === 1 ? 'es' : '') : ''}`;
+  viewport.setAttribute('aria-rowcount', String(total + 1));
+  if (!sameQuery) setColumns(m.columns);
+  spacer.style.height = `${total * ROW_H}px`;
+  clearRows();
+  // A page VS Code reloaded goes back to where it was; a new order or filter starts at the top.
+  if (firstReset) viewport.scrollTop = saved.scrollTop;
+  else if (!sameQuery) viewport.scrollTop = 0;
+  document.getElementById('root')!.setAttribute('aria-busy', 'false');
+  redraw();
+}
+
+let currentColumns: TableColumns = { params: [], metrics: [] };
+function sameColumns(c: TableColumns): boolean { return JSON.stringify(c) === JSON.stringify(currentColumns); }
+
+function setColumns(c: TableColumns): void {
+  currentColumns = c;
+  columns = [{ kind: 'select' }, { kind: 'name' }, { kind: 'status' }, { kind: 'started' },
+    ...c.params.map((key, i) => ({ kind: 'param' as const, key, i })), ...c.metrics.map((key, i) => ({ kind: 'metric' as const, key, i }))];
+  const widths = columns.map((col) => (col.kind === 'select' ? '28px' : col.kind === 'name' ? '200px' : col.kind === 'status' ? '84px' : col.kind === 'started' ? '84px' : '112px'));
+  viewport.style.setProperty('--columns', widths.join(' '));
+  viewport.style.setProperty('--row-width', `${columns.reduce((w, col) => w + (col.kind === 'select' ? 28 : col.kind === 'name' ? 200 : col.kind === 'param' || col.kind === 'metric' ? 112 : 84), 0)}px`);
+  headerRow.replaceChildren(...columns.map((col, i) => headerCell(col, i)));
+}
+
+function headerCell(col: Column, index: number): HTMLElement {
+  if (col.kind === 'select') return h('div', { className: 'cell', attrs: { role: 'columnheader', 'aria-colindex': index + 1 } });
+  const sortKey = col.kind === 'param' || col.kind === 'metric' ? { kind: col.kind, key: col.key } : col.kind === 'started' ? { kind: 'field' as const, key: 'start_time' as const } : { kind: 'field' as const, key: col.kind };
+  const s = state.sort;
+  const active = s ? s.kind === sortKey.kind && s.key === sortKey.key : col.kind === 'started';
+  const descending = s ? s.descending : true;
+  const label = col.kind === 'param' || col.kind === 'metric' ? col.key : col.kind === 'started' ? 'started' : col.kind;
+  const arrow = active ? (descending ? ' ▼' : ' ▲') : '';
+  return h('div', { className: `cell ${col.kind}`, attrs: { role: 'columnheader', 'aria-colindex': index + 1, 'aria-sort': active ? (descending ? 'descending' : 'ascending') : 'none' } },
+    h('button', {
+      className: 'sort', title: `Sort by ${col.kind === 'metric' ? 'metric' : col.kind === 'param' ? 'parameter' : ''} ${label}`.replace('  ', ' '),
+      on: { click: () => query({ ...state, sort: { ...sortKey, descending: active ? !descending : col.kind === 'metric' || col.kind === 'started' } as TableState['sort'] }) },
+    }, col.kind === 'metric' ? h('span', { className: 'kind' }, 'm ') : col.kind === 'param' ? h('span', { className: 'kind' }, 'p ') : null, label, arrow));
+}
+
+function query(next: TableState): void {
+  host.post({ type: 'query', state: next });
+}
+
+function clearRows(): void {
+  for (const el of shown.values()) el.remove();
+  shown.clear();
+}
+
+let frame = 0;
+viewport.addEventListener('scroll', () => {
+  if (frame) return;
+  frame = requestAnimationFrame(() => { frame = 0; redraw(); saved.scrollTop = viewport.scrollTop; host.saveState(saved); });
+});
+new ResizeObserver(() => redraw()).observe(viewport);
+
+/** Shows the rows in view (and a few around them), asking the host for the pages it lacks. */
+function redraw(): void {
+  if (generation < 0) return;
+  const top = Math.max(0, viewport.scrollTop - ROW_H);
+  const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+  const last = Math.min(total - 1, Math.ceil((top + viewport.clientHeight) / ROW_H) + OVERSCAN);
+  for (const [i, el] of shown) if (i < first || i > last || el.dataset.fresh !== String(pages.has(Math.floor(i / PAGE)))) { el.remove(); shown.delete(i); }
+  for (let i = first; i <= last; i++) {
+    if (shown.has(i)) continue;
+    const page = Math.floor(i / PAGE);
+    const row = (pages.get(page) ?? stale.get(page))?.[i % PAGE];
+    const el = row ? rowElement(row, i) : placeholder(i);
+    el.dataset.fresh = String(pages.has(page));
+    shown.set(i, el);
+    rowsLayer.append(el);
+  }
+  for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) {
+    if (pages.has(p) || asked.has(p)) continue;
+    asked.add(p);
+    host.post({ type: 'rows', generation, offset: p * PAGE, limit: PAGE });
+  }
+}
+
+function placeholder(i: number): HTMLElement {
+  const el = h('div', { className: 'row loading', attrs: { role: 'row', 'aria-rowindex': i + 2 } }, h('div', { className: 'cell' }), h('div', { className: 'cell muted' }, '…'));
+  el.style.transform = `translateY(${i * ROW_H}px)`;
+  return el;
+}
+
+function rowElement(r: TableRow, i: number): HTMLElement {
+  const el = h('div', { className: `row${r.deleted ? ' deleted' : ''}${selected.has(r.uid) ? ' selected' : ''}`, attrs: { role: 'row', 'aria-rowindex': i + 2, 'aria-selected': selected.has(r.uid) } },
+    ...columns.map((col, c) => cell(r, col, c)));
+  el.style.transform = `translateY(${i * ROW_H}px)`;
+  return el;
+}
+
+function cell(r: TableRow, col: Column, c: number): HTMLElement {
+  const attrs = { role: 'gridcell', 'aria-colindex': c + 1 };
+  switch (col.kind) {
+    case 'select': {
+      const box = h('input', { attrs: { type: 'checkbox', 'aria-label': `Select ${r.name ?? r.uid}` } });
+      box.checked = selected.has(r.uid);
+      box.addEventListener('change', () => {
+        if (box.checked) selected.add(r.uid); else selected.delete(r.uid);
+        box.closest('.row')?.classList.toggle('selected', box.checked);
+        compareButton.disabled = selected.size < 2;
+        compareButton.textContent = selected.size ? `Compare ${selected.size} selected` : 'Compare selected';
+      });
+      return h('div', { className: 'cell', attrs }, box);
+    }
+    case 'name':
+      return h('div', { className: 'cell name', attrs }, h('button', { className: 'link', title: `Open the details of run ${r.uid}`, on: { click: () => host.post({ type: 'openRun', uid: r.uid }) } }, r.name ?? r.uid.slice(0, 8)));
+    case 'status':
+      return filterCell(attrs, `status-${r.status}`, r.status, { kind: 'status' }, r.status);
+    case 'started':
+      return h('div', { className: 'cell muted', attrs, title: r.startTime ? new Date(r.startTime).toLocaleString() : '' }, formatAge(r.startTime));
+    case 'param': {
+      const v = r.params[col.i];
+      return v === null ? h('div', { className: 'cell muted', attrs }, '–') : filterCell(attrs, 'mono', v, { kind: 'param', key: col.key }, v);
+    }
+    case 'metric': {
+      const v = r.metrics[col.i];
+      return v === null ? h('div', { className: 'cell muted', attrs }, '–') : filterCell(attrs, 'mono num', formatMetric(v), { kind: 'metric', key: col.key }, v);
+    }
+  }
+}
+
+/** A value that filters by itself when clicked (shift-click: the opposite). */
+function filterCell(attrs: Record<string, string | number>, className: string, text: string, field: ClauseField, value: string | number): HTMLElement {
+  const numeric = field.kind === 'metric';
+  const name = field.kind === 'status' ? 'status' : field.key;
+  const hint = numeric ? `Click: only runs with ${name} ≥ ${text}; shift-click: ≤` : `Click: only runs with ${name} = ${text}; shift-click: all others`;
+  return h('div', { className: `cell ${className}`, attrs },
+    h('button', {
+      className: 'value', title: `${text}\n${hint}`,
+      on: { click: (e) => query({ ...state, filter: addClause(state.filter, clause(field, numeric ? (e.shiftKey ? '<=' : '>=') : e.shiftKey ? '!=' : '=', value)) }) },
+    }, text));
+}
