@@ -15,6 +15,7 @@ export interface RunRef { store: FolderStore; uid: string }
 export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
   private refs: RunRef[] = [];
   private view: CompareView | undefined;
+  private fingerprint = '';
   private followed = new Set<FolderStore>();
 
   constructor(ctx: PanelContext) {
@@ -43,12 +44,15 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
     const refs = this.refs;
     const found = (await Promise.all(refs.map(async (r) => ({ ref: r, detail: await r.store.client.api.run(r.uid) }))))
       .filter((x): x is { ref: RunRef; detail: RunDetail } => !!x.detail);
+    // Histories are the costly part: read them again only when a run's summary moved.
+    const fingerprint = JSON.stringify(found.map((x) => x.detail));
+    if (!always && fingerprint === this.fingerprint) return;
     // Up to ~40k points per chart in all: enough for detail, small enough to post.
     const perSeries = Math.max(300, Math.floor(40_000 / Math.max(1, found.length)));
     const histories = await Promise.all(found.map((x) => x.ref.store.client.api.history(x.ref.uid)));
     if (refs !== this.refs) return; // another comparison replaced this one meanwhile
     const view = buildView(found.map((x) => x.detail), histories.map((h) => Object.fromEntries(Object.entries(h).map(([k, pts]) => [k, toSeries(pts, perSeries)]))), found[0]?.ref.store.folder);
-    if (!always && JSON.stringify(view) === JSON.stringify(this.view)) return;
+    this.fingerprint = fingerprint;
     this.view = view;
     this.post({ type: 'compare', view });
   }

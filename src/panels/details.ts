@@ -11,19 +11,34 @@ import { toSeries } from './series';
 
 const NOTE_TAG = 'mlflow.note.content';
 
-/** One run: params, metrics with a chart each, tags, the editable note and its code version. */
+/**
+ * One run: params, metrics with a chart each, tags, the editable note and its code version.
+ * One panel shows whichever run was opened last, so clicking through the tree does not pile up tabs.
+ */
 export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
   private detail: RunDetail | undefined;
   private lastSent = '';
   private varying: string[] | undefined;
+  private following: vscode.Disposable | undefined;
 
-  constructor(readonly store: FolderStore, readonly uid: string, ctx: PanelContext) {
+  constructor(private store: FolderStore, private uid: string, ctx: PanelContext) {
     super('details', `Run ${uid.slice(0, 8)}`, ctx);
-    // A running run logs on: follow it (at most once a second).
-    this.follow(store, 1000, () => this.refresh());
+    this.disposables.push({ dispose: () => this.following?.dispose() });
+    this.show(store, uid);
   }
 
-  static key(store: FolderStore, uid: string): string { return `${store.folder.uri}#${uid}`; }
+  /** Shows another run (or the same one again) and brings the panel to the front. */
+  show(store: FolderStore, uid: string): void {
+    if (this.following && store !== this.store) { this.following.dispose(); this.following = undefined; }
+    // A running run logs on: follow it (at most once a second).
+    this.following ??= this.followStore(store, 1000, () => this.refresh());
+    if (store !== this.store || uid !== this.uid) this.varying = undefined;
+    this.store = store;
+    this.uid = uid;
+    this.lastSent = '';
+    this.reveal();
+    void this.refresh().catch((e) => this.ctx.log.error(`Showing run ${uid} failed: ${(e as Error).stack ?? e}`));
+  }
 
   protected async onReady(): Promise<void> {
     this.lastSent = '';
@@ -32,19 +47,25 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
 
   private async refresh(): Promise<void> {
     if (!this.ready) return;
-    const detail = await this.store.client.api.run(this.uid);
+    const { store, uid } = this;
+    const stale = () => store !== this.store || uid !== this.uid; // another run was shown meanwhile
+    const detail = await store.client.api.run(uid);
+    if (stale()) return;
     this.detail = detail;
-    if (!detail) { this.post({ type: 'missing', uid: this.uid }); return; }
+    if (!detail) { this.post({ type: 'missing', uid }); return; }
     // Named as the tree names it: by the params that vary within its experiment.
-    this.varying ??= varyingKeys(await this.store.client.api.runs({ experimentId: detail.experimentId, limit: 200 }));
-    const title = detail.name ?? runLabel(detail, this.varying);
+    const varying = this.varying ?? varyingKeys(await store.client.api.runs({ experimentId: detail.experimentId, limit: 200 }));
+    if (stale()) return;
+    this.varying = varying;
+    const title = detail.name ?? runLabel(detail, varying);
     this.panel.title = `Run ${title}`;
     const fingerprint = JSON.stringify(detail);
     if (fingerprint === this.lastSent) return;
-    this.lastSent = fingerprint;
-    const history = await this.store.client.api.history(this.uid);
+    const history = await store.client.api.history(uid);
     const run = view(detail, title);
-    run.code.script = await scriptState(detail, this.store.folder);
+    run.code.script = await scriptState(detail, store.folder);
+    if (stale()) return;
+    this.lastSent = fingerprint;
     this.post({ type: 'details', run: { ...run, history: Object.fromEntries(Object.entries(history).map(([k, pts]) => [k, toSeries(pts)])) } });
   }
 

@@ -19,26 +19,22 @@ type ExperimentNode = RunsNode & { kind: 'experiment' };
 
 /**
  * The editor panels: run details, comparison, and the runs table, with their commands.
- * A run's details and an experiment's table open once each (a second open reveals it); there is
- * one comparison, which a new comparison replaces.
+ * One details panel and one comparison, each showing what was opened last; one table per
+ * experiment (opening it again reveals it).
  */
 export function registerPanels(context: vscode.ExtensionContext, stores: FolderStores, log: vscode.LogOutputChannel): PanelsApi {
   const ctx: PanelContext = { extensionUri: context.extensionUri, log };
-  const details = new Map<string, DetailsPanel>();
   const tables = new Map<string, RunsTablePanel>();
+  let details: DetailsPanel | undefined;
   let comparison: ComparePanel | undefined;
-  const all = () => [...details.values(), ...tables.values(), ...(comparison ? [comparison] : [])];
+  const all = () => [...(details ? [details] : []), ...(comparison ? [comparison] : []), ...tables.values()];
   context.subscriptions.push({ dispose: () => { for (const p of all()) p.dispose(); } });
 
-  const track = <P extends DetailsPanel | RunsTablePanel>(map: Map<string, P>, key: string, make: () => P): P => {
-    let panel = map.get(key);
-    if (panel) { panel.reveal(); return panel; }
-    panel = make();
-    map.set(key, panel);
-    panel.onDidDispose(() => map.delete(key));
-    return panel;
+  const openDetails = (store: FolderStore, uid: string) => {
+    if (details) { details.show(store, uid); return; }
+    details = new DetailsPanel(store, uid, ctx);
+    details.onDidDispose(() => { details = undefined; });
   };
-  const openDetails = (store: FolderStore, uid: string) => track(details, DetailsPanel.key(store, uid), () => new DetailsPanel(store, uid, ctx));
   const compare = (refs: RunRef[]) => {
     if (!comparison) {
       comparison = new ComparePanel(ctx);
@@ -46,7 +42,14 @@ export function registerPanels(context: vscode.ExtensionContext, stores: FolderS
     }
     comparison.show(refs);
   };
-  const openTable = (store: FolderStore, experiment: ExperimentSummary) => track(tables, RunsTablePanel.key(store, experiment.id), () => new RunsTablePanel(store, experiment, ctx, compare));
+  const openTable = (store: FolderStore, experiment: ExperimentSummary) => {
+    const key = RunsTablePanel.key(store, experiment.id);
+    const open = tables.get(key);
+    if (open) { open.reveal(); return; }
+    const panel = new RunsTablePanel(store, experiment, ctx, compare);
+    tables.set(key, panel);
+    panel.onDidDispose(() => tables.delete(key));
+  };
 
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   reg('runlens.openRunDetails', (node?: RunNode) => { if (node?.kind === 'run') openDetails(node.store, node.run.uid); });

@@ -83,7 +83,12 @@ export abstract class Panel<ToWebview, FromWebview extends { type: string }> imp
 
   /** Calls `fn` when the store changes (throttled), for as long as the panel lives. */
   protected follow(store: FolderStore, everyMs: number, fn: () => Promise<void>): void {
-    this.disposables.push(onStoreChange(store, everyMs, fn, (e) => this.ctx.log.warn(`The ${this.kind} panel could not follow the store: ${e.message}`)));
+    this.disposables.push(this.followStore(store, everyMs, fn));
+  }
+
+  /** As follow(), until the returned disposable is disposed. */
+  protected followStore(store: FolderStore, everyMs: number, fn: () => Promise<void>): vscode.Disposable {
+    return onStoreChange(store, everyMs, fn, (e) => this.ctx.log.warn(`The ${this.kind} panel could not follow the store: ${e.message}`));
   }
 
   reveal(): void { this.panel.reveal(); }

@@ -36,8 +36,18 @@ const host = connect<DetailsToWebview, DetailsFromWebview>((m) => {
   render(m.run);
 });
 
+let shownUid = '';
+
 function render(r: DetailsView): void {
   root.setAttribute('aria-busy', 'false');
+  if (r.uid !== shownUid) {
+    // Another run in the same panel: its own note, charts at full zoom, the top of the page.
+    shownUid = r.uid;
+    noteBox.value = savedNote = r.note;
+    for (const chart of chartByMetric.values()) chart.destroy();
+    chartByMetric.clear();
+    window.scrollTo(0, 0);
+  }
   const started = r.startTime ? new Date(r.startTime).toLocaleString() : '';
   fill(header,
     h('h1', null, r.title),

@@ -58,7 +58,7 @@ function onMessage(m: TableToWebview): void {
   }
   const firstReset = generation < 0;
   const sameQuery = JSON.stringify(m.state) === JSON.stringify(state) && sameColumns(m.columns);
-  stale = sameQuery ? new Map([...stale, ...pages]) : new Map();
+  stale = sameQuery ? (pages.size ? pages : stale) : new Map();
   pages = new Map();
   asked.clear();
   generation = m.generation;
@@ -99,7 +99,7 @@ function headerCell(col: Column, index: number): HTMLElement {
   const s = state.sort;
   const active = s ? s.kind === sortKey.kind && s.key === sortKey.key : col.kind === 'started';
   const descending = s ? s.descending : true;
-  const label = col.kind === 'param' || col.kind === 'metric' ? col.key : col.kind === 'started' ? 'started' : col.kind;
+  const label = col.kind === 'param' || col.kind === 'metric' ? col.key : col.kind === 'name' ? 'run' : col.kind;
   const arrow = active ? (descending ? ' ▼' : ' ▲') : '';
   return h('div', { className: `cell ${col.kind}`, attrs: { role: 'columnheader', 'aria-colindex': index + 1, 'aria-sort': active ? (descending ? 'descending' : 'ascending') : 'none' } },
     h('button', {
@@ -140,7 +140,13 @@ function redraw(): void {
     shown.set(i, el);
     rowsLayer.append(el);
   }
-  for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) {
+  // Far-away pages go, so a long scroll through 100k runs does not keep them all.
+  if (pages.size > 40) {
+    for (const p of pages.keys()) if (Math.abs(p * PAGE - first) > 20 * PAGE) { pages.delete(p); asked.delete(p); }
+  }
+  // Half a page beyond either end, so a steady scroll finds its rows already there.
+  const lastPage = Math.floor(Math.min(total - 1, last + PAGE / 2) / PAGE);
+  for (let p = Math.floor(Math.max(0, first - PAGE / 2) / PAGE); p <= lastPage; p++) {
     if (pages.has(p) || asked.has(p)) continue;
     asked.add(p);
     host.post({ type: 'rows', generation, offset: p * PAGE, limit: PAGE });

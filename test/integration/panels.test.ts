@@ -83,12 +83,12 @@ describe('run details, comparison and the runs table, in editor panels', () => {
     await waitFor('the script in an editor', () => vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === script));
   });
 
-  it('opens the same details panel again by id (the CodeLens quick pick\'s way), and says when a script changed', async () => {
+  it('shows another run in the same details panel when opened by id (the CodeLens quick pick\'s way), and says when a script changed', async () => {
     await vscode.commands.executeCommand('runlens.openRunById', 0, 'p2');
-    const { message } = await posted<DetailsToWebview & { type: 'details' }>('details', 'details', (m) => m.run.uid === 'p2');
+    const { panel, message } = await posted<DetailsToWebview & { type: 'details' }>('details', 'details', (m) => m.run.uid === 'p2');
     assert.strictEqual(message.run.code.script, 'changed');
-    await vscode.commands.executeCommand('runlens.openRunById', 0, 'p2');
-    assert.strictEqual((await api()).panels.open().filter((p) => p.kind === 'details').length, 2, 'one panel per run');
+    assert.strictEqual(panel.title, 'Run medium');
+    assert.strictEqual((await api()).panels.open().filter((p) => p.kind === 'details').length, 1, 'clicking through runs does not pile up tabs');
   });
 
   it('compares the runs selected in the tree: params by meaning, metrics overlaid, export to CSV and JSON', async () => {
