@@ -1,0 +1,35 @@
+// The content of VS Code's webview panels in the workbench page: each panel is an outer
+// iframe.webview (only the active panel's is visible) holding the page in an inner iframe.
+
+/** The frame of the panel on screen. */
+export function visibleWebview(wb) {
+  return wb.page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe');
+}
+
+/** Waits until the panel on screen has a heading with `text`, and returns its frame. */
+export async function webviewWithHeading(wb, text, timeout = 20000) {
+  const frame = visibleWebview(wb);
+  await frame.locator('h1', { hasText: text }).first().waitFor({ timeout });
+  return frame;
+}
+
+/** The tree row whose label contains `label`. */
+export async function treeRow(wb, view, label) {
+  const pane = await wb.view(view);
+  const row = pane.locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: label }) }).first();
+  await row.waitFor({ timeout: 20000 });
+  return row;
+}
+
+/**
+ * Chooses an entry of the context menu that is open. Hovered, then Enter: a click that comes
+ * right after the right-click that opened the menu is dropped by the workbench's menu.
+ */
+export async function contextMenu(wb, label) {
+  const item = wb.page.locator('.context-view .action-item .action-label', { hasText: label }).first();
+  await item.waitFor({ timeout: 10000 });
+  await item.hover();
+  await wb.page.locator('.context-view .action-item.focused', { hasText: label }).waitFor({ timeout: 5000 });
+  await wb.page.keyboard.press('Enter');
+  await wb.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 5000 });
+}
