@@ -15,8 +15,8 @@ FORMAT_VERSION = 1
 # Keeps a second of fast logging from becoming one line of many megabytes for readers to hold.
 POINTS_PER_LINE = 10000
 
-_FLAGS = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL
-          | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_FLAGS = _APPEND | os.O_CREAT | os.O_EXCL
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _encode_ascii = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
@@ -37,16 +37,21 @@ def line(event):
 
 
 class RunLog:
-    def __init__(self, root, run_id, start_seconds):
-        day = time.strftime("%Y-%m-%d", time.gmtime(start_seconds))
-        self.relative = "runs/%s/%s.jsonl" % (day, run_id)
-        self.path = os.path.join(root, "runs", day, run_id + ".jsonl")
+    def __init__(self, root, run_id, start_seconds, existing=None):
+        """A new log for run_id; or, with `existing`, the path of a log to append to."""
+        if existing is not None:
+            self.path = existing
+            flags = _APPEND
+        else:
+            day = time.strftime("%Y-%m-%d", time.gmtime(start_seconds))
+            self.path = os.path.join(root, "runs", day, run_id + ".jsonl")
+            flags = _FLAGS
+            try:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            except OSError as e:
+                raise self._unwritable(e) from e
         try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        except OSError as e:
-            raise self._unwritable(e) from e
-        try:
-            self._fd = os.open(self.path, _FLAGS, 0o644)
+            self._fd = os.open(self.path, flags, 0o644)
         except FileExistsError:
             raise  # the id is taken, which the caller handles; not a permissions problem
         except OSError as e:

@@ -1,0 +1,49 @@
+"""Run logs the extension's launcher made (docs/run-log.md, "Launched runs").
+
+The launcher writes a run's first lines before it starts the process, with the id it passes as
+RUNLENS_RUN_ID, so the run shows at once. The process's first top-level run appends to that log
+instead of making its own; a log with that id that is not waiting for a process (it has ended, or
+a process already took it) is left alone, and the run gets a new id.
+"""
+
+import json
+import os
+
+
+def existing_log(root, run_id):
+    """The path of the log of run_id in any day folder, or None."""
+    runs = os.path.join(root, "runs")
+    try:
+        days = sorted(os.listdir(runs), reverse=True)  # a launch is usually today's
+    except OSError:
+        return None
+    for day in days:
+        path = os.path.join(runs, day, run_id + ".jsonl")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def waiting_for_process(path, run_id):
+    """Whether the log is a launcher's, with no process's start or end in it yet."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)  # a launcher's lines are a few hundred bytes and heartbeats
+    except OSError:
+        return False
+    # The last piece has no newline yet (or is empty): only whole lines count.
+    lines = [raw for raw in data.split(b"\n")[:-1] if raw.strip()]
+    if not lines:
+        return False
+    for number, raw in enumerate(lines):
+        try:
+            event = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            return False
+        kind = event.get("e") if isinstance(event, dict) else None
+        if number == 0 and not (kind == "start" and event.get("launcher")
+                                and event.get("run") == run_id):
+            return False
+        if kind == "end" or (kind == "start" and number > 0):
+            return False
+    return True
