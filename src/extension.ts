@@ -8,6 +8,7 @@ import { RunningStatusItem } from './runs/statusItem';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
 import { LoopInsights, registerCombinationPicker } from './lens/loopInsights';
 import { registerMlflowImport } from './mlflow/importCommands';
+import { registerLaunch } from './launch';
 import { registerPanels, type PanelsApi } from './panels';
 
 /** What RunLens hands to other extensions and to its own integration tests. */
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     const insights = new LoopInsights(stores, log);
     context.subscriptions.push(insights);
     registerCombinationPicker(context, insights);
+    registerLaunch(context, stores, insights, log);
     registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python'));
     registerMlflowImport(context, stores, log);
     void updateState(stores);
