@@ -168,6 +168,47 @@ describe('ingesting run logs', () => {
   });
 });
 
+describe('following the logs', () => {
+  it('an idle refresh changes nothing, so nothing is saved or redrawn', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, { id: 'r1', params: { lr: '0.1' } });
+    const store = await open(ws);
+    await store.save();
+    const revision = store.catalog.revision;
+    let changes = 0;
+    store.onChange(() => changes++);
+    for (let i = 0; i < 5; i++) await store.refresh();
+    assert.equal(store.catalog.revision, revision);
+    assert.equal(changes, 0);
+    await store.close();
+  });
+
+  it('finds a run whose log was created empty and got its first line later', async () => {
+    const ws = tempWorkspace();
+    const store = await open(ws);
+    appendLog(ws, 'late', '');
+    await store.refresh();
+    appendLog(ws, 'late', line({ e: 'start', v: 1, t: Date.now(), run: 'late', experiment: 'exp' }) + line({ e: 'params', t: Date.now(), params: { lr: '0.1' } }));
+    await store.refresh();
+    assert.equal(getRun(store.catalog, 'late')?.params.lr, '0.1');
+    await store.close();
+  });
+
+  it('finds a log that arrives late in an old day folder (copied, pulled)', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, { id: 'now' });
+    let store = await open(ws);
+    await store.close();
+    writeRun(ws, { id: 'old', params: { lr: '0.3' } }, '2025-01-15');
+    store = await open(ws);
+    assert.equal(getRun(store.catalog, 'old')?.params.lr, '0.3');
+    writeRun(ws, { id: 'older', params: { lr: '0.4' } }, '2024-06-01');
+    await store.refresh();
+    assert.equal(getRun(store.catalog, 'older')?.params.lr, '0.4');
+    await store.close();
+  });
+});
+
 describe('runs whose process died', () => {
   it('become crashed when their pid is gone on this host', async () => {
     const ws = tempWorkspace();

@@ -37,8 +37,7 @@ export function applySnapshot(catalog: Catalog, snap: MlflowSnapshot): ApplyStat
   const names = new Map(snap.experiments.map((e) => [e.id, e.name]));
   return catalog.transaction(() => {
     for (const e of snap.experiments) {
-      catalog.experimentId(e.name);
-      if (e.lifecycle === 'deleted') catalog.setExperimentDeleted(e.name, true);
+      catalog.setExperimentDeleted(e.name, e.lifecycle === 'deleted');
     }
     for (const run of snap.runs) applyRun(catalog, snap, run, names.get(run.experimentId) ?? `MLflow experiment ${run.experimentId}`);
     let removed = 0;

@@ -132,7 +132,9 @@ export class Catalog {
     return r ? String(r[0]) : undefined;
   }
 
+  /** Sets a meta value; writing the value it already has changes nothing (no save follows). */
   setMeta(key: string, value: string): void {
+    if (this.meta(key) === value) return;
     this.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [key, value]);
   }
 
@@ -173,7 +175,9 @@ export class Catalog {
   }
 
   setExperimentDeleted(name: string, deleted: boolean): void {
-    this.run('UPDATE experiments SET deleted = ? WHERE id = ?', [deleted ? 1 : 0, this.experimentId(name)]);
+    const id = this.experimentId(name);
+    if (Number(this.one('SELECT deleted FROM experiments WHERE id = ?', [id])?.[0]) === (deleted ? 1 : 0)) return;
+    this.run('UPDATE experiments SET deleted = ? WHERE id = ?', [deleted ? 1 : 0, id]);
   }
 
   runId(uid: string): number | undefined {

@@ -30,29 +30,26 @@ export class Ingester {
   constructor(private readonly catalog: Catalog, private readonly dir: string, private readonly report: Reporter) {}
 
   /**
-   * Every log that may have grown. `full` lists every day folder (a rebuild). Otherwise: the days
-   * since the last snapshot whose folder changed (a new log was created in it) and, of those,
-   * only logs of runs that have not ended; plus the logs of runs still running.
+   * Every log that may have grown. `full` lists every day folder (a rebuild). Otherwise: the day
+   * folders whose mtime changed since they were last listed (a log was created in them, also one
+   * that arrived late, copied or pulled), and of those only the logs of runs that have not ended;
+   * plus the logs of runs still running.
    */
-  candidates(full: boolean, sinceMs?: number): string[] {
+  candidates(full: boolean): string[] {
     const root = path.join(this.dir, RUNS_DIR);
     let days: string[];
     try { days = fs.readdirSync(root).filter((d) => DAY.test(d)).sort(); } catch { return []; }
-    if (!full && sinceMs !== undefined) {
-      const from = new Date(sinceMs - 86_400_000).toISOString().slice(0, 10);
-      days = days.filter((d) => d >= from);
-    }
     const seen = full ? {} : this.dayFolderTimes();
     const ended = full ? new Set<string>() : this.endedLogs();
     const files = new Set<string>();
-    const newSeen: Record<string, number> = { ...seen };
+    const listed: Record<string, number> = {};
     for (const day of days) {
       let mtime: number;
       try { mtime = fs.statSync(path.join(root, day)).mtimeMs; } catch { continue; }
       if (seen[day] === mtime) continue;
       let names: string[];
       try { names = fs.readdirSync(path.join(root, day)); } catch { continue; }
-      newSeen[day] = mtime;
+      listed[day] = mtime;
       for (const name of names) {
         if (!name.endsWith('.jsonl')) continue;
         const rel = `${RUNS_DIR}/${day}/${name}`;
@@ -64,7 +61,7 @@ export class Ingester {
         if (!ended.has(rel)) files.add(rel);
       }
     }
-    this.pendingDayTimes = newSeen;
+    this.listedDays = listed;
     if (!full) {
       for (const [source] of this.catalog.all(`SELECT source FROM runs WHERE status IN ('running', 'crashed') AND source LIKE 'runs/%'`)) {
         files.add(String(source));
@@ -74,7 +71,8 @@ export class Ingester {
   }
 
   private badNames = new Set<string>();
-  private pendingDayTimes: Record<string, number> | undefined;
+  /** The day folders the last candidates() listed, with their mtimes then. */
+  private listedDays: Record<string, number> | undefined;
   private ended: Set<string> | undefined;
 
   /** When each day folder was last listed (its mtime then), kept in the snapshot with the offsets. */
@@ -94,35 +92,39 @@ export class Ingester {
   ingest(files: string[]): IngestStats {
     const stats: IngestStats = { files: 0, lines: 0, runs: 0, points: 0, problems: 0 };
     this.catalog.transaction(() => {
-      for (const rel of files) this.ingestFile(rel, stats);
-      if (this.pendingDayTimes) {
-        this.catalog.setMeta('day_folders', JSON.stringify(this.pendingDayTimes));
-        this.pendingDayTimes = undefined;
+      const listed = this.listedDays;
+      this.listedDays = undefined;
+      for (const rel of files) {
+        // A log with no complete line yet (its writer just created it) has no run: its folder is
+        // listed again until it does, or the run would never be found.
+        if (!this.ingestFile(rel, stats) && listed) delete listed[rel.split('/')[1]];
       }
+      if (listed && Object.keys(listed).length) this.catalog.setMeta('day_folders', JSON.stringify({ ...this.dayFolderTimes(), ...listed }));
     });
     return stats;
   }
 
-  private ingestFile(rel: string, stats: IngestStats): void {
+  /** Reads what a log gained; returns whether its run is in the catalog afterwards. */
+  private ingestFile(rel: string, stats: IngestStats): boolean {
     const file = path.join(this.dir, rel);
     const uid = path.basename(rel, '.jsonl');
     if (!RUN_ID.test(uid) || path.relative(this.dir, file).startsWith('..')) {
       this.report.problem(`${rel}: not a run log inside .runlens/: ignored`);
       stats.problems++;
-      return;
+      return true;
     }
     const known = this.catalog.one('SELECT id, log_offset, log_lines, source FROM runs WHERE uid = ?', [uid]);
     if (known && known[3] !== rel && String(known[3]).startsWith(`${RUNS_DIR}/`)) {
       // The same run id in two files: never let one log write into another's run.
       this.report.problem(`${rel}: run id ${uid} is already recorded from ${known[3]}: ignored`);
       stats.problems++;
-      return;
+      return true;
     }
     const offset = known ? Number(known[1]) : 0;
     const startLine = known ? Number(known[2]) : 0;
     let size: number;
-    try { size = fs.statSync(file).size; } catch { return; }
-    if (size === offset) return;
+    try { size = fs.statSync(file).size; } catch { return true; }
+    if (size === offset) return known !== undefined;
     stats.files++;
     let runId = known ? Number(known[0]) : undefined;
     const points: MetricPoint[] = [];
@@ -172,13 +174,13 @@ export class Ingester {
     } catch (e) {
       this.report.problem(`${rel}: could not be read (${(e as Error).message})`);
       stats.problems++;
-      return;
+      return known !== undefined;
     }
     flushPoints();
     if (result.pending < 0) {
       this.report.problem(`${rel}: the log is shorter than what was already recorded (${offset} bytes); it was replaced or truncated. Recorded data is kept; run 'RunLens: Rebuild' to re-read it.`);
       stats.problems++;
-      return;
+      return true;
     }
     if (runId !== undefined) {
       this.catalog.setLogPosition(runId, result.offset, result.line);
@@ -187,6 +189,7 @@ export class Ingester {
       const status = this.catalog.one('SELECT status FROM runs WHERE id = ?', [runId])?.[0];
       if (status === 'crashed' && lastTime > Date.now() - STALE_AFTER_MS) this.catalog.setStatus(runId, 'running');
     }
+    return runId !== undefined;
   }
 
   private apply(uid: string, rel: string, ev: Exclude<RunEvent, { e: 'metrics' }>, ensureRun: (t: number) => number,

@@ -103,8 +103,7 @@ export class WorkspaceStore {
 
   /** Ingests what the logs and the journal added since the last call, and marks crashed runs. */
   private catchUp(full: boolean): IngestStats {
-    const savedAt = Number(this.catalog.meta('saved_at') ?? 0) || undefined;
-    const stats = this.ingester.ingest(this.ingester.candidates(full, full ? undefined : savedAt));
+    const stats = this.ingester.ingest(this.ingester.candidates(full));
     this.applyJournal();
     this.ingester.markCrashed();
     return stats;
