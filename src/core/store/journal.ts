@@ -34,8 +34,13 @@ export class Journal {
     fs.appendFileSync(this.file, JSON.stringify({ ...ev, t: Date.now() }) + '\n');
   }
 
-  read(offset: number, line: number, report: Reporter): { events: JournalEvent[]; offset: number; line: number } {
+  /**
+   * The edits from `offset` on. A journal shorter than `offset` was replaced (restored, copied):
+   * it is read again from the start, which is safe because every edit can be applied twice.
+   */
+  read(offset: number, line: number, report: Reporter): { events: JournalEvent[]; offset: number; line: number; restarted?: boolean } {
     if (!fs.existsSync(this.file)) return { events: [], offset, line };
+    if (fs.statSync(this.file).size < offset) return { ...this.read(0, 0, report), restarted: true };
     const events: JournalEvent[] = [];
     const r = readLines(this.file, offset, line, (l) => {
       if (!l.ok) { report.problem(`journal.jsonl:${l.line}: ${l.reason}`); return; }
@@ -45,10 +50,6 @@ export class Journal {
       if (typeof ev === 'string') report.problem(`journal.jsonl:${l.line}: ${ev}; skipped`);
       else events.push(ev);
     });
-    if (r.pending < 0) {
-      report.problem('journal.jsonl is shorter than what was already applied; edits recorded so far are kept');
-      return { events, offset, line };
-    }
     return { events, offset: r.offset, line: r.line };
   }
 }

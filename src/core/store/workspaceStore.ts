@@ -5,10 +5,7 @@ import { Ingester, type IngestStats, type Reporter, RUNS_DIR } from './ingest';
 import { Journal, type JournalEvent } from './journal';
 import { writeFileAtomic, realFs, type WriteFs } from './atomicFile';
 import { WriterLock, LOCK_RENEW_MS } from './writerLock';
-import { applySnapshot, type ApplyStats } from '../mlflow/apply';
-import { readFileStore } from '../mlflow/fileStore';
-import { readSqliteStore } from '../mlflow/sqliteStore';
-import type { ImportProblem, StoreFingerprint } from '../mlflow/model';
+import { ImportedSources, type SourceKind, type SyncResult } from './importedSources';
 
 export const STORE_DIR = '.runlens';
 export const DB_FILE = 'runlens.db';
@@ -25,7 +22,6 @@ export interface StoreOptions {
   followEveryMs?: number;
 }
 
-interface FollowedSource { kind: 'mlflow-file' | 'mlflow-db'; fingerprint?: StoreFingerprint; problems?: string }
 
 /**
  * One workspace folder's store: the catalog, fed from the run logs and the edits journal, saved as
@@ -43,13 +39,15 @@ export class WorkspaceStore {
   private snapshotMtime = 0;
   private listeners = new Set<() => void>();
   private lastRevisionSeen = -1;
-  private following: Promise<void> | undefined;
-  private lastFollow = 0;
+  /** Edits of the journal by run uid, kept to apply them again to runs an import brings back. */
+  private editsByRun: Map<string, JournalEvent[]> | undefined;
+  readonly imported: ImportedSources;
   readonly lock: WriterLock;
 
   private constructor(readonly folder: string, public catalog: Catalog, private readonly opts: StoreOptions) {
     this.lock = new WriterLock(path.join(this.dir, LOCK_FILE));
     this.journal = new Journal(path.join(this.dir, 'journal.jsonl'));
+    this.imported = new ImportedSources(() => this.catalog, opts.reporter, (uids) => this.reapplyEdits(uids), opts.followEveryMs);
   }
 
   get dir(): string { return path.join(this.folder, STORE_DIR); }
@@ -83,7 +81,7 @@ export class WorkspaceStore {
     store.chooseRole();
     // A follower ingests too, into its own memory only: it sees new runs as soon as the writer does.
     store.catchUp(rebuilt || !catalog);
-    if (store.role === 'writer') await store.followSources(true);
+    if (store.role === 'writer') await store.imported.follow(true);
     if (store.role === 'writer' && (rebuilt || !catalog)) await store.save();
     store.lastRevisionSeen = store.catalog.revision;
     return store;
@@ -126,7 +124,7 @@ export class WorkspaceStore {
     }
     if (this.role === 'writer') {
       stats = this.catchUp(false);
-      await this.followSources(false);
+      await this.imported.follow(false);
       this.scheduleSave();
     } else {
       await this.reloadSnapshot();
@@ -173,23 +171,25 @@ export class WorkspaceStore {
     const offset = Number(this.catalog.meta('journal_offset') ?? 0);
     const lines = Number(this.catalog.meta('journal_lines') ?? 0);
     const read = this.journal.read(offset, lines, this.opts.reporter);
-    if (read.offset === offset) return;
+    if (read.offset === offset && !read.restarted) return;
     this.catalog.transaction(() => {
-      for (const ev of read.events) this.applyEdit(ev);
+      for (const ev of read.events) {
+        this.applyEdit(ev, true);
+        if (ev.e !== 'source') this.editsByRun?.get(ev.run)?.push(ev) ?? this.editsByRun?.set(ev.run, [ev]);
+      }
       this.catalog.setMeta('journal_offset', String(read.offset));
       this.catalog.setMeta('journal_lines', String(read.line));
     });
   }
 
-  private applyEdit(ev: JournalEvent): void {
-    if (ev.e === 'source') {
-      const sources = this.sources();
-      if (!sources[ev.path]) sources[ev.path] = { kind: ev.kind };
-      this.catalog.setMeta('mlflow_sources', JSON.stringify(sources));
+  private applyEdit(ev: JournalEvent, report: boolean): void {
+    if (ev.e === 'source') { this.imported.register(ev.kind, ev.path); return; }
+    const id = this.catalog.runId(ev.run);
+    if (id === undefined) {
+      // An imported run comes back when its source is read; the edit is applied then.
+      if (report && !ev.run.startsWith('mlflow-')) this.opts.reporter.problem(`journal: run ${ev.run} is not in the store; the edit '${ev.e}' was skipped`);
       return;
     }
-    const id = this.catalog.runId(ev.run);
-    if (id === undefined) { this.opts.reporter.problem(`journal: run ${ev.run} is not in the store; the edit '${ev.e}' was skipped`); return; }
     switch (ev.e) {
       case 'tag': this.catalog.setTags(id, { [ev.key]: ev.value }); break;
       case 'untag': this.catalog.removeTag(id, ev.key); break;
@@ -199,61 +199,38 @@ export class WorkspaceStore {
     }
   }
 
-  /** The MLflow stores this store follows, with what was last read of each. */
-  sources(): Record<string, FollowedSource> {
-    try { return JSON.parse(this.catalog.meta('mlflow_sources') ?? '{}'); } catch { return {}; }
+  /**
+   * Applies again, in order, the editor's edits of runs an import just wrote: what the user tagged,
+   * noted or deleted stays so when MLflow changes the run, and after a rebuild.
+   */
+  private reapplyEdits(uids: string[]): void {
+    if (!this.editsByRun) {
+      this.editsByRun = new Map();
+      for (const ev of this.journal.read(0, 0, { problem: () => undefined, info: () => undefined }).events) {
+        if (ev.e !== 'source') this.editsByRun.get(ev.run)?.push(ev) ?? this.editsByRun.set(ev.run, [ev]);
+      }
+    }
+    for (const uid of uids) for (const ev of this.editsByRun.get(uid) ?? []) this.applyEdit(ev, false);
+  }
+
+  /** The MLflow stores this store follows. */
+  sources(): ReturnType<ImportedSources['list']> {
+    return this.imported.list();
   }
 
   /**
    * Imports an MLflow store (`mlruns/` or `mlflow.db`) and follows it from then on. Recorded in the
    * journal, so a rebuild imports it again. Importing the same store twice creates nothing twice.
    */
-  async importSource(kind: 'mlflow-file' | 'mlflow-db', sourcePath: string): Promise<ApplyStats & { problems: ImportProblem[] }> {
+  async importSource(kind: SourceKind, sourcePath: string): Promise<SyncResult> {
     const abs = path.resolve(sourcePath);
-    if (!this.sources()[abs]) this.journal.append({ e: 'source', kind, path: abs });
+    if (!this.imported.list()[abs]) this.journal.append({ e: 'source', kind, path: abs });
     this.applyJournal();
-    const result = await this.syncSource(abs, this.sources()[abs], true);
+    await this.imported.settle();
+    const result = await this.imported.sync(abs);
     this.scheduleSave();
     await this.refresh();
     return result;
-  }
-
-  /** Reads what changed in each followed MLflow store since the last read. */
-  private async followSources(force: boolean): Promise<void> {
-    if (this.following) return this.following;
-    if (!force && Date.now() - this.lastFollow < (this.opts.followEveryMs ?? 2000)) return;
-    const sources = this.sources();
-    if (!Object.keys(sources).length) return;
-    this.following = (async () => {
-      for (const [p, src] of Object.entries(sources)) await this.syncSource(p, src, false).catch((e: Error) => this.opts.reporter.problem(`Following ${p} failed: ${e.message}`));
-    })().finally(() => { this.following = undefined; this.lastFollow = Date.now(); });
-    return this.following;
-  }
-
-  private async syncSource(sourcePath: string, src: FollowedSource, reportAll: boolean): Promise<ApplyStats & { problems: ImportProblem[] }> {
-    if (!fs.existsSync(sourcePath)) {
-      if (src.problems !== 'missing') {
-        this.opts.reporter.problem(`The MLflow store ${sourcePath} is gone; its runs stay in RunLens.`);
-        this.updateSource(sourcePath, { ...src, problems: 'missing' });
-      }
-      return { runs: 0, removed: 0, problems: [] };
-    }
-    const snap = src.kind === 'mlflow-file'
-      ? await readFileStore(sourcePath, { previous: src.fingerprint })
-      : await readSqliteStore(sourcePath, { previous: src.fingerprint });
-    const stats = applySnapshot(this.catalog, snap);
-    const problemText = snap.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
-    if (problemText && (reportAll || problemText !== src.problems)) {
-      for (const p of snap.problems) this.opts.reporter.problem(`${p.path}: ${p.message}`);
-    }
-    this.updateSource(sourcePath, { kind: src.kind, fingerprint: snap.fingerprint, problems: problemText });
-    return { ...stats, problems: snap.problems };
-  }
-
-  private updateSource(sourcePath: string, src: FollowedSource): void {
-    const all = this.sources();
-    all[sourcePath] = src;
-    this.catalog.setMeta('mlflow_sources', JSON.stringify(all));
   }
 
   /** Records an edit made in the editor: appended to the journal (the record), then applied. */
@@ -298,11 +275,13 @@ export class WorkspaceStore {
   }
 
   /**
-   * Rebuilds the catalog from the run logs and the journal alone (imported sources are re-read by
-   * their importer through onSource). Used when the store is lost, damaged, or on request.
+   * Rebuilds the catalog from the run logs, the journal and the imported MLflow stores (read again
+   * from scratch). Used when the store is lost, damaged, or on request.
    */
   async rebuild(): Promise<IngestStats> {
     if (this.role !== 'writer') throw new Error('only the window that writes the store can rebuild it');
+    // A read under way belongs to the old catalog: let it finish before the swap.
+    await this.imported.settle();
     const fresh = await Catalog.open();
     this.savedRevision = -1;
     const old = this.catalog;
@@ -310,7 +289,7 @@ export class WorkspaceStore {
     this.ingester = new Ingester(fresh, this.dir, this.opts.reporter);
     old.close();
     const stats = this.catchUp(true);
-    await this.followSources(true);
+    await this.imported.follow(true);
     await this.save();
     this.lastRevisionSeen = -1;
     await this.refresh();

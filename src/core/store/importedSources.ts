@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import type { Catalog } from './catalog';
+import type { Reporter } from './ingest';
+import { applySnapshot, importedUid, type ApplyStats } from '../mlflow/apply';
+import { readFileStore } from '../mlflow/fileStore';
+import { readSqliteStore } from '../mlflow/sqliteStore';
+import type { ImportProblem, MlflowSnapshot, StoreFingerprint } from '../mlflow/model';
+
+export type SourceKind = 'mlflow-file' | 'mlflow-db';
+
+interface FollowedSource {
+  kind: SourceKind;
+  fingerprint?: StoreFingerprint;
+  /** The problems last reported, so that the same ones are not reported on every read. */
+  problems?: string;
+  /** mlflow.db: its (and its write-ahead log's) size and mtime when last read. */
+  stamp?: string;
+}
+
+export type SyncResult = ApplyStats & { problems: ImportProblem[] };
+
+/**
+ * The MLflow stores a workspace's store follows: each is read again, for what changed, every few
+ * seconds (never more often than five times the last read took, so a large store does not keep the
+ * store's thread busy), and not at all while its files are unchanged.
+ */
+export class ImportedSources {
+  private following: Promise<void> | undefined;
+  private nextFollow = 0;
+
+  constructor(
+    private readonly catalog: () => Catalog,
+    private readonly reporter: Reporter,
+    /** Called with the uids a read brought in, so edits made to them in the editor are applied again. */
+    private readonly imported: (uids: string[]) => void,
+    private readonly everyMs = 2000,
+  ) {}
+
+  list(): Record<string, FollowedSource> {
+    try { return JSON.parse(this.catalog().meta('mlflow_sources') ?? '{}'); } catch { return {}; }
+  }
+
+  register(kind: SourceKind, sourcePath: string): void {
+    const all = this.list();
+    if (all[sourcePath]) return;
+    all[sourcePath] = { kind };
+    this.catalog().setMeta('mlflow_sources', JSON.stringify(all));
+  }
+
+  /** Reads what changed in each source since the last read (all of it, the first time). */
+  follow(force: boolean): Promise<void> {
+    if (this.following) return this.following;
+    if (!force && Date.now() < this.nextFollow) return Promise.resolve();
+    const sources = Object.entries(this.list());
+    if (!sources.length) return Promise.resolve();
+    const started = Date.now();
+    this.following = (async () => {
+      for (const [p, src] of sources) await this.sync(p, src, false).catch((e: Error) => this.reporter.problem(`Following ${p} failed: ${e.message}`));
+    })().finally(() => {
+      this.following = undefined;
+      this.nextFollow = Date.now() + Math.max(this.everyMs, 5 * (Date.now() - started));
+    });
+    return this.following;
+  }
+
+  /** Waits for a read under way (before the catalog is swapped, say). */
+  async settle(): Promise<void> {
+    while (this.following) await this.following;
+  }
+
+  /** Reads one source now; `reportAll` repeats problems already reported. */
+  async sync(sourcePath: string, src: FollowedSource | undefined = this.list()[sourcePath], reportAll = true): Promise<SyncResult> {
+    if (!src) throw new Error(`${sourcePath} is not an imported MLflow store`);
+    if (!fs.existsSync(sourcePath)) {
+      if (src.problems !== 'missing') {
+        this.reporter.problem(`The MLflow store ${sourcePath} is gone; its runs stay in RunLens.`);
+        this.update(sourcePath, { ...src, problems: 'missing' });
+      }
+      return { runs: 0, removed: 0, problems: [] };
+    }
+    const stamp = src.kind === 'mlflow-db' ? fileStamp(sourcePath) : undefined;
+    if (stamp && src.fingerprint && stamp === src.stamp) return { runs: 0, removed: 0, problems: [] };
+    const snap: MlflowSnapshot = src.kind === 'mlflow-file'
+      ? await readFileStore(sourcePath, { previous: src.fingerprint })
+      : await readSqliteStore(sourcePath, { previous: src.fingerprint });
+    const stats = applySnapshot(this.catalog(), snap);
+    if (snap.runs.length) this.imported(snap.runs.map((r) => importedUid(sourcePath, r.runId)));
+    const problemText = snap.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+    if (problemText && (reportAll || problemText !== src.problems)) {
+      for (const p of snap.problems) this.reporter.problem(`${p.path}: ${p.message}`);
+    }
+    this.update(sourcePath, { kind: src.kind, fingerprint: snap.fingerprint, problems: problemText, stamp });
+    return { ...stats, problems: snap.problems };
+  }
+
+  private update(sourcePath: string, src: FollowedSource): void {
+    const all = this.list();
+    all[sourcePath] = src;
+    this.catalog().setMeta('mlflow_sources', JSON.stringify(all));
+  }
+}
+
+/** Size and mtime of a database file and its write-ahead log: what changes when MLflow writes. */
+function fileStamp(file: string): string {
+  const part = (f: string) => { try { const s = fs.statSync(f); return `${s.size}:${s.mtimeMs}`; } catch { return '-'; } };
+  return `${part(file)}|${part(file + '-wal')}`;
+}
