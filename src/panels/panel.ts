@@ -12,6 +12,8 @@ export interface PanelProbe {
   readonly ready: boolean;
   /** The last messages posted to the webview, oldest first. */
   readonly posted: readonly unknown[];
+  /** What the page's Content-Security-Policy blocked (nothing, unless something is wrong). */
+  readonly cspViolations: readonly string[];
   /** Handles a message as if the webview had sent it. */
   deliver(message: unknown): Promise<void>;
 }
@@ -32,6 +34,7 @@ export abstract class Panel<ToWebview, FromWebview extends { type: string }> imp
   readonly panel: vscode.WebviewPanel;
   ready = false;
   readonly posted: ToWebview[] = [];
+  readonly cspViolations: string[] = [];
   protected readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
@@ -59,6 +62,7 @@ export abstract class Panel<ToWebview, FromWebview extends { type: string }> imp
         await this.onReady();
       } else if (m.type === 'cspViolation') {
         const v = m as Extract<CommonFromWebview, { type: 'cspViolation' }>;
+        this.cspViolations.push(`${v.directive}: ${v.blocked}`);
         this.ctx.log.warn(`The ${this.kind} panel broke its Content-Security-Policy (${v.directive}): ${v.blocked}`);
       } else {
         await this.onMessage(m as FromWebview);

@@ -57,6 +57,10 @@ describe('run details, comparison and the runs table, in editor panels', () => {
     for (const p of (await api()).panels.open()) (p as unknown as vscode.Disposable).dispose();
   });
 
+  afterEach(async () => {
+    for (const p of (await api()).panels.open()) assert.deepStrictEqual(p.cspViolations, [], `the ${p.kind} page loads within its Content-Security-Policy`);
+  });
+
   it('opens a run\'s details from the tree: params as given, metric histories, tags, code version', async () => {
     const node = (await runNodes()).find((n) => n.run.uid === 'p1')!;
     await vscode.commands.executeCommand('runlens.openRunDetails', node);
