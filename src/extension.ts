@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { FolderStores } from './store/folderStores';
 import { RunsTreeProvider, type RunsNode } from './runs/tree';
 import { registerRunCommands } from './runs/commands';
-import { RunDocumentProvider, RUN_SCHEME } from './runs/details';
 import { RunningStatusItem } from './runs/statusItem';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
 import { LoopInsights, registerCombinationPicker } from './lens/loopInsights';
@@ -21,10 +20,12 @@ export interface RunLensApi {
   readonly panels: PanelsApi;
 }
 
+let active: FolderStores | undefined;
+
 /**
  * Only composes: creates the parts, registers them, returns the API. Nothing slow happens here:
- * each folder's store (sql.js WASM, reading `.runlens/`) starts in its worker thread when the tree
- * or a lens first asks for it.
+ * each folder's store (sql.js WASM, reading `.runlens/`) starts in its worker thread, after
+ * activation, and only in folders that have a `.runlens/` (or when a launch or an import needs one).
  */
 export function activate(context: vscode.ExtensionContext): RunLensApi {
   const log = vscode.window.createOutputChannel('RunLens', { log: true });
@@ -35,12 +36,11 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       info: (m: string) => log.info(m),
     };
     const stores = new FolderStores(context.extensionUri, reporter, log);
+    active = stores;
     const tree = new RunsTreeProvider(stores);
     const view = vscode.window.createTreeView<RunsNode>('runlens.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
-    const documents = new RunDocumentProvider(stores);
     context.subscriptions.push(
-      { dispose: () => void stores.dispose() }, tree, view, documents,
-      vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, documents),
+      tree, view,
       stores.onDidChange(() => { tree.refresh(); void updateState(stores); }),
       new RunningStatusItem(stores),
       vscode.commands.registerCommand('runlens.showLog', () => log.show()),
@@ -79,4 +79,8 @@ async function updateState(stores: FolderStores): Promise<void> {
   await vscode.commands.executeCommand('setContext', 'runlens.state', state);
 }
 
-export function deactivate(): void {}
+/** Stores save and release their writer's lock: VS Code waits for this promise. */
+export async function deactivate(): Promise<void> {
+  await active?.dispose();
+  active = undefined;
+}

@@ -6,7 +6,7 @@ import { higherIsBetter } from '../core/store/queries';
 import type { CombinationState } from '../core/store/types';
 import { formatMetric } from '../core/runs/format';
 import type { FolderStore, FolderStores } from '../store/folderStores';
-import { escapeMd } from '../runs/tree';
+import { codeSpan, escapeMd } from '../core/text/markdown';
 
 export interface LoopInsight {
   loop: ExperimentLoop;
@@ -108,11 +108,12 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
   }
 
   private async storeFor(doc: vscode.TextDocument): Promise<FolderStore | undefined> {
-    if (doc.uri.scheme === 'file') return this.stores.forUri(doc.uri);
+    // A lens reads only: a folder without a store has nothing logged, and gets no `.runlens/` from it.
+    if (doc.uri.scheme === 'file') return this.stores.forUri(doc.uri, { create: false });
     const notebook = vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc));
-    if (notebook) return this.stores.forUri(notebook.uri);
+    if (notebook) return this.stores.forUri(notebook.uri, { create: false });
     const [first] = this.stores.folders();
-    return first ? this.stores.get(first) : undefined;
+    return first && this.stores.has(first) ? this.stores.get(first) : undefined;
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
@@ -192,9 +193,4 @@ export function registerCombinationPicker(context: vscode.ExtensionContext, insi
       await vscode.commands.executeCommand('runlens.openRunById', index, picked.run);
     }
   }));
-}
-
-/** Text inside a Markdown code span, where escapes would show literally: only backticks must go. */
-function codeSpan(s: string): string {
-  return '`' + s.replace(/`/g, "'").replace(/\n/g, ' ') + '`';
 }

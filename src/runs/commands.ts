@@ -19,6 +19,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, stores: Fo
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('runlens.refresh', async () => {
+    stores.retry();
     for (const s of await stores.all()) await s.client.api.refresh();
     tree.refresh(true);
   });

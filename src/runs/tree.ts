@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import type { ExperimentSummary, RunSummary, StatusName } from '../core/store/types';
 import { formatAge, formatMetric, keyMetricOf, runLabel, STATUS_LABEL, varyingKeys } from '../core/runs/format';
+import { escapeMd } from '../core/text/markdown';
 
 export const PAGE_SIZE = 200;
 
@@ -217,9 +218,4 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (this.pendingFire) clearTimeout(this.pendingFire);
     this.emitter.dispose();
   }
-}
-
-/** Parameter values are data: nothing in them may become markup or a link. */
-export function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => '\\' + c).replace(/\n/g, ' ');
 }

@@ -14,6 +14,10 @@ export class StoreClient {
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private changeListeners = new Set<() => void>();
+  private exitListeners = new Set<(why: string) => void>();
+  /** Why the thread stopped, once it has: every call then fails at once instead of waiting forever. */
+  private dead: string | undefined;
+  private closing = false;
   role: 'writer' | 'reader' = 'reader';
 
   private constructor(private readonly worker: Worker, reporter: Reporter) {
@@ -28,11 +32,8 @@ export class StoreClient {
         if (m.level === 'problem') reporter.problem(m.message); else reporter.info(m.message);
       }
     });
-    worker.on('error', (e) => {
-      reporter.problem(`The RunLens store stopped: ${e.message}`);
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-    });
+    worker.on('error', (e) => this.died(e.message, reporter));
+    worker.on('exit', (code) => { if (!this.closing) this.died(`exit code ${code}`, reporter); });
     this.api = new Proxy({} as Async<StoreApi>, {
       get: (_t, method: string) => (...args: unknown[]) => this.call(method as Method, args),
     });
@@ -62,7 +63,24 @@ export class StoreClient {
     return { dispose: () => this.changeListeners.delete(listener) };
   }
 
+  /** Called once if the store's thread stops without being asked to. */
+  onExit(listener: (why: string) => void): { dispose(): void } {
+    this.exitListeners.add(listener);
+    return { dispose: () => this.exitListeners.delete(listener) };
+  }
+
+  private died(why: string, reporter: Reporter): void {
+    if (this.dead) return;
+    this.dead = why;
+    reporter.problem(`The RunLens store stopped: ${why}`);
+    const error = new Error(`the RunLens store stopped (${why})`);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    for (const l of this.exitListeners) l(why);
+  }
+
   private call(method: Method, args: unknown[]): Promise<never> {
+    if (this.dead) return Promise.reject(new Error(`the RunLens store stopped (${this.dead})`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -72,6 +90,8 @@ export class StoreClient {
 
   /** Saves, releases the writer's lock and stops the thread. */
   async dispose(): Promise<void> {
+    this.closing = true;
+    if (this.dead) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 5000);
       this.worker.on('message', (m: FromWorker) => { if (m.kind === 'closed') { clearTimeout(t); resolve(); } });

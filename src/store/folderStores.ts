@@ -1,7 +1,9 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { StoreClient } from './client';
 import type { Reporter } from '../core/store/ingest';
+import { STORE_DIR } from '../core/store/workspaceStore';
 
 export interface FolderStore {
   folder: vscode.WorkspaceFolder;
@@ -9,22 +11,32 @@ export interface FolderStore {
 }
 
 /**
- * One store per workspace folder (multi-root: one `.runlens/` each), started lazily in its worker
- * thread the first time something asks, and stopped when the folder leaves the workspace.
+ * One store per workspace folder (multi-root: one `.runlens/` each), each in its worker thread.
+ * A folder that has no `.runlens/` yet gets none until something needs to write there (a launch, an
+ * import) or a Python process creates it: opening a Python file writes nothing into a folder.
+ * A store that fails to start stays failed, said once, until the user asks again (Refresh).
  */
 export class FolderStores implements vscode.Disposable {
   private readonly starting = new Map<string, Promise<FolderStore | undefined>>();
-  private readonly ready = new Map<string, FolderStore>();
   private readonly changed = new vscode.EventEmitter<FolderStore | undefined>();
   readonly onDidChange = this.changed.event;
   private readonly failures = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly reporter: Reporter, private readonly log: vscode.LogOutputChannel) {
-    this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders((e) => {
-      for (const f of e.removed) void this.stop(f.uri.toString());
-      if (e.added.length) this.changed.fire(undefined);
-    }));
+    // A Python process that logs the folder's first run creates `.runlens/`: follow it from then on.
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${STORE_DIR}/runs/**`, false, true, true);
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((uri) => {
+        const folder = vscode.workspace.getWorkspaceFolder(uri);
+        if (folder && !this.starting.has(folder.uri.toString())) void this.get(folder);
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+        for (const f of e.removed) void this.stop(f.uri.toString());
+        if (e.added.length) this.changed.fire(undefined);
+      }),
+    );
   }
 
   folders(): readonly vscode.WorkspaceFolder[] {
@@ -36,11 +48,14 @@ export class FolderStores implements vscode.Disposable {
     return this.failures.get(folder.uri.toString());
   }
 
-  forUri(uri: vscode.Uri): Promise<FolderStore | undefined> {
+  /** The store of the folder holding `uri`; with `create: false`, only if the folder has one already. */
+  forUri(uri: vscode.Uri, { create = true } = {}): Promise<FolderStore | undefined> {
     const folder = vscode.workspace.getWorkspaceFolder(uri);
-    return folder ? this.get(folder) : Promise.resolve(undefined);
+    if (!folder || (!create && !this.has(folder))) return Promise.resolve(undefined);
+    return this.get(folder);
   }
 
+  /** The folder's store, started (and `.runlens/` created) if it is not yet. */
   get(folder: vscode.WorkspaceFolder): Promise<FolderStore | undefined> {
     const key = folder.uri.toString();
     let p = this.starting.get(key);
@@ -51,44 +66,72 @@ export class FolderStores implements vscode.Disposable {
     return p;
   }
 
+  /** Whether the folder has a store, running or on disk. */
+  has(folder: vscode.WorkspaceFolder): boolean {
+    return this.starting.has(folder.uri.toString()) || fs.existsSync(path.join(folder.uri.fsPath, STORE_DIR));
+  }
+
+  /** The stores of every folder that has one. */
   async all(): Promise<FolderStore[]> {
-    const stores = await Promise.all(this.folders().map((f) => this.get(f)));
+    const stores = await Promise.all(this.folders().filter((f) => this.has(f)).map((f) => this.get(f)));
     return stores.filter((s): s is FolderStore => !!s);
+  }
+
+  /** Tries again the stores that failed to start or stopped. */
+  retry(): void {
+    for (const key of this.failures.keys()) this.starting.delete(key);
+    this.failures.clear();
+    this.changed.fire(undefined);
   }
 
   private async start(folder: vscode.WorkspaceFolder): Promise<FolderStore | undefined> {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist').fsPath;
+    const key = folder.uri.toString();
     const started = Date.now();
     try {
       // Polled twice a second: a new run reaches the tree and the lenses well within a second.
       const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter, 500);
       const store = { folder, client };
-      this.ready.set(folder.uri.toString(), store);
-      this.failures.delete(folder.uri.toString());
-      this.disposables.push(client.onChange(() => this.changed.fire(store)));
+      this.disposables.push(
+        client.onChange(() => this.changed.fire(store)),
+        client.onExit((why) => {
+          if (this.starting.get(key) === undefined) return;
+          this.fail(key, folder, `the store's thread stopped (${why})`);
+        }),
+      );
       this.log.info(`Store of ${folder.name} open in ${Date.now() - started} ms (${client.role === 'writer' ? 'this window writes it' : 'following another window read-only'})`);
       this.changed.fire(store);
       return store;
     } catch (e) {
-      const message = (e as Error).message;
-      this.failures.set(folder.uri.toString(), message);
-      this.starting.delete(folder.uri.toString());
-      this.log.error(`Could not open the RunLens store of ${folder.name}: ${message}`);
-      void vscode.window.showErrorMessage(`RunLens could not open the store of ${folder.name}: ${message}`, 'Show Output').then((a) => { if (a) this.log.show(); });
-      this.changed.fire(undefined);
+      this.fail(key, folder, (e as Error).message);
       return undefined;
     }
   }
 
+  /** Records a failure, says it once, and leaves the folder alone until retry(). */
+  private fail(key: string, folder: vscode.WorkspaceFolder, message: string): void {
+    if (this.failures.has(key)) return;
+    this.failures.set(key, message);
+    this.starting.set(key, Promise.resolve(undefined));
+    this.log.error(`The RunLens store of ${folder.name} is not available: ${message}`);
+    void vscode.window.showErrorMessage(`RunLens could not open the store of ${folder.name}: ${message}`, 'Show Output', 'Retry').then((a) => {
+      if (a === 'Show Output') this.log.show();
+      if (a === 'Retry') this.retry();
+    });
+    this.changed.fire(undefined);
+  }
+
   private async stop(key: string): Promise<void> {
-    const s = this.ready.get(key);
-    this.ready.delete(key);
+    const pending = this.starting.get(key);
     this.starting.delete(key);
-    await s?.client.dispose();
+    this.failures.delete(key);
+    // A store still starting is waited for, so its worker (and its writer's lock) does not outlive it.
+    const store = await pending;
+    await store?.client.dispose();
   }
 
   async dispose(): Promise<void> {
     for (const d of this.disposables) d.dispose();
-    await Promise.all([...this.ready.keys()].map((k) => this.stop(k)));
+    await Promise.all([...this.starting.keys()].map((k) => this.stop(k)));
   }
 }

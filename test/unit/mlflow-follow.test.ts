@@ -74,7 +74,7 @@ describe('edits made in the editor to imported MLflow runs', function () {
 describe('following an imported mlflow.db', function () {
   this.timeout(30_000);
   it('does not read the database again while its file is unchanged', async () => {
-    const { store, source } = await importedWorkspace('mlflow-db');
+    const { store } = await importedWorkspace('mlflow-db');
     const revision = store.catalog.revision;
     await store.imported.follow(true);
     await store.imported.follow(true);

@@ -175,7 +175,7 @@ export class WorkspaceStore {
     this.catalog.transaction(() => {
       for (const ev of read.events) {
         this.applyEdit(ev, true);
-        if (ev.e !== 'source') this.editsByRun?.get(ev.run)?.push(ev) ?? this.editsByRun?.set(ev.run, [ev]);
+        if (ev.e !== 'source' && this.editsByRun) addEdit(this.editsByRun, ev);
       }
       this.catalog.setMeta('journal_offset', String(read.offset));
       this.catalog.setMeta('journal_lines', String(read.line));
@@ -207,7 +207,7 @@ export class WorkspaceStore {
     if (!this.editsByRun) {
       this.editsByRun = new Map();
       for (const ev of this.journal.read(0, 0, { problem: () => undefined, info: () => undefined }).events) {
-        if (ev.e !== 'source') this.editsByRun.get(ev.run)?.push(ev) ?? this.editsByRun.set(ev.run, [ev]);
+        if (ev.e !== 'source') addEdit(this.editsByRun, ev);
       }
     }
     for (const uid of uids) for (const ev of this.editsByRun.get(uid) ?? []) this.applyEdit(ev, false);
@@ -302,4 +302,9 @@ export class WorkspaceStore {
     this.lock.release();
     this.catalog.close();
   }
+}
+
+function addEdit(byRun: Map<string, JournalEvent[]>, ev: Exclude<JournalEvent, { e: 'source' }>): void {
+  const list = byRun.get(ev.run);
+  if (list) list.push(ev); else byRun.set(ev.run, [ev]);
 }
