@@ -1,3 +1,4 @@
+/** A failure the user can act on. Exit code 2, as for any error: `exists` answers "no" with 1. */
 export class CliError extends Error {
   constructor(message: string, readonly code = 2) { super(message); }
 }

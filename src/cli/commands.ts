@@ -1,4 +1,6 @@
-import { WorkspaceStore } from '../core/store/workspaceStore';
+import { LOCK_FILE, STORE_DIR, WorkspaceStore } from '../core/store/workspaceStore';
+import { WriterLock } from '../core/store/writerLock';
+import { Journal } from '../core/store/journal';
 import type { Reporter } from '../core/store/ingest';
 import { getRun, higherIsBetter, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import { jsonNumber, readRunLogHistory } from '../core/store/history';
@@ -21,7 +23,8 @@ function reporterFor(ctx: CliContext): Reporter & { problems: number } {
 }
 
 /** Opens the store; a CLI follows a running VS Code window read-only rather than fight it for writing. */
-async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<T>, role: 'auto' | 'writer' = 'auto'): Promise<T> {
+/** Reading commands never write, not even a `.runlens/`; `import` and `rebuild` need to be the writer. */
+async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<T>, role: 'read-only' | 'writer' = 'read-only'): Promise<T> {
   const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role });
   try {
     return await fn(store);
@@ -67,10 +70,10 @@ function parseCombination(text: string): Record<string, unknown> {
 /** The loops of a .py or .ipynb file, with the cell each is in (null for a .py file). */
 function fileLoops(file: string): { cell: number | null; loop: ExperimentLoop }[] {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new CliError(`cannot read ${file}: ${(e as Error).message}`, 1); }
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new CliError(`cannot read ${file}: ${(e as Error).message}`); }
   if (!file.endsWith('.ipynb')) return analyzePython(text).map((loop) => ({ cell: null, loop }));
   let nb: { cells?: { cell_type?: string; source?: string | string[] }[] };
-  try { nb = JSON.parse(text); } catch (e) { throw new CliError(`${file} is not a notebook (not JSON: ${(e as Error).message})`, 1); }
+  try { nb = JSON.parse(text); } catch (e) { throw new CliError(`${file} is not a notebook (not JSON: ${(e as Error).message})`); }
   const cells = (nb.cells ?? []).map((c, index) => ({ index, c })).filter(({ c }) => c.cell_type === 'code');
   const sources = cells.map(({ c }) => (Array.isArray(c.source) ? c.source.join('') : c.source ?? ''));
   return analyzeNotebook(sources).flatMap((r) => r.loops.map((loop) => ({ cell: cells[r.cell].index, loop })));
@@ -143,11 +146,13 @@ export const COMMANDS: Record<string, Command> = {
   },
   exists: {
     args: "'k=v k2=v2' | JSON",
-    summary: 'whether a combination of parameters already has a finished run (exit 0 yes, 1 no)',
+    summary: 'whether a combination of parameters already has a finished run (exit 0 yes, 1 no, 2 error)',
     run: (ctx) => withStore(ctx, async (store) => {
       if (!ctx.positional.length) throw new CliError("give the combination, e.g. runlens exists 'lr=0.001 batch_size=32'");
       const combo = parseCombination(ctx.positional.join(' '));
       const keys = Object.keys(combo);
+      // An empty combination would match every run: refuse it rather than answer "logged".
+      if (!keys.length) throw new CliError('the combination has no parameters');
       const experiment = ctx.options.get('experiment');
       const experimentId = experiment === undefined ? undefined : store.catalog.experimentIds.get(experiment) ?? -1;
       const [state] = lookupCombinations(store.catalog, keys, [combo], { experimentId, metric: ctx.options.get('metric') });
@@ -159,23 +164,27 @@ export const COMMANDS: Record<string, Command> = {
   import: {
     args: 'PATH',
     summary: "import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on",
-    run: (ctx) => withStore(ctx, async (store) => {
+    run: async (ctx) => {
       const target = ctx.positional[0];
       if (!target) throw new CliError('give a mlruns/ folder or a mlflow.db file');
       const abs = path.resolve(target);
       let stat: fs.Stats;
-      try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`, 1); }
+      try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`); }
       const kind = stat.isDirectory() ? 'mlflow-file' : 'mlflow-db';
-      const result = await store.importSource(kind, abs);
-      await store.save();
-      if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, runs: result.runs, removed: result.removed, problems: result.problems }) + '\n');
-      else ctx.out(`Imported ${result.runs} runs from ${target}${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
-      return 0;
-    }, 'writer'),
+      const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE)).activeHolder();
+      if (holder) {
+        // A VS Code window writes this store: hand it the import through the journal.
+        new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl')).append({ e: 'source', kind, path: abs });
+        if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, queued: true, writer: { pid: holder.pid, host: holder.host } }) + '\n');
+        else ctx.out(`The window that writes this store (pid ${holder.pid}) imports ${target} within seconds and follows it.\n`);
+        return 0;
+      }
+      return importNow(ctx, kind, abs, target);
+    },
   },
   rebuild: {
     args: '',
-    summary: 'rebuild the store from the run logs (and the edits journal)',
+    summary: 'rebuild the store from the run logs, the edits journal and the imported MLflow stores',
     run: (ctx) => withStore(ctx, async (store) => {
       const stats = await store.rebuild();
       if (ctx.json) ctx.out(JSON.stringify(stats) + '\n');
@@ -184,6 +193,16 @@ export const COMMANDS: Record<string, Command> = {
     }, 'writer'),
   },
 };
+
+function importNow(ctx: CliContext, kind: 'mlflow-file' | 'mlflow-db', abs: string, target: string): Promise<number> {
+  return withStore(ctx, async (store) => {
+    const result = await store.importSource(kind, abs);
+    await store.save();
+    if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, runs: result.runs, removed: result.removed, problems: result.problems }) + '\n');
+    else ctx.out(`Imported ${result.runs} runs from ${target}${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
+    return 0;
+  }, 'writer');
+}
 
 function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);

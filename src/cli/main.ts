@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type CliContext, CliError } from './args';
 import { COMMANDS } from './commands';
@@ -5,7 +6,10 @@ import { COMMANDS } from './commands';
 const VERSION = '0.1.0';
 
 export function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${(name + ' ' + c.args).padEnd(26)} ${c.summary}`);
+  const rows = Object.entries(COMMANDS).map(([name, c]) => {
+    const head = `${name} ${c.args}`.trim();
+    return head.length <= 26 ? `  ${head.padEnd(26)} ${c.summary}` : `  ${head}\n  ${' '.repeat(26)} ${c.summary}`;
+  });
   return `runlens ${VERSION}: experiment tracking for the editor and the terminal
 
 Usage: runlens <command> [options]
@@ -15,9 +19,12 @@ Commands:
 ${rows.join('\n')}
 
 Options (every command):
-  --workspace DIR            the workspace folder whose .runlens/ is used (default: the current directory)
+  --workspace DIR            the workspace folder whose .runlens/ is used (default: RUNLENS_DIR's
+                             folder, else the nearest folder up from here with a .runlens/, else here)
   --json                     machine-readable output
   --help                     this text
+
+Exit codes: 0 done (for exists: logged), 1 exists: not logged, 2 error.
 `;
 }
 
@@ -41,7 +48,7 @@ export async function main(argv: string[], out: Sink = process.stdout, err: Sink
   const command = COMMANDS[cmd];
   if (!command) { err.write(`runlens: unknown command '${cmd}'\n\n${usage()}`); return 2; }
   const ctx: CliContext = {
-    workspace: path.resolve(args.options.get('workspace') ?? process.cwd()),
+    workspace: path.resolve(args.options.get('workspace') ?? findWorkspace(process.cwd())),
     json: args.flags.has('json'),
     positional: rest,
     flags: args.flags,
@@ -54,7 +61,20 @@ export async function main(argv: string[], out: Sink = process.stdout, err: Sink
   } catch (e) {
     if (e instanceof CliError) { err.write(`runlens ${cmd}: ${e.message}\n`); return e.code; }
     err.write(`runlens ${cmd}: ${(e as Error).stack ?? e}\n`);
-    return 1;
+    return 2;
+  }
+}
+
+/**
+ * The workspace a command works on when --workspace is not given, found as the Python client finds
+ * its `.runlens/`: RUNLENS_DIR's folder, else the nearest folder up from here that has a `.runlens/`,
+ * else here.
+ */
+export function findWorkspace(from: string): string {
+  if (process.env.RUNLENS_DIR) return path.dirname(path.resolve(process.env.RUNLENS_DIR));
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.runlens'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from);
   }
 }
 

@@ -48,10 +48,10 @@ describe('runlens analyze', () => {
   });
 
   it('says so for a file that cannot be read, and for a notebook that is not JSON', async () => {
-    assert.equal((await cli(['analyze', path.join(ws, 'missing.py'), '--workspace', ws])).code, 1);
+    assert.equal((await cli(['analyze', path.join(ws, 'missing.py'), '--workspace', ws])).code, 2);
     fs.writeFileSync(path.join(ws, 'bad.ipynb'), '{not json');
     const r = await cli(['analyze', path.join(ws, 'bad.ipynb'), '--workspace', ws]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.err, /is not a notebook/);
   });
 });

@@ -40,16 +40,3 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string, w
     await dir.close();
   } catch { /* folders cannot be fsynced everywhere; the rename is what matters */ }
 }
-
-/** The same, synchronously, for the command line, which has nothing else to do meanwhile. */
-export function writeFileAtomicSync(file: string, data: Uint8Array | string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    try { fs.writeFileSync(fd, data); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}

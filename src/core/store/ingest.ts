@@ -27,7 +27,9 @@ export class Ingester {
   private unknownReported = new Set<string>();
   private hostname = os.hostname();
 
-  constructor(private readonly catalog: Catalog, private readonly dir: string, private readonly report: Reporter) {}
+  constructor(private readonly catalog: Catalog, private readonly dir: string, private readonly report: Reporter,
+    /** Called every thousand logs of a long pass (a rebuild): the writer renews its lock there. */
+    private readonly progress: () => void = () => undefined) {}
 
   /**
    * Every log that may have grown. `full` lists every day folder (a rebuild). Otherwise: the day
@@ -94,7 +96,9 @@ export class Ingester {
     this.catalog.transaction(() => {
       const listed = this.listedDays;
       this.listedDays = undefined;
+      let n = 0;
       for (const rel of files) {
+        if (++n % 1000 === 0) this.progress();
         // A log with no complete line yet (its writer just created it) has no run: its folder is
         // listed again until it does, or the run would never be found.
         if (!this.ingestFile(rel, stats) && listed) delete listed[rel.split('/')[1]];

@@ -13,8 +13,11 @@ export const LOCK_FILE = 'runlens.lock';
 
 export interface StoreOptions {
   reporter: Reporter;
-  /** `auto`: write when no other process holds the lock, else follow read-only. */
-  role?: 'auto' | 'writer' | 'reader';
+  /**
+   * `auto`: write when no other process holds the lock, else follow read-only. `read-only`: never
+   * write anything, not even `.runlens/` (the command line's reading commands, a read-only checkout).
+   */
+  role?: 'auto' | 'writer' | 'reader' | 'read-only';
   /** How long changes may wait before a snapshot is written (coalescing). */
   saveDelayMs?: number;
   writeFs?: WriteFs;
@@ -29,6 +32,8 @@ export interface StoreOptions {
  */
 export class WorkspaceStore {
   role: 'writer' | 'reader' = 'reader';
+  /** Nothing may be written: not the snapshot, not the lock, not the journal. */
+  private readOnly = false;
   private ingester!: Ingester;
   private journal: Journal;
   private savedRevision = -1;
@@ -59,7 +64,16 @@ export class WorkspaceStore {
    */
   static async open(folder: string, opts: StoreOptions): Promise<WorkspaceStore> {
     const dir = path.join(folder, STORE_DIR);
-    fs.mkdirSync(path.join(dir, RUNS_DIR), { recursive: true });
+    let readOnly = opts.role === 'read-only';
+    if (!readOnly) {
+      try {
+        fs.mkdirSync(path.join(dir, RUNS_DIR), { recursive: true });
+      } catch (e) {
+        if (!['EACCES', 'EPERM', 'EROFS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        opts.reporter.info(`${folder} is not writable: its runs are shown read-only.`);
+        readOnly = true;
+      }
+    }
     const dbFile = path.join(dir, DB_FILE);
     let catalog: Catalog | undefined;
     let rebuilt = false;
@@ -69,15 +83,20 @@ export class WorkspaceStore {
         mtime = fs.statSync(dbFile).mtimeMs;
         catalog = await Catalog.open(fs.readFileSync(dbFile));
       } catch (e) {
-        const aside = `${dbFile}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-        fs.renameSync(dbFile, aside);
-        opts.reporter.problem(`The RunLens store ${dbFile} could not be opened (${(e as Error).message}). It was moved to ${path.basename(aside)} and is being rebuilt from the run logs; no run log was touched.`);
+        if (readOnly) {
+          opts.reporter.problem(`The RunLens store ${dbFile} could not be opened (${(e as Error).message}); reading the run logs instead.`);
+        } else {
+          const aside = `${dbFile}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+          fs.renameSync(dbFile, aside);
+          opts.reporter.problem(`The RunLens store ${dbFile} could not be opened (${(e as Error).message}). It was moved to ${path.basename(aside)} and is being rebuilt from the run logs; no run log was touched.`);
+        }
         rebuilt = true;
       }
     }
     const store = new WorkspaceStore(folder, catalog ?? await Catalog.open(), opts);
     store.snapshotMtime = mtime;
-    store.ingester = new Ingester(store.catalog, dir, opts.reporter);
+    store.readOnly = readOnly;
+    store.ingester = new Ingester(store.catalog, dir, opts.reporter, () => store.renewLock());
     store.chooseRole();
     // A follower ingests too, into its own memory only: it sees new runs as soon as the writer does.
     store.catchUp(rebuilt || !catalog);
@@ -89,7 +108,7 @@ export class WorkspaceStore {
 
   private chooseRole(): void {
     const want = this.opts.role ?? 'auto';
-    if (want === 'reader') { this.role = 'reader'; return; }
+    if (want === 'reader' || this.readOnly) { this.role = 'reader'; return; }
     const got = this.lock.tryAcquire();
     if (!got && want === 'writer') {
       const h = this.lock.holder();
@@ -97,6 +116,16 @@ export class WorkspaceStore {
     }
     this.role = got ? 'writer' : 'reader';
     if (got) this.lastRenew = Date.now();
+  }
+
+  /** Keeps the writer's lock fresh, also in the middle of a long rebuild. */
+  private renewLock(): void {
+    if (this.role !== 'writer' || Date.now() - this.lastRenew < LOCK_RENEW_MS) return;
+    this.lastRenew = Date.now();
+    if (!this.lock.renew()) {
+      this.opts.reporter.problem('Another window took over writing this store; this one now follows it read-only.');
+      this.role = 'reader';
+    }
   }
 
   /** Ingests what the logs and the journal added since the last call, and marks crashed runs. */
@@ -113,15 +142,7 @@ export class WorkspaceStore {
    */
   async refresh(): Promise<IngestStats | undefined> {
     let stats: IngestStats | undefined;
-    if (this.role === 'writer') {
-      if (Date.now() - this.lastRenew > LOCK_RENEW_MS) {
-        this.lastRenew = Date.now();
-        if (!this.lock.renew()) {
-          this.opts.reporter.problem('Another window took over writing this store; this one now follows it read-only.');
-          this.role = 'reader';
-        }
-      }
-    }
+    this.renewLock();
     if (this.role === 'writer') {
       stats = this.catchUp(false);
       await this.imported.follow(false);
@@ -129,7 +150,7 @@ export class WorkspaceStore {
     } else {
       await this.reloadSnapshot();
       stats = this.catchUp(false);
-      if (this.lock.tryAcquire()) {
+      if (!this.readOnly && this.opts.role !== 'reader' && this.lock.tryAcquire()) {
         this.role = 'writer';
         this.lastRenew = Date.now();
         this.opts.reporter.info('The window that wrote this store has gone; this one writes it now.');
@@ -158,7 +179,7 @@ export class WorkspaceStore {
       this.catalog.close();
       this.catalog = next;
       this.catalog.revision = this.lastRevisionSeen + 1;
-      this.ingester = new Ingester(this.catalog, this.dir, this.opts.reporter);
+      this.ingester = new Ingester(this.catalog, this.dir, this.opts.reporter, () => this.renewLock());
       this.snapshotMtime = mtime;
     } catch (e) {
       // A snapshot is replaced atomically, so this is a real fault, not a half-written file.
@@ -235,6 +256,7 @@ export class WorkspaceStore {
 
   /** Records an edit made in the editor: appended to the journal (the record), then applied. */
   async edit(ev: JournalEvent): Promise<void> {
+    if (this.readOnly) throw new Error('this folder is read-only: the edit cannot be recorded');
     this.journal.append(ev);
     await this.refresh();
   }
@@ -286,7 +308,7 @@ export class WorkspaceStore {
     this.savedRevision = -1;
     const old = this.catalog;
     this.catalog = fresh;
-    this.ingester = new Ingester(fresh, this.dir, this.opts.reporter);
+    this.ingester = new Ingester(fresh, this.dir, this.opts.reporter, () => this.renewLock());
     old.close();
     const stats = this.catchUp(true);
     await this.imported.follow(true);
@@ -299,7 +321,7 @@ export class WorkspaceStore {
   async close(): Promise<void> {
     if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
     if (this.role === 'writer') await this.save().catch(() => undefined);
-    this.lock.release();
+    if (!this.readOnly) this.lock.release();
     this.catalog.close();
   }
 }

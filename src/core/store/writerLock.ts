@@ -2,10 +2,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { pidAlive } from './ingest';
-import { writeFileAtomicSync } from './atomicFile';
 
 /** A writer that has not renewed its lock for this long is taken as gone. */
-export const LOCK_STALE_MS = 15_000;
+export const LOCK_STALE_MS = 30_000;
 export const LOCK_RENEW_MS = 5_000;
 
 interface LockBody { token: string; pid: number; host: string; since: number; beat: number }
@@ -14,6 +13,10 @@ interface LockBody { token: string; pid: number; host: string; since: number; be
  * Decides which process writes a workspace's store: one VS Code window (or CLI) holds
  * `.runlens/runlens.lock` and renews it; every other one follows the snapshots read-only and takes
  * over when the holder stops renewing (or, on the same host, when its process is gone).
+ *
+ * The lock file only ever appears whole: it is written to a file of its own, then hard-linked into
+ * place, which fails if a lock is there. A stale lock is replaced by rename, and the taker reads the
+ * lock back: of two processes taking over at once, the one whose token is not there steps back.
  */
 export class WriterLock {
   readonly token = crypto.randomUUID();
@@ -26,48 +29,71 @@ export class WriterLock {
   /** Takes the lock if it is free or stale. Returns whether this process now holds it. */
   tryAcquire(): boolean {
     if (this.held) return this.renew();
-    const body = (): string => JSON.stringify({ token: this.token, pid: process.pid, host: os.hostname(), since: this.now(), beat: this.now() } satisfies LockBody);
-    try {
-      fs.writeFileSync(this.file, body(), { flag: 'wx' });
-      this.held = true;
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
+    if (this.create()) return (this.held = true);
     const current = this.read();
     if (current && !this.isStale(current)) return false;
-    // Stale: move it aside first, so of two processes taking over only one succeeds.
-    const aside = `${this.file}.${this.token}.stale`;
-    try { fs.renameSync(this.file, aside); } catch { return false; }
-    fs.rmSync(aside, { force: true });
+    if (!current && !this.unreadableAndOld()) return false; // being written right now, or just unreadable
     try {
-      fs.writeFileSync(this.file, body(), { flag: 'wx' });
-      this.held = true;
-      return true;
+      const tmp = this.writeTemp();
+      fs.renameSync(tmp, this.file);
     } catch {
       return false;
     }
+    return (this.held = this.read()?.token === this.token);
   }
 
   /** Renews a held lock; false when another process took it meanwhile. */
   renew(): boolean {
     const current = this.read();
     if (!current || current.token !== this.token) { this.held = false; return false; }
-    writeFileAtomicSync(this.file, JSON.stringify({ ...current, beat: this.now() }));
+    try {
+      fs.renameSync(this.writeTemp(current.since), this.file);
+    } catch {
+      return false;
+    }
     return true;
   }
 
   release(): void {
     if (!this.held) return;
-    const current = this.read();
-    if (current?.token === this.token) fs.rmSync(this.file, { force: true });
+    if (this.read()?.token === this.token) fs.rmSync(this.file, { force: true });
     this.held = false;
   }
 
   holder(): LockBody | undefined { return this.read(); }
 
+  /** The process that writes the store now, if one does (a lock that is not stale). */
+  activeHolder(): LockBody | undefined {
+    const b = this.read();
+    return b && !this.isStale(b) ? b : undefined;
+  }
+
+  private create(): boolean {
+    const tmp = this.writeTemp();
+    try {
+      fs.linkSync(tmp, this.file);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      return false;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  private writeTemp(since = this.now()): string {
+    const tmp = `${this.file}.${this.token}.tmp`;
+    const body: LockBody = { token: this.token, pid: process.pid, host: os.hostname(), since, beat: this.now() };
+    fs.writeFileSync(tmp, JSON.stringify(body));
+    return tmp;
+  }
+
   private read(): LockBody | undefined {
     try { return JSON.parse(fs.readFileSync(this.file, 'utf8')) as LockBody; } catch { return undefined; }
+  }
+
+  private unreadableAndOld(): boolean {
+    try { return this.now() - fs.statSync(this.file).mtimeMs > LOCK_STALE_MS; } catch { return true; }
   }
 
   private isStale(b: LockBody): boolean {
