@@ -10,7 +10,9 @@ import { type CliContext, CliError } from './args';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
-import { chooseKeyMetric, formatCombination, lensTitle, summarize } from '../core/lens/summary';
+import { formatCombination, lensTitle, summarize } from '../core/lens/summary';
+import { chooseKeyMetric } from '../core/runs/keyMetric';
+import { formatMetric } from '../core/runs/format';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
 
@@ -138,7 +140,7 @@ export const COMMANDS: Record<string, Command> = {
       for (const r of rows) {
         const short = (v: string) => { const one = v.replace(/\s+/g, ' '); return one.length > 32 ? one.slice(0, 31) + '…' : one; };
         const params = Object.entries(r.params).map(([k, v]) => `${k}=${short(v)}`).join(' ');
-        const metrics = Object.values(r.metrics).map((m) => `${m.key}=${formatNumber(m.last)}`).join(' ');
+        const metrics = Object.values(r.metrics).map((m) => `${m.key}=${formatMetric(m.last)}`).join(' ');
         ctx.out(`${r.uid.slice(-8)}  ${r.experiment} / ${r.name ?? '-'}  ${r.status}${r.deleted ? ' (deleted)' : ''}  ${params}  ${metrics}\n`);
       }
       return 0;
@@ -204,7 +206,3 @@ function importNow(ctx: CliContext, kind: 'mlflow-file' | 'mlflow-db', abs: stri
   }, 'writer');
 }
 
-function formatNumber(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  return Math.abs(n) >= 1e-3 && Math.abs(n) < 1e6 ? String(Number(n.toPrecision(4))) : n.toExponential(3);
-}

@@ -1,12 +1,14 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
-import { chooseKeyMetric, formatCombination, lensTitle, summarize, valueSummaries, type LoopSummary, type ValueSummary } from '../core/lens/summary';
+import { formatCombination, lensTitle, summarize, valueSummaries, type LoopSummary, type ValueSummary } from '../core/lens/summary';
 import { higherIsBetter } from '../core/store/queries';
 import type { CombinationState } from '../core/store/types';
 import { formatMetric } from '../core/runs/format';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import { codeSpan, escapeMd } from '../core/text/markdown';
+import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
+import { keyMetricSettings } from '../runs/settings';
 
 export interface LoopInsight {
   loop: ExperimentLoop;
@@ -88,13 +90,13 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
     const config = vscode.workspace.getConfiguration('runlens', doc.uri);
     const available = await store.client.api.metricNames();
     const goal = config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
-    const byExperiment = config.get<Record<string, string>>('keyMetricByExperiment', {});
+    const settings = keyMetricSettings(doc.uri);
     const sameExperiment = config.get<string>('lens.scope', 'experiment') === 'experiment';
     const sha = doc.uri.scheme === 'file' ? crypto.createHash('sha256').update(doc.getText(), 'utf8').digest('hex') : undefined;
     const out: LoopInsight[] = [];
     for (const loop of loops) {
       if (!loop.combinations.length || !loop.keys.length) continue;
-      const metric = chooseKeyMetric((loop.experiment && byExperiment[loop.experiment]) || config.get<string>('keyMetric', ''), available);
+      const metric = chooseKeyMetric(configuredKeyMetric(settings, loop.experiment), available);
       const higher = higherIsBetter(metric ?? '', goal);
       // A loop that names its experiment is matched against that experiment's runs only (setting).
       const experimentId = sameExperiment && loop.experiment !== undefined ? (await store.client.api.experimentId(loop.experiment)) ?? -1 : undefined;

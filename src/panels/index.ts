@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import type { RunsNode } from '../runs/tree';
 import type { ExperimentSummary } from '../core/store/types';
-import { formatMetric, keyMetricOf } from '../core/runs/format';
+import { formatMetric } from '../core/runs/format';
+import { keyMetricOf } from '../core/runs/keyMetric';
+import { keyMetricSettings } from '../runs/settings';
 import { DetailsPanel } from './details';
 import { ComparePanel, type RunRef } from './compare';
 import { RunsTablePanel } from './table';
@@ -76,9 +78,9 @@ async function pickRuns(stores: FolderStores, preselected?: RunNode): Promise<Ru
   type Item = vscode.QuickPickItem & { ref: RunRef };
   const items: Item[] = [];
   for (const store of await stores.all()) {
-    const key = vscode.workspace.getConfiguration('runlens', store.folder.uri).get<string>('keyMetric', '');
+    const settings = keyMetricSettings(store.folder.uri);
     for (const r of await store.client.api.runs({ limit: 1000 })) {
-      const metric = keyMetricOf(r, key);
+      const metric = keyMetricOf(r, settings);
       items.push({
         label: r.name ?? r.uid.slice(0, 8),
         description: [r.experiment, metric ? `${metric} ${formatMetric(r.metrics[metric].last)}` : '', r.status === 'finished' ? '' : r.status].filter(Boolean).join(' · '),

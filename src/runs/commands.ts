@@ -1,9 +1,12 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RUN_LOG_SOURCE } from '../core/store/history';
+import { parseImportedSource } from '../core/mlflow/apply';
 import * as vscode from 'vscode';
 import type { FolderStores } from '../store/folderStores';
 import type { RunsNode, RunsTreeProvider } from './tree';
 import { paramsAs } from '../core/runs/format';
-import { parseFilter } from '../core/runs/filter';
+import { compileFilter } from '../core/runs/filter';
 import type { RunSummary } from '../core/store/types';
 import type { JournalEvent } from '../core/store/journal';
 
@@ -28,7 +31,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, stores: Fo
       title: 'Filter runs',
       prompt: "e.g. params.lr = 0.01 and metrics.accuracy > 0.8 · params.optimizer in ('adam', 'sgd') · status = failed or status = crashed",
       value: tree.options.filter,
-      validateInput: (q) => { try { parseFilter(q); return undefined; } catch (e) { return (e as Error).message; } },
+      validateInput: (q) => { try { compileFilter(q); return undefined; } catch (e) { return (e as Error).message; } },
     });
     if (filter === undefined) return;
     tree.options.filter = filter.trim();
@@ -131,7 +134,24 @@ export function registerRunCommands(context: vscode.ExtensionContext, stores: Fo
     if (!n) return;
     const detail = await n.store.client.api.run(n.run.uid);
     if (!detail) return;
-    const file = detail.source.startsWith('runs/') ? path.join(n.store.folder.uri.fsPath, '.runlens', detail.source) : detail.source;
+    const file = recordOf(n.store.folder.uri.fsPath, detail.source);
+    if (!file) { void vscode.window.showWarningMessage(`RunLens: the record of run ${n.run.uid} is not where it was (${detail.source}).`); return; }
+    if (file.endsWith('.db')) {
+      // A run of an MLflow SQLite store has no file of its own: show the store.
+      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
+      void vscode.window.showInformationMessage(`RunLens: run ${n.run.uid} comes from the MLflow store ${path.basename(file)}.`);
+      return;
+    }
     await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
   });
+}
+
+/** The file that records a run: its run log, its MLflow run folder's meta.yaml, or its MLflow database. */
+function recordOf(folder: string, source: string): string | undefined {
+  if (RUN_LOG_SOURCE.test(source)) return path.join(folder, '.runlens', source);
+  const imported = parseImportedSource(source);
+  if (!imported) return undefined;
+  if (imported.kind === 'mlflow-db') return fs.existsSync(imported.storePath) ? imported.storePath : undefined;
+  return [path.join(imported.storePath, imported.experimentId ?? '', imported.runId, 'meta.yaml'),
+    path.join(imported.storePath, '.trash', imported.experimentId ?? '', imported.runId, 'meta.yaml')].find((f) => fs.existsSync(f));
 }

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import type { ExperimentSummary, RunSummary, StatusName } from '../core/store/types';
-import { formatAge, formatMetric, keyMetricOf, runLabel, STATUS_LABEL, varyingKeys } from '../core/runs/format';
+import { formatAge, formatMetric, runLabel, STATUS_LABEL, varyingKeys } from '../core/runs/format';
+import { keyMetricOf } from '../core/runs/keyMetric';
+import { keyMetricSettings } from './settings';
 import { escapeMd } from '../core/text/markdown';
 
 export const PAGE_SIZE = 200;
@@ -56,10 +58,6 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const key = node.store.folder.uri.toString() + '#' + node.experiment.id;
     this.pages.set(key, (this.pages.get(key) ?? 1) + 1);
     this.refresh(true);
-  }
-
-  private keyMetric(store: FolderStore): string {
-    return vscode.workspace.getConfiguration('runlens', store.folder.uri).get<string>('keyMetric', '');
   }
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
@@ -183,7 +181,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const r = node.run;
     const item = new vscode.TreeItem(runLabel(r, node.varying), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${node.store.folder.uri}#${r.uid}`;
-    const metricKey = keyMetricOf(r, this.keyMetric(node.store));
+    const metricKey = keyMetricOf(r, keyMetricSettings(node.store.folder.uri));
     const metric = metricKey ? `${metricKey} ${formatMetric(r.metrics[metricKey].last)}` : '';
     const abandoned = this.looksAbandoned(node.store, r);
     const status = r.status === 'finished' ? '' : abandoned ? `running? no update for ${formatAge(r.lastUpdate).replace(' ago', '')}, looks abandoned` : r.status;

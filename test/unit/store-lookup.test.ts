@@ -65,6 +65,21 @@ describe('looking up a grid of combinations', () => {
     await store.close();
   });
 
+  it('answers for random-search data, where every run has its own values', async () => {
+    const { Catalog } = await import('../../src/core/store/catalog');
+    const c = await Catalog.open();
+    const exp = c.experimentId('random');
+    c.transaction(() => {
+      for (let i = 1; i <= 20_000; i++) {
+        c.run("INSERT INTO runs (id, uid, experiment_id, status, source) VALUES (?, ?, ?, 'finished', 'x')", [i, `r${i}`, exp]);
+        c.setParams(i, { a: String(i / 7), b: String(i / 11), c: String(i / 13), d: String(i / 17) });
+      }
+    });
+    const [hit, miss] = lookupCombinations(c, ['a', 'b', 'c', 'd'], [{ a: 5 / 7, b: 5 / 11, c: 5 / 13, d: 5 / 17 }, { a: 5 / 7, b: 6 / 11, c: 5 / 13, d: 5 / 17 }]);
+    assert.deepEqual([hit.state, hit.runs[0]?.uid, miss.state], ['finished', 'r5', 'never-run']);
+    c.close();
+  });
+
   it('a key no run has matches nothing', async () => {
     const store = await storeWith([{ id: 'a', params: { lr: '0.1' } }]);
     assert.equal(lookupCombinations(store.catalog, ['lr', 'momentum'], [{ lr: 0.1, momentum: 0.9 }])[0].state, 'never-run');

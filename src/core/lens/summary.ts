@@ -88,9 +88,4 @@ export function valueSummaries(loop: ExperimentLoop, states: CombinationState[],
   });
 }
 
-/** The metric to rank by when none is configured: a score if a run logged one, else a loss. */
-export function chooseKeyMetric(configured: string, available: string[]): string | undefined {
-  if (configured) return configured;
-  const score = available.find((m) => /(^|[_/.-])(acc|accuracy|f1|auc|roc_auc|score|precision|recall|r2|map|bleu)([_/.-]|$)/i.test(m));
-  return score ?? available.find((m) => /loss/i.test(m)) ?? available[0];
-}
+export { chooseKeyMetric } from '../runs/keyMetric';

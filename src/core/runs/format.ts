@@ -58,17 +58,12 @@ export function runLabel(run: RunSummary, varying: string[]): string {
   return parts.length ? parts.join(', ') : run.uid.slice(0, 8);
 }
 
-/** The metric a run is ranked by: the configured one, else the first it logged. */
-export function keyMetricOf(run: RunSummary, configured: string): string | undefined {
-  if (configured && run.metrics[configured]) return configured;
-  return Object.keys(run.metrics).sort()[0];
-}
-
 export function paramsAs(format: 'json' | 'python' | 'args', params: Record<string, string>): string {
   const entries = Object.entries(params);
   if (format === 'json') return JSON.stringify(params, null, 2);
   if (format === 'python') return '{' + entries.map(([k, v]) => `${pyString(k)}: ${pyLiteral(v)}`).join(', ') + '}';
-  return entries.map(([k, v]) => `--${k} ${shellQuote(v)}`).join(' ');
+  // Keys are quoted too: `--lr` stays a word, a key holding `$(…)` stays text.
+  return entries.map(([k, v]) => `${shellQuote(`--${k}`)} ${shellQuote(v)}`).join(' ');
 }
 
 function pyString(s: string): string {
@@ -77,7 +72,8 @@ function pyString(s: string): string {
 
 /** A value as a Python literal: numbers, booleans and None as themselves, anything else a string. */
 function pyLiteral(v: string): string {
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) return v;
+  // Python's own spellings only: `007` is not a Python number (a leading zero is a syntax error).
+  if (/^-?(0|[1-9]\d*)(\.\d*)?([eE][+-]?\d+)?$|^-?\.\d+([eE][+-]?\d+)?$/.test(v)) return v;
   if (v === 'True' || v === 'False' || v === 'None') return v;
   return pyString(v);
 }

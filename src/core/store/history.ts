@@ -2,6 +2,9 @@ import * as path from 'node:path';
 import { readLines } from '../runlog/lines';
 import { parseEvent } from '../runlog/events';
 
+/** Where a run log lives, relative to `.runlens/`. */
+export const RUN_LOG_SOURCE = /^runs\/\d{4}-\d{2}-\d{2}\/[A-Za-z0-9_-]{1,64}\.jsonl$/;
+
 export interface HistoryPoint { step: number; value: number; timestamp: number }
 
 /**
@@ -9,6 +12,8 @@ export interface HistoryPoint { step: number; value: number; timestamp: number }
  * seconds): they are read on demand from the run log, which holds every point anyway.
  */
 export function readRunLogHistory(storeDir: string, source: string, keys?: string[]): Record<string, HistoryPoint[]> {
+  // `source` comes from the database, which users copy and commit: it must name a run log, nothing else.
+  if (!RUN_LOG_SOURCE.test(source)) throw new Error(`not a run log: ${source}`);
   const out: Record<string, HistoryPoint[]> = {};
   const wanted = keys ? new Set(keys) : undefined;
   readLines(path.join(storeDir, source), 0, 0, (l) => {

@@ -44,7 +44,7 @@ export class ParamIndex {
   maxRunId = 0;
   /** Bumped on every change, so cached projections know when they are stale. */
   version = 0;
-  private projections = new Map<string, { version: number; map: Map<number, number[]> }>();
+  private projections = new Map<string, { version: number; map: Map<number | string, number[]> }>();
 
   static build(db: Database): ParamIndex {
     const index = new ParamIndex();
@@ -131,15 +131,18 @@ export class ParamIndex {
     const cols = keys.map((k) => this.columns.get(k));
     if (cols.some((c) => !c)) return combinations.map(() => []);
     const projection = this.project(keys, cols as KeyColumn[]);
+    const numeric = typeof projection.keys().next().value !== 'string';
     return combinations.map((combo) => {
       let sig = 0;
+      const codes: number[] = [];
       for (let i = 0; i < keys.length; i++) {
         const col = cols[i] as KeyColumn;
         const code = col.codes.get(combo[i]);
         if (code === undefined) return [];
         sig = sig * (col.codes.size + 1) + code;
+        codes.push(code);
       }
-      const ids = projection.get(sig) ?? [];
+      const ids = projection.get(numeric ? sig : codes.join(',')) ?? [];
       return filter ? ids.filter(filter) : ids.slice();
     });
   }
@@ -149,14 +152,14 @@ export class ParamIndex {
    * mixed radix (one digit per key, base = that key's number of distinct values + 1), so grouping
    * is arithmetic on dense arrays. Cached until the next write.
    */
-  private project(keys: string[], cols: KeyColumn[]): Map<number, number[]> {
+  private project(keys: string[], cols: KeyColumn[]): Map<number | string, number[]> {
     const cacheKey = JSON.stringify(keys);
     const cached = this.projections.get(cacheKey);
     if (cached && cached.version === this.version) return cached.map;
-    const map = new Map<number, number[]>();
+    const map = new Map<number | string, number[]>();
     const arrays = cols.map((c) => c.byRun);
     const radix = cols.map((c) => c.codes.size + 1);
-    if (radix.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER) throw new Error('too many distinct values to look up at once');
+    if (radix.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER) return this.projectBySignature(keys, cols);
     const n = arrays.length;
     outer: for (let id = 1; id <= this.maxRunId; id++) {
       if (!this.exists[id]) continue;
@@ -171,6 +174,28 @@ export class ParamIndex {
     }
     if (this.projections.size > 32) this.projections.clear();
     this.projections.set(cacheKey, { version: this.version, map });
+    return map;
+  }
+
+  /**
+   * The same grouping for grids whose keys have so many distinct values (random search over floats)
+   * that the mixed-radix number would not fit a double: the signature is the codes as text.
+   */
+  private projectBySignature(keys: string[], cols: KeyColumn[]): Map<number | string, number[]> {
+    const map = new Map<number | string, number[]>();
+    const arrays = cols.map((c) => c.byRun);
+    outer: for (let id = 1; id <= this.maxRunId; id++) {
+      if (!this.exists[id]) continue;
+      let sig = '';
+      for (let i = 0; i < arrays.length; i++) {
+        const code = arrays[i][id];
+        if (code === NO_VALUE) continue outer;
+        sig = i ? `${sig},${code}` : String(code);
+      }
+      const list = map.get(sig);
+      if (list) list.push(id); else map.set(sig, [id]);
+    }
+    this.projections.set(JSON.stringify(keys), { version: this.version, map });
     return map;
   }
 }
