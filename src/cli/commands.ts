@@ -102,7 +102,7 @@ export const COMMANDS: Record<string, Command> = {
             line: loop.line, cell, experiment: loop.experiment ?? null, keys: loop.keys, unknown: loop.unknown, combinations: loop.combinations,
             states: states.map((s) => s.state), runtime_skip: loop.runtimeSkip,
           })),
-        }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)) + '\n');
+        }, (_k, v) => (typeof v === 'bigint' ? `\u0000bigint:${v}` : v)).replace(/"\\u0000bigint:(-?\d+)"/g, '$1') + '\n');
         return 0;
       }
       if (!loops.length) { ctx.out(`${file}: no experiment loops\n`); return 0; }
