@@ -7,7 +7,7 @@ import { runlensExtension, waitFor, workspaceFolder } from './support/host';
 
 /** The shared MLflow 2.17.2 fixture: beside the checkout in CI and on developer machines. */
 function fixture(): string {
-  const dir = process.env.RUNLENS_SHARED_FIXTURES ?? path.join(runlensExtension().extensionPath, '..', 'shared', 'fixtures');
+  const dir = process.env.RUNLENS_FIXTURES ?? path.join(runlensExtension().extensionPath, '..', 'shared', 'fixtures');
   return path.join(dir, 'mlflow-2.17.2');
 }
 

@@ -3,10 +3,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cli } from './support/cli';
-import { repoRoot } from './support/repo';
+import { MLFLOW_FIXTURE } from './mlflow-fixtures';
 import { tempWorkspace } from './support/workspace';
 
-const FIXTURE = path.resolve(process.env.RUNLENS_FIXTURES ?? path.join(repoRoot(), '..', 'shared', 'fixtures'), 'mlflow-2.17.2');
+const FIXTURE = MLFLOW_FIXTURE;
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
 
 const identity = (r: Record<string, any>): string => r.tags.fixture_id ?? `name:${r.name ?? r.run_name}`;
