@@ -5,9 +5,10 @@ import { renderArguments } from '../core/launch/args';
 import type { ArgumentStyle, SweepSpec } from '../core/launch/grid';
 import { confirmText, nothingToRunText, planSweep, progressText, summaryText, toRun, type SweepOutcome, type SweepPlan } from '../core/launch/plan';
 import { runQueue } from '../core/launch/queue';
-import { chooseKeyMetric } from '../core/lens/summary';
+import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
 import { higherIsBetter } from '../core/store/queries';
 import type { CombinationState, RunDetail } from '../core/store/types';
+import { keyMetricSettings } from '../runs/settings';
 import type { RunsNode } from '../runs/tree';
 import type { FolderStore } from '../store/folderStores';
 import type { Launcher } from './launcher';
@@ -49,8 +50,7 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
   const label = path.relative(store.folder.uri.fsPath, req.script) || path.basename(req.script);
   const experiment = spec.experiment ?? defaultExperiment(req.script);
   const style = spec.argumentStyle ?? config.get<ArgumentStyle>('sweep.argumentStyle', 'argparse');
-  const configured = (spec.experiment && config.get<Record<string, string>>('keyMetricByExperiment', {})[spec.experiment]) || config.get<string>('keyMetric', '');
-  const metric = spec.metric?.name ?? chooseKeyMetric(configured, await api.metricNames());
+  const metric = spec.metric?.name ?? chooseKeyMetric(configuredKeyMetric(keyMetricSettings(store.folder.uri), spec.experiment), await api.metricNames());
   const goal = spec.metric?.goal ?? config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
 
   // A named experiment is a scope: only its runs count. Otherwise any run holding the combination
@@ -73,18 +73,8 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
     return { plan, runs: [], outcome: empty, cancelled: false, started: false };
   }
 
-  let indices = withFailed;
-  if (!req.yes) {
-    const all = `Run ${withFailed.length}`;
-    const skipFailed = plan.failed.length && plan.missing.length ? `Run ${plan.missing.length}, Skip the Failed` : undefined;
-    const example = renderArguments(spec.combinations[withFailed[0]], style).join(' ');
-    const answer = await vscode.window.showInformationMessage(confirmText(plan, metric), {
-      modal: true,
-      detail: `Each combination runs ${label} in its own process, with its parameters as arguments (${example || 'none'}) and in RUNLENS_PARAMS, into the experiment "${experiment}"; ${config.get<number>('sweep.concurrency', 1)} at a time (setting runlens.sweep.concurrency).`,
-    }, ...[all, skipFailed].filter((x): x is string => !!x));
-    if (!answer) return { plan, runs: [], outcome: empty, cancelled: false, started: false };
-    if (answer === skipFailed) indices = toRun(plan, false);
-  }
+  const indices = req.yes ? withFailed : await askFirst(plan, spec, style, label, experiment, metric, config);
+  if (!indices) return { plan, runs: [], outcome: empty, cancelled: false, started: false };
 
   const concurrency = Math.max(1, Math.floor(config.get<number>('sweep.concurrency', 1)));
   const sweepId = crypto.randomBytes(4).toString('hex');
@@ -102,9 +92,12 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
       for (const r of running) void r.stop();
     };
     const subscriptions = [token.onCancellationRequested(cancel), req.token?.onCancellationRequested(cancel)];
+    let reported = 0;
     const report = () => {
       const done = outcome.finished + outcome.failed + outcome.killed + outcome.skippedLate;
-      progress.report({ message: progressText(done, running.size, indices.length - done - running.size, outcome.failed) });
+      const percent = (100 * done) / indices.length;
+      progress.report({ message: progressText(done, running.size, indices.length - done - running.size, outcome.failed), increment: percent - reported });
+      reported = percent;
     };
     report();
     try {
@@ -140,6 +133,21 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
   return { plan, runs, outcome, cancelled, started: true };
 }
 
+/** The question before a sweep starts; the indices to run, or undefined when the person declines. */
+async function askFirst(plan: SweepPlan, spec: SweepSpec, style: ArgumentStyle, label: string, experiment: string, metric: string | undefined, config: vscode.WorkspaceConfiguration): Promise<number[] | undefined> {
+  const withFailed = toRun(plan, true);
+  const all = `Run ${withFailed.length}`;
+  const skipFailed = plan.failed.length && plan.missing.length ? `Run ${plan.missing.length}, Skip the Failed` : undefined;
+  const example = renderArguments(spec.combinations[withFailed[0]], style).join(' ');
+  const answer = await vscode.window.showInformationMessage(confirmText(plan, metric), {
+    modal: true,
+    detail: `Each combination runs ${label} in its own process, with its parameters as arguments (${example || 'none'}) and in RUNLENS_PARAMS, into the experiment "${experiment}"; ${config.get<number>('sweep.concurrency', 1)} at a time (setting runlens.sweep.concurrency).`,
+  }, ...[all, skipFailed].filter((x): x is string => !!x));
+  if (answer === all) return withFailed;
+  return answer && answer === skipFailed ? toRun(plan, false) : undefined;
+}
+
+/** The closing message, with the sweep's runs a click away. */
 async function offerRuns(text: string, store: FolderStore, uids: string[]): Promise<void> {
   const compare = uids.length > 1 && (await vscode.commands.getCommands(true)).includes('runlens.compareRuns') ? 'Compare Runs' : undefined;
   const answer = await vscode.window.showInformationMessage(text, ...[compare, 'Show Runs'].filter((x): x is string => !!x));

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { useWorkbench } from './helpers.mjs';
 import { logRun } from './support/runLogs.mjs';
+import { webviewWithHeading } from './support/webviews.mjs';
 
 // A sweep file and the script it names; each run takes two seconds, long enough to watch.
 const SWEEP = `program: sweep_train.py
@@ -51,7 +52,8 @@ describe('Running a sweep from the command palette', function () {
     await bell.click();
     const progress = wb.page.locator('.notifications-center .notification-list-item', { hasText: 'sweep of sweep_train.py' }).first();
     await progress.waitFor({ timeout: 30000 });
-    await wb.page.locator('.notifications-center .notification-list-item', { hasText: /\d done · 1 running · \d left/ }).first().waitFor({ timeout: 30000 });
+    // Once one has finished, so the terminal shows a run's command and exit.
+    await wb.page.locator('.notifications-center .notification-list-item', { hasText: /[1-3] done · 1 running · \d left/ }).first().waitFor({ timeout: 30000 });
     assert.ok(await progress.getByRole('button', { name: 'Cancel' }).count(), 'the notification can cancel the sweep');
     await wb.page.locator('.terminal-tab, .terminal-tabs-entry, .single-terminal-tab', { hasText: 'sweep_train.py' }).first().waitFor({ timeout: 30000 }).catch(() => {});
     await wb.screenshot('sweep-progress');
@@ -74,5 +76,17 @@ describe('Running a sweep from the command palette', function () {
     assert.equal(rows.length, 7, rows.map((r) => `${r.label} ${r.description}`).join('\n'));
     assert.equal(rows.filter((r) => /accuracy/.test(r.description) && !/failed|running/.test(r.description)).length, 6);
     await wb.screenshot('sweep-tree');
+  });
+
+  it('offers to compare the sweep\'s runs: the four it ran and the two it skipped', async function () {
+    const bell = wb.page.locator('.statusbar [id="status.notifications"] a, .statusbar .statusbar-item[id="status.notifications"]').first();
+    await bell.click();
+    const summary = wb.page.locator('.notifications-center .notification-list-item', { hasText: 'Sweep of sweep_train.py done' }).first();
+    await summary.waitFor({ timeout: 15000 });
+    await summary.getByRole('button', { name: 'Compare Runs' }).click();
+    await wb.page.locator('.tabs-container .tab', { hasText: 'Compare 6 runs' }).first().waitFor({ timeout: 30000 });
+    const frame = await webviewWithHeading(wb, '6 runs');
+    assert.deepEqual(await frame.locator('tr.differs th').allInnerTexts(), ['batch_size', 'lr']);
+    await wb.screenshot('sweep-compare');
   });
 });
