@@ -125,9 +125,12 @@ export class Workbench {
     await this.page.locator(`.tabs-container .tab[aria-label*="${path.basename(name)}"]`).first().waitFor({ timeout: STEP_TIMEOUT });
   }
 
-  /** The CodeLens texts shown in the active editor; waits up to `timeout` for at least `min`. */
+  /**
+   * The CodeLens texts shown in the active editor, one per lens (VS Code draws the lenses of a line
+   * in one element, joined by ' | '); waits up to `timeout` for at least `min`.
+   */
   async codeLenses({ min = 1, timeout = STEP_TIMEOUT } = {}) {
-    const lenses = this.page.locator('.editor-group-container.active .contentWidgets .codelens-decoration');
+    const lenses = this.page.locator('.editor-group-container.active .contentWidgets .codelens-decoration a');
     if (min > 0) await lenses.nth(min - 1).waitFor({ timeout });
     return (await lenses.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
   }
