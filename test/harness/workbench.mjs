@@ -142,13 +142,24 @@ export class Workbench {
 
   /** Runs a command from the Command Palette (F1) by its label, e.g. 'RunLens: Refresh'. */
   async runCommand(label) {
-    await this.focusEditorArea();
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: STEP_TIMEOUT });
-    await input.fill(`>${label}`);
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
-    await row.waitFor({ timeout: STEP_TIMEOUT });
+    // A command whose `when` clause the workbench has not evaluated yet (a busy machine, a window
+    // still starting) is missing from a palette opened too early: open it again, as a person would.
+    for (let attempt = 1; ; attempt++) {
+      await this.focusEditorArea();
+      await this.page.keyboard.press('F1');
+      const input = this.page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: STEP_TIMEOUT });
+      await input.fill(`>${label}`);
+      try {
+        await row.waitFor({ timeout: attempt < 3 ? STEP_TIMEOUT / 2 : STEP_TIMEOUT });
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        await this.page.keyboard.press('Escape');
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
     await row.click();
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT }).catch(() => {});
   }
