@@ -36,7 +36,7 @@ describe('Run details, comparison and the runs table in the real workbench', fun
     const tooltip = frame.locator('.chart-tooltip').first();
     await tooltip.waitFor({ state: 'visible' });
     assert.match(await tooltip.innerText(), /step \d+\s+accuracy\s+0\.\d+/);
-    await wb.screenshot('run-details');
+    await wb.screenshot('run-details', { readme: true });
 
     // Zoom: drag across the middle of the chart; its left edge then shows a later step. Double-click resets.
     const stepAtLeftEdge = async () => {
@@ -64,7 +64,7 @@ describe('Run details, comparison and the runs table in the real workbench', fun
     assert.equal(await frame.locator('svg.parallel path.parallel-line').count(), 3);
     await frame.locator('.chart canvas').first().waitFor();
     assert.deepEqual(await frame.locator('.chart-title').allInnerTexts(), ['accuracy', 'loss']);
-    await wb.screenshot('compare');
+    await wb.screenshot('compare', { readme: true });
     await frame.locator('.charts').scrollIntoViewIfNeeded();
     const over = frame.locator('.chart .u-over').last();
     const box = await over.boundingBox();
@@ -94,7 +94,7 @@ describe('Run details, comparison and the runs table in the real workbench', fun
     await firstRow.locator('button.value', { hasText: 'sgd' }).click();
     await frame.locator('.count', { hasText: '3 runs match' }).waitFor();
     assert.equal(await frame.locator('input.filter').inputValue(), "params.optimizer = 'sgd'");
-    await wb.screenshot('runs-table');
+    await wb.screenshot('runs-table', { readme: true });
   });
 
   it(`scrolls ${BIG} runs with only the rows on screen in the page`, async function () {

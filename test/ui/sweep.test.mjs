@@ -56,7 +56,7 @@ describe('Running a sweep from the command palette', function () {
     await wb.page.locator('.notifications-center .notification-list-item', { hasText: /[1-3] done · 1 running · \d left/ }).first().waitFor({ timeout: 30000 });
     assert.ok(await progress.getByRole('button', { name: 'Cancel' }).count(), 'the notification can cancel the sweep');
     await wb.page.locator('.terminal-tab, .terminal-tabs-entry, .single-terminal-tab', { hasText: 'sweep_train.py' }).first().waitFor({ timeout: 30000 }).catch(() => {});
-    await wb.screenshot('sweep-progress');
+    await wb.screenshot('sweep-progress', { readme: true });
     await wb.page.keyboard.press('Escape');
     // Closed for sure before the next test looks at it (the helper opens it only when it is closed).
     await wb.page.locator('.notifications-center').waitFor({ state: 'hidden', timeout: 10000 }).catch(() => bell.click());
