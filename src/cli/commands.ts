@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
 import { formatCombination, lensTitle, summarize } from '../core/lens/summary';
 import { chooseKeyMetric } from '../core/runs/keyMetric';
-import { formatMetric } from '../core/runs/format';
+import { formatMetric, shortId } from '../core/runs/format';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
 
@@ -109,7 +109,7 @@ export const COMMANDS: Record<string, Command> = {
       for (const { cell, loop, states } of loops) {
         const summary = summarize(loop, states, higherIsBetter(metric ?? ''));
         ctx.out(`${file}${cell === null ? '' : ` cell ${cell}`}:${loop.line}  ${lensTitle(loop, summary, metric)}\n`);
-        loop.combinations.forEach((combo, i) => ctx.out(`  ${states[i].state.padEnd(9)}  ${formatCombination(combo, loop.keys)}${states[i].best !== null && metric ? `  ${metric} ${states[i].best}` : ''}\n`));
+        loop.combinations.forEach((combo, i) => ctx.out(`  ${states[i].state.padEnd(9)}  ${formatCombination(combo, loop.keys)}${states[i].best !== null && metric ? `  ${metric} ${formatMetric(states[i].best)}` : ''}\n`));
       }
       return 0;
     }),
@@ -136,12 +136,18 @@ export const COMMANDS: Record<string, Command> = {
         ctx.out(JSON.stringify({ runs }, null, 1) + '\n');
         return 0;
       }
-      if (!rows.length) { ctx.out('No runs yet.\n'); return 0; }
+      if (!rows.length) {
+        const why = ctx.options.get('filter') ? 'No run matches the filter.'
+          : fs.existsSync(path.join(store.dir)) ? 'No runs yet.' : `No runs yet: ${store.folder} has no .runlens/ (use --workspace, or log a run first).`;
+        ctx.out(why + '\n');
+        return 0;
+      }
       for (const r of rows) {
         const short = (v: string) => { const one = v.replace(/\s+/g, ' '); return one.length > 32 ? one.slice(0, 31) + '…' : one; };
         const params = Object.entries(r.params).map(([k, v]) => `${k}=${short(v)}`).join(' ');
         const metrics = Object.values(r.metrics).map((m) => `${m.key}=${formatMetric(m.last)}`).join(' ');
-        ctx.out(`${r.uid.slice(-8)}  ${r.experiment} / ${r.name ?? '-'}  ${r.status}${r.deleted ? ' (deleted)' : ''}  ${params}  ${metrics}\n`);
+        const tags = Object.entries(r.tags).filter(([k]) => !k.startsWith('mlflow.')).map(([k, v]) => `#${k}=${short(v)}`).join(' ');
+        ctx.out(`${shortId(r.uid)}  ${r.experiment} / ${r.name ?? '-'}  ${r.status}${r.deleted ? ' (deleted)' : ''}  ${params}  ${metrics}${tags ? '  ' + tags : ''}\n`);
       }
       return 0;
     }),
@@ -159,7 +165,7 @@ export const COMMANDS: Record<string, Command> = {
       const experimentId = experiment === undefined ? undefined : store.catalog.experimentIds.get(experiment) ?? -1;
       const [state] = lookupCombinations(store.catalog, keys, [combo], { experimentId, metric: ctx.options.get('metric') });
       if (ctx.json) ctx.out(JSON.stringify({ combination: combo, state: state.state, runs: state.runs.map((r) => ({ run_id: r.uid, status: r.status, metric: r.metric })) }) + '\n');
-      else ctx.out(`${state.state}${state.runs.length ? ` (${state.runs.map((r) => `${r.uid.slice(0, 8)} ${r.status}`).join(', ')})` : ''}\n`);
+      else ctx.out(`${state.state}${state.runs.length ? ` (${state.runs.map((r) => `${shortId(r.uid)} ${r.status}`).join(', ')})` : ''}\n`);
       return state.state === 'finished' ? 0 : 1;
     }),
   },

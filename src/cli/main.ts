@@ -79,5 +79,7 @@ export function findWorkspace(from: string): string {
 }
 
 if (require.main === module) {
+  // `runlens runs --json | head`: the reader went away; that ends the command quietly, as in any tool.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

@@ -11,6 +11,7 @@ import { chooseInterpreter, findInterpreter } from './interpreter';
 import { Launcher, type LaunchedRun } from './launcher';
 import { MissingCombinationsLens } from './missingLens';
 import { defaultExperiment, runSweep, type SweepResult } from './sweep';
+import { shortId } from '../core/runs/format';
 
 /** What `runlens.runExperiment` takes besides a file's Uri (from the explorer) or nothing (the palette). */
 export interface RunExperimentArgs { script?: string }
@@ -110,13 +111,13 @@ export function registerLaunch(context: vscode.ExtensionContext, stores: FolderS
   command('runlens.rerunWithSameParameters', async (node?: RunsNode): Promise<LaunchedRun | undefined> => {
     if (node?.kind !== 'run') return undefined;
     const detail = await node.store.client.api.run(node.run.uid);
-    if (!detail?.scriptPath) throw new Error(`run ${node.run.uid.slice(0, 8)} did not record its script, so it cannot be rerun`);
+    if (!detail?.scriptPath) throw new Error(`run ${shortId(node.run.uid)} did not record its script, so it cannot be rerun`);
     const ready = await prepare(detail.scriptPath);
     if (!ready) return undefined;
     const style = vscode.workspace.getConfiguration('runlens', ready.store.folder.uri).get<ArgumentStyle>('sweep.argumentStyle', 'argparse');
     return launcher.launch({
       ...ready, script: detail.scriptPath, params: detail.params, args: renderArguments(detail.params, style),
-      experiment: detail.experiment, label: `${path.basename(detail.scriptPath)} (rerun of ${node.run.uid.slice(0, 8)})`,
+      experiment: detail.experiment, label: `${path.basename(detail.scriptPath)} (rerun of ${shortId(node.run.uid)})`,
     });
   });
 }

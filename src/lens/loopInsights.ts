@@ -9,6 +9,7 @@ import type { FolderStore, FolderStores } from '../store/folderStores';
 import { codeSpan, escapeMd } from '../core/text/markdown';
 import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
 import { keyMetricSettings } from '../runs/settings';
+import { shortId } from '../core/runs/format';
 
 export interface LoopInsight {
   loop: ExperimentLoop;
@@ -142,7 +143,7 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
       if (v.best !== null && ins.metric) md.appendMarkdown(`, best ${escapeMd(ins.metric)} ${formatMetric(v.best)}`);
       if (v.failed) md.appendMarkdown(` · ${v.failed} failed or crashed`);
       md.appendMarkdown('\n\n');
-      for (const r of v.runs) md.appendMarkdown(`- run ${codeSpan(r.uid.slice(0, 8))} ${r.status}${r.metric !== null && ins.metric ? ` · ${escapeMd(ins.metric)} ${formatMetric(r.metric)}` : ''}\n`);
+      for (const r of v.runs) md.appendMarkdown(`- run ${codeSpan(shortId(r.uid))} ${r.status}${r.metric !== null && ins.metric ? ` · ${escapeMd(ins.metric)} ${formatMetric(r.metric)}` : ''}\n`);
       if (ins.summary.codeChanged) md.appendMarkdown('\n*Same parameters, but the code changed since some of these runs.*');
       return new vscode.Hover(md, new vscode.Range(doc.positionAt(v.site.from), doc.positionAt(v.site.to)));
     }
@@ -186,7 +187,7 @@ export function registerCombinationPicker(context: vscode.ExtensionContext, insi
       const st = ins.states[i];
       const label = `${icon[st.state]} ${formatCombination(combo, ins.loop.keys)}`;
       const description = st.state === 'never-run' ? 'never run' : st.state === 'finished' && st.best !== null && ins.metric ? `${ins.metric} ${formatMetric(st.best)}` : st.state;
-      const detail = st.runs.length ? `${st.runs.length} run${st.runs.length === 1 ? '' : 's'}: ${st.runs.map((r) => `${r.uid.slice(0, 8)} ${r.status}`).join(', ')}` : undefined;
+      const detail = st.runs.length ? `${st.runs.length} run${st.runs.length === 1 ? '' : 's'}: ${st.runs.map((r) => `${shortId(r.uid)} ${r.status}`).join(', ')}` : undefined;
       return { label, description, detail, run: st.runs[0]?.uid };
     });
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${ins.summary.logged} of ${ins.summary.total} combinations logged: pick one to open its run`, matchOnDescription: true, matchOnDetail: true });

@@ -8,6 +8,7 @@ import { runLabel, varyingKeys } from '../core/runs/format';
 import type { DetailsFromWebview, DetailsToWebview, DetailsView } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
+import { shortId } from '../core/runs/format';
 
 const NOTE_TAG = 'mlflow.note.content';
 
@@ -22,7 +23,7 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
   private following: vscode.Disposable | undefined;
 
   constructor(private store: FolderStore, private uid: string, ctx: PanelContext) {
-    super('details', `Run ${uid.slice(0, 8)}`, ctx);
+    super('details', `Run ${shortId(uid)}`, ctx);
     this.disposables.push({ dispose: () => this.following?.dispose() });
     this.show(store, uid);
   }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import type { RunsNode } from '../runs/tree';
 import type { ExperimentSummary } from '../core/store/types';
-import { formatMetric } from '../core/runs/format';
+import { formatMetric, shortId } from '../core/runs/format';
 import { keyMetricOf } from '../core/runs/keyMetric';
 import { keyMetricSettings } from '../runs/settings';
 import { DetailsPanel } from './details';
@@ -82,7 +82,7 @@ async function pickRuns(stores: FolderStores, preselected?: RunNode): Promise<Ru
     for (const r of await store.client.api.runs({ limit: 1000 })) {
       const metric = keyMetricOf(r, settings);
       items.push({
-        label: r.name ?? r.uid.slice(0, 8),
+        label: r.name ?? shortId(r.uid),
         description: [r.experiment, metric ? `${metric} ${formatMetric(r.metrics[metric].last)}` : '', r.status === 'finished' ? '' : r.status].filter(Boolean).join(' · '),
         detail: Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', '),
         picked: preselected?.store === store && preselected.run.uid === r.uid,

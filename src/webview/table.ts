@@ -181,7 +181,7 @@ function cell(r: TableRow, col: Column, c: number): HTMLElement {
       return h('div', { className: 'cell', attrs }, box);
     }
     case 'name':
-      return h('div', { className: 'cell name', attrs }, h('button', { className: 'link', title: `Open the details of run ${r.uid}`, on: { click: () => host.post({ type: 'openRun', uid: r.uid }) } }, r.name ?? r.uid.slice(0, 8)));
+      return h('div', { className: 'cell name', attrs }, h('button', { className: 'link', title: `Open the details of run ${r.uid}`, on: { click: () => host.post({ type: 'openRun', uid: r.uid }) } }, r.name ?? r.uid.slice(-8)));
     case 'status':
       return filterCell(attrs, `status-${r.status}`, r.status, { kind: 'status' }, r.status);
     case 'started':

@@ -1,6 +1,14 @@
 /** How runs read in the editor: pure text shaping, shared by the tree, the lens and the CLI. */
 import type { RunSummary, StatusName } from '../store/types';
 
+/**
+ * A run's id, short: the last 8 characters, the same everywhere it is shown (an imported run's uid
+ * starts with its store's prefix, shared by every run of that store; its end is MLflow's run id's).
+ */
+export function shortId(uid: string): string {
+  return uid.length <= 8 ? uid : uid.slice(-8);
+}
+
 export function formatMetric(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
   if (Number.isNaN(n)) return 'NaN';
@@ -55,7 +63,7 @@ export function runLabel(run: RunSummary, varying: string[]): string {
   // Alone on its page (a filter, a single run), nothing varies: then the first few params say most.
   if (!keys.length) keys = Object.keys(run.params).sort().slice(0, 3);
   const parts = keys.map((k) => `${k}=${run.params[k].length > 24 ? run.params[k].slice(0, 23) + '…' : run.params[k]}`);
-  return parts.length ? parts.join(', ') : run.uid.slice(0, 8);
+  return parts.length ? parts.join(', ') : shortId(run.uid);
 }
 
 export function paramsAs(format: 'json' | 'python' | 'args', params: Record<string, string>): string {
