@@ -324,3 +324,30 @@ for dataset in ["a.csv", "b.csv"]:
     assert.deepEqual(loops.map(l => l.line), [5]);
   });
 });
+
+describe('analysis: nested runs', () => {
+  it('what a child run logs (nested=True) is not part of the combination of the loop', () => {
+    const loop = only(`
+import mlflow
+for lr in [0.01, 0.1]:
+    with mlflow.start_run():
+        mlflow.log_params({"lr": lr, "epochs": 3})
+        for fold in range(3):
+            with mlflow.start_run(run_name="child", nested=True):
+                mlflow.log_param("fold", fold)
+`);
+    assert.deepEqual(loop.keys, ['lr', 'epochs']);
+    assert.deepEqual(loop.combinations, [{ lr: 0.01, epochs: 3 }, { lr: 0.1, epochs: 3 }]);
+  });
+
+  it('a loop of child runs inside one parent run is still a loop of experiments', () => {
+    const loop = only(`
+import mlflow
+with mlflow.start_run(run_name="search"):
+    for lr in [0.01, 0.1]:
+        with mlflow.start_run(nested=True):
+            mlflow.log_param("lr", lr)
+`);
+    assert.deepEqual(loop.combinations, [{ lr: 0.01 }, { lr: 0.1 }]);
+  });
+});

@@ -40,6 +40,9 @@ export function gatherNest(root: LoopInfo, ctx: Ctx): Nest {
 }
 
 class Gatherer {
+  /** How many `with …start_run(…)` blocks enclose the node being visited. */
+  private runDepth = 0;
+
   constructor(private readonly nest: Nest) {}
 
   forStatement(info: LoopInfo, env: Env, loop: LoopRef | undefined, stack: FunctionInfo[]): void {
@@ -78,6 +81,16 @@ class Gatherer {
       case 'AssignStatement':
         this.addSites(classifyAssign(node, env), node, env, loop);
         break;
+      case 'WithStatement': {
+        if (!startsRun(node, env)) break;
+        // A run started inside the iteration's run is a child run (MLflow's nested=True): what it
+        // logs (a fold, a trial) belongs to the child, not to the combination the loop runs.
+        if (this.runDepth > 0) return;
+        this.runDepth++;
+        for (let c = node.firstChild; c; c = c.nextSibling) this.visit(c, env, loop, inner, stack);
+        this.runDepth--;
+        return;
+      }
     }
     for (let c = node.firstChild; c; c = c.nextSibling) this.visit(c, env, loop, inner, stack);
   }
@@ -107,6 +120,14 @@ class Gatherer {
     const ctx: Ctx = { unit: fn.scope.unit, scope: fn.scope, args: bound, depth: env.ctx.depth + 1 };
     this.visit(fn.body, { ctx, st: env.st }, loop, undefined, [...stack, fn]);
   }
+}
+
+/** Whether a `with` statement's items start a tracked run. */
+function startsRun(withStatement: SyntaxNode, env: Env): boolean {
+  for (let c = withStatement.firstChild; c && c.name !== 'Body'; c = c.nextSibling) {
+    if (c.name === 'CallExpression' && classifyCall(c, env).some(s => s.kind === 'start')) return true;
+  }
+  return false;
 }
 
 function firstStar(args: ReturnType<typeof argNodes>): number {
