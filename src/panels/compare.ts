@@ -8,6 +8,8 @@ import type { CompareFromWebview, CompareToWebview, CompareView, Series } from '
 import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
 import { comparisonCsv, comparisonJson } from './export';
+import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
+import { keyMetricSettings } from '../runs/settings';
 
 export interface RunRef { store: FolderStore; uid: string }
 
@@ -87,8 +89,8 @@ export function buildView(runs: RunDetail[], histories: Record<string, Series>[]
   const varying = varyingKeys(runs);
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
   const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
-  const configured = config.get<string>('keyMetric', '');
-  const keyMetric = metricKeys.includes(configured) ? configured : metricKeys[0] ?? null;
+  const configured = configuredKeyMetric(keyMetricSettings(folder?.uri), runs[0]?.experiment);
+  const keyMetric = (metricKeys.includes(configured) ? configured : chooseKeyMetric('', metricKeys)) ?? null;
   return {
     runs: runs.map((r) => ({
       uid: r.uid, label: runLabel(r, varying), experiment: r.experiment, status: r.status, params: r.params,

@@ -101,13 +101,14 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
 }
 
 function view(d: RunDetail, title: string): Omit<DetailsView, 'history'> {
-  const finite = (n: number | null) => (n === null || !Number.isFinite(n) ? null : n);
+  // A message to a webview goes as JSON, which would turn NaN and the infinities into null.
+  const wire = (n: number | null) => (n === null ? null : Number.isFinite(n) ? n : String(n));
   return {
     uid: d.uid, title, experiment: d.experiment, status: d.status, deleted: d.deleted,
     startTime: d.startTime, endTime: d.endTime,
     params: Object.entries(d.params).sort(([a], [b]) => a.localeCompare(b)),
     metrics: Object.values(d.metrics).sort((a, b) => a.key.localeCompare(b.key))
-      .map((m) => ({ key: m.key, last: finite(m.last), min: finite(m.min), max: finite(m.max), lastStep: m.lastStep, count: m.count })),
+      .map((m) => ({ key: m.key, last: wire(m.last), min: wire(m.min), max: wire(m.max), lastStep: m.lastStep, count: m.count })),
     tags: Object.entries(d.tags).filter(([k]) => k !== NOTE_TAG),
     note: d.note ?? '',
     code: { scriptPath: d.scriptPath, scriptSha256: d.scriptSha256, script: 'unknown', commit: d.git.commit, branch: d.git.branch, dirty: d.git.dirty },

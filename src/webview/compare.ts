@@ -9,7 +9,7 @@ import { button, fill, h } from './lib/dom';
 import { lineChart, type Chart } from './lib/chart';
 import { parallelCoordinates } from './lib/parallel';
 import { seriesDash, seriesVar } from './lib/theme';
-import { formatMetric } from '../core/runs/format';
+import { formatMetric, shortId } from '../core/runs/format';
 
 addStyles(uplotCss, baseCss, compareCss);
 
@@ -29,7 +29,9 @@ const swatch = (i: number) => {
   return s;
 };
 const runHeader = (i: number) => h('th', { attrs: { scope: 'col' } },
-  h('button', { className: 'link run-link', title: `Open the details of ${view!.runs[i].label}`, on: { click: () => host.post({ type: 'openRun', index: i }) } }, swatch(i), view!.runs[i].label));
+  h('button', { className: 'link run-link', title: `Open the details of ${view!.runs[i].label}`, on: { click: () => host.post({ type: 'openRun', index: i }) } }, swatch(i), view!.runs[i].label,
+    // Two runs with the same parameters (a rerun, a failure) must still be told apart.
+    h('span', { className: 'muted' }, ` · ${shortId(view!.runs[i].uid)}${view!.runs[i].status === 'finished' ? '' : ` (${view!.runs[i].status})`}`)));
 
 function render(): void {
   if (!view) return;

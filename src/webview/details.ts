@@ -82,7 +82,7 @@ function metricsTable(r: DetailsView): HTMLTableElement {
   return h('table', { className: 'kv metrics' },
     h('thead', null, h('tr', null, th('metric'), th('last'), th('min'), th('max'), th('step'), th('points'))),
     h('tbody', null, ...r.metrics.map((m) => h('tr', null, h('th', { attrs: { scope: 'row' } }, m.key),
-      ...[formatMetric(m.last), formatMetric(m.min), formatMetric(m.max), String(m.lastStep), String(m.count)].map((v) => h('td', { className: 'mono' }, v))))));
+      ...[shown(m.last), shown(m.min), shown(m.max), String(m.lastStep), String(m.count)].map((v) => h('td', { className: 'mono' }, v))))));
 }
 
 function tags(r: DetailsView): HTMLElement {
@@ -139,4 +139,9 @@ function updateCharts(r: DetailsView): void {
       charts.append(made.element);
     }
   }
+}
+
+/** A metric value as sent (non-finite ones as text) as the tree and the command line show it: NaN, ∞, -∞. */
+function shown(v: number | string | null): string {
+  return formatMetric(typeof v === 'string' ? Number(v) : v);
 }

@@ -39,7 +39,8 @@ export interface DetailsView {
   startTime: number | null;
   endTime: number | null;
   params: [key: string, value: string][];
-  metrics: { key: string; last: number | null; min: number | null; max: number | null; lastStep: number; count: number }[];
+  /** Values as numbers, non-finite ones as the strings 'NaN', 'Infinity', '-Infinity' (JSON has no such numbers). */
+  metrics: { key: string; last: number | string | null; min: number | string | null; max: number | string | null; lastStep: number; count: number }[];
   tags: [key: string, value: string][];
   note: string;
   code: {
