@@ -10,7 +10,7 @@ export const PAGE_SIZE = 200;
 
 export type RunsNode =
   | { kind: 'folder'; store: FolderStore }
-  | { kind: 'experiment'; store: FolderStore; experiment: ExperimentSummary }
+  | { kind: 'experiment'; store: FolderStore; experiment: ExperimentSummary; matching?: number }
   | { kind: 'run'; store: FolderStore; run: RunSummary; varying: string[]; nested: Map<string, RunSummary[]> }
   | { kind: 'group'; store: FolderStore; run: RunSummary; group: 'params' | 'metrics' | 'tags' }
   | { kind: 'leaf'; id: string; label: string; description: string; tooltip?: string }
@@ -79,8 +79,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   private async experiments(store: FolderStore): Promise<RunsNode[]> {
-    const list = await store.client.api.experiments(this.options.showDeleted);
-    return list.filter((e) => e.runs > 0 || this.options.showDeleted).map((experiment) => ({ kind: 'experiment', store, experiment }));
+    const list = (await store.client.api.experiments(this.options.showDeleted)).filter((e) => e.runs > 0 || this.options.showDeleted);
+    const filter = this.options.filter;
+    if (!filter) return list.map((experiment) => ({ kind: 'experiment', store, experiment }));
+    // Under a filter, an experiment shows how many of its runs match, and goes when none does.
+    const matching = await Promise.all(list.map((e) => store.client.api.countRuns(e.id, this.options.showDeleted, filter).catch(() => 0)));
+    return list.flatMap((experiment, i) => (matching[i] ? [{ kind: 'experiment' as const, store, experiment, matching: matching[i] }] : []));
   }
 
   private async runs(store: FolderStore, experiment: ExperimentSummary): Promise<RunsNode[]> {
@@ -140,7 +144,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const e = node.experiment;
         const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `exp:${node.store.folder.uri}#${e.id}`;
-        item.description = `${e.runs} run${e.runs === 1 ? '' : 's'}${e.running ? ` · ${e.running} running` : ''}${e.deleted ? ' · deleted' : ''}`;
+        const runs = node.matching !== undefined ? `${node.matching} of ${e.runs} runs match` : `${e.runs} run${e.runs === 1 ? '' : 's'}`;
+        item.description = `${runs}${e.running ? ` · ${e.running} running` : ''}${e.deleted ? ' · deleted' : ''}`;
         item.iconPath = new vscode.ThemeIcon('beaker');
         item.contextValue = 'experiment';
         return item;

@@ -12,7 +12,7 @@ import type { TablePage, TableQuery } from '../core/store/runTable';
 export interface StoreApi {
   experiments(includeDeleted?: boolean): ExperimentSummary[];
   runs(query: RunQuery): RunSummary[];
-  countRuns(experimentId?: number, includeDeleted?: boolean): number;
+  countRuns(experimentId?: number, includeDeleted?: boolean, filter?: string): number;
   run(uid: string): RunDetail | undefined;
   /** Full metric histories of a run (from its run log or its MLflow store), for the panels' charts. */
   history(uid: string, keys?: string[]): Promise<Record<string, HistoryPoint[]>>;

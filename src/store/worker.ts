@@ -24,7 +24,7 @@ function api(s: WorkspaceStore): StoreApi {
   return {
     experiments: (includeDeleted) => listExperiments(s.catalog, includeDeleted),
     runs: (q) => listRuns(s.catalog, q),
-    countRuns: (e, d) => countRuns(s.catalog, e, d),
+    countRuns: (e, d, f) => countRuns(s.catalog, e, d, f),
     run: (uid) => getRun(s.catalog, uid),
     history: async (uid, keys) => {
       const source = getRun(s.catalog, uid)?.source;

@@ -71,6 +71,7 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
     const experiment = (await tree.getChildren()).find((n) => n.kind === 'experiment' && n.experiment.name === 'sweep');
     try {
       tree.options.filter = 'params.lr = 1e-3 and metrics.accuracy > 0.8 or status = failed';
+      assert.ok((await treeLabels(await tree.getChildren())).includes('sweep | 2 of 3 runs match'));
       const runs = await tree.getChildren(experiment);
       assert.deepStrictEqual(runs.map((n) => (n.kind === 'run' ? n.run.uid : n.kind)).sort(), ['a1', 'a3']);
       tree.options.filter = 'params.lr = 0.5';

@@ -43,8 +43,12 @@ export function listRuns(c: Catalog, q: RunQuery = {}): RunSummary[] {
   return withDetails(c, rows.map(toSummary));
 }
 
-export function countRuns(c: Catalog, experimentId?: number, includeDeleted = false): number {
-  const r = c.one(`SELECT COUNT(*) FROM runs WHERE ${experimentId === undefined ? '1' : 'experiment_id = ' + Number(experimentId)} ${includeDeleted ? '' : 'AND deleted = 0'}`);
+/** How many runs there are (of an experiment), or how many match a filter query. */
+export function countRuns(c: Catalog, experimentId?: number, includeDeleted = false, filter?: string): number {
+  const where = [experimentId === undefined ? '1' : `r.experiment_id = ${Number(experimentId)}`, includeDeleted ? '1' : 'r.deleted = 0'];
+  const compiled = filter ? compileFilter(filter) : undefined;
+  if (compiled) where.push(compiled.sql);
+  const r = c.one(`SELECT COUNT(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE ${where.join(' AND ')}`, compiled?.args ?? []);
   return Number(r?.[0] ?? 0);
 }
 
