@@ -16,6 +16,7 @@ export interface Chart {
   destroy(): void;
 }
 
+const STEP_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7];
 const HEIGHT = 220;
 const charts = new Set<{ redraw(): void }>();
 onThemeChange(() => { for (const c of charts) c.redraw(); });
@@ -39,6 +40,13 @@ export function lineChart(title: string, lines: Line[], syncKey?: string): Chart
   const tooltip = h('div', { className: 'chart-tooltip', attrs: { role: 'status' } });
   const body = h('div', { className: 'chart-body' });
   const thinned = (ls: Line[]) => ls.some((l) => l.data && l.data.logged > l.data.steps.length);
+  // Fewer points drawn than logged: a step logged twice shows once (its latest value), and long
+  // series are thinned keeping each stretch's highs and lows.
+  const thinnedNote = (ls: Line[]) => {
+    const logged = ls.reduce((n, l) => n + (l.data?.logged ?? 0), 0);
+    const shown = ls.reduce((n, l) => n + (l.data?.steps.length ?? 0), 0);
+    return `${shown} of ${logged} points shown: one per step, long series thinned keeping highs and lows`;
+  };
   const note = h('span', { className: 'chart-note' });
   const element = h('figure', { className: 'chart', attrs: { 'aria-label': `${title} over steps` } },
     h('figcaption', null, h('span', { className: 'chart-title' }, title), note), body);
@@ -54,9 +62,10 @@ export function lineChart(title: string, lines: Line[], syncKey?: string): Chart
       width, height: HEIGHT,
       legend: { show: false },
       cursor: { drag: { x: true, y: false }, sync: syncKey ? { key: syncKey } : undefined, points: { size: 6 } },
-      scales: { x: { time: false } },
+      // Steps are whole numbers; one point alone still gets an axis around it.
+      scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) } },
       axes: [
-        { ...axis, label: 'step', labelFont: font, labelSize: 18 },
+        { ...axis, label: 'step', labelFont: font, labelSize: 18, incrs: STEP_INCREMENTS },
         { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => formatMetric(t)) },
       ],
       series: [{ label: 'step' }, ...current.map((l) => ({
@@ -72,7 +81,7 @@ export function lineChart(title: string, lines: Line[], syncKey?: string): Chart
     const width = Math.max(200, body.clientWidth || 400);
     plot = new uPlot(options(width), align(current), body);
     plot.over.append(tooltip);
-    note.textContent = thinned(current) ? 'thinned for display: highs and lows kept' : '';
+    note.textContent = thinned(current) ? thinnedNote(current) : '';
   };
   const resize = new ResizeObserver(() => {
     if (!plot) { if (body.clientWidth) build(); return; }
@@ -91,7 +100,7 @@ export function lineChart(title: string, lines: Line[], syncKey?: string): Chart
       // Same lines, new points (a running run): keep the user's zoom.
       if (plot && sameLines) plot.setData(align(current), false);
       else if (plot) build();
-      note.textContent = thinned(current) ? 'thinned for display: highs and lows kept' : '';
+      note.textContent = thinned(current) ? thinnedNote(current) : '';
     },
     destroy() {
       resize.disconnect();
