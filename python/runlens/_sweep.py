@@ -33,8 +33,10 @@ class Sweep:
 
     def summary(self):
         text = "%d of %d combinations already finished" % (self.skipped, self.total)
-        if self.skipped:
-            text += ", skipped (%s of logged runs)" % _span(self.skipped_seconds)
+        if self.skipped and self.skipped_seconds >= 1:
+            text += ", skipped (saving %s of compute, as logged)" % _span(self.skipped_seconds)
+        elif self.skipped:
+            text += ", skipped"
         return text + "; %d to run" % len(self.combinations)
 
     def __iter__(self):

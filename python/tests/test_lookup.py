@@ -295,7 +295,7 @@ class Sweeps(LookupTestCase):
         self.assertEqual([r.id for r in sweep.skipped_runs], ["a", "b"])
         self.assertEqual(list(sweep), [{"lr": 1e-3, "bs": 64}, {"lr": 1e-2, "bs": 64}])
         self.assertEqual(err, "runlens: 2 of 4 combinations already finished, skipped "
-                              "(1h 02m of logged runs); 2 to run\n")
+                              "(saving 1h 02m of compute, as logged); 2 to run\n")
 
     def test_grid_order_is_that_of_nested_loops(self):
         sweep, _ = quiet(runlens.grid, {"opt": ["sgd", "adam"]}, epochs=3, seed=[1, 2])
