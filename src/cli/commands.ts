@@ -93,8 +93,12 @@ export const COMMANDS: Record<string, Command> = {
       const everywhere = ctx.flags.has('all-experiments');
       const loops = fileLoops(path.resolve(file)).map(({ cell, loop }) => {
         const experimentId = !everywhere && loop.experiment !== undefined ? store.catalog.experimentIds.get(loop.experiment) ?? -1 : undefined;
-        const states = lookupCombinations(store.catalog, loop.keys, loop.combinations, { metric, experimentId });
-        return { cell, loop, states };
+        let states = lookupCombinations(store.catalog, loop.keys, loop.combinations, { metric, experimentId });
+        // As in the editor: when the workspace's usual metric is not this loop's, rank by what its runs logged.
+        const finishedRun = !ctx.options.get('metric') && states.find((st) => st.state === 'finished' && st.best === null)?.runs[0];
+        const own = finishedRun ? chooseKeyMetric('', Object.keys(getRun(store.catalog, finishedRun.uid)?.metrics ?? {}).sort()) : undefined;
+        if (own && own !== metric) states = lookupCombinations(store.catalog, loop.keys, loop.combinations, { metric: own, experimentId });
+        return { cell, loop, states, metric: own ?? metric };
       });
       if (ctx.json) {
         ctx.out(JSON.stringify({
@@ -106,7 +110,7 @@ export const COMMANDS: Record<string, Command> = {
         return 0;
       }
       if (!loops.length) { ctx.out(`${file}: no experiment loops\n`); return 0; }
-      for (const { cell, loop, states } of loops) {
+      for (const { cell, loop, states, metric } of loops) {
         const summary = summarize(loop, states, higherIsBetter(metric ?? ''));
         ctx.out(`${file}${cell === null ? '' : ` cell ${cell}`}:${loop.line}  ${lensTitle(loop, summary, metric)}\n`);
         loop.combinations.forEach((combo, i) => ctx.out(`  ${states[i].state.padEnd(9)}  ${formatCombination(combo, loop.keys)}${states[i].best !== null && metric ? `  ${metric} ${formatMetric(states[i].best)}` : ''}\n`));
