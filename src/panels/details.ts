@@ -105,7 +105,7 @@ function view(d: RunDetail, title: string): Omit<DetailsView, 'history'> {
   const wire = (n: number | null) => (n === null ? null : Number.isFinite(n) ? n : String(n));
   return {
     uid: d.uid, title, experiment: d.experiment, status: d.status, deleted: d.deleted,
-    startTime: d.startTime, endTime: d.endTime,
+    startTime: d.startTime, endTime: d.endTime, lastUpdate: d.lastUpdate,
     params: Object.entries(d.params).sort(([a], [b]) => a.localeCompare(b)),
     metrics: Object.values(d.metrics).sort((a, b) => a.key.localeCompare(b.key))
       .map((m) => ({ key: m.key, last: wire(m.last), min: wire(m.min), max: wire(m.max), lastStep: m.lastStep, count: m.count })),

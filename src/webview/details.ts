@@ -59,6 +59,9 @@ function render(r: DetailsView): void {
       started ? h('span', { className: 'muted' }, `started ${started}${r.endTime && r.startTime ? `, took ${formatDuration(r.endTime - r.startTime)}` : ''}`) : null,
       button('Reveal run log', () => host.post({ type: 'revealLog' }), { className: 'secondary' })));
   fill(facts,
+    // A crash leaves no error behind: say what is known instead.
+    r.status === 'crashed' ? h('section', { className: 'error' }, h('h2', null, 'Crashed'),
+      h('p', null, `The run never logged its end: its process is gone, or stopped writing${r.lastUpdate ? ` (last sign of life ${new Date(r.lastUpdate).toLocaleString()}${r.startTime ? `, ${formatDuration(r.lastUpdate - r.startTime)} after it started` : ''})` : ''}. Metrics up to then are kept.`)) : null,
     r.error ? h('section', { className: 'error' }, h('h2', null, 'Error'),
       h('pre', { className: 'mono' }, `${r.error.type ?? ''}: ${r.error.message ?? ''}\n${r.error.traceback ?? ''}`)) : null,
     section('Parameters', r.params.length ? kvTable(r.params.map(([k, v]) => [k, h('span', { className: 'mono param-value' }, v)])) : empty('No parameters logged.')),

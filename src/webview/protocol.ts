@@ -38,6 +38,8 @@ export interface DetailsView {
   deleted: boolean;
   startTime: number | null;
   endTime: number | null;
+  /** When the run's log last said anything (a heartbeat, a metric). */
+  lastUpdate: number | null;
   params: [key: string, value: string][];
   /** Values as numbers, non-finite ones as the strings 'NaN', 'Infinity', '-Infinity' (JSON has no such numbers). */
   metrics: { key: string; last: number | string | null; min: number | string | null; max: number | string | null; lastStep: number; count: number }[];
