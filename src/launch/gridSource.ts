@@ -49,7 +49,9 @@ export function overridesGrid(text: string): GridChoice {
  * or else what the person picks (a loop of the current file, a sweep file, typed parameters).
  */
 export async function chooseGrid(insights: LoopInsights): Promise<GridChoice | undefined> {
-  const editor = vscode.window.activeTextEditor;
+  // With the focus in a terminal or a panel there is no active editor; one editor on screen is still what the person means.
+  const visible = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme === 'file');
+  const editor = vscode.window.activeTextEditor ?? (visible.length === 1 ? visible[0] : undefined);
   const doc = editor?.document;
   const pythonFile = doc?.languageId === 'python' && doc.uri.scheme === 'file' ? doc : undefined;
   const loops = pythonFile ? (await insights.insights(pythonFile)).filter((i) => i.loop.combinations.length) : [];

@@ -37,6 +37,8 @@ describe('Running a sweep from the command palette', function () {
     logRun(wb.workspace, { id: 'done-2', experiment: 'ui-sweep', params: { lr: '1e-3', batch_size: '64' }, history: { accuracy: [0.74] } });
     logRun(wb.workspace, { id: 'failed-1', experiment: 'ui-sweep', params: { lr: '0.1', batch_size: '64' }, status: 'failed' });
     await wb.openFile('sweep.yaml');
+    // The tab is on screen before the extension host hears of the new active editor.
+    await new Promise((r) => setTimeout(r, 1500));
     await wb.runCommand('RunLens: Run Sweep');
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30000 });
