@@ -2,7 +2,7 @@
 // test/run-all.mjs, which starts this in a child process per tier so that a tier's leftovers
 // (open handles, globals) cannot leak into the next one.
 //
-//   node --enable-source-maps test/harness/mocha-tier.mjs --result FILE [--timeout MS] [--grep RE] FILE...
+//   node --enable-source-maps test/harness/mocha-tier.mjs --result FILE [--timeout MS] [--retries N] [--grep RE] FILE...
 //
 // Prints mocha's spec report; writes {"tests","passes","failures","pending"} to the result file;
 // exits 1 if anything failed (a failing hook counts as a failure), 0 otherwise. It exits as soon
@@ -21,6 +21,7 @@ const { values, positionals } = parseArgs({
     result: { type: 'string' },
     timeout: { type: 'string', default: '10000' },
     slow: { type: 'string', default: '1000' },
+    retries: { type: 'string', default: '0' },
     grep: { type: 'string' },
   },
 });
@@ -31,6 +32,7 @@ const mocha = new Mocha({
   color: process.stdout.isTTY === true,
   timeout: Number(values.timeout),
   slow: Number(values.slow),
+  retries: Number(values.retries),
   ...(values.grep ? { grep: values.grep } : {}),
 });
 for (const f of positionals) mocha.addFile(path.resolve(f));
