@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
 import { formatCombination, lensTitle, summarize } from '../core/lens/summary';
-import { chooseKeyMetric } from '../core/runs/keyMetric';
+import { lookupLoop } from '../core/lens/lookupLoop';
 import { formatMetric, shortId } from '../core/runs/format';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
@@ -88,18 +88,18 @@ export const COMMANDS: Record<string, Command> = {
     run: (ctx) => withStore(ctx, async (store) => {
       const file = ctx.positional[0];
       if (!file) throw new CliError('give a .py or .ipynb file');
-      const metric = chooseKeyMetric(ctx.options.get('metric') ?? '', metricNames(store.catalog));
+      const available = metricNames(store.catalog);
       // As in the editor: a loop that names its experiment is matched against that experiment only.
       const everywhere = ctx.flags.has('all-experiments');
-      const loops = fileLoops(path.resolve(file)).map(({ cell, loop }) => {
+      const loops = [];
+      for (const { cell, loop } of fileLoops(path.resolve(file))) {
         const experimentId = !everywhere && loop.experiment !== undefined ? store.catalog.experimentIds.get(loop.experiment) ?? -1 : undefined;
-        let states = lookupCombinations(store.catalog, loop.keys, loop.combinations, { metric, experimentId });
-        // As in the editor: when the workspace's usual metric is not this loop's, rank by what its runs logged.
-        const finishedRun = !ctx.options.get('metric') && states.find((st) => st.state === 'finished' && st.best === null)?.runs[0];
-        const own = finishedRun ? chooseKeyMetric('', Object.keys(getRun(store.catalog, finishedRun.uid)?.metrics ?? {}).sort()) : undefined;
-        if (own && own !== metric) states = lookupCombinations(store.catalog, loop.keys, loop.combinations, { metric: own, experimentId });
-        return { cell, loop, states, metric: own ?? metric };
-      });
+        const { metric, states } = await lookupLoop(loop, {
+          lookup: (keys, combinations, m) => lookupCombinations(store.catalog, keys, combinations, { metric: m, experimentId }),
+          metricsOf: (uid) => Object.keys(getRun(store.catalog, uid)?.metrics ?? {}),
+        }, ctx.options.get('metric') ?? '', available);
+        loops.push({ cell, loop, states, metric });
+      }
       if (ctx.json) {
         ctx.out(JSON.stringify({
           file, loops: loops.map(({ cell, loop, states }) => ({

@@ -7,7 +7,8 @@ import type { CombinationState } from '../core/store/types';
 import { formatMetric } from '../core/runs/format';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import { codeSpan, escapeMd } from '../core/text/markdown';
-import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
+import { configuredKeyMetric } from '../core/runs/keyMetric';
+import { lookupLoop } from '../core/lens/lookupLoop';
 import { keyMetricSettings } from '../runs/settings';
 import { shortId } from '../core/runs/format';
 
@@ -97,21 +98,12 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
     const out: LoopInsight[] = [];
     for (const loop of loops) {
       if (!loop.combinations.length || !loop.keys.length) continue;
-      const configured = configuredKeyMetric(settings, loop.experiment);
-      let metric = chooseKeyMetric(configured, available);
       // A loop that names its experiment is matched against that experiment's runs only (setting).
       const experimentId = sameExperiment && loop.experiment !== undefined ? (await store.client.api.experimentId(loop.experiment)) ?? -1 : undefined;
-      const keys = loop.keys.filter((k) => !loop.unknown.includes(k) || loop.combinations.every((c) => k in c));
-      let states = await store.client.api.lookup(keys, loop.combinations, { metric, goal, experimentId });
-      // The workspace's usual metric may not be this loop's: rank by what its own runs logged.
-      const finishedRun = !configured && states.find((st) => st.state === 'finished' && st.best === null)?.runs[0];
-      if (finishedRun) {
-        const own = chooseKeyMetric('', Object.keys((await store.client.api.run(finishedRun.uid))?.metrics ?? {}).sort());
-        if (own && own !== metric) {
-          metric = own;
-          states = await store.client.api.lookup(keys, loop.combinations, { metric, goal, experimentId });
-        }
-      }
+      const { metric, states } = await lookupLoop(loop, {
+        lookup: (keys, combinations, m) => store.client.api.lookup(keys, combinations, { metric: m, goal, experimentId }),
+        metricsOf: async (uid) => Object.keys((await store.client.api.run(uid))?.metrics ?? {}),
+      }, configuredKeyMetric(settings, loop.experiment), available);
       const higher = higherIsBetter(metric ?? '', goal);
       const summary = summarize(loop, states, higher, sha);
       out.push({ loop, states, summary, values: valueSummaries(loop, states, higher), metric, title: lensTitle(loop, summary, metric), store, cell });

@@ -47,6 +47,15 @@ describe('runlens analyze', () => {
     assert.deepEqual([loop.cell, loop.line, loop.states], [2, 2, ['finished', 'never-run']]);
   });
 
+  it('ranks a loop by the metric its own runs logged when the workspace mostly logs another', async () => {
+    const w = tempWorkspace();
+    for (let i = 0; i < 3; i++) writeRun(w, { id: `acc${i}`, params: { other: String(i) }, metrics: [['accuracy', 0.5, 0]] });
+    writeRun(w, { id: 'v1', params: { lr: '0.1' }, metrics: [['val_score', 0.7, 0]] });
+    fs.writeFileSync(path.join(w, 's.py'), 'import mlflow\nfor lr in [0.1, 0.2]:\n    mlflow.log_param("lr", lr)\n');
+    const r = await cli(['analyze', path.join(w, 's.py'), '--workspace', w]);
+    assert.match(r.out, /1 of 2 combinations logged · best val_score 0\.7 \(lr=0\.1\)/);
+  });
+
   it('says so for a file that cannot be read, and for a notebook that is not JSON', async () => {
     assert.equal((await cli(['analyze', path.join(ws, 'missing.py'), '--workspace', ws])).code, 2);
     fs.writeFileSync(path.join(ws, 'bad.ipynb'), '{not json');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { analyzePython } from '../../src/core/analysis';
-import { chooseKeyMetric, lensTitle, summarize, valueSummaries } from '../../src/core/lens/summary';
+import { lensTitle, summarize, valueSummaries } from '../../src/core/lens/summary';
 import type { CombinationState, MatchedRun } from '../../src/core/store/types';
 
 const run = (uid: string, status: MatchedRun['status'], metric: number | null, sha: string | null = 'v1'): MatchedRun =>
@@ -39,10 +39,4 @@ describe('what the lens says about a loop', () => {
     assert.deepEqual([bs64.combinations, bs64.logged, bs64.failed], [2, 1, 1]);
   });
 
-  it('ranks by a score when one was logged, else by a loss', () => {
-    assert.equal(chooseKeyMetric('', ['loss', 'val_accuracy', 'lr']), 'val_accuracy');
-    assert.equal(chooseKeyMetric('', ['train_loss', 'epoch']), 'train_loss');
-    assert.equal(chooseKeyMetric('f1', ['loss']), 'f1');
-    assert.equal(chooseKeyMetric('', []), undefined);
-  });
 });

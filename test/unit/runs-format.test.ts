@@ -36,5 +36,8 @@ describe('naming runs and choosing their key metric', () => {
     assert.equal(keyMetricOf(run({}, ['epoch_time', 'loss']), settings), 'loss');
     assert.equal(keyMetricOf(run({}, ['f1', 'accuracy'], 'tune'), settings), 'f1');
     assert.equal(chooseKeyMetric('', ['train_loss', 'epoch']), 'train_loss');
+    assert.equal(chooseKeyMetric('', ['loss', 'val_accuracy', 'lr']), 'val_accuracy');
+    assert.equal(chooseKeyMetric('f1', ['loss']), 'f1');
+    assert.equal(chooseKeyMetric('', []), undefined);
   });
 });

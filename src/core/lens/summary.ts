@@ -87,5 +87,3 @@ export function valueSummaries(loop: ExperimentLoop, states: CombinationState[],
     return v;
   });
 }
-
-export { chooseKeyMetric } from '../runs/keyMetric';

@@ -112,16 +112,6 @@ function canonicalNumber(raw: string): string | undefined {
   return `n:${sign === '-' ? '-' : ''}${digits}e${exp}`;
 }
 
-/** Whether a raw value is numeric in the canonical sense (for sorting and comparisons). */
-export function numericValue(raw: string): number | undefined {
-  const c = canonicalParam(raw);
-  if (!c.startsWith('n:')) return undefined;
-  if (c === 'n:nan') return NaN;
-  if (c === 'n:inf') return Infinity;
-  if (c === 'n:-inf') return -Infinity;
-  return Number(c.slice(2));
-}
-
 /** Identity of a combination: its (key, canonical value) pairs, sorted by key. */
 export function combinationKey(pairs: Iterable<[string, string]>): string {
   return JSON.stringify([...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));

@@ -115,14 +115,6 @@ export class ParamIndex {
     this.version++;
   }
 
-  removeRun(runId: number): void {
-    if (runId >= this.capacity) return;
-    this.exists[runId] = 0;
-    this.runs[runId] = undefined;
-    for (const col of this.columns.values()) col.byRun[runId] = NO_VALUE;
-    this.version++;
-  }
-
   /**
    * For each combination (canonical values in the order of `keys`), the ids of the runs that hold
    * all of it, whatever other keys they have. `filter` narrows the runs considered.
