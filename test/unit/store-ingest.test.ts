@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceStore } from '../../src/core/store/workspaceStore';
 import { getRun, listRuns } from '../../src/core/store/queries';
-import { appendLog, CollectingReporter, line, T0, tempWorkspace, writeRun } from './support/workspace';
+import { appendLog, CollectingReporter, DAY, line, T0, tempWorkspace, writeRun } from './support/workspace';
 
 async function open(folder: string, reporter = new CollectingReporter()) {
   return WorkspaceStore.open(folder, { reporter, saveDelayMs: 10 });
@@ -75,7 +75,7 @@ describe('ingesting run logs', () => {
     assert.equal(run.metrics.loss.count, 1);
     assert.equal(run.status, 'finished');
     assert.equal(reporter.problems.length, 5, reporter.problems.join('\n'));
-    assert.match(reporter.problems[0], /runs\/2026-11-27\/r1\.jsonl:2 \(byte \d+\): not JSON/);
+    assert.match(reporter.problems[0], new RegExp(`runs/${DAY}/r1\\.jsonl:2 \\(byte \\d+\\): not JSON`));
     assert.match(reporter.problems[1], /:4 .*not a JSON object/);
     assert.match(reporter.problems[2], /:5 .*not a number: "high"/);
     assert.match(reporter.problems[3], /:7 .*step that is not an integer/);
