@@ -46,7 +46,7 @@ try {
 
   const { prepareDemo } = await import('./demo/prepare.mjs');
   const demo = prepareDemo();
-  say(`demo workspace: ${demo} (train.py, 4 runs logged by python/runlens)`);
+  say(`demo workspace: ${demo} (train.py, 4 of its 6 combinations run by python/runlens)`);
 
   const { ensureRealVscode } = await import('../test/harness/setup.mjs');
   ensureRealVscode();

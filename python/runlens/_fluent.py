@@ -60,7 +60,17 @@ def start_run(name=None, experiment=None, params=None, tags=None):
         # All input is checked before the log exists, so a mistake leaves no half-made run.
         from_launcher = checked_params(_env.launcher_params(), {}, None) if parent is None else {}
         wanted = dict(from_launcher)
-        wanted.update(checked_params(params or {}, from_launcher, None))
+        try:
+            wanted.update(checked_params(params or {}, from_launcher, None))
+        except ValueError as e:
+            if not from_launcher:
+                raise
+            # The launcher started this process for one combination, and the script logs another:
+            # it does not read its parameters from its arguments (or RUNLENS_PARAMS).
+            raise RunLensError(
+                "this script was launched for %s but logs other values itself (%s): it does not "
+                "read its parameters from its command line, so nothing was logged for it"
+                % (", ".join("%s=%s" % kv for kv in sorted(from_launcher.items())), e)) from None
         tags = checked_tags(tags or {})
         root = _env.runlens_dir()
         t = _now()

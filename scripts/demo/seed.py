@@ -1,38 +1,26 @@
-"""Logs the runs the demo workspace starts with, as if train.py had been run before and stopped
-part-way: four of its six combinations, one of which failed.
+"""Logs the runs the demo workspace starts with by running the demo's own train.py, as if it had
+been run before for four of its six combinations (one of which diverges and is recorded as failed).
 
+It runs train.py exactly as RunLens's "Run the missing combinations" does: through the Python
+client's loop runner, which executes the file unchanged and skips the other iterations of its loop.
 Run by scripts/demo/prepare.mjs with the demo workspace as the working directory, RUNLENS_DIR
 pointing into it and the repository's python/ folder on PYTHONPATH (the real client).
 """
+import ast
 import os
-import sys
 
-import runlens
+from runlens import _runner
 
-# These runs stand for earlier runs of train.py: let the client record that script (path and
-# hash) as theirs, as it would have, so the CodeLens does not report the code as changed since.
-sys.modules["__main__"].__file__ = sys.argv[0] = os.path.abspath("train.py")
+EARLIER = [{"lr": 0.001, "bs": 32}, {"lr": 0.001, "bs": 64}, {"lr": 0.01, "bs": 32},
+           {"lr": 0.1, "bs": 32}]
 
-EARLIER_RUNS = [
-    # params, accuracy per epoch, why it failed (None: it finished)
-    ({"lr": 0.001, "bs": 32}, [0.31, 0.52, 0.63, 0.69, 0.71], None),
-    ({"lr": 0.001, "bs": 64}, [0.29, 0.50, 0.61, 0.66, 0.69], None),
-    ({"lr": 0.01, "bs": 32}, [0.42, 0.66, 0.76, 0.80, 0.81], None),
-    ({"lr": 0.1, "bs": 32}, [0.38, 0.21], "loss diverged at epoch 2"),
-]
-
-
-class Diverged(Exception):
-    pass
-
-
-for params, curve, failure in EARLIER_RUNS:
-    try:
-        with runlens.start_run(params=params):
-            for epoch, accuracy in enumerate(curve):
-                runlens.log_metric("accuracy", accuracy, step=epoch)
-            if failure:
-                raise Diverged(failure)
-    except Diverged:
-        pass  # the run is logged as failed, with this error; the demo goes on
-print("logged %d runs" % len(EARLIER_RUNS))
+script = os.path.abspath("train.py")
+with open(script, encoding="utf-8") as f:
+    tree = ast.parse(f.read())
+outer = next(node for node in tree.body if isinstance(node, ast.For))
+inner = outer.body[0]  # for bs in ...: the loop whose body sees both values
+_runner.run({
+    "script": script, "line": inner.lineno, "col": inner.col_offset,
+    "reads": {"lr": "lr", "bs": "bs"},
+    "todo": [{"index": i, "values": values} for i, values in enumerate(EARLIER)],
+})

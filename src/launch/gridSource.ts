@@ -6,6 +6,7 @@ import { expandGrid, type SweepSpec } from '../core/launch/grid';
 import { parseOverrides } from '../core/launch/overrides';
 import { looksLikeSweep, parseSweepFile } from '../core/launch/sweepFile';
 import type { LoopInsight, LoopInsights } from '../lens/loopInsights';
+import type { ExperimentLoop } from '../core/analysis';
 
 /** A grid to sweep, and the script it belongs to when the grid says (a loop's file, a sweep file's program). */
 export interface GridChoice {
@@ -13,6 +14,8 @@ export interface GridChoice {
   script?: string;
   /** For messages: where the grid came from. */
   from: string;
+  /** The grid is this experiment loop of `script`: it runs through the loop runner. */
+  loop?: ExperimentLoop;
 }
 
 /**
@@ -24,7 +27,7 @@ export function loopGrid(ins: LoopInsight, file: string): GridChoice {
   const scoped = vscode.workspace.getConfiguration('runlens', vscode.Uri.file(file)).get<string>('lens.scope', 'experiment') === 'experiment';
   return {
     spec: { keys, combinations: ins.loop.combinations, experiment: scoped ? ins.loop.experiment : undefined },
-    script: file, from: `the loop at line ${ins.loop.line} of ${path.basename(file)}`,
+    script: file, from: `the loop at line ${ins.loop.line} of ${path.basename(file)}`, loop: ins.loop,
   };
 }
 

@@ -9,12 +9,21 @@ import type { FolderStore, FolderStores } from '../store/folderStores';
 import { chooseGrid, loopGrid, overridesGrid, sweepFileGrid, type GridChoice } from './gridSource';
 import { chooseInterpreter, findInterpreter } from './interpreter';
 import { Launcher, type LaunchedRun } from './launcher';
-import { MissingCombinationsLens } from './missingLens';
-import { defaultExperiment, runSweep, type SweepResult } from './sweep';
+import { runSweep, type SweepResult } from './sweep';
+import { planLoopRun } from '../core/launch/loopRun';
+import { CLIENT_DEFAULT_EXPERIMENT } from '../core/launch/destination';
+import { planSweep, toRun } from '../core/launch/plan';
+import { canonicalValue } from '../core/params/canonical';
 import { shortId } from '../core/runs/format';
 
 /** What `runlens.runExperiment` takes besides a file's Uri (from the explorer) or nothing (the palette). */
-export interface RunExperimentArgs { script?: string }
+export interface RunExperimentArgs {
+  script?: string;
+  /** A script with an experiment loop: run all of it without asking (else the person is asked). */
+  all?: boolean;
+  /** Skip every question (the tests): a loop's missing combinations run. */
+  yes?: boolean;
+}
 
 /** What `runlens.runSweep` takes when called with arguments (the tests, other extensions). */
 export interface RunSweepArgs {
@@ -35,7 +44,7 @@ export interface RunSweepArgs {
  */
 export function registerLaunch(context: vscode.ExtensionContext, stores: FolderStores, insights: LoopInsights, log: vscode.LogOutputChannel): void {
   const launcher = new Launcher(path.join(context.extensionPath, 'python'), log);
-  context.subscriptions.push(launcher, new MissingCombinationsLens(insights));
+  context.subscriptions.push(launcher);
 
   /** Registers a launch command: refused with a reason when untrusted; its errors reach the person once. */
   const command = <A extends unknown[], R>(id: string, fn: (...args: A) => Promise<R>) => {
@@ -73,17 +82,41 @@ export function registerLaunch(context: vscode.ExtensionContext, stores: FolderS
     const ready = await prepare(script);
     if (!ready) return undefined;
     const spec = { ...grid.spec, experiment: opts.experiment ?? grid.spec.experiment, argumentStyle: opts.argumentStyle ?? grid.spec.argumentStyle };
-    return runSweep({ ...ready, script, spec, yes: opts.yes, token: opts.token }, launcher, log);
+    // A loop of the script being run goes through the runner; any other grid, one process per combination.
+    const loop = grid.loop && path.resolve(grid.script ?? '') === path.resolve(script) ? { loop: grid.loop, plan: planLoopRun(grid.loop) } : undefined;
+    return runSweep({ ...ready, script, spec, named: grid.loop?.experiment, loop, yes: opts.yes, token: opts.token }, launcher, log);
   };
 
-  command('runlens.runExperiment', async (arg?: vscode.Uri | RunExperimentArgs): Promise<LaunchedRun | undefined> => {
-    const script = arg instanceof vscode.Uri ? arg.fsPath : arg?.script ?? (await chooseScript('the script to run'));
+  /** The experiment loops of a script that have combinations, as the lens sees them. */
+  const loopsOf = async (script: string) => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(script));
+    return (await insights.insights(doc)).filter((i) => i.loop.combinations.length && i.loop.keys.length);
+  };
+
+  command('runlens.runExperiment', async (arg?: vscode.Uri | RunExperimentArgs): Promise<LaunchedRun | SweepResult | undefined> => {
+    const opts = arg instanceof vscode.Uri ? {} : arg ?? {};
+    const script = arg instanceof vscode.Uri ? arg.fsPath : opts.script ?? (await chooseScript('the script to run'));
     if (!script) return undefined;
     await saveIfOpen(script);
+    // A script with an experiment loop whose combinations are partly logged: by default, only
+    // the missing ones run.
+    const [first] = opts.all ? [] : await loopsOf(script);
+    if (first) {
+      const missing = toRun(planSweep(first.states, true), true).length;
+      const total = first.loop.combinations.length;
+      const only = `Run the ${missing} Missing`;
+      const all = `Run All ${total}`;
+      const answer = opts.yes ? only : missing === total ? all : await vscode.window.showInformationMessage(
+        `${path.basename(script)} has an experiment loop at line ${first.loop.line}: ${first.summary.logged} of its ${total} combinations are already logged.`,
+        { modal: true, detail: missing ? `${only} runs the script once, skipping every combination that already has a result. ${all} runs the whole script.` : 'Every combination has a result; running all of them pays for them again.' },
+        ...(missing ? [only, all] : [all]));
+      if (!answer) return undefined;
+      if (answer === only) return sweep(loopGrid(first, script), script, { yes: opts.yes });
+    }
     const ready = await prepare(script);
     if (!ready) return undefined;
     return launcher.launch({
-      ...ready, script, params: {}, args: [], experiment: defaultExperiment(script),
+      ...ready, script, params: {}, args: [], experiment: first?.loop.experiment ?? CLIENT_DEFAULT_EXPERIMENT,
       label: path.basename(script),
     });
   });
@@ -108,10 +141,24 @@ export function registerLaunch(context: vscode.ExtensionContext, stores: FolderS
     return sweep(loopGrid(ins, doc.uri.fsPath), doc.uri.fsPath, opts);
   });
 
-  command('runlens.rerunWithSameParameters', async (node?: RunsNode): Promise<LaunchedRun | undefined> => {
+  command('runlens.rerunWithSameParameters', async (node?: RunsNode): Promise<LaunchedRun | SweepResult | undefined> => {
     if (node?.kind !== 'run') return undefined;
     const detail = await node.store.client.api.run(node.run.uid);
     if (!detail?.scriptPath) throw new Error(`run ${shortId(node.run.uid)} did not record its script, so it cannot be rerun`);
+    // A run of an experiment loop runs again as that loop's iteration, the others skipped.
+    if (fs.existsSync(detail.scriptPath)) {
+      for (const ins of await loopsOf(detail.scriptPath)) {
+        const keys = ins.loop.keys.filter((k) => k in detail.params);
+        const index = keys.length ? ins.loop.combinations.findIndex((c) => keys.every((k) => k in c && canonicalValue(c[k]) === canonicalValue(detail.params[k]))) : -1;
+        if (index < 0) continue;
+        const plan = planLoopRun(ins.loop);
+        if (!plan.ok) break;
+        const ready = await prepare(detail.scriptPath);
+        if (!ready) return undefined;
+        return runSweep({ ...ready, script: detail.scriptPath, spec: { keys, combinations: [ins.loop.combinations[index]] }, named: ins.loop.experiment ?? detail.experiment,
+          loop: { loop: { ...ins.loop, combinations: [ins.loop.combinations[index]] }, plan }, yes: true, again: true }, launcher, log);
+      }
+    }
     const ready = await prepare(detail.scriptPath);
     if (!ready) return undefined;
     const style = vscode.workspace.getConfiguration('runlens', ready.store.folder.uri).get<ArgumentStyle>('sweep.argumentStyle', 'argparse');

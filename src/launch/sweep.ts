@@ -1,4 +1,6 @@
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { renderArguments } from '../core/launch/args';
@@ -7,7 +9,10 @@ import { confirmText, nothingToRunText, planSweep, progressText, summaryText, to
 import { runQueue } from '../core/launch/queue';
 import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
 import { higherIsBetter } from '../core/store/queries';
-import type { CombinationState, RunDetail } from '../core/store/types';
+import type { CombinationState, MatchedRun, RunDetail } from '../core/store/types';
+import type { ExperimentLoop } from '../core/analysis';
+import { parseRunnerReport, runnerSpec, type LoopRunPlan, type RunnerReport } from '../core/launch/loopRun';
+import { runDestination, type Destination } from '../core/launch/destination';
 import { keyMetricSettings } from '../runs/settings';
 import type { RunsNode } from '../runs/tree';
 import type { FolderStore } from '../store/folderStores';
@@ -18,6 +23,15 @@ export interface SweepRequest {
   interpreter: string;
   script: string;
   spec: SweepSpec;
+  /**
+   * The grid is this loop of the script: its missing combinations run in one process through the
+   * runner, which skips the others inside the loop (or, when it cannot, the person is told why).
+   */
+  loop?: { loop: ExperimentLoop; plan: LoopRunPlan };
+  /** The experiment the code names, where its runs will go whatever the lookups' scope. */
+  named?: string;
+  /** Run every combination of the grid, logged or not, without asking (a rerun). */
+  again?: boolean;
   /** Skip the question (the tests; `true` also runs the failed ones, as the first answer does). */
   yes?: boolean;
   /** Cancels like the notification's Cancel button (the tests). */
@@ -26,17 +40,18 @@ export interface SweepRequest {
 
 export interface SweepResult {
   plan: SweepPlan;
+  /** How it ran: one process per combination with arguments, or the loop run once in part. */
+  mode: 'arguments' | 'loop';
+  /** The experiment its runs went to, and why that one. */
+  destination: Destination;
   /** Each launched combination (its index in the grid), its run and how it ended. */
   runs: { index: number; runId: string; status: string }[];
+  /** Combinations that could not be started (the script failed before logging them), with why. */
+  notStarted: { index: number; why: string }[];
   outcome: SweepOutcome;
   cancelled: boolean;
   /** The person declined, or there was nothing to run. */
   started: boolean;
-}
-
-/** Where a sweep's runs go when the sweep names no experiment: the script's name (`train` for train.py). */
-export function defaultExperiment(script: string): string {
-  return path.basename(script).replace(/\.py$/i, '') || 'Default';
 }
 
 /**
@@ -48,7 +63,6 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
   const api = store.client.api;
   const config = vscode.workspace.getConfiguration('runlens', store.folder.uri);
   const label = path.relative(store.folder.uri.fsPath, req.script) || path.basename(req.script);
-  const experiment = spec.experiment ?? defaultExperiment(req.script);
   const style = spec.argumentStyle ?? config.get<ArgumentStyle>('sweep.argumentStyle', 'argparse');
   const metric = spec.metric?.name ?? chooseKeyMetric(configuredKeyMetric(keyMetricSettings(store.folder.uri), spec.experiment), await api.metricNames());
   const goal = spec.metric?.goal ?? config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
@@ -66,20 +80,36 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
   await api.refresh(); // what finished or was killed a moment ago counts
   const states = await lookup(spec.combinations);
   const plan = planSweep(states, higherIsBetter(metric ?? '', goal));
+  const destination = runDestination(req.named ?? spec.experiment, await earlierExperiment(store, states));
+  const experiment = destination.name;
+  const mode = req.loop ? 'loop' : 'arguments';
   const empty: SweepOutcome = { finished: 0, failed: 0, killed: 0, notStarted: 0, skippedLate: 0 };
-  const withFailed = toRun(plan, true);
+  const nothing = { plan, mode, destination, runs: [], notStarted: [], outcome: empty, cancelled: false, started: false } as const;
+  const withFailed = req.again ? spec.combinations.map((_, i) => i) : toRun(plan, true);
   if (!withFailed.length) {
     void vscode.window.showInformationMessage(`RunLens: ${nothingToRunText(plan, metric)}`);
-    return { plan, runs: [], outcome: empty, cancelled: false, started: false };
+    return { ...nothing, runs: [], notStarted: [] };
+  }
+  if (req.loop && !req.loop.plan.ok) {
+    // The loop cannot be run in part: say why, and offer the whole script, which runs them all.
+    const all = `Run All ${plan.total}`;
+    const answer = req.yes ? undefined : await vscode.window.showWarningMessage(
+      `RunLens cannot run only the missing combinations: ${req.loop.plan.reason}.`,
+      { modal: true, detail: `Running ${label} as it is runs all ${plan.total} combinations of the loop, including the ${plan.finished.length} already logged.` }, all);
+    if (answer === all) await vscode.commands.executeCommand('runlens.runExperiment', { script: req.script, all: true });
+    return { ...nothing, runs: [], notStarted: [] };
   }
 
-  const indices = req.yes ? withFailed : await askFirst(plan, spec, style, label, experiment, metric, config);
-  if (!indices) return { plan, runs: [], outcome: empty, cancelled: false, started: false };
+  const how = req.loop?.plan.ok ? loopHow(req.loop.loop, label) : argumentsHow(spec, withFailed[0], style, label);
+  const indices = req.yes || req.again ? withFailed : await askFirst(plan, metric, `${how} The runs go to the experiment "${experiment}"${destination.from === 'code' ? ' (named in the code)' : destination.from === 'earlier runs' ? ' (where the earlier runs are)' : ''}.${req.loop ? '' : ` ${config.get<number>('sweep.concurrency', 1)} at a time (setting runlens.sweep.concurrency).`}`);
+  if (!indices) return { ...nothing, runs: [], notStarted: [] };
+  if (req.loop?.plan.ok) return runLoop(req as SweepRequest & { loop: { plan: { ok: true } } }, indices, { plan, states, destination, label, lookup, launcher, log });
 
   const concurrency = Math.max(1, Math.floor(config.get<number>('sweep.concurrency', 1)));
   const sweepId = crypto.randomBytes(4).toString('hex');
   const outcome: SweepOutcome = { ...empty };
   const runs: SweepResult['runs'] = [];
+  const notStarted: SweepResult['notStarted'] = [];
   const running = new Set<{ stop(): Promise<void> }>();
   let cancelled = false;
   log.info(`Sweep ${sweepId} of ${label}: ${indices.length} of ${plan.total} combinations to run, ${concurrency} at a time`);
@@ -94,14 +124,14 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
     const subscriptions = [token.onCancellationRequested(cancel), req.token?.onCancellationRequested(cancel)];
     let reported = 0;
     const report = () => {
-      const done = outcome.finished + outcome.failed + outcome.killed + outcome.skippedLate;
+      const done = outcome.finished + outcome.failed + outcome.killed + outcome.skippedLate + notStarted.length;
       const percent = (100 * done) / indices.length;
       progress.report({ message: progressText(done, running.size, indices.length - done - running.size, outcome.failed), increment: percent - reported });
       reported = percent;
     };
     report();
     try {
-      const notStarted = await runQueue(indices, concurrency, async (index) => {
+      const neverStarted = await runQueue(indices, concurrency, async (index) => {
         const combo = spec.combinations[index];
         // Checked again at its turn: another window, or a sweep started meanwhile, may have run it.
         const [now] = await lookup([combo]);
@@ -115,42 +145,171 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
         report();
         const end = await launched.outcome;
         running.delete(launched);
-        runs.push({ index, runId: launched.runId, status: end.status });
-        outcome[end.status]++;
+        if (end.notStarted) {
+          notStarted.push({ index, why: end.error?.message || end.error?.type || 'the script exited before it logged the run' });
+          outcome.notStarted++;
+        } else {
+          runs.push({ index, runId: launched.runId, status: end.status });
+          outcome[end.status]++;
+        }
         report();
       }, () => cancelled);
-      outcome.notStarted = notStarted.length;
+      outcome.notStarted += neverStarted.length;
     } finally {
       for (const s of subscriptions) s?.dispose();
     }
   });
 
-  const text = summaryText(label, plan, outcome, cancelled);
-  log.info(`Sweep ${sweepId}: ${text}`);
+  return finish({ plan, mode, destination, runs, notStarted, outcome, cancelled, started: true }, { store, states, label, log, sweepId });
+}
+
+/** The closing message and log line, with the sweep's runs a click away. */
+function finish(result: SweepResult, ctx: { store: FolderStore; states: CombinationState[]; label: string; log: vscode.LogOutputChannel; sweepId: string }): SweepResult {
+  const text = summaryText(ctx.label, result.plan, result.outcome, result.cancelled, result.notStarted);
+  ctx.log.info(`Sweep ${ctx.sweepId}: ${text}`);
+  for (const n of result.notStarted) ctx.log.warn(`Sweep ${ctx.sweepId}: combination ${n.index + 1} was not started: ${n.why}`);
   // The sweep's runs: those it launched and the finished ones it skipped, one per combination.
-  const uids = [...runs.map((r) => r.runId), ...plan.finished.map((i) => states[i].runs[0]?.uid)].filter((u): u is string => !!u);
-  void offerRuns(`RunLens: ${text}`, store, uids);
-  return { plan, runs, outcome, cancelled, started: true };
+  const uids = [...result.runs.map((r) => r.runId), ...result.plan.finished.map((i) => ctx.states[i].runs[0]?.uid)].filter((u): u is string => !!u);
+  void offerRuns(`RunLens: ${text}`, ctx.store, uids, result.notStarted.length > 0);
+  return result;
+}
+
+/** The experiment of the newest run that already holds one of the grid's combinations, if any. */
+async function earlierExperiment(store: FolderStore, states: CombinationState[]): Promise<string | undefined> {
+  let newest: MatchedRun | undefined;
+  for (const st of states) for (const r of st.runs) if (!newest || (r.startTime ?? 0) > (newest.startTime ?? 0)) newest = r;
+  return newest ? (await store.client.api.run(newest.uid))?.experiment : undefined;
+}
+
+function argumentsHow(spec: SweepSpec, first: number, style: ArgumentStyle, label: string): string {
+  const example = renderArguments(spec.combinations[first], style).join(' ');
+  return `Each combination runs ${label} in its own process, with its parameters as arguments (${example || 'none'}) and in RUNLENS_PARAMS.`;
+}
+
+function loopHow(loop: ExperimentLoop, label: string): string {
+  return `They run as ${label}'s loop at line ${loop.line}, in one process: the file runs unchanged, and every other combination of the loop is skipped.`;
+}
+
+interface LoopContext {
+  plan: SweepPlan;
+  states: CombinationState[];
+  destination: Destination;
+  label: string;
+  lookup: (combos: Record<string, unknown>[]) => Promise<CombinationState[]>;
+  launcher: Launcher;
+  log: vscode.LogOutputChannel;
+}
+
+/**
+ * Runs the chosen combinations of a loop in one process, through the Python client's runner, and
+ * follows them in the store: the runs are the script's own, logged as it logs them.
+ */
+async function runLoop(req: SweepRequest & { loop: { loop: ExperimentLoop; plan: LoopRunPlan & { ok: true } } }, indices: number[], ctx: LoopContext): Promise<SweepResult> {
+  const { store, spec } = req;
+  const { loop, plan: loopPlan } = req.loop;
+  const sweepId = crypto.randomBytes(4).toString('hex');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-loop-'));
+  const specFile = path.join(dir, 'spec.json');
+  const reportFile = path.join(dir, 'report.json');
+  fs.writeFileSync(specFile, JSON.stringify(runnerSpec(req.script, loopPlan, loop, indices, reportFile)));
+  const started = Date.now();
+  const outcome: SweepOutcome = { finished: 0, failed: 0, killed: 0, notStarted: 0, skippedLate: 0 };
+  let cancelled = false;
+  let runs: SweepResult['runs'] = [];
+  const notStarted: SweepResult['notStarted'] = [];
+  ctx.log.info(`Sweep ${sweepId} of ${ctx.label}: ${indices.length} of ${ctx.plan.total} combinations of the loop at line ${loop.line}, in one process`);
+  // This sweep's run of a combination: the newest one that started after the sweep did.
+  const ours = (st: CombinationState) => st.runs.filter((r) => (r.startTime ?? 0) >= started - 1000).sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0))[0];
+  const follow = async () => {
+    await store.client.api.refresh();
+    const states = await ctx.lookup(indices.map((i) => spec.combinations[i]));
+    runs = indices.flatMap((index, k) => {
+      const r = ours(states[k]);
+      return r ? [{ index, runId: r.uid, status: r.status }] : [];
+    });
+    return runs;
+  };
+
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `RunLens: ${indices.length} combination${indices.length === 1 ? '' : 's'} of ${ctx.label}`, cancellable: true }, async (progress, token) => {
+    const proc = ctx.launcher.runProcess({
+      store, interpreter: req.interpreter, argv: ['-m', 'runlens._runner', specFile], experiment: ctx.destination.name,
+      label: `${ctx.label} (${indices.length} of its combinations)`, shown: [`# only ${indices.length} combination${indices.length === 1 ? '' : 's'} of the loop at line ${loop.line}`], script: req.script,
+    });
+    const cancel = () => {
+      if (cancelled) return;
+      cancelled = true;
+      ctx.log.info(`Sweep ${sweepId}: cancelled; stopping the script`);
+      void proc.stop();
+    };
+    const subscriptions = [token.onCancellationRequested(cancel), req.token?.onCancellationRequested(cancel)];
+    let reported = 0;
+    const report = (list: SweepResult['runs']) => {
+      const done = list.filter((r) => r.status !== 'running').length;
+      const running = list.length - done;
+      const failed = list.filter((r) => r.status === 'failed' || r.status === 'crashed').length;
+      const percent = (100 * done) / indices.length;
+      progress.report({ message: progressText(done, running, indices.length - done - running, failed), increment: percent - reported });
+      reported = percent;
+    };
+    report([]);
+    let exited = false;
+    const exit = proc.exited.then((e) => { exited = true; return e; });
+    try {
+      while (!exited) {
+        await Promise.race([exit, new Promise((r) => setTimeout(r, 1000))]);
+        report(await follow());
+      }
+      const e = await exit;
+      // The last runs' ends reach the store a moment after the process is gone.
+      const list = await follow();
+      report(list);
+      const reached = readReport(reportFile);
+      for (const r of list) {
+        const status = r.status === 'crashed' ? 'failed' : r.status === 'running' ? 'killed' : r.status;
+        if (status === 'finished' || status === 'failed' || status === 'killed') outcome[status]++;
+      }
+      const ran = new Set(list.map((r) => r.index));
+      const why = e.spawnError ? `${req.interpreter} could not start: ${e.spawnError}`
+        : e.code !== 0 && !e.signal && !ran.size ? `the script failed before the loop reached it: ${lastLine(e.stderrTail)}`
+          : reached?.unreached.length ? 'the loop did not produce this combination when it ran' : undefined;
+      for (const index of indices) {
+        if (ran.has(index)) continue;
+        if (why && (!reached || reached.unreached.includes(index) || !ran.size)) notStarted.push({ index, why });
+        else outcome.notStarted++;
+      }
+      outcome.notStarted += notStarted.length;
+    } finally {
+      for (const s of subscriptions) s?.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  return finish({ plan: ctx.plan, mode: 'loop', destination: ctx.destination, runs, notStarted, outcome, cancelled, started: true }, { store, states: ctx.states, label: ctx.label, log: ctx.log, sweepId });
+}
+
+function readReport(file: string): RunnerReport | undefined {
+  try { return parseRunnerReport(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
+}
+
+function lastLine(text: string): string {
+  return text.replace(/\r/g, '').split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? 'it printed nothing on stderr';
 }
 
 /** The question before a sweep starts; the indices to run, or undefined when the person declines. */
-async function askFirst(plan: SweepPlan, spec: SweepSpec, style: ArgumentStyle, label: string, experiment: string, metric: string | undefined, config: vscode.WorkspaceConfiguration): Promise<number[] | undefined> {
+async function askFirst(plan: SweepPlan, metric: string | undefined, detail: string): Promise<number[] | undefined> {
   const withFailed = toRun(plan, true);
   const all = `Run ${withFailed.length}`;
   const skipFailed = plan.failed.length && plan.missing.length ? `Run ${plan.missing.length}, Skip the Failed` : undefined;
-  const example = renderArguments(spec.combinations[withFailed[0]], style).join(' ');
-  const answer = await vscode.window.showInformationMessage(confirmText(plan, metric), {
-    modal: true,
-    detail: `Each combination runs ${label} in its own process, with its parameters as arguments (${example || 'none'}) and in RUNLENS_PARAMS, into the experiment "${experiment}"; ${config.get<number>('sweep.concurrency', 1)} at a time (setting runlens.sweep.concurrency).`,
-  }, ...[all, skipFailed].filter((x): x is string => !!x));
+  const answer = await vscode.window.showInformationMessage(confirmText(plan, metric), { modal: true, detail }, ...[all, skipFailed].filter((x): x is string => !!x));
   if (answer === all) return withFailed;
   return answer && answer === skipFailed ? toRun(plan, false) : undefined;
 }
 
 /** The closing message, with the sweep's runs a click away. */
-async function offerRuns(text: string, store: FolderStore, uids: string[]): Promise<void> {
+async function offerRuns(text: string, store: FolderStore, uids: string[], warn: boolean): Promise<void> {
   const compare = uids.length > 1 && (await vscode.commands.getCommands(true)).includes('runlens.compareRuns') ? 'Compare Runs' : undefined;
-  const answer = await vscode.window.showInformationMessage(text, ...[compare, 'Show Runs'].filter((x): x is string => !!x));
+  const show = warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const answer = await show(text, ...[compare, 'Show Runs', ...(warn ? ['Show Output'] : [])].filter((x): x is string => !!x));
+  if (answer === 'Show Output') await vscode.commands.executeCommand('runlens.showLog');
   if (answer === 'Show Runs') await vscode.commands.executeCommand('runlens.runs.focus');
   if (answer !== compare || !compare) return;
   const details = await Promise.all(uids.map((uid) => store.client.api.run(uid)));

@@ -11,6 +11,7 @@ import { configuredKeyMetric } from '../core/runs/keyMetric';
 import { lookupLoop } from '../core/lens/lookupLoop';
 import { keyMetricSettings } from '../runs/settings';
 import { shortId } from '../core/runs/format';
+import { planSweep, toRun } from '../core/launch/plan';
 
 export interface LoopInsight {
   loop: ExperimentLoop;
@@ -19,7 +20,8 @@ export interface LoopInsight {
   values: ValueSummary[];
   metric: string | undefined;
   title: string;
-  store: FolderStore;
+  /** Absent while the folder has no store yet: nothing is logged, every combination is to run. */
+  store: FolderStore | undefined;
   /** In a notebook, the index (among code cells) of the cell the loop is in. */
   cell: number | undefined;
 }
@@ -44,6 +46,7 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
   constructor(private readonly stores: FolderStores, private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
       vscode.languages.registerCodeLensProvider(SELECTOR, this),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()),
       vscode.languages.registerHoverProvider(SELECTOR, this),
       stores.onDidChange(() => this.invalidate()),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens')) this.invalidate(); }),
@@ -88,8 +91,18 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
     const { loops, cell } = this.loopsOf(doc);
     if (!loops.length) { this.diagnostics.delete(doc.uri); return []; }
     const store = await this.storeFor(doc);
-    if (!store) return [];
     const config = vscode.workspace.getConfiguration('runlens', doc.uri);
+    if (!store) {
+      // Nothing is logged in this folder yet (the store is made when the first run needs it):
+      // every combination is still to run, and the lens says so.
+      const out = loops.filter((l) => l.combinations.length && l.keys.length).map((loop): LoopInsight => {
+        const states = loop.combinations.map((): CombinationState => ({ state: 'never-run', counts: {}, runs: [], best: null }));
+        const summary = summarize(loop, states, true);
+        return { loop, states, summary, values: valueSummaries(loop, states, true), metric: undefined, title: lensTitle(loop, summary, undefined), store: undefined, cell };
+      });
+      this.diagnostics.delete(doc.uri);
+      return out;
+    }
     const available = await store.client.api.metricNames();
     const goal = config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
     const settings = keyMetricSettings(doc.uri);
@@ -121,16 +134,34 @@ export class LoopInsights implements vscode.CodeLensProvider, vscode.HoverProvid
     return first && this.stores.has(first) ? this.stores.get(first) : undefined;
   }
 
+  /**
+   * Each loop's lenses, in order: what is logged, then (in a trusted workspace, on a file a
+   * process can run) `Run the 3 missing combinations` or `Run all 6`, which runs the loop's
+   * missing combinations through the launcher.
+   */
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const insights = await this.insights(doc);
-    return insights.map((ins, i) => {
+    const runnable = vscode.workspace.isTrusted && doc.uri.scheme === 'file';
+    return insights.flatMap((ins, i) => {
       const pos = doc.positionAt(ins.loop.from);
-      return new vscode.CodeLens(new vscode.Range(pos, pos), {
+      const range = new vscode.Range(pos, pos);
+      const lenses = [new vscode.CodeLens(range, {
         title: ins.title,
         tooltip: `Show every combination of this loop and its runs${ins.loop.experiment ? ` (experiment ${ins.loop.experiment})` : ''}`,
         command: 'runlens.showCombinations',
         arguments: [doc.uri, i],
-      });
+      })];
+      // The same count the sweep will ask to run: neither finished nor running now.
+      const n = runnable ? toRun(planSweep(ins.states, true), true).length : 0;
+      if (n) {
+        lenses.push(new vscode.CodeLens(range, {
+          title: n === ins.loop.combinations.length && n > 1 ? `$(play) Run all ${n}` : `$(play) Run the ${n} missing combination${n === 1 ? '' : 's'}`,
+          tooltip: `Run ${doc.fileName.split(/[\\/]/).pop()} once, executing only the iterations of this loop that have no result yet`,
+          command: 'runlens.runMissingCombinations',
+          arguments: [doc.uri, i],
+        }));
+      }
+      return lenses;
     });
   }
 
@@ -193,7 +224,7 @@ export function registerCombinationPicker(context: vscode.ExtensionContext, insi
       return { label, description, detail, run: st.runs[0]?.uid };
     });
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${ins.summary.logged} of ${ins.summary.total} combinations logged: pick one to open its run`, matchOnDescription: true, matchOnDetail: true });
-    if (picked?.run) {
+    if (picked?.run && ins.store) {
       const index = vscode.workspace.workspaceFolders?.indexOf(ins.store.folder) ?? 0;
       await vscode.commands.executeCommand('runlens.openRunById', index, picked.run);
     }

@@ -7,7 +7,7 @@ import { parseUnit } from './bindings';
 import type { Unit } from './scope';
 import type { AnalyzeOptions, ExperimentLoop } from './types';
 
-export type { AnalyzeOptions, ExperimentLoop, LiteralValue } from './types';
+export type { AnalyzeOptions, ExperimentLoop, LiteralValue, LoopGuard } from './types';
 
 /** The experiment loops of a Python file, in source order. */
 export function analyzePython(source: string, options?: AnalyzeOptions): ExperimentLoop[] {

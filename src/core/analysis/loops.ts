@@ -12,6 +12,7 @@ import { CAP, NOTES } from './notes';
 import { lookup, type LoopInfo, type Unit } from './scope';
 import { argNodes, commaItems, innerChildren, textOf, type SyntaxNode } from './syntax';
 import type { AnalyzeOptions, ExperimentLoop, LiteralValue } from './types';
+import { ReadFinder } from './reads';
 import { keyString, seq, toJSON, UNKNOWN, type At, type Val } from './val';
 import { evaluate, iterate, newState, type Ctx, type EvalState } from './values';
 
@@ -85,6 +86,7 @@ class Enumerator {
   private readonly sites: ExperimentLoop['valueSites'] = [];
   private readonly siteSeen = new Map<string, Set<At | string>>();
   private readonly notes = new Set<string>();
+  private readonly reads: ReadFinder;
   private leaves = 0;
   private repeats = 0;
   private runtimeSkip = false;
@@ -107,6 +109,18 @@ class Enumerator {
       const spread: LoopRef[] = [];
       for (let l = s.loop; l && l !== home; l = l.parent) if (keyLoops.has(l)) spread.unshift(l);
       this.unroll.set(s, spread);
+    }
+    this.reads = new ReadFinder(this.chain());
+  }
+
+  /** The experiment loops from the root inward, when each holds at most one other (no siblings). */
+  private chain(): LoopRef[] | undefined {
+    const out = [this.root];
+    for (;;) {
+      const inner = this.children.get(out.at(-1)!) ?? [];
+      if (inner.length > 1) return undefined;
+      if (!inner.length) return out;
+      out.push(inner[0]);
     }
   }
 
@@ -140,6 +154,8 @@ class Enumerator {
     // Calls around the root (an outer loop's `set_experiment`) run before its runs start too.
     const experiment = experimentOf(this.nest.sites.filter(s => isUnder(s.loop, this.root) || (s.loop && isUnder(this.root, s.loop))), info);
     if (experiment !== undefined) loop.experiment = experiment;
+    const guard = this.reads.guard();
+    if (guard) loop.guard = guard;
     return loop;
   }
 
@@ -174,11 +190,13 @@ class Enumerator {
     for (const s of sites) this.evalSite(s, values, this.unroll.get(s) ?? [], 0);
     const combo: Record<string, unknown> = {};
     const parts: string[] = [];
+    const canonical = new Map<string, string>();
     for (const [k, v] of values) {
       const j = this.json(v);
       if (j === undefined) { this.unknownKeys.add(k); continue; }
       combo[k] = j;
-      parts.push(k + '\u0001' + this.canonical(v, j));
+      canonical.set(k, this.canonical(v, j));
+      parts.push(k + '\u0001' + canonical.get(k));
     }
     if (!parts.length) return; // nothing to match a run against
     // A combination is its set of (key, canonical value) pairs, whatever order they were logged in.
@@ -187,6 +205,7 @@ class Enumerator {
     if (this.seen.has(sig)) { this.repeats++; return; }
     this.seen.add(sig);
     this.combos.push(combo);
+    this.reads.observe(this.st.iter, canonical);
     for (const [k, v] of values) if (v.t !== 'unknown' && v.at && combo[k] !== undefined) this.addSite(k, combo[k], v.at);
     if (this.combos.length >= CAP) throw new Stop();
   }

@@ -40,9 +40,24 @@ export interface ExperimentLoop {
    */
   experiment?: string;
   notes: string[];
+  /**
+   * Where and how a runner can tell, at run time, which combination an iteration is: the
+   * innermost loop of the nest and, per key that varies, a Python expression valid at the top of
+   * its body. Absent when the nest is not one chain of loops.
+   */
+  guard?: LoopGuard;
 }
 
 export interface AnalyzeOptions {
   /** Called for a loop whose analysis failed; that loop gets no result, the others still do. */
   onError?: (error: unknown, line: number) => void;
+}
+
+/** Where a runner guards a loop, and what it reads there (see reads.ts). */
+export interface LoopGuard {
+  /** 1-based line and 0-based column of the `for` whose body gets the guard. */
+  line: number;
+  col: number;
+  /** Python expressions, valid at the top of that body, giving each key that varies. */
+  reads: Record<string, string>;
 }

@@ -78,13 +78,19 @@ export interface SweepOutcome {
 }
 
 /** The closing message: what ran, what was skipped, and the compute the skipping saved. */
-export function summaryText(label: string, plan: SweepPlan, o: SweepOutcome, cancelled: boolean): string {
+export function summaryText(label: string, plan: SweepPlan, o: SweepOutcome, cancelled: boolean, couldNotStart: { why: string }[] = []): string {
   const ran = o.finished + o.failed + o.killed;
   const how = [o.finished && `${o.finished} finished`, o.failed && `${o.failed} failed`, o.killed && `${o.killed} killed`].filter(Boolean).join(', ');
   const parts = [`${ran} ran${how ? ` (${how})` : ''}`];
   const skipped = plan.finished.length + plan.running.length + o.skippedLate;
   if (skipped) parts.push(`${skipped} skipped as already logged or running`);
-  if (o.notStarted) parts.push(`${o.notStarted} not started`);
+  // Not the runs' failures: the script never got to them, and no lens counts them.
+  if (couldNotStart.length) {
+    const reasons = [...new Set(couldNotStart.map((c) => c.why))];
+    parts.push(`${couldNotStart.length} could not be started (${reasons.length === 1 ? reasons[0] : 'see the RunLens output'})`);
+  }
+  const notStarted = o.notStarted - couldNotStart.length;
+  if (notStarted > 0) parts.push(`${notStarted} not started`);
   const saved = plan.savedMs >= 1000 ? `; skipping saved about ${formatDuration(plan.savedMs)} of compute` : '';
   const again = cancelled ? ' Run the sweep again to run only what is still missing.' : '';
   return `Sweep of ${label} ${cancelled ? 'cancelled' : 'done'}: ${parts.join(', ')}${saved}.${again}`;

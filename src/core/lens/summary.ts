@@ -45,9 +45,17 @@ export function formatCombination(combo: Record<string, unknown>, keys = Object.
   return keys.filter((k) => k in combo).map((k) => `${k}=${pythonStr(combo[k])}`).join(', ');
 }
 
-/** `RunLens: 3 of 4 combinations logged · best accuracy 0.81 (lr=0.01, bs=32) · 1 failed`. */
+/**
+ * `RunLens: 3 of 4 combinations logged · best accuracy 0.81 (lr=0.01, bs=32) · 1 failed`;
+ * `RunLens: 6 combinations, none logged yet`; `RunLens: all 6 combinations logged · best …`.
+ */
 export function lensTitle(loop: ExperimentLoop, s: LoopSummary, metric: string | undefined): string {
-  const parts = [`RunLens: ${s.logged} of ${s.total} combination${s.total === 1 ? '' : 's'} logged`];
+  const combinations = `combination${s.total === 1 ? '' : 's'}`;
+  const untouched = s.logged + s.failed + s.crashed + s.killed + s.running === 0;
+  const head = untouched ? `RunLens: ${s.total} ${combinations}, none logged yet`
+    : s.logged === s.total && s.total > 1 ? `RunLens: all ${s.total} ${combinations} logged`
+      : `RunLens: ${s.logged} of ${s.total} ${combinations} logged`;
+  const parts = [head];
   if (s.best && metric) parts.push(`best ${metric} ${formatMetric(s.best.value)} (${formatCombination(s.best.combination, loop.keys)})`);
   if (s.failed) parts.push(`${s.failed} failed`);
   if (s.crashed) parts.push(`${s.crashed} crashed`);
