@@ -81,10 +81,10 @@ export class Launcher implements vscode.Disposable {
       const { status, error } = exit.spawnError
         ? { status: 'failed' as const, error: { type: 'LaunchError', message: `${spec.interpreter} could not start: ${exit.spawnError}` } }
         : exitOutcome(exit.code, exit.signal, exit.stderrTail);
-      // The script failed before it logged anything of this run (bad arguments, an import error,
-      // a script that logs other parameters than it was launched with): the launch failed, not the
+      // A combination whose script failed before it logged anything of it (bad arguments, a
+      // script that logs other parameters than it was launched with): the launch failed, not the
       // run. Its record is kept, deleted, so no lens counts it as a failed result.
-      const notStarted = status === 'failed' && !runLog.taken();
+      const notStarted = status === 'failed' && !runLog.taken() && Object.keys(spec.params).length > 0;
       let end: EndEvent;
       try {
         end = runLog.finish(status, error);

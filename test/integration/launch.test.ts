@@ -24,10 +24,10 @@ describe('launching experiments and sweeps, with a real Python', function () {
       const r = await runDetail(launched.runId);
       return r?.status === 'running' ? r : undefined;
     }, 3000);
-    assert.strictEqual(running.experiment, 'train_args');
+    assert.strictEqual(running.experiment, 'Default', "the client's default: the script names none");
     const { tree } = await api();
     const roots = await tree.getChildren();
-    const experiment = roots.find((n) => n.kind === 'experiment' && n.experiment.name === 'train_args');
+    const experiment = roots.find((n) => n.kind === 'experiment' && n.experiment.name === 'Default');
     assert.ok(experiment, 'the experiment is in the tree');
     const runs = await tree.getChildren(experiment);
     assert.ok(runs.some((n) => n.kind === 'run' && n.run.uid === launched.runId && n.run.status === 'running'), 'the run is in the tree, running');
@@ -57,7 +57,7 @@ describe('launching experiments and sweeps, with a real Python', function () {
     assert.deepStrictEqual([result.plan.total, result.plan.finished.length, result.runs.length], [6, 2, 4]);
     assert.deepStrictEqual(result.runs.map((r) => r.status), ['finished', 'finished', 'finished', 'finished']);
     assert.ok(result.plan.savedMs >= 180_000, 'the skipped runs\' durations are the time saved');
-    const runs = await runsOf('train_args');
+    const runs = await runsOf('earlier');
     const launched = runs.filter((r) => result.runs.some((x) => x.runId === r.uid));
     assert.deepStrictEqual(launched.map((r) => `${r.params.learning_rate}/${r.params.batch}`).sort(), ['0.1/32', '0.2/16', '0.3/16', '0.3/32']);
     const detail = await runDetail(launched.find((r) => r.params.learning_rate === '0.3' && r.params.batch === '32')!.uid);
@@ -76,7 +76,7 @@ describe('launching experiments and sweeps, with a real Python', function () {
     const cancel = new vscode.CancellationTokenSource();
     const first = vscode.commands.executeCommand<SweepResult>('runlens.runSweep', { script: train, overrides: 'seed=1,2,3,4', yes: true, token: cancel.token });
     // Cancel while the second combination runs.
-    await waitFor('the second combination to be running', async () => (await runsOf('train_args')).some((r) => r.params.seed === '2' && r.status === 'running'), 20_000);
+    await waitFor('the second combination to be running', async () => (await runsOf('Default')).some((r) => r.params.seed === '2' && r.status === 'running'), 20_000);
     cancel.cancel();
     const stopped = await first;
     assert.strictEqual(stopped?.cancelled, true);
@@ -114,7 +114,7 @@ describe('launching experiments and sweeps, with a real Python', function () {
   });
 
   it('Rerun with the Same Parameters runs the run\'s script again with its parameters', async () => {
-    const original = (await runsOf('train_args')).find((r) => r.params.learning_rate === '0.2' && r.params.batch === '16');
+    const original = (await runsOf('earlier')).find((r) => r.params.learning_rate === '0.2' && r.params.batch === '16');
     assert.ok(original);
     const node: RunsNode = { kind: 'run', store: await store(), run: original, varying: [], nested: new Map() };
     const launched = await vscode.commands.executeCommand<LaunchedRun>('runlens.rerunWithSameParameters', node);
