@@ -111,17 +111,19 @@ export class Launcher implements vscode.Disposable {
    * Runs a command that records its own runs (the loop runner): no run is made for it beforehand.
    * Resolves, once it has exited, with how it exited.
    */
-  runProcess(spec: { store: FolderStore; interpreter: string; argv: string[]; experiment?: string; label: string; shown: string[]; script: string }): LaunchedProcess {
+  runProcess(spec: { store: FolderStore; interpreter: string; argv: string[]; experiment?: string; label: string; shown: string[]; note?: string; script: string }): LaunchedProcess {
     const env = this.environment(spec.store.folder, spec.experiment);
     const proc = this.start({ ...spec, env, taskId: newRunId() });
     this.log.info(`Launched in ${spec.store.folder.name}: ${proc.shown}`);
     return { exited: proc.exited, stop: proc.stop };
   }
 
-  private start(spec: { store: FolderStore; interpreter: string; argv: string[]; env: NodeJS.ProcessEnv; label: string; shown: string[]; script: string; taskId: string }):
+  private start(spec: { store: FolderStore; interpreter: string; argv: string[]; env: NodeJS.ProcessEnv; label: string; shown: string[]; note?: string; script: string; taskId: string }):
     { exited: Promise<ProcessExit>; stop: () => Promise<void>; shown: string } {
     const folder = spec.store.folder;
-    const shown = commandLine([path.basename(spec.interpreter), path.relative(folder.uri.fsPath, spec.script) || spec.script, ...spec.shown]);
+    // As a person would type it (the runner's own arguments stay out of sight), and why.
+    const shown = commandLine([path.basename(spec.interpreter), path.relative(folder.uri.fsPath, spec.script) || spec.script, ...spec.shown])
+      + (spec.note ? `   # ${spec.note}` : '');
     const terminal = new ProcessTerminal({ command: spec.interpreter, args: spec.argv, cwd: folder.uri.fsPath, env: spec.env, commandLine: shown });
     this.live.add(terminal);
     const exited = terminal.exited.then((exit) => { this.live.delete(terminal); return exit; });

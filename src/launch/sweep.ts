@@ -233,7 +233,8 @@ async function runLoop(req: SweepRequest & { loop: { loop: ExperimentLoop; plan:
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `RunLens: ${indices.length} combination${indices.length === 1 ? '' : 's'} of ${ctx.label}`, cancellable: true }, async (progress, token) => {
     const proc = ctx.launcher.runProcess({
       store, interpreter: req.interpreter, argv: ['-m', 'runlens._runner', specFile], experiment: ctx.destination.name,
-      label: `${ctx.label} (${indices.length} of its combinations)`, shown: [`# only ${indices.length} combination${indices.length === 1 ? '' : 's'} of the loop at line ${loop.line}`], script: req.script,
+      label: `${ctx.label} (${indices.length} of its combinations)`, shown: [], script: req.script,
+      note: `only ${indices.length === ctx.plan.total ? `the ${indices.length}` : `${indices.length} of the ${ctx.plan.total}`} combination${indices.length === 1 ? '' : 's'} of the loop at line ${loop.line}`,
     });
     const cancel = () => {
       if (cancelled) return;
