@@ -8,7 +8,8 @@
 //   node test/run-all.mjs --keep-going         go on past a failing static tier
 //
 // Tiers:
-//   static       `npm run typecheck` and `npm run lint`; one check each. A full run stops here
+//   static       `npm run typecheck`, `npm run lint` and `npm run deps` (the layers point one way, no
+//                import cycle in TypeScript or in the Python client); one check each. A full run stops here
 //                when they fail, unless --keep-going.
 //   unit         test/unit/*.test.ts, bundled by `node esbuild.mjs --tests`, in plain Node (mocha).
 //   python       /usr/bin/python3 -m unittest discover -s python/tests -t python (Debian's interpreter,
@@ -150,7 +151,7 @@ async function realVscode() {
 const tiers = {
   async static() {
     const c = counts();
-    for (const script of ['typecheck', 'lint']) {
+    for (const script of ['typecheck', 'lint', 'deps']) {
       console.log(`$ npm run ${script}`);
       const { code } = await run('npm', ['run', '--silent', script]);
       if (code === 0) c.passed++; else { c.failed++; console.error(`npm run ${script} failed`); }

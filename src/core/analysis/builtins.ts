@@ -11,9 +11,12 @@ import { compare, lookupKey, order, truthy } from './pyops';
 import { importedAs, lookup, starImports } from './scope';
 import { crossProduct, parameterGrid, runlensGrid, runlensSweep } from './grids';
 import { argNodes, type SyntaxNode } from './syntax';
-import { dict, int, keyString, num, scalar, scalarText, seq, str, UNKNOWN, type Val } from './val';
+import { dict, int, iterate, keyString, num, scalar, scalarText, seq, str, UNKNOWN, type Val } from './pyValue';
 import { dedupeKeys } from './expressions';
-import { evaluate, iterate, text, type Env } from './values';
+import { text, type Args, type Env } from './evalEnv';
+
+/** Evaluates an operand with the evaluator the state carries (no import back to it). */
+const evaluate = (node: SyntaxNode, env: Env): Val => env.st.evaluate(node, env);
 
 const PY_BUILTINS = new Set(['range', 'len', 'list', 'tuple', 'set', 'frozenset', 'sorted', 'reversed',
   'zip', 'enumerate', 'dict', 'str', 'int', 'float', 'bool', 'abs', 'min', 'max']);
@@ -53,7 +56,6 @@ export function qualifiedName(node: SyntaxNode, env: Env, depth = 0): string | u
   return undefined;
 }
 
-export interface Args { pos: Val[]; kw: Map<string, Val> }
 
 /** Arguments as values, with `*xs` and `**d` spread when they are known. */
 function evalArgs(argList: SyntaxNode | null, env: Env): Args | undefined {

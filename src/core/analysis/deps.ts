@@ -6,7 +6,8 @@
 import type { LoopRef } from './nest';
 import { candidates, type Binding, type LoopInfo, type ValueRef } from './scope';
 import { textOf, type SyntaxNode } from './syntax';
-import { branchConditions, type Ctx } from './values';
+import type { Ctx } from './evalEnv';
+import { branchConditions } from './evaluator';
 
 const COMPREHENSIONS = new Set(['ArrayComprehensionExpression', 'ComprehensionExpression',
   'SetComprehensionExpression', 'DictionaryComprehensionExpression']);

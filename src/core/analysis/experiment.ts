@@ -8,8 +8,9 @@
 import { classifyCall, type SiteSpec } from './logging';
 import type { Site } from './nest';
 import { lookup, SET_EXPERIMENT, type LoopInfo } from './scope';
-import { str } from './val';
-import { evaluate, newState, type Env } from './values';
+import { str } from './pyValue';
+import type { Env } from './evalEnv';
+import { evaluate, newState } from './evaluator';
 
 type ExperimentSpec = Extract<SiteSpec, { kind: 'experiment' }>;
 

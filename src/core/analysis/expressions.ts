@@ -7,8 +7,11 @@ import { decodeEscapes } from './literals';
 import { CAP, NOTES } from './notes';
 import { arith, compare, lookupKey, truthy } from './pyops';
 import { children, commaItems, innerChildren, type SyntaxNode } from './syntax';
-import { dict, int, scalar, scalarText, seq, UNKNOWN, type Val } from './val';
-import { at, evaluate, iterate, text, type Env } from './values';
+import { dict, int, iterate, scalar, scalarText, seq, UNKNOWN, type Val } from './pyValue';
+import { at, text, type Env } from './evalEnv';
+
+/** Evaluates an operand with the evaluator the state carries (no import back to it). */
+const evaluate = (node: SyntaxNode, env: Env): Val => env.st.evaluate(node, env);
 
 /** The comma-separated items inside a bracketed node, memoised per node. */
 function items(node: SyntaxNode, env: Env): SyntaxNode[][] {

@@ -6,7 +6,8 @@
 import type { LoopRef } from './nest';
 import { NOTES } from './notes';
 import { truthy } from './pyops';
-import { evaluate, type EvalState } from './values';
+import type { EvalState } from './evalEnv';
+import { evaluate } from './evaluator';
 
 /** Whether the current row of `loop` is skipped by one of its `continue` statements. */
 export function isFiltered(loop: LoopRef, st: EvalState): boolean {

@@ -3,10 +3,9 @@
  * `runlens.grid` / `runlens.sweep` (python/runlens/_lookup.py); and itertools.product's
  * crossing, which they share.
  */
-import type { Args } from './builtins';
 import { CAP, NOTES } from './notes';
-import { dict, keyString, scalar, seq, UNKNOWN, type Val } from './val';
-import { iterate, type Env } from './values';
+import { dict, iterate, keyString, scalar, seq, UNKNOWN, type Val } from './pyValue';
+import type { Args, Env } from './evalEnv';
 
 /** itertools.product order: the last pool varies fastest. Stops at the combination cap. */
 export function crossProduct(pools: Val[][], env: Env): Val[][] {

@@ -9,7 +9,7 @@
 import { qualifiedName } from './builtins';
 import { lookup } from './scope';
 import { argNodes, children, type ArgNodes, type SyntaxNode } from './syntax';
-import { text, type Env } from './values';
+import { text, type Env } from './evalEnv';
 
 /** How a parameter's name is given: as an expression, or fixed by syntax (`wandb.config.lr = ..`). */
 export type KeySource = { node: SyntaxNode } | { name: string };

@@ -13,8 +13,9 @@ import { lookup, type LoopInfo, type Unit } from './scope';
 import { argNodes, commaItems, innerChildren, textOf, type SyntaxNode } from './syntax';
 import type { AnalyzeOptions, ExperimentLoop, LiteralValue } from './types';
 import { ReadFinder } from './reads';
-import { keyString, seq, toJSON, UNKNOWN, type At, type Val } from './val';
-import { evaluate, iterate, newState, type Ctx, type EvalState } from './values';
+import { iterate, keyString, seq, toJSON, UNKNOWN, type At, type Val } from './pyValue';
+import type { Ctx, EvalState } from './evalEnv';
+import { evaluate, newState } from './evaluator';
 
 export function analyzeUnit(unit: Unit, notebook: boolean, options: AnalyzeOptions = {}): ExperimentLoop[] {
   const out: ExperimentLoop[] = [];

@@ -6,7 +6,8 @@
 import { classifyAssign, classifyCall, type SiteSpec } from './logging';
 import { lookup, type FunctionInfo, type LoopInfo } from './scope';
 import { argNodes, type SyntaxNode } from './syntax';
-import { branchConditions, newState, text, type Ctx, type Env, type Thunk } from './values';
+import { text, type Ctx, type Env, type Thunk } from './evalEnv';
+import { branchConditions, newState } from './evaluator';
 
 /** One `for` as reached from the analysed loop (a function's loop is reached once per call). */
 export interface LoopRef {

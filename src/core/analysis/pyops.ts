@@ -3,7 +3,7 @@
  * operands are not known (three-valued logic for filters: true, false, or cannot tell).
  */
 import { accuratePow } from './numeric';
-import { num, scalar, seq, UNKNOWN, type Val } from './val';
+import { num, scalar, seq, UNKNOWN, type Val } from './pyValue';
 
 export function truthy(v: Val): boolean | undefined {
   switch (v.t) {

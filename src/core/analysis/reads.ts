@@ -12,7 +12,7 @@ import { canonicalValue } from '../params/canonical';
 import type { LoopRef } from './nest';
 import { commaItems, innerChildren, textOf, type SyntaxNode } from './syntax';
 import type { LoopGuard } from './types';
-import { keyString, toJSON, type Val } from './val';
+import { keyString, toJSON, type Val } from './pyValue';
 
 
 type Step = number | string;

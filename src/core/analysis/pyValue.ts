@@ -91,3 +91,11 @@ export function scalarText(v: Val, pythonStr: (x: unknown) => string): string | 
   // A float that happens to be whole prints with `.0` in Python (`str(5.0) == '5.0'`).
   return v.float && typeof v.v === 'number' && Number.isInteger(v.v) && Math.abs(v.v) < 1e16 ? s + '.0' : s;
 }
+
+/** What `for x in v` walks over: a sequence's items, a dict's keys, a string's characters. */
+export function iterate(v: Val): Val[] | undefined {
+  if (v.t === 'seq') return v.items;
+  if (v.t === 'dict') return v.open ? undefined : v.entries.map(e => e[0]);
+  if (v.t === 'scalar' && typeof v.v === 'string') return [...v.v].map(c => scalar(c));
+  return undefined;
+}

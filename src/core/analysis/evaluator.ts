@@ -7,56 +7,15 @@ import { evalCall } from './builtins';
 import { binary, collection, comprehension, dictionary, formatString, member, unary } from './expressions';
 import { parseNumber, parseString } from './literals';
 import { truthy } from './pyops';
-import { lookup, type Binding, type LoopInfo, type Scope, type Unit, type ValueRef } from './scope';
-import { children, innerChildren, textOf, type SyntaxNode } from './syntax';
-import { scalar, seq, UNKNOWN, type At, type Val } from './val';
-
-/** Where code runs: its scope, and for a function inlined at a call, that call's arguments. */
-export interface Ctx {
-  unit: Unit;
-  scope: Scope;
-  args?: Map<string, Thunk>;
-  /** How many calls deep this context is inlined (0: the code being analysed). */
-  depth: number;
-}
-
-/** An argument: syntax to evaluate where the call stands, or a value already known. */
-export type Thunk = { node: SyntaxNode; ctx: Ctx } | { val: Val };
-
-export interface Effects {
-  notes: Set<string>;
-  /** A run-time skip was seen (`runlens.grid(...)` as an iterable). */
-  runtimeSkip: boolean;
-}
-
-export interface EvalState {
-  /** The current row of each loop being enumerated. */
-  iter: Map<LoopInfo, Val>;
-  fx: Effects;
-  /** Count of loop-variable and argument reads: a value computed without any can be cached. */
-  reads: number;
-  depth: number;
-}
-
-export interface Env {
-  ctx: Ctx;
-  st: EvalState;
-  /** Comprehension variables. */
-  locals?: Map<string, Val>;
-}
+import { lookup, type Binding, type Scope, type ValueRef } from './scope';
+import { children, innerChildren, type SyntaxNode } from './syntax';
+import { scalar, seq, UNKNOWN, type Val } from './pyValue';
+import { at, text, type Ctx, type Env, type EvalState, type Thunk } from './evalEnv';
 
 interface Cached { val: Val; notes: string[]; runtimeSkip: boolean }
 
 export function newState(): EvalState {
-  return { iter: new Map(), fx: { notes: new Set(), runtimeSkip: false }, reads: 0, depth: 0 };
-}
-
-export function text(env: Env, node: SyntaxNode): string {
-  return textOf(env.ctx.unit.source, node);
-}
-
-export function at(env: Env, node: SyntaxNode): At {
-  return { unit: env.ctx.unit, from: node.from, to: node.to };
+  return { iter: new Map(), fx: { notes: new Set(), runtimeSkip: false }, reads: 0, depth: 0, evaluate };
 }
 
 export function evaluate(node: SyntaxNode, env: Env): Val {
@@ -220,10 +179,3 @@ function bindingValue(b: Extract<Binding, { kind: 'value' }>, scope: Scope, env:
   }
 }
 
-/** What `for x in v` walks over: a sequence's items, a dict's keys, a string's characters. */
-export function iterate(v: Val): Val[] | undefined {
-  if (v.t === 'seq') return v.items;
-  if (v.t === 'dict') return v.open ? undefined : v.entries.map(e => e[0]);
-  if (v.t === 'scalar' && typeof v.v === 'string') return [...v.v].map(c => scalar(c));
-  return undefined;
-}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Fails on an import cycle among the Python client's modules (python/runlens), as
+// dependency-cruiser does for the TypeScript (`npm run deps` runs both). Reads each module's
+// relative imports with Python's own parser (Debian's /usr/bin/python3, else python3).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../python/runlens');
+const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+// Module-level imports only: an import inside a function runs when it is called, and is the
+// usual way to break a cycle on purpose.
+const reader = String.raw`
+import ast, json, os, sys
+pkg = sys.argv[1]
+graph = {}
+for name in sorted(os.listdir(pkg)):
+    if not name.endswith(".py"):
+        continue
+    mod = name[:-3]
+    tree = ast.parse(open(os.path.join(pkg, name), encoding="utf-8").read(), name)
+    deps = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                deps.add(node.module.split(".")[0])
+            else:
+                deps.update(a.name for a in node.names)
+    graph[mod] = sorted(d for d in deps if os.path.exists(os.path.join(pkg, d + ".py")))
+print(json.dumps(graph))
+`;
+const r = spawnSync(python, ['-c', reader, PACKAGE], { encoding: 'utf8' });
+if (r.status !== 0) {
+  console.error(`reading python/runlens's imports failed:\n${r.stderr}`);
+  process.exit(2);
+}
+const graph = JSON.parse(r.stdout);
+const cycles = [];
+const state = new Map();
+const stack = [];
+const visit = (m) => {
+  state.set(m, 'open');
+  stack.push(m);
+  for (const d of graph[m] ?? []) {
+    if (state.get(d) === 'open') cycles.push([...stack.slice(stack.indexOf(d)), d].join(' -> '));
+    else if (!state.has(d)) visit(d);
+  }
+  stack.pop();
+  state.set(m, 'done');
+};
+for (const m of Object.keys(graph).sort()) if (!state.has(m)) visit(m);
+if (cycles.length) {
+  for (const c of cycles) console.error(`import cycle in python/runlens: ${c}`);
+  console.error('Break it: move what both need into a module of its own, or import inside the function that needs it.');
+  process.exit(1);
+}
+console.log(`no import cycle among python/runlens's ${Object.keys(graph).length} modules`);
