@@ -5,7 +5,7 @@ import { RunsTreeProvider, type RunsNode } from './runs/tree';
 import { registerRunCommands } from './runs/commands';
 import { RunningStatusItem } from './runs/statusItem';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
-import { LoopInsights, registerCombinationPicker } from './lens/loopInsights';
+import { registerLoops, type LoopService } from './loops';
 import { registerMlflowImport } from './mlflow/importCommands';
 import { registerLaunch } from './launch';
 import { registerPanels, type PanelsApi } from './panels';
@@ -15,7 +15,7 @@ export interface RunLensApi {
   readonly version: string;
   readonly stores: FolderStores;
   readonly tree: RunsTreeProvider;
-  readonly insights: LoopInsights;
+  readonly insights: LoopService;
   /** The open editor panels, for the integration tests. */
   readonly panels: PanelsApi;
 }
@@ -47,9 +47,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     );
     const panels = registerPanels(context, stores, log);
     registerRunCommands(context, stores, tree, view);
-    const insights = new LoopInsights(stores, log);
-    context.subscriptions.push(insights);
-    registerCombinationPicker(context, insights);
+    const insights = registerLoops(context, stores, log);
     registerLaunch(context, stores, insights, log);
     registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python'));
     registerMlflowImport(context, stores, log);

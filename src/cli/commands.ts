@@ -2,7 +2,7 @@ import { LOCK_FILE, STORE_DIR, WorkspaceStore } from '../core/store/workspaceSto
 import { WriterLock } from '../core/store/writerLock';
 import { Journal } from '../core/store/journal';
 import type { Reporter } from '../core/store/ingest';
-import { getRun, higherIsBetter, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
+import { getRun, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import { jsonNumber, readRunLogHistory } from '../core/store/history';
 import { importedHistory } from '../core/mlflow/history';
 import type { RunDetail } from '../core/store/types';
@@ -10,8 +10,8 @@ import { type CliContext, CliError } from './args';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
-import { formatCombination, lensTitle, summarize } from '../core/lens/summary';
-import { lookupLoop } from '../core/lens/lookupLoop';
+import { formatCombination } from '../core/loops/summary';
+import { describeLoop, type Goal } from '../core/loops/describe';
 import { formatMetric, shortId } from '../core/runs/format';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
@@ -88,17 +88,19 @@ export const COMMANDS: Record<string, Command> = {
     run: (ctx) => withStore(ctx, async (store) => {
       const file = ctx.positional[0];
       if (!file) throw new CliError('give a .py or .ipynb file');
-      const available = metricNames(store.catalog);
-      // As in the editor: a loop that names its experiment is matched against that experiment only.
+      // As in the editor (core's describeLoop): a loop that names its experiment is matched against that experiment only.
       const everywhere = ctx.flags.has('all-experiments');
+      const port = {
+        lookup: (keys: string[], combinations: Record<string, unknown>[], o: { metric?: string; experimentId?: number; goal: Goal }) => lookupCombinations(store.catalog, keys, combinations, o),
+        metricsOf: (uid: string) => Object.keys(getRun(store.catalog, uid)?.metrics ?? {}),
+        experimentId: (name: string) => store.catalog.experimentIds.get(name),
+        metricNames: () => metricNames(store.catalog),
+      };
+      const opts = { configuredMetric: () => ctx.options.get('metric') ?? '', goal: 'auto' as const, sameExperiment: !everywhere };
+      const available = metricNames(store.catalog);
       const loops = [];
       for (const { cell, loop } of fileLoops(path.resolve(file))) {
-        const experimentId = !everywhere && loop.experiment !== undefined ? store.catalog.experimentIds.get(loop.experiment) ?? -1 : undefined;
-        const { metric, states } = await lookupLoop(loop, {
-          lookup: (keys, combinations, m) => lookupCombinations(store.catalog, keys, combinations, { metric: m, experimentId }),
-          metricsOf: (uid) => Object.keys(getRun(store.catalog, uid)?.metrics ?? {}),
-        }, ctx.options.get('metric') ?? '', available);
-        loops.push({ cell, loop, states, metric });
+        loops.push({ cell, ...await describeLoop(loop, port, opts, available) });
       }
       if (ctx.json) {
         ctx.out(JSON.stringify({
@@ -110,9 +112,8 @@ export const COMMANDS: Record<string, Command> = {
         return 0;
       }
       if (!loops.length) { ctx.out(`${file}: no experiment loops\n`); return 0; }
-      for (const { cell, loop, states, metric } of loops) {
-        const summary = summarize(loop, states, higherIsBetter(metric ?? ''));
-        ctx.out(`${file}${cell === null ? '' : ` cell ${cell}`}:${loop.line}  ${lensTitle(loop, summary, metric)}\n`);
+      for (const { cell, loop, states, metric, title } of loops) {
+        ctx.out(`${file}${cell === null ? '' : ` cell ${cell}`}:${loop.line}  ${title}\n`);
         loop.combinations.forEach((combo, i) => ctx.out(`  ${states[i].state.padEnd(9)}  ${formatCombination(combo, loop.keys)}${states[i].best !== null && metric ? `  ${metric} ${formatMetric(states[i].best)}` : ''}\n`));
       }
       return 0;

@@ -5,8 +5,9 @@ import * as yaml from 'js-yaml';
 import { expandGrid, type SweepSpec } from '../core/launch/grid';
 import { parseOverrides } from '../core/launch/overrides';
 import { looksLikeSweep, parseSweepFile } from '../core/launch/sweepFile';
-import type { LoopInsight, LoopInsights } from '../lens/loopInsights';
+import type { LoopInsight, LoopService } from '../loops';
 import type { ExperimentLoop } from '../core/analysis';
+import { matchableKeys } from '../core/loops/lookup';
 
 /** A grid to sweep, and the script it belongs to when the grid says (a loop's file, a sweep file's program). */
 export interface GridChoice {
@@ -23,7 +24,7 @@ export interface GridChoice {
  * and (setting runlens.lens.scope) only the runs of the experiment the loop names, if it names one.
  */
 export function loopGrid(ins: LoopInsight, file: string): GridChoice {
-  const keys = ins.loop.keys.filter((k) => !ins.loop.unknown.includes(k) || ins.loop.combinations.every((c) => k in c));
+  const keys = matchableKeys(ins.loop);
   const scoped = vscode.workspace.getConfiguration('runlens', vscode.Uri.file(file)).get<string>('lens.scope', 'experiment') === 'experiment';
   return {
     spec: { keys, combinations: ins.loop.combinations, experiment: scoped ? ins.loop.experiment : undefined },
@@ -51,7 +52,7 @@ export function overridesGrid(text: string): GridChoice {
  * The grid a palette invocation means: the loop under the cursor, the sweep file being edited,
  * or else what the person picks (a loop of the current file, a sweep file, typed parameters).
  */
-export async function chooseGrid(insights: LoopInsights): Promise<GridChoice | undefined> {
+export async function chooseGrid(insights: LoopService): Promise<GridChoice | undefined> {
   // With the focus in a terminal or a panel there is no active editor; one editor on screen is still what the person means.
   const visible = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme === 'file');
   const editor = vscode.window.activeTextEditor ?? (visible.length === 1 ? visible[0] : undefined);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { renderArguments } from '../core/launch/args';
 import type { ArgumentStyle } from '../core/launch/grid';
-import type { LoopInsights } from '../lens/loopInsights';
+import type { LoopService } from '../loops';
 import type { RunsNode } from '../runs/tree';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import { chooseGrid, loopGrid, overridesGrid, sweepFileGrid, type GridChoice } from './gridSource';
@@ -42,7 +42,7 @@ export interface RunSweepArgs {
  * Parameters` (a run in the tree), `Run the N missing combinations` (a lens on a loop). Every
  * one of them runs the workspace's code, so none does anything in an untrusted workspace.
  */
-export function registerLaunch(context: vscode.ExtensionContext, stores: FolderStores, insights: LoopInsights, log: vscode.LogOutputChannel): void {
+export function registerLaunch(context: vscode.ExtensionContext, stores: FolderStores, insights: LoopService, log: vscode.LogOutputChannel): void {
   const launcher = new Launcher(path.join(context.extensionPath, 'python'), log);
   context.subscriptions.push(launcher);
 

@@ -14,7 +14,8 @@ async function lensTitles(file: string, ready: (titles: string[]) => boolean): P
   }, 20_000);
 }
 
-const combos = async (experiment: string) => (await runsOf(experiment)).map((r) => `${r.params.lr}/${r.params.bs}:${r.status}`).sort();
+// Each test sweeps keys of its own: the workspace is shared with the other integration tests, whose loops must not count these runs.
+const combos = async (experiment: string, a: string, b: string) => (await runsOf(experiment)).map((r) => `${r.params[a]}/${r.params[b]}:${r.status}`).sort();
 
 // The headline action on scripts as people write them: the file's own loop runs once, only the
 // combinations without a result execute, with a real Python and the bundled client.
@@ -28,12 +29,12 @@ import runlens
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=2)
 args = parser.parse_args()
-for lr in [0.001, 0.01]:
-    for bs in [32, 64]:
-        with runlens.start_run(params={"lr": lr, "bs": bs}):
-            runlens.log_metric("accuracy", lr * 10 + bs / 1000)
+for alpha in [0.001, 0.01]:
+    for units in [32, 64]:
+        with runlens.start_run(params={"alpha": alpha, "units": units}):
+            runlens.log_metric("accuracy", alpha * 10 + units / 1000)
 `);
-    logFinishedRun('nested-a', 'nested-earlier', { lr: '1e-3', bs: '32' }, 0.5, 10);
+    logFinishedRun('nested-a', 'nested-earlier', { alpha: '1e-3', units: '32' }, 0.5, 10);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
     const before = await lensTitles(file, (t) => t.some((x) => x.includes('1 of 4')));
     assert.ok(before.includes('$(play) Run the 3 missing combinations'), before.join('\n'));
@@ -44,7 +45,7 @@ for lr in [0.001, 0.01]:
     assert.deepStrictEqual(result.destination, { name: 'nested-earlier', from: 'earlier runs' });
     assert.deepStrictEqual(result.notStarted, []);
     assert.deepStrictEqual(result.runs.map((r) => [r.index, r.status]), [[1, 'finished'], [2, 'finished'], [3, 'finished']]);
-    assert.deepStrictEqual(await combos('nested-earlier'), ['0.001/64:finished', '0.01/32:finished', '0.01/64:finished', '1e-3/32:finished'],
+    assert.deepStrictEqual(await combos('nested-earlier', 'alpha', 'units'), ['0.001/64:finished', '0.01/32:finished', '0.01/64:finished', '1e-3/32:finished'],
       'each missing combination once, the logged one not again, argparse untroubled');
 
     const after = await lensTitles(file, (t) => t.some((x) => x.includes('all 4 combinations logged')));
@@ -53,47 +54,47 @@ for lr in [0.001, 0.01]:
 
   it('runs the missing configs of a loop over a list of dicts, and of an itertools.product', async () => {
     const configs = writeWorkspaceFile('loops/configs.py', `import runlens
-configs = [{"lr": 0.1, "bs": 8}, {"lr": 0.2, "bs": 8}, {"lr": 0.3, "bs": 16}]
+configs = [{"gamma": 0.1, "size": 8}, {"gamma": 0.2, "size": 8}, {"gamma": 0.3, "size": 16}]
 for cfg in configs:
     with runlens.start_run(experiment="configs", params=cfg):
-        runlens.log_metric("accuracy", cfg["lr"])
+        runlens.log_metric("accuracy", cfg["gamma"])
 `);
-    logFinishedRun('configs-a', 'configs', { lr: '0.2', bs: '8' }, 0.2, 1);
+    logFinishedRun('configs-a', 'configs', { gamma: '0.2', size: '8' }, 0.2, 1);
     const r1 = await vscode.commands.executeCommand<SweepResult>('runlens.runMissingCombinations', vscode.Uri.file(configs), 0, { yes: true });
     assert.deepStrictEqual([r1?.mode, r1?.destination.name, r1?.runs.map((r) => r.index)], ['loop', 'configs', [0, 2]]);
-    assert.deepStrictEqual(await combos('configs'), ['0.1/8:finished', '0.2/8:finished', '0.3/16:finished']);
+    assert.deepStrictEqual(await combos('configs', 'gamma', 'size'), ['0.1/8:finished', '0.2/8:finished', '0.3/16:finished']);
 
     const product = writeWorkspaceFile('loops/product.py', `import itertools
 import runlens
 runlens.set_experiment("product")
-for lr, bs in itertools.product([0.5, 0.6], [1, 2]):
-    with runlens.start_run(params={"lr": lr, "bs": bs}):
-        runlens.log_metric("accuracy", lr)
+for beta, depth in itertools.product([0.5, 0.6], [1, 2]):
+    with runlens.start_run(params={"beta": beta, "depth": depth}):
+        runlens.log_metric("accuracy", beta)
 `);
-    logFinishedRun('product-a', 'product', { lr: '0.6', bs: '1.0' }, 0.6, 1);
+    logFinishedRun('product-a', 'product', { beta: '0.6', depth: '1.0' }, 0.6, 1);
     const r2 = await vscode.commands.executeCommand<SweepResult>('runlens.runMissingCombinations', vscode.Uri.file(product), 0, { yes: true });
     assert.deepStrictEqual([r2?.mode, r2?.runs.map((r) => r.index)], ['loop', [0, 1, 3]]);
-    assert.deepStrictEqual(await combos('product'), ['0.5/1:finished', '0.5/2:finished', '0.6/1.0:finished', '0.6/2:finished']);
+    assert.deepStrictEqual(await combos('product', 'beta', 'depth'), ['0.5/1:finished', '0.5/2:finished', '0.6/1.0:finished', '0.6/2:finished']);
   });
 
   it('Run Experiment on a loop script runs only the missing ones; a rerun runs its one iteration again', async () => {
     const file = writeWorkspaceFile('loops/experiment.py', `import runlens
 runlens.set_experiment("exp-loop")
-for lr in [0.7, 0.8, 0.9]:
-    with runlens.start_run(params={"lr": lr, "bs": 1}):
-        runlens.log_metric("accuracy", lr)
+for decay in [0.7, 0.8, 0.9]:
+    with runlens.start_run(params={"decay": decay, "bs": 1}):
+        runlens.log_metric("accuracy", decay)
 `);
-    logFinishedRun('exp-a', 'exp-loop', { lr: '0.8', bs: '1' }, 0.8, 1);
+    logFinishedRun('exp-a', 'exp-loop', { decay: '0.8', bs: '1' }, 0.8, 1);
     const result = await vscode.commands.executeCommand<SweepResult>('runlens.runExperiment', { script: file, yes: true });
     assert.deepStrictEqual(result?.runs.map((r) => r.index), [0, 2]);
     const runs = await runsOf('exp-loop');
-    assert.deepStrictEqual(runs.map((r) => r.params.lr).sort(), ['0.7', '0.8', '0.9']);
+    assert.deepStrictEqual(runs.map((r) => r.params.decay).sort(), ['0.7', '0.8', '0.9']);
 
-    const original = runs.find((r) => r.params.lr === '0.9')!;
+    const original = runs.find((r) => r.params.decay === '0.9')!;
     const node: RunsNode = { kind: 'run', store: await store(), run: original, varying: [], nested: new Map() };
     const rerun = await vscode.commands.executeCommand<SweepResult>('runlens.rerunWithSameParameters', node);
     assert.deepStrictEqual([rerun?.mode, rerun?.runs.length, rerun?.runs[0].status], ['loop', 1, 'finished']);
-    assert.deepStrictEqual((await runsOf('exp-loop')).map((r) => r.params.lr).sort(), ['0.7', '0.8', '0.9', '0.9']);
+    assert.deepStrictEqual((await runsOf('exp-loop')).map((r) => r.params.decay).sort(), ['0.7', '0.8', '0.9', '0.9']);
   });
 
   it('a script that ignores the arguments it was launched with is reported as not started, not counted as failed', async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { analyzePython } from '../../src/core/analysis';
-import { lensTitle, summarize, valueSummaries } from '../../src/core/lens/summary';
+import { lensTitle, summarize, valueSummaries } from '../../src/core/loops/summary';
 import type { CombinationState, MatchedRun } from '../../src/core/store/types';
 
 const run = (uid: string, status: MatchedRun['status'], metric: number | null, sha: string | null = 'v1'): MatchedRun =>

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { analyzePython } from '../../src/core/analysis';
 import { parseRunnerReport, planLoopRun, runnerSpec } from '../../src/core/launch/loopRun';
 import { runDestination } from '../../src/core/launch/destination';
-import { lensTitle, summarize } from '../../src/core/lens/summary';
+import { lensTitle, summarize } from '../../src/core/loops/summary';
 import type { CombinationState } from '../../src/core/store/types';
 
 const loopOf = (source: string) => {

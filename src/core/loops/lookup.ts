@@ -13,10 +13,14 @@ export interface LoopLookupPort {
   metricsOf(uid: string): Promise<string[]> | string[];
 }
 
+/** The keys a loop's combinations can be matched on: a key unknown in some combination cannot be, unless every combination has it. */
+export function matchableKeys(loop: ExperimentLoop): string[] {
+  return loop.keys.filter((k) => !loop.unknown.includes(k) || loop.combinations.every((c) => k in c));
+}
+
 export async function lookupLoop(loop: ExperimentLoop, port: LoopLookupPort, configured: string, available: string[]):
   Promise<{ metric: string | undefined; states: CombinationState[] }> {
-  // A key unknown in some combinations cannot be matched on, unless every combination has it.
-  const keys = loop.keys.filter((k) => !loop.unknown.includes(k) || loop.combinations.every((c) => k in c));
+  const keys = matchableKeys(loop);
   let metric = chooseKeyMetric(configured, available);
   let states = await port.lookup(keys, loop.combinations, metric);
   const finished = !configured && states.find((st) => st.state === 'finished' && st.best === null)?.runs[0];

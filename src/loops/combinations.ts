@@ -1,0 +1,28 @@
+import * as vscode from 'vscode';
+import { formatCombination } from '../core/loops/summary';
+import { formatMetric, shortId } from '../core/runs/format';
+import type { LoopService } from './service';
+
+/** The lens's click: every combination of the loop with its state; picking one opens its run. */
+export function registerCombinationPicker(context: vscode.ExtensionContext, insights: LoopService): void {
+  context.subscriptions.push(vscode.commands.registerCommand('runlens.showCombinations', async (uri?: vscode.Uri, index = 0) => {
+    const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+    if (!doc) return;
+    const all = await insights.insights(doc);
+    const ins = all[index];
+    if (!ins) { void vscode.window.showInformationMessage('RunLens: no experiment loop here.'); return; }
+    const icon: Record<string, string> = { finished: '$(pass)', failed: '$(error)', crashed: '$(warning)', killed: '$(circle-slash)', running: '$(sync~spin)', 'never-run': '$(circle-outline)' };
+    const items = ins.loop.combinations.map((combo, i) => {
+      const st = ins.states[i];
+      const label = `${icon[st.state]} ${formatCombination(combo, ins.loop.keys)}`;
+      const description = st.state === 'never-run' ? 'never run' : st.state === 'finished' && st.best !== null && ins.metric ? `${ins.metric} ${formatMetric(st.best)}` : st.state;
+      const detail = st.runs.length ? `${st.runs.length} run${st.runs.length === 1 ? '' : 's'}: ${st.runs.map((r) => `${shortId(r.uid)} ${r.status}`).join(', ')}` : undefined;
+      return { label, description, detail, run: st.runs[0]?.uid };
+    });
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: `${ins.summary.logged} of ${ins.summary.total} combinations logged: pick one to open its run`, matchOnDescription: true, matchOnDetail: true });
+    if (picked?.run && ins.store) {
+      const index = vscode.workspace.workspaceFolders?.indexOf(ins.store.folder) ?? 0;
+      await vscode.commands.executeCommand('runlens.openRunById', index, picked.run);
+    }
+  }));
+}

@@ -1,0 +1,42 @@
+import * as vscode from 'vscode';
+import { formatMetric } from '../core/runs/format';
+import type { LoopInsight, LoopService } from './service';
+
+/**
+ * Optional diagnostics on literal values whose every combination is already logged
+ * (`runlens.diagnostics.level`), set whenever the service works out a document's loops.
+ */
+export class LoopDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('runlens');
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(loops: LoopService) {
+    this.disposables = [
+      this.collection,
+      loops.onDidCompute(({ doc, insights }) => this.update(doc, insights)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+    ];
+  }
+
+  private update(doc: vscode.TextDocument, insights: LoopInsight[]): void {
+    const level = vscode.workspace.getConfiguration('runlens', doc.uri).get<string>('diagnostics.level', 'information');
+    if (level === 'off' || !insights.length) { this.collection.delete(doc.uri); return; }
+    const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, hint: vscode.DiagnosticSeverity.Hint }[level] ?? vscode.DiagnosticSeverity.Information;
+    const list: vscode.Diagnostic[] = [];
+    for (const ins of insights) {
+      for (const v of ins.values) {
+        if ((v.site.cell ?? ins.cell) !== ins.cell || !v.combinations || v.logged < v.combinations) continue;
+        const d = new vscode.Diagnostic(new vscode.Range(doc.positionAt(v.site.from), doc.positionAt(v.site.to)),
+          `Every combination with ${v.key}=${v.site.text} is already logged (${v.logged})${v.best !== null && ins.metric ? `; best ${ins.metric} ${formatMetric(v.best)}` : ''}.`, severity);
+        d.source = 'RunLens';
+        d.code = 'already-logged';
+        list.push(d);
+      }
+    }
+    this.collection.set(doc.uri, list);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import { planSweep, toRun } from '../core/launch/plan';
+import { PYTHON_DOCUMENTS } from './selector';
+import type { LoopService } from './service';
+
+/**
+ * Each loop's lenses, in order: what is logged (a click lists every combination), then, in a
+ * trusted workspace and on a file a process can run, `Run the 3 missing combinations` or
+ * `Run all 6`.
+ */
+export class LoopLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(private readonly loops: LoopService) {
+    this.disposables = [
+      this.changed,
+      loops.onDidChange(() => this.changed.fire()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()),
+      vscode.languages.registerCodeLensProvider(PYTHON_DOCUMENTS, this),
+    ];
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    const insights = await this.loops.insights(doc);
+    const runnable = vscode.workspace.isTrusted && doc.uri.scheme === 'file';
+    return insights.flatMap((ins, i) => {
+      const pos = doc.positionAt(ins.loop.from);
+      const range = new vscode.Range(pos, pos);
+      const lenses = [new vscode.CodeLens(range, {
+        title: ins.title,
+        tooltip: `Show every combination of this loop and its runs${ins.loop.experiment ? ` (experiment ${ins.loop.experiment})` : ''}`,
+        command: 'runlens.showCombinations',
+        arguments: [doc.uri, i],
+      })];
+      // The same count the sweep will ask to run: neither finished nor running now.
+      const n = runnable ? toRun(planSweep(ins.states, true), true).length : 0;
+      if (n) {
+        lenses.push(new vscode.CodeLens(range, {
+          title: n === ins.loop.combinations.length && n > 1 ? `$(play) Run all ${n}` : `$(play) Run the ${n} missing combination${n === 1 ? '' : 's'}`,
+          tooltip: `Run ${doc.fileName.split(/[\\/]/).pop()} once, executing only the iterations of this loop that have no result yet`,
+          command: 'runlens.runMissingCombinations',
+          arguments: [doc.uri, i],
+        }));
+      }
+      return lenses;
+    });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

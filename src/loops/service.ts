@@ -1,0 +1,124 @@
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
+import { describable, describeLoop, untouchedLoop, type LoopState } from '../core/loops/describe';
+import { configuredKeyMetric } from '../core/runs/keyMetric';
+import { keyMetricSettings } from '../runs/settings';
+import type { FolderStore, FolderStores } from '../store/folderStores';
+
+/** A loop of a document and its state, as the lens, hovers, diagnostics and launch commands use it. */
+export interface LoopInsight extends LoopState {
+  /** Absent while the folder has no store yet: nothing is logged, every combination is to run. */
+  store: FolderStore | undefined;
+  /** In a notebook, the index (among code cells) of the cell the loop is in. */
+  cell: number | undefined;
+}
+
+interface Cached { version: number; insights: Promise<LoopInsight[]> }
+
+/**
+ * "The loops of this document and their state": one analysis and one lookup per document version,
+ * shared by everything that speaks about loops (src/loops/*, src/launch). Its counts come from
+ * core's describeLoop, as `runlens analyze`'s do.
+ */
+export class LoopService implements vscode.Disposable {
+  private readonly cache = new Map<string, Cached>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** The loops' states may have changed (a run was logged, a setting changed). */
+  readonly onDidChange = this.changed.event;
+  private readonly computed = new vscode.EventEmitter<{ doc: vscode.TextDocument; insights: LoopInsight[] }>();
+  /** A document's loops were worked out afresh. */
+  readonly onDidCompute = this.computed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.computed];
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly stores: FolderStores, private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      stores.onDidChange(() => this.invalidate()),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens')) this.invalidate(); }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
+    );
+  }
+
+  /** A run was logged: everything refreshes within a second, coalescing bursts. */
+  private invalidate(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.cache.clear();
+      this.changed.fire();
+    }, 200);
+  }
+
+  /** The document's experiment loops with their state. */
+  insights(doc: vscode.TextDocument): Promise<LoopInsight[]> {
+    const key = doc.uri.toString();
+    const cached = this.cache.get(key);
+    if (cached && cached.version === doc.version) return cached.insights;
+    const insights = this.compute(doc).catch((e: unknown) => {
+      this.log.error(`Analysing ${doc.uri.fsPath} failed: ${(e as Error).stack ?? e}`);
+      return [];
+    });
+    this.cache.set(key, { version: doc.version, insights });
+    void insights.then((list) => this.computed.fire({ doc, insights: list }));
+    return insights;
+  }
+
+  private loopsOf(doc: vscode.TextDocument): { loops: ExperimentLoop[]; cell: number | undefined } {
+    const onError = (e: unknown, line: number) => this.log.warn(`${doc.uri.fsPath}:${line}: a loop could not be analysed (${(e as Error).message})`);
+    const notebook = this.notebookOf(doc);
+    if (!notebook) return { loops: analyzePython(doc.getText(), { onError }), cell: undefined };
+    // A cell sees what the cells above it defined, as the kernel would when run top to bottom.
+    const cells = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python');
+    const index = cells.findIndex((c) => c.document === doc);
+    const results = analyzeNotebook(cells.slice(0, index + 1).map((c) => c.document.getText()), { onError });
+    return { loops: results[index]?.loops ?? [], cell: index };
+  }
+
+  private notebookOf(doc: vscode.TextDocument): vscode.NotebookDocument | undefined {
+    if (doc.uri.scheme !== 'vscode-notebook-cell') return undefined;
+    return vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc));
+  }
+
+  private async compute(doc: vscode.TextDocument): Promise<LoopInsight[]> {
+    const { loops, cell } = this.loopsOf(doc);
+    const wanted = loops.filter(describable);
+    if (!wanted.length) return [];
+    const store = await this.storeFor(doc);
+    // Nothing is logged in this folder yet (the store is made when the first run needs it).
+    if (!store) return wanted.map((loop) => ({ ...untouchedLoop(loop), store: undefined, cell }));
+    const config = vscode.workspace.getConfiguration('runlens', doc.uri);
+    const api = store.client.api;
+    const settings = keyMetricSettings(doc.uri);
+    const opts = {
+      configuredMetric: (experiment: string | undefined) => configuredKeyMetric(settings, experiment),
+      goal: config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto'),
+      sameExperiment: config.get<string>('lens.scope', 'experiment') === 'experiment',
+      scriptSha256: doc.uri.scheme === 'file' ? crypto.createHash('sha256').update(doc.getText(), 'utf8').digest('hex') : undefined,
+    };
+    const port = {
+      lookup: (keys: string[], combinations: Record<string, unknown>[], o: { metric?: string; experimentId?: number; goal: 'maximize' | 'minimize' | 'auto' }) => api.lookup(keys, combinations, o),
+      metricsOf: async (uid: string) => Object.keys((await api.run(uid))?.metrics ?? {}),
+      experimentId: (name: string) => api.experimentId(name),
+      metricNames: () => api.metricNames(),
+    };
+    const available = await api.metricNames();
+    const out: LoopInsight[] = [];
+    for (const loop of wanted) out.push({ ...await describeLoop(loop, port, opts, available), store, cell });
+    return out;
+  }
+
+  private async storeFor(doc: vscode.TextDocument): Promise<FolderStore | undefined> {
+    // Reading only: a folder without a store has nothing logged, and gets no `.runlens/` from it.
+    if (doc.uri.scheme === 'file') return this.stores.forUri(doc.uri, { create: false });
+    const notebook = this.notebookOf(doc);
+    if (notebook) return this.stores.forUri(notebook.uri, { create: false });
+    const [first] = this.stores.folders();
+    return first && this.stores.has(first) ? this.stores.get(first) : undefined;
+  }
+
+  dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
