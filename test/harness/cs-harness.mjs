@@ -131,7 +131,27 @@ export async function startCodeServer({ settings = {}, log = () => {}, env = {},
     }
     await sleep(100);
   }
-  return { port, origin: `http://127.0.0.1:${port}`, authority: `127.0.0.1:${port}`, tmp, proc, stop };
+  return { port, origin: `http://127.0.0.1:${port}`, authority: `127.0.0.1:${port}`, tmp, proc, stop, extensionHosts: () => extensionHosts(proc.pid) };
+}
+
+/**
+ * The pids of the extension hosts a code-server runs, one per connected window (Linux: read from
+ * /proc). Each is a child of the server, in its process group, started with `--type=extensionHost`.
+ */
+export function extensionHosts(serverPid) {
+  const pids = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 5 of stat is the process group; the command name before it may hold spaces, so
+      // the fields are counted from the closing parenthesis.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (group !== serverPid) continue;
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--type=extensionHost')) pids.push(Number(entry));
+    } catch { /* gone meanwhile */ }
+  }
+  return pids.sort((a, b) => a - b);
 }
 
 export async function launchChromium({ width = 1400, height = 850 } = {}) {

@@ -1,9 +1,11 @@
 // Drives the real VS Code workbench (code-server in headless Chromium) the way a person does:
-// activity bar, views, Quick Open, the command palette, CodeLens, notifications, screenshots.
+// activity bar, views, Quick Open, the command palette, CodeLens, notifications, the Output panel,
+// screenshots, and more windows on the same folder.
 // Used by the UI tests (through test/ui/helpers.mjs) and by `npm start -- --screenshot`.
 //
 //   const wb = await openWorkbench({ folder, extensionDevelopmentPath: REPO });
-//   await wb.openView('RunLens'); const rows = await wb.treeRows('Runs'); await wb.close();
+//   await wb.openView('RunLens'); const rows = await wb.treeRows('Runs');
+//   const other = await wb.openWindow(); …; await other.closeWindow(); await wb.close();
 import fs from 'node:fs';
 import path from 'node:path';
 import { startCodeServer, launchChromium, workbenchUrl } from './cs-harness.mjs';
@@ -43,13 +45,47 @@ export async function openWorkbench(o = {}) {
 }
 
 export class Workbench {
-  constructor(cs, browser, url) {
+  /** `page`: this window's page (default the browser's first); `owner`: close() ends the server and browser too. */
+  constructor(cs, browser, url, { page = browser.page, owner = true } = {}) {
     this.cs = cs;
     this.browser = browser;
     /** The playwright-core Page: for anything the helpers below do not cover. */
-    this.page = browser.page;
+    this.page = page;
     /** The URL that opened this workbench (a person can open it too, while it runs). */
     this.url = url;
+    this.owner = owner;
+  }
+
+  /**
+   * Opens another window on the same server and folder, as a person opening the URL in a second
+   * tab: a workbench of its own with its own extension host. Its close() closes that tab only.
+   */
+  async openWindow() {
+    const page = await this.browser.context.newPage();
+    try {
+      await page.goto(this.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: WORKBENCH_TIMEOUT });
+    } catch (e) {
+      await page.close().catch(() => {});
+      throw e;
+    }
+    return new Workbench(this.cs, this.browser, this.url, { page, owner: false });
+  }
+
+  /**
+   * Closes this window as a person closes its tab (the page's unload handlers run, so the
+   * workbench says goodbye to its extension host); the server and the other windows stay.
+   */
+  async closeWindow() {
+    if (this.page.isClosed()) return;
+    const closed = new Promise((resolve) => this.page.once('close', resolve));
+    // With its unload handlers run, close() does not wait: the page may still refuse to go.
+    await this.page.close({ runBeforeUnload: true });
+    let timer;
+    const refused = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the window did not close (did the workbench ask to keep it open?)')), STEP_TIMEOUT);
+    });
+    try { await Promise.race([closed, refused]); } finally { clearTimeout(timer); }
   }
 
   /** The activity-bar entry of a view container, by its title ('RunLens', 'Explorer'). */
@@ -180,6 +216,27 @@ export class Workbench {
     return texts;
   }
 
+  /**
+   * The text of the output channel shown in the Output panel, one string per line, top to bottom
+   * (open it first, e.g. with 'RunLens: Show Output'). Waits up to `timeout` for a line matching
+   * `waitFor`, if given. Only the lines on screen are read: the panel shows a channel's last lines.
+   */
+  async outputLines({ waitFor, timeout = STEP_TIMEOUT } = {}) {
+    const editor = this.page.locator('.part.panel .output-view .monaco-editor').first();
+    await editor.waitFor({ timeout: STEP_TIMEOUT });
+    const read = () => editor.evaluate((el) => [...el.querySelectorAll('.view-lines .view-line')]
+      .map((line) => ({ top: parseFloat(line.style.top) || 0, text: line.textContent.replace(/\s+/g, ' ').trim() }))
+      .sort((a, b) => a.top - b.top).map((l) => l.text).filter(Boolean));
+    if (!waitFor) return read();
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const lines = await read();
+      if (lines.some((l) => waitFor.test(l))) return lines;
+      if (Date.now() > deadline) throw new Error(`no line of the Output panel matched ${waitFor} in ${timeout} ms; it shows:\n${lines.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   /** Writes a PNG of the whole window; returns its path. */
   async screenshot(file) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -195,7 +252,9 @@ export class Workbench {
     }
   }
 
+  /** Closes the browser and ends the server; a window from openWindow() closes only its tab. */
   async close() {
+    if (!this.owner) return this.closeWindow();
     await this.browser.close();
     await this.cs.stop();
   }
