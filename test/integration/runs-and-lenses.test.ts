@@ -86,7 +86,7 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
       const t = await lensTitles('train.py');
       return t.length && t[0].includes('2 of 6') ? t : undefined;
     });
-    assert.deepStrictEqual(titles, ['RunLens: 2 of 6 combinations logged · best accuracy 0.81 (lr=0.001, bs=32) · 1 failed']);
+    assert.deepStrictEqual(titles, ['RunLens: 2 of 6 combinations logged · best accuracy 0.8100 (lr=0.001, bs=32) · 1 failed']);
   });
 
   it('a literal value with results has a hover naming the runs', async () => {
@@ -95,14 +95,14 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
     const at = editor.document.positionAt(text.indexOf('0.001') + 2);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, at);
     const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
-    assert.match(md, /lr=0\.001.*2 of 2 combinations logged, best accuracy 0\.81/);
+    assert.match(md, /lr=0\.001.*2 of 2 combinations logged, best accuracy 0\.8100/);
     assert.match(md, /a1/);
   });
 
   it('a value whose every combination is logged gets a diagnostic', async () => {
     const uri = vscode.Uri.joinPath(workspaceFolder().uri, 'train.py');
     const diags = await waitFor('the diagnostic', () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'RunLens').length ? vscode.languages.getDiagnostics(uri) : undefined);
-    assert.deepStrictEqual(diags.map((d) => d.message), ['Every combination with lr=0.001 is already logged (2); best accuracy 0.81.']);
+    assert.deepStrictEqual(diags.map((d) => d.message), ['Every combination with lr=0.001 is already logged (2); best accuracy 0.8100.']);
     assert.strictEqual(diags[0].severity, vscode.DiagnosticSeverity.Information);
   });
 
@@ -112,7 +112,7 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
       const t = await lensTitles('train.py');
       return t.length && t[0].includes('3 of 6') ? t : undefined;
     }, 10_000);
-    assert.match(titles[0], /best accuracy 0\.9 \(lr=0\.01, bs=32\)/);
+    assert.match(titles[0], /best accuracy 0\.9000 \(lr=0\.01, bs=32\)/);
   });
 
   it('works in a notebook: a loop in one cell over a list defined in an earlier cell', async () => {
@@ -131,6 +131,6 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
       const t = lenses.map((l) => l.command?.title ?? '').filter((x) => x.startsWith('RunLens'));
       return t.length ? t : undefined;
     });
-    assert.deepStrictEqual(titles, ['RunLens: 2 of 3 combinations logged · best accuracy 0.9 (lr=0.01, bs=32)']);
+    assert.deepStrictEqual(titles, ['RunLens: 2 of 3 combinations logged · best accuracy 0.9000 (lr=0.01, bs=32)']);
   });
 });
