@@ -3,6 +3,7 @@ import type { FolderStore } from '../store/folderStores';
 import type { ExperimentSummary, RunSummary } from '../core/store/types';
 import type { TableColumns, TablePage, TableQuery } from '../core/store/runTable';
 import { parseFilter } from '../core/runs/filter';
+import { runLabel, varyingKeys } from '../core/runs/format';
 import type { TableFromWebview, TableRow, TableState, TableToWebview } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import type { RunRef } from './compare';
@@ -19,6 +20,8 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
   private state: TableState = { sort: null, filter: '' };
   private generation = 0;
   private columns: TableColumns = { params: [], metrics: [] };
+  /** The parameters that name an unnamed run, as in the tree: those that vary among the first rows. */
+  private naming: string[] = [];
 
   constructor(readonly store: FolderStore, readonly experiment: ExperimentSummary, ctx: PanelContext, private readonly compare: (refs: RunRef[]) => void) {
     super('table', `Runs: ${experiment.name}`, ctx);
@@ -41,13 +44,14 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
     const page = await this.store.client.api.runsTable(this.query(0, 100, true));
     if (generation !== this.generation) return;
     this.columns = page.columns!;
+    this.naming = varyingKeys(page.rows);
     this.post({ type: 'reset', generation, experiment: this.experiment.name, total: page.total, columns: this.columns, state: this.state, error });
     this.post({ type: 'rows', generation, offset: 0, rows: this.rows(page) });
   }
 
   private rows(page: TablePage): TableRow[] {
     return page.rows.map((r: RunSummary) => ({
-      uid: r.uid, name: r.name, status: r.status, deleted: r.deleted, startTime: r.startTime,
+      uid: r.uid, name: r.name, label: runLabel(r, this.naming), status: r.status, deleted: r.deleted, startTime: r.startTime,
       params: this.columns.params.map((k) => r.params[k] ?? null),
       metrics: this.columns.metrics.map((k) => { const m = r.metrics[k]; return m && Number.isFinite(m.last) ? m.last : null; }),
     }));
