@@ -187,15 +187,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const item = new vscode.TreeItem(runLabel(r, node.varying), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${node.store.folder.uri}#${r.uid}`;
     const metricKey = keyMetricOf(r, keyMetricSettings(node.store.folder.uri));
-    const metric = metricKey ? `${metricKey} ${formatMetric(r.metrics[metricKey].last)}` : '';
+    // Value first, as in "4 runs": where the row is cut at the side bar's edge, the name goes first.
+    const metric = metricKey ? `${formatMetric(r.metrics[metricKey].last)} ${metricKey}` : '';
     const abandoned = this.looksAbandoned(node.store, r);
-    const status = r.status === 'finished' ? '' : abandoned ? `running? no update for ${formatAge(r.lastUpdate).replace(' ago', '')}, looks abandoned` : r.status;
-    item.description = [metric, status, formatAge(r.startTime), r.deleted ? 'deleted' : ''].filter(Boolean).join(' · ');
+    // The status is the icon (and the tooltip's first line): the row's width goes to the key metric.
+    item.description = [metric, formatAge(r.startTime)].filter(Boolean).join(' · ');
     item.iconPath = r.deleted ? new vscode.ThemeIcon('trash') : abandoned ? new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground')) : STATUS_ICON[r.status];
     item.contextValue = `run.${r.status}${r.deleted ? '.deleted' : ''}`;
+    const status = abandoned ? `running? no update for ${formatAge(r.lastUpdate).replace(' ago', '')}, looks abandoned` : STATUS_LABEL[r.status];
     const md = new vscode.MarkdownString(undefined, true);
     md.supportHtml = false;
-    md.appendMarkdown(`**${escapeMd(r.name ?? r.uid)}** · ${STATUS_LABEL[r.status]}\n\n`);
+    md.appendMarkdown(`**${escapeMd(r.name ?? r.uid)}** · ${escapeMd(status)}${r.deleted ? ' · deleted' : ''}\n\n`);
     const rows = [
       ...Object.entries(r.params).map(([k, v]) => `| ${escapeMd(k)} | ${escapeMd(v)} |`),
       ...Object.values(r.metrics).map((m) => `| ${escapeMd(m.key)} | ${formatMetric(m.last)} |`),

@@ -57,8 +57,9 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
     const runs = await tree.getChildren(experiments.find((n) => n.kind === 'experiment' && n.experiment.name === 'sweep'));
     const labels = await treeLabels(runs);
     assert.strictEqual(labels.length, 3, labels.join('\n'));
-    assert.ok(labels.some((l) => /^bs=32, lr=0\.001, seed=1 \| accuracy 0\.81/.test(l)), labels.join('\n'));
-    assert.ok(labels.some((l) => /accuracy 0\.2 · failed/.test(l)), labels.join('\n'));
+    // The key metric first in the description; the status is the icon, not words that push it off the row.
+    assert.ok(labels.some((l) => /^bs=32, lr=0\.001, seed=1 \| 0\.8100 accuracy · \d+[smhd] ago$/.test(l)), labels.join('\n'));
+    assert.ok(labels.some((l) => /^bs=32, lr=0\.1 \| 0\.2000 accuracy · \d+[smhd] ago$/.test(l)), labels.join('\n'));
     const failed = runs.find((n) => n.kind === 'run' && n.run.uid === 'a3')!;
     assert.strictEqual((tree.getTreeItem(failed).iconPath as vscode.ThemeIcon).id, 'error');
     const groups = await tree.getChildren(failed);
