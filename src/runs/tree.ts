@@ -15,7 +15,7 @@ export type RunsNode =
   | { kind: 'group'; store: FolderStore; run: RunSummary; group: 'params' | 'metrics' | 'tags' }
   | { kind: 'leaf'; id: string; label: string; description: string; tooltip?: string }
   | { kind: 'more'; store: FolderStore; experiment: ExperimentSummary; offset: number }
-  | { kind: 'message'; id: string; label: string };
+  | { kind: 'message'; id: string; label: string; icon?: string; command?: vscode.Command };
 
 export interface ViewOptions {
   filter: string;
@@ -84,7 +84,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (!filter) return list.map((experiment) => ({ kind: 'experiment', store, experiment }));
     // Under a filter, an experiment shows how many of its runs match, and goes when none does.
     const matching = await Promise.all(list.map((e) => store.client.api.countRuns(e.id, this.options.showDeleted, filter).catch(() => 0)));
-    return list.flatMap((experiment, i) => (matching[i] ? [{ kind: 'experiment' as const, store, experiment, matching: matching[i] }] : []));
+    const shown = list.flatMap((experiment, i) => (matching[i] ? [{ kind: 'experiment' as const, store, experiment, matching: matching[i] }] : []));
+    // Nothing left: the view's message says so; this row undoes it where the runs would be.
+    if (!shown.length && list.length) {
+      return [{ kind: 'message', id: `clearFilter:${store.folder.uri}`, label: 'Clear the filter', icon: 'clear-all', command: { command: 'runlens.clearFilter', title: 'Clear the filter' } }];
+    }
+    return shown;
   }
 
   private async runs(store: FolderStore, experiment: ExperimentSummary): Promise<RunsNode[]> {
@@ -177,6 +182,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       case 'message': {
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
+        if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.command = node.command;
         return item;
       }
     }

@@ -82,6 +82,25 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
     }
   });
 
+  it('the view says which filter is on and how many runs it leaves, and offers to clear it', async () => {
+    const { view, tree, stores } = await api();
+    // Earlier test files logged runs into this workspace too: every run counts.
+    const total = (await Promise.all((await stores.all()).map((s) => s.client.api.countRuns()))).reduce((a, b) => a + b, 0);
+    try {
+      await view.setFilter('params.lr = 0.5');
+      assert.strictEqual(view.view.message, `Filter: params.lr = 0.5 · 0 of ${total} runs match`);
+      assert.deepStrictEqual(await treeLabels(await tree.getChildren()), ['Clear the filter | ']);
+      await view.setFilter(" experiment = 'sweep' and status = failed ");
+      assert.strictEqual(view.view.message, `Filter: experiment = 'sweep' and status = failed · 1 of ${total} runs match`);
+      assert.strictEqual(view.view.description, undefined, 'the title stays short: the filter is in the message');
+    } finally {
+      await vscode.commands.executeCommand('runlens.clearFilter');
+    }
+    assert.strictEqual(view.view.message, undefined);
+    assert.strictEqual(tree.options.filter, '');
+    assert.strictEqual(view.state, 'ready');
+  });
+
   it('the CodeLens on the loop counts logged combinations by meaning (1e-3 == 0.001, 64.0 == 64)', async () => {
     const titles = await waitFor('the lens to count the runs', async () => {
       const t = await lensTitles('train.py');

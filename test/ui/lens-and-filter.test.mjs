@@ -71,6 +71,8 @@ describe('What a person sees on an experiment loop, and filtering runs', functio
     await input.fill('params.lr = 1e-3 and metrics.accuracy > 0.8');
     await wb.page.keyboard.press('Enter');
     await wb.page.waitForFunction(() => document.querySelectorAll('.part.sidebar .monaco-list-row[aria-level="2"]').length === 1, null, { timeout: 15000 });
+    // The view says which filter is on, and how many runs it leaves.
+    await pane.locator('.message', { hasText: 'Filter: params.lr = 1e-3 and metrics.accuracy > 0.8 · 1 of 3 runs match' }).waitFor({ timeout: 15000 });
     // The view's title now carries the filter, so read the rows straight off the side bar.
     const runs = await wb.page.locator('.part.sidebar .monaco-list-row[aria-level="2"]').allInnerTexts();
     assert.equal(runs.length, 1);
