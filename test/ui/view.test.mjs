@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { useWorkbench } from './helpers.mjs';
 import { logRun } from './support/runLogs.mjs';
 
@@ -101,5 +103,30 @@ describe('The RunLens view in a new project', function () {
     await message.waitFor({ state: 'hidden', timeout: 15000 });
     await pane.locator('.monaco-list-row', { hasText: '4 runs' }).waitFor();
     await wb.screenshot('view-runs');
+  });
+});
+
+describe('The RunLens view when a folder\'s store cannot be opened', function () {
+  const wb = useWorkbench({ workspace: 'python-project' });
+
+  it('says so, the output says why, and Rebuild the Store brings it back once the cause is gone', async function () {
+    // A file where the store's folder belongs: RunLens cannot make `.runlens/runs` there.
+    const blocker = path.join(wb.workspace, '.runlens');
+    fs.writeFileSync(blocker, 'not a folder\n');
+    await wb.openView('RunLens');
+    const pane = await wb.view('Runs');
+    const welcome = pane.locator('.welcome-view-content');
+    await welcome.filter({ hasText: 'could not open' }).waitFor({ timeout: 30000 });
+    await welcome.getByRole('button', { name: 'Show RunLens Output' }).click();
+    const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
+    await output.filter({ hasText: 'is not available' }).waitFor({ timeout: 15000 });
+    assert.match((await output.innerText()).replace(/\s+/g, ' '), /The RunLens store of python-project is not available: ENOTDIR: not a directory/);
+    await wb.screenshot('view-store-failed');
+
+    fs.rmSync(blocker);
+    await welcome.getByRole('button', { name: 'Rebuild the Store from the Run Logs' }).click();
+    await wb.notifications({ waitFor: 'RunLens rebuilt python-project: 0 runs from 0 run logs', timeout: 30000 });
+    assert.equal(fs.statSync(path.join(wb.workspace, '.runlens', 'runs')).isDirectory(), true, 'the store was made');
+    await welcome.filter({ hasText: 'No runs logged yet' }).waitFor({ timeout: 15000 });
   });
 });
