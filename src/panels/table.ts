@@ -4,6 +4,7 @@ import type { ExperimentSummary, RunSummary } from '../core/store/types';
 import type { TableColumns, TablePage, TableQuery } from '../core/store/runTable';
 import { parseFilter } from '../core/runs/filter';
 import { runLabel, varyingKeys } from '../core/runs/format';
+import { PAGE_SIZE } from '../runs/tree';
 import type { TableFromWebview, TableRow, TableState, TableToWebview } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import type { RunRef } from './compare';
@@ -20,7 +21,10 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
   private state: TableState = { sort: null, filter: '' };
   private generation = 0;
   private columns: TableColumns = { params: [], metrics: [] };
-  /** The parameters that name an unnamed run, as in the tree: those that vary among the first rows. */
+  /**
+   * The parameters that name an unnamed run, as the tree names it: those that vary among the
+   * experiment's newest page of runs (the tree's first page), whatever the table's filter or order.
+   */
   private naming: string[] = [];
 
   constructor(readonly store: FolderStore, readonly experiment: ExperimentSummary, ctx: PanelContext, private readonly compare: (refs: RunRef[]) => void) {
@@ -41,10 +45,13 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
   private async reset(error?: string): Promise<void> {
     if (!this.ready) return;
     const generation = ++this.generation;
-    const page = await this.store.client.api.runsTable(this.query(0, 100, true));
+    const [page, newest] = await Promise.all([
+      this.store.client.api.runsTable(this.query(0, 100, true)),
+      this.store.client.api.runsTable({ experimentId: this.experiment.id, offset: 0, limit: PAGE_SIZE }),
+    ]);
     if (generation !== this.generation) return;
     this.columns = page.columns!;
-    this.naming = varyingKeys(page.rows);
+    this.naming = varyingKeys(newest.rows);
     this.post({ type: 'reset', generation, experiment: this.experiment.name, total: page.total, columns: this.columns, state: this.state, error });
     this.post({ type: 'rows', generation, offset: 0, rows: this.rows(page) });
   }

@@ -95,6 +95,8 @@ describe('Run details, comparison and the runs table in the real workbench', fun
     await firstRow.locator('button.value', { hasText: 'sgd' }).click();
     await frame.locator('.count', { hasText: '3 runs match' }).waitFor();
     assert.equal(await frame.locator('input.filter').inputValue(), "params.optimizer = 'sgd'");
+    // Still named as in the tree, though among the sgd runs only lr differs.
+    await firstRow.locator('.cell.name', { hasText: 'depth=2, lr=0.001, optimizer=sgd' }).waitFor();
     await wb.screenshot('runs-table', { readme: true });
   });
 
