@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FolderStores } from './store/folderStores';
-import { RunsTreeProvider, type RunsNode } from './runs/tree';
+import type { RunsTreeProvider } from './runs/tree';
+import { RunsView } from './runs/view';
 import { registerRunCommands } from './runs/commands';
 import { RunningStatusItem } from './runs/statusItem';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
@@ -15,6 +16,8 @@ export interface RunLensApi {
   readonly version: string;
   readonly stores: FolderStores;
   readonly tree: RunsTreeProvider;
+  /** The Runs view: its welcome state and message line, for the integration tests. */
+  readonly view: RunsView;
   readonly insights: LoopService;
   /** The open editor panels, for the integration tests. */
   readonly panels: PanelsApi;
@@ -26,6 +29,8 @@ let active: FolderStores | undefined;
  * Only composes: creates the parts, registers them, returns the API. Nothing slow happens here:
  * each folder's store (sql.js WASM, reading `.runlens/`) starts in its worker thread, after
  * activation, and only in folders that have a `.runlens/` (or when a launch or an import needs one).
+ * The Runs view gets its data provider first, so a view opened during activation says "Loading
+ * runs…" rather than that no provider is registered.
  */
 export function activate(context: vscode.ExtensionContext): RunLensApi {
   const log = vscode.window.createOutputChannel('RunLens', { log: true });
@@ -37,44 +42,27 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     };
     const stores = new FolderStores(context.extensionUri, reporter, log);
     active = stores;
-    const tree = new RunsTreeProvider(stores);
-    const view = vscode.window.createTreeView<RunsNode>('runlens.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+    const view = new RunsView(stores, log);
     context.subscriptions.push(
-      tree, view,
-      stores.onDidChange(() => { tree.refresh(); void updateState(stores); }),
+      view,
       new RunningStatusItem(stores),
       vscode.commands.registerCommand('runlens.showLog', () => log.show()),
     );
     const panels = registerPanels(context, stores, log);
-    registerRunCommands(context, stores, tree, view);
+    registerRunCommands(context, stores, view);
     const insights = registerLoops(context, stores, log);
     registerLaunch(context, stores, insights, log);
     registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python'));
     registerMlflowImport(context, stores, log);
-    void updateState(stores);
+    void view.update();
     log.info(`RunLens ${context.extension.packageJSON.version} active in ${vscode.env.appName} ${vscode.version}`);
-    return { version: String(context.extension.packageJSON.version), stores, tree, insights, panels };
+    return { version: String(context.extension.packageJSON.version), stores, tree: view.tree, view, insights, panels };
   } catch (e) {
     // VS Code shows nothing when activation throws: say it, then rethrow.
     log.error(`RunLens failed to start: ${(e as Error).stack ?? e}`);
     void vscode.window.showErrorMessage(`RunLens failed to start: ${(e as Error).message}`);
     throw e;
   }
-}
-
-/** Sets `runlens.state` for the view's welcome content: no folder, a store that failed, no runs yet, or ready. */
-async function updateState(stores: FolderStores): Promise<void> {
-  const folders = stores.folders();
-  let state = 'noFolder';
-  if (folders.length) {
-    const open = await stores.all();
-    if (!open.length) state = 'error';
-    else {
-      const counts = await Promise.all(open.map((s) => s.client.api.countRuns(undefined, true)));
-      state = counts.some((n) => n > 0) ? 'ready' : 'empty';
-    }
-  }
-  await vscode.commands.executeCommand('setContext', 'runlens.state', state);
 }
 
 /** Stores save and release their writer's lock: VS Code waits for this promise. */

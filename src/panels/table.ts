@@ -3,6 +3,8 @@ import type { FolderStore } from '../store/folderStores';
 import type { ExperimentSummary, RunSummary } from '../core/store/types';
 import type { TableColumns, TablePage, TableQuery } from '../core/store/runTable';
 import { parseFilter } from '../core/runs/filter';
+import { runLabel, varyingKeys } from '../core/runs/format';
+import { PAGE_SIZE } from '../runs/tree';
 import type { TableFromWebview, TableRow, TableState, TableToWebview } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import type { RunRef } from './compare';
@@ -19,6 +21,11 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
   private state: TableState = { sort: null, filter: '' };
   private generation = 0;
   private columns: TableColumns = { params: [], metrics: [] };
+  /**
+   * The parameters that name an unnamed run, as the tree names it: those that vary among the
+   * experiment's newest page of runs (the tree's first page), whatever the table's filter or order.
+   */
+  private naming: string[] = [];
 
   constructor(readonly store: FolderStore, readonly experiment: ExperimentSummary, ctx: PanelContext, private readonly compare: (refs: RunRef[]) => void) {
     super('table', `Runs: ${experiment.name}`, ctx);
@@ -38,16 +45,20 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
   private async reset(error?: string): Promise<void> {
     if (!this.ready) return;
     const generation = ++this.generation;
-    const page = await this.store.client.api.runsTable(this.query(0, 100, true));
+    const [page, newest] = await Promise.all([
+      this.store.client.api.runsTable(this.query(0, 100, true)),
+      this.store.client.api.runsTable({ experimentId: this.experiment.id, offset: 0, limit: PAGE_SIZE }),
+    ]);
     if (generation !== this.generation) return;
     this.columns = page.columns!;
+    this.naming = varyingKeys(newest.rows);
     this.post({ type: 'reset', generation, experiment: this.experiment.name, total: page.total, columns: this.columns, state: this.state, error });
     this.post({ type: 'rows', generation, offset: 0, rows: this.rows(page) });
   }
 
   private rows(page: TablePage): TableRow[] {
     return page.rows.map((r: RunSummary) => ({
-      uid: r.uid, name: r.name, status: r.status, deleted: r.deleted, startTime: r.startTime,
+      uid: r.uid, name: r.name, label: runLabel(r, this.naming), status: r.status, deleted: r.deleted, startTime: r.startTime,
       params: this.columns.params.map((k) => r.params[k] ?? null),
       metrics: this.columns.metrics.map((k) => { const m = r.metrics[k]; return m && Number.isFinite(m.last) ? m.last : null; }),
     }));

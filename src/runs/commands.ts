@@ -5,6 +5,7 @@ import { parseImportedSource } from '../core/mlflow/apply';
 import * as vscode from 'vscode';
 import type { FolderStores } from '../store/folderStores';
 import type { RunsNode, RunsTreeProvider } from './tree';
+import type { RunsView } from './view';
 import { paramsAs } from '../core/runs/format';
 import { compileFilter } from '../core/runs/filter';
 import type { RunSummary } from '../core/store/types';
@@ -18,13 +19,14 @@ function targets(node: RunNode | undefined, selected: readonly RunsNode[] | unde
   return list;
 }
 
-export function registerRunCommands(context: vscode.ExtensionContext, stores: FolderStores, tree: RunsTreeProvider, view: vscode.TreeView<RunsNode>): void {
+export function registerRunCommands(context: vscode.ExtensionContext, stores: FolderStores, runs: RunsView): void {
+  const { tree, view } = runs;
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('runlens.refresh', async () => {
     stores.retry();
     for (const s of await stores.all()) await s.client.api.refresh();
-    tree.refresh(true);
+    await runs.refresh();
   });
   reg('runlens.filterRuns', async () => {
     const filter = await vscode.window.showInputBox({
@@ -33,29 +35,31 @@ export function registerRunCommands(context: vscode.ExtensionContext, stores: Fo
       value: tree.options.filter,
       validateInput: (q) => { try { compileFilter(q); return undefined; } catch (e) { return (e as Error).message; } },
     });
-    if (filter === undefined) return;
-    tree.options.filter = filter.trim();
-    view.description = tree.options.filter ? `filter: ${tree.options.filter}` : undefined;
-    void vscode.commands.executeCommand('setContext', 'runlens.filtered', !!tree.options.filter);
-    tree.refresh(true);
+    // The view's message line shows the filter and how many runs match (the title has no room for it).
+    if (filter !== undefined) await runs.setFilter(filter);
   });
-  reg('runlens.clearFilter', () => {
-    tree.options.filter = '';
-    view.description = undefined;
-    void vscode.commands.executeCommand('setContext', 'runlens.filtered', false);
-    tree.refresh(true);
-  });
+  reg('runlens.clearFilter', () => runs.setFilter(''));
   reg('runlens.showMoreRuns', (node: RunsNode & { kind: 'more' }) => tree.showMore(node));
   reg('runlens.rebuildStore', async () => {
-    const all = await stores.all();
-    if (!all.length) { void vscode.window.showInformationMessage('RunLens: open a folder first.'); return; }
+    const folders = stores.folders();
+    if (!folders.length) { void vscode.window.showInformationMessage('RunLens: open a folder first.'); return; }
+    // The folders that have a store (or tried to open one); with none yet, the store is created.
+    let targets = folders.filter((f) => stores.has(f));
+    if (!targets.length) {
+      const picked = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Create the RunLens store of which folder?' });
+      if (!picked) return;
+      targets = [picked];
+    }
+    stores.retry(); // a store that failed to open gets another go
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'RunLens: rebuilding the store from the run logs' }, async () => {
-      for (const s of all) {
+      for (const folder of targets) {
+        const s = await stores.get(folder);
+        if (!s) continue; // it failed again, and said why (a notification and the output)
         const stats = await s.client.api.rebuild();
         void vscode.window.showInformationMessage(`RunLens rebuilt ${s.folder.name}: ${stats.runs} runs from ${stats.files} run logs${stats.problems ? `, ${stats.problems} problems (see the output)` : ''}.`);
       }
     });
-    tree.refresh(true);
+    await runs.refresh();
   });
   reg('runlens.sortRuns', async () => {
     const metrics = new Set<string>();
@@ -72,12 +76,12 @@ export function registerRunCommands(context: vscode.ExtensionContext, stores: Fo
       ]),
     ];
     const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Sort runs by' });
-    if (picked) { tree.options.sort = picked.sort; tree.refresh(true); }
+    if (picked) { tree.options.sort = picked.sort; await runs.refresh(); }
   });
   const toggle = (key: 'showDeleted' | 'showFailed', ctxKey: string) => {
     tree.options[key] = !tree.options[key];
     void vscode.commands.executeCommand('setContext', ctxKey, tree.options[key]);
-    tree.refresh(true);
+    void runs.refresh();
   };
   reg('runlens.showDeletedRuns', () => toggle('showDeleted', 'runlens.showDeleted'));
   reg('runlens.hideDeletedRuns', () => toggle('showDeleted', 'runlens.showDeleted'));

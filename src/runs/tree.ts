@@ -15,7 +15,7 @@ export type RunsNode =
   | { kind: 'group'; store: FolderStore; run: RunSummary; group: 'params' | 'metrics' | 'tags' }
   | { kind: 'leaf'; id: string; label: string; description: string; tooltip?: string }
   | { kind: 'more'; store: FolderStore; experiment: ExperimentSummary; offset: number }
-  | { kind: 'message'; id: string; label: string };
+  | { kind: 'message'; id: string; label: string; icon?: string; command?: vscode.Command };
 
 export interface ViewOptions {
   filter: string;
@@ -84,7 +84,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (!filter) return list.map((experiment) => ({ kind: 'experiment', store, experiment }));
     // Under a filter, an experiment shows how many of its runs match, and goes when none does.
     const matching = await Promise.all(list.map((e) => store.client.api.countRuns(e.id, this.options.showDeleted, filter).catch(() => 0)));
-    return list.flatMap((experiment, i) => (matching[i] ? [{ kind: 'experiment' as const, store, experiment, matching: matching[i] }] : []));
+    const shown = list.flatMap((experiment, i) => (matching[i] ? [{ kind: 'experiment' as const, store, experiment, matching: matching[i] }] : []));
+    // Nothing left: the view's message says so; this row undoes it where the runs would be.
+    if (!shown.length && list.length) {
+      return [{ kind: 'message', id: `clearFilter:${store.folder.uri}`, label: 'Clear the filter', icon: 'clear-all', command: { command: 'runlens.clearFilter', title: 'Clear the filter' } }];
+    }
+    return shown;
   }
 
   private async runs(store: FolderStore, experiment: ExperimentSummary): Promise<RunsNode[]> {
@@ -177,6 +182,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       case 'message': {
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
+        if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.command = node.command;
         return item;
       }
     }
@@ -187,15 +194,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const item = new vscode.TreeItem(runLabel(r, node.varying), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${node.store.folder.uri}#${r.uid}`;
     const metricKey = keyMetricOf(r, keyMetricSettings(node.store.folder.uri));
-    const metric = metricKey ? `${metricKey} ${formatMetric(r.metrics[metricKey].last)}` : '';
+    // Value first, as in "4 runs": where the row is cut at the side bar's edge, the name goes first.
+    const metric = metricKey ? `${formatMetric(r.metrics[metricKey].last)} ${metricKey}` : '';
     const abandoned = this.looksAbandoned(node.store, r);
-    const status = r.status === 'finished' ? '' : abandoned ? `running? no update for ${formatAge(r.lastUpdate).replace(' ago', '')}, looks abandoned` : r.status;
-    item.description = [metric, status, formatAge(r.startTime), r.deleted ? 'deleted' : ''].filter(Boolean).join(' · ');
+    // The status is the icon (and the tooltip's first line): the row's width goes to the key metric.
+    item.description = [metric, formatAge(r.startTime)].filter(Boolean).join(' · ');
     item.iconPath = r.deleted ? new vscode.ThemeIcon('trash') : abandoned ? new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground')) : STATUS_ICON[r.status];
     item.contextValue = `run.${r.status}${r.deleted ? '.deleted' : ''}`;
+    const status = abandoned ? `running? no update for ${formatAge(r.lastUpdate).replace(' ago', '')}, looks abandoned` : STATUS_LABEL[r.status];
     const md = new vscode.MarkdownString(undefined, true);
     md.supportHtml = false;
-    md.appendMarkdown(`**${escapeMd(r.name ?? r.uid)}** · ${STATUS_LABEL[r.status]}\n\n`);
+    md.appendMarkdown(`**${escapeMd(r.name ?? r.uid)}** · ${escapeMd(status)}${r.deleted ? ' · deleted' : ''}\n\n`);
     const rows = [
       ...Object.entries(r.params).map(([k, v]) => `| ${escapeMd(k)} | ${escapeMd(v)} |`),
       ...Object.values(r.metrics).map((m) => `| ${escapeMd(m.key)} | ${formatMetric(m.last)} |`),

@@ -25,13 +25,16 @@ export class FolderStores implements vscode.Disposable {
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly reporter: Reporter, private readonly log: vscode.LogOutputChannel) {
     // A Python process that logs the folder's first run creates `.runlens/`: follow it from then on.
-    const watcher = vscode.workspace.createFileSystemWatcher(`**/${STORE_DIR}/runs/**`, false, true, true);
+    // The folder itself is watched too: its first run log, written the moment the folder is made, is
+    // often not reported at all (a new directory is watched only once the watcher sees it).
+    const follow = (uri: vscode.Uri) => {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      if (folder && !this.starting.has(folder.uri.toString())) void this.get(folder);
+    };
+    const watchers = [`**/${STORE_DIR}`, `**/${STORE_DIR}/**`].map((glob) => vscode.workspace.createFileSystemWatcher(glob, false, true, true));
     this.disposables.push(
-      watcher,
-      watcher.onDidCreate((uri) => {
-        const folder = vscode.workspace.getWorkspaceFolder(uri);
-        if (folder && !this.starting.has(folder.uri.toString())) void this.get(folder);
-      }),
+      ...watchers,
+      ...watchers.map((w) => w.onDidCreate(follow)),
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
         for (const f of e.removed) void this.stop(f.uri.toString());
         if (e.added.length) this.changed.fire(undefined);

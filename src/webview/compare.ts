@@ -104,7 +104,7 @@ function parallelSection(v: CompareView): HTMLElement {
   requestAnimationFrame(draw);
   return h('section', null,
     h('h2', null, 'Parameters against ', select),
-    h('p', { className: 'hint' }, 'One line per run, from worse (red) to better (green); the differing parameters only. Click a line to open its run.'),
+    h('p', { className: 'hint' }, 'One line per run, in the colour of its swatch above; the differing parameters only; the arrow by the metric says which way is better. Click a line to open its run.'),
     plot);
 }
 

@@ -106,6 +106,8 @@ export type CompareFromWebview =
 export interface TableRow {
   uid: string;
   name: string | null;
+  /** What the tree calls the run: its name, else the parameters that tell it apart. */
+  label: string;
   status: StatusName;
   deleted: boolean;
   startTime: number | null;

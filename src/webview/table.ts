@@ -170,7 +170,7 @@ function cell(r: TableRow, col: Column, c: number): HTMLElement {
   const attrs = { role: 'gridcell', 'aria-colindex': c + 1 };
   switch (col.kind) {
     case 'select': {
-      const box = h('input', { attrs: { type: 'checkbox', 'aria-label': `Select ${r.name ?? r.uid}` } });
+      const box = h('input', { attrs: { type: 'checkbox', 'aria-label': `Select ${r.label}` } });
       box.checked = selected.has(r.uid);
       box.addEventListener('change', () => {
         if (box.checked) selected.add(r.uid); else selected.delete(r.uid);
@@ -181,7 +181,7 @@ function cell(r: TableRow, col: Column, c: number): HTMLElement {
       return h('div', { className: 'cell', attrs }, box);
     }
     case 'name':
-      return h('div', { className: 'cell name', attrs }, h('button', { className: 'link', title: `Open the details of run ${r.uid}`, on: { click: () => host.post({ type: 'openRun', uid: r.uid }) } }, r.name ?? r.uid.slice(-8)));
+      return h('div', { className: 'cell name', attrs }, h('button', { className: 'link', title: `Open the details of ${r.label} (run ${r.uid})`, on: { click: () => host.post({ type: 'openRun', uid: r.uid }) } }, r.label));
     case 'status':
       return filterCell(attrs, `status-${r.status}`, r.status, { kind: 'status' }, r.status);
     case 'started':

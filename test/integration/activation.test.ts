@@ -1,6 +1,8 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
-import { openWorkspaceFile, runlensExtension, waitFor } from './support/host';
+import { openWorkspaceFile, runlensExtension, waitFor, workspaceFolder } from './support/host';
 
 describe('RunLens in a real VS Code extension host', () => {
   it('activates when a Python file of the workspace is opened', async () => {
@@ -21,5 +23,22 @@ describe('RunLens in a real VS Code extension host', () => {
     // Both commands exist only if the container and the view were contributed; they throw otherwise.
     await vscode.commands.executeCommand('workbench.view.extension.runlens');
     await vscode.commands.executeCommand('runlens.runs.focus');
+  });
+
+  // This file runs first: the workspace is a fresh copy of the fixture, without a `.runlens/`.
+  it('greets a folder without a store with the "no runs yet" welcome, never the error, and creates nothing', async () => {
+    const { view } = await runlensExtension().activate();
+    await view.update();
+    assert.strictEqual(view.state, 'empty');
+    assert.strictEqual(view.view.message, undefined, 'no loading or error line over the welcome');
+    assert.strictEqual(fs.existsSync(path.join(workspaceFolder().uri.fsPath, '.runlens')), false, 'opening the view wrote nothing into the folder');
+  });
+
+  it('Rebuild the Store works in a folder without a store: it creates the store', async () => {
+    const { view, stores } = await runlensExtension().activate();
+    await vscode.commands.executeCommand('runlens.rebuildStore');
+    assert.strictEqual(fs.existsSync(path.join(workspaceFolder().uri.fsPath, '.runlens', 'runs')), true);
+    assert.strictEqual(stores.failure(workspaceFolder()), undefined);
+    assert.strictEqual(view.state, 'empty', 'a store with no runs is still "no runs yet"');
   });
 });

@@ -56,7 +56,11 @@ describe('MLflow runs already in the workspace', () => {
     const runs = await tree.getChildren(experiment);
     const stale = runs.filter((n) => n.kind === 'run' && n.run.name === 'lr0.03-bs16-rmsprop').map((n) => tree.getTreeItem(n));
     assert.strictEqual(stale.length, 2);
-    for (const item of stale) assert.match(String(item.description), /running\? no update for .*, looks abandoned/);
+    // A question mark for an icon; the tooltip says what it means.
+    for (const item of stale) {
+      assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'question');
+      assert.match((item.tooltip as vscode.MarkdownString).value, /running\? no update for .*, looks abandoned/);
+    }
     await vscode.workspace.getConfiguration('runlens').update('mlflow.abandonedAfterHours', undefined, vscode.ConfigurationTarget.Workspace);
   });
 

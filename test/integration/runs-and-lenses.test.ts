@@ -57,8 +57,9 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
     const runs = await tree.getChildren(experiments.find((n) => n.kind === 'experiment' && n.experiment.name === 'sweep'));
     const labels = await treeLabels(runs);
     assert.strictEqual(labels.length, 3, labels.join('\n'));
-    assert.ok(labels.some((l) => /^bs=32, lr=0\.001, seed=1 \| accuracy 0\.81/.test(l)), labels.join('\n'));
-    assert.ok(labels.some((l) => /accuracy 0\.2 · failed/.test(l)), labels.join('\n'));
+    // The key metric first in the description; the status is the icon, not words that push it off the row.
+    assert.ok(labels.some((l) => /^bs=32, lr=0\.001, seed=1 \| 0\.8100 accuracy · \d+[smhd] ago$/.test(l)), labels.join('\n'));
+    assert.ok(labels.some((l) => /^bs=32, lr=0\.1 \| 0\.2000 accuracy · \d+[smhd] ago$/.test(l)), labels.join('\n'));
     const failed = runs.find((n) => n.kind === 'run' && n.run.uid === 'a3')!;
     assert.strictEqual((tree.getTreeItem(failed).iconPath as vscode.ThemeIcon).id, 'error');
     const groups = await tree.getChildren(failed);
@@ -81,12 +82,31 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
     }
   });
 
+  it('the view says which filter is on and how many runs it leaves, and offers to clear it', async () => {
+    const { view, tree, stores } = await api();
+    // Earlier test files logged runs into this workspace too: every run counts.
+    const total = (await Promise.all((await stores.all()).map((s) => s.client.api.countRuns()))).reduce((a, b) => a + b, 0);
+    try {
+      await view.setFilter('params.lr = 0.5');
+      assert.strictEqual(view.view.message, `Filter: params.lr = 0.5 · 0 of ${total} runs match`);
+      assert.deepStrictEqual(await treeLabels(await tree.getChildren()), ['Clear the filter | ']);
+      await view.setFilter(" experiment = 'sweep' and status = failed ");
+      assert.strictEqual(view.view.message, `Filter: experiment = 'sweep' and status = failed · 1 of ${total} runs match`);
+      assert.strictEqual(view.view.description, undefined, 'the title stays short: the filter is in the message');
+    } finally {
+      await vscode.commands.executeCommand('runlens.clearFilter');
+    }
+    assert.strictEqual(view.view.message, undefined);
+    assert.strictEqual(tree.options.filter, '');
+    assert.strictEqual(view.state, 'ready');
+  });
+
   it('the CodeLens on the loop counts logged combinations by meaning (1e-3 == 0.001, 64.0 == 64)', async () => {
     const titles = await waitFor('the lens to count the runs', async () => {
       const t = await lensTitles('train.py');
       return t.length && t[0].includes('2 of 6') ? t : undefined;
     });
-    assert.deepStrictEqual(titles, ['RunLens: 2 of 6 combinations logged · best accuracy 0.81 (lr=0.001, bs=32) · 1 failed']);
+    assert.deepStrictEqual(titles, ['RunLens: 2 of 6 combinations logged · best accuracy 0.8100 (lr=0.001, bs=32) · 1 failed']);
   });
 
   it('a literal value with results has a hover naming the runs', async () => {
@@ -95,14 +115,14 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
     const at = editor.document.positionAt(text.indexOf('0.001') + 2);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, at);
     const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
-    assert.match(md, /lr=0\.001.*2 of 2 combinations logged, best accuracy 0\.81/);
+    assert.match(md, /lr=0\.001.*2 of 2 combinations logged, best accuracy 0\.8100/);
     assert.match(md, /a1/);
   });
 
   it('a value whose every combination is logged gets a diagnostic', async () => {
     const uri = vscode.Uri.joinPath(workspaceFolder().uri, 'train.py');
     const diags = await waitFor('the diagnostic', () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'RunLens').length ? vscode.languages.getDiagnostics(uri) : undefined);
-    assert.deepStrictEqual(diags.map((d) => d.message), ['Every combination with lr=0.001 is already logged (2); best accuracy 0.81.']);
+    assert.deepStrictEqual(diags.map((d) => d.message), ['Every combination with lr=0.001 is already logged (2); best accuracy 0.8100.']);
     assert.strictEqual(diags[0].severity, vscode.DiagnosticSeverity.Information);
   });
 
@@ -112,7 +132,7 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
       const t = await lensTitles('train.py');
       return t.length && t[0].includes('3 of 6') ? t : undefined;
     }, 10_000);
-    assert.match(titles[0], /best accuracy 0\.9 \(lr=0\.01, bs=32\)/);
+    assert.match(titles[0], /best accuracy 0\.9000 \(lr=0\.01, bs=32\)/);
   });
 
   it('works in a notebook: a loop in one cell over a list defined in an earlier cell', async () => {
@@ -131,6 +151,6 @@ describe('runs in the tree and warnings on the loop, from real run logs', () => 
       const t = lenses.map((l) => l.command?.title ?? '').filter((x) => x.startsWith('RunLens'));
       return t.length ? t : undefined;
     });
-    assert.deepStrictEqual(titles, ['RunLens: 2 of 3 combinations logged · best accuracy 0.9 (lr=0.01, bs=32)']);
+    assert.deepStrictEqual(titles, ['RunLens: 2 of 3 combinations logged · best accuracy 0.9000 (lr=0.01, bs=32)']);
   });
 });

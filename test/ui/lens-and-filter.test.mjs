@@ -25,7 +25,7 @@ describe('What a person sees on an experiment loop, and filtering runs', functio
     logRun(wb.workspace, 'run-b', { lr: '1e-3', bs: '64' }, 0.77);
     logRun(wb.workspace, 'run-c', { lr: '0.1', bs: '32' }, 0.2, 'failed');
     await wb.openFile('train.py');
-    const expected = 'RunLens: 2 of 6 combinations logged · best accuracy 0.81 (lr=0.001, bs=32) · 1 failed';
+    const expected = 'RunLens: 2 of 6 combinations logged · best accuracy 0.8100 (lr=0.001, bs=32) · 1 failed';
     // The lens is redrawn as each of the three runs is read: wait for the one that counts them all.
     await wb.page.locator('.codelens-decoration a', { hasText: expected }).first().waitFor({ timeout: 30000 });
     // The editor may be drawing the lenses again (a refresh after the last run was read): read them
@@ -39,7 +39,7 @@ describe('What a person sees on an experiment loop, and filtering runs', functio
     await wb.page.locator('.view-line span', { hasText: /^0\.001$/ }).first().hover();
     const hover = wb.page.locator('.monaco-hover', { hasText: 'RunLens' }).first();
     await hover.waitFor({ timeout: 15000 });
-    assert.match(await hover.innerText(), /lr=0\.001.*2 of 2 combinations logged, best accuracy 0\.81/s);
+    assert.match(await hover.innerText(), /lr=0\.001.*2 of 2 combinations logged, best accuracy 0\.8100/s);
     await wb.screenshot('lens-hover', { readme: true });
   });
 
@@ -50,7 +50,7 @@ describe('What a person sees on an experiment loop, and filtering runs', functio
     await rows.nth(5).waitFor({ timeout: 15000 });
     const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     assert.equal(texts.length, 6);
-    assert.ok(texts.some((t) => /lr=0\.001, bs=32\s*accuracy 0\.81/.test(t)), texts.join('\n'));
+    assert.ok(texts.some((t) => /lr=0\.001, bs=32\s*accuracy 0\.8100/.test(t)), texts.join('\n'));
     assert.ok(texts.some((t) => /lr=0\.1, bs=32\s*failed/.test(t)), texts.join('\n'));
     assert.ok(texts.some((t) => /lr=0\.01, bs=64\s*never run/.test(t)), texts.join('\n'));
     await wb.screenshot('lens-combinations');
@@ -71,10 +71,12 @@ describe('What a person sees on an experiment loop, and filtering runs', functio
     await input.fill('params.lr = 1e-3 and metrics.accuracy > 0.8');
     await wb.page.keyboard.press('Enter');
     await wb.page.waitForFunction(() => document.querySelectorAll('.part.sidebar .monaco-list-row[aria-level="2"]').length === 1, null, { timeout: 15000 });
+    // The view says which filter is on, and how many runs it leaves.
+    await pane.locator('.message', { hasText: 'Filter: params.lr = 1e-3 and metrics.accuracy > 0.8 · 1 of 3 runs match' }).waitFor({ timeout: 15000 });
     // The view's title now carries the filter, so read the rows straight off the side bar.
     const runs = await wb.page.locator('.part.sidebar .monaco-list-row[aria-level="2"]').allInnerTexts();
     assert.equal(runs.length, 1);
-    assert.match(runs[0], /accuracy 0\.81/);
+    assert.match(runs[0], /0\.8100 accuracy/);
     await wb.screenshot('filter');
   });
 });

@@ -88,12 +88,15 @@ describe('Run details, comparison and the runs table in the real workbench', fun
     await frame.locator('button.sort', { hasText: 'accuracy' }).click();
     await frame.locator('.row.header [aria-sort="descending"]', { hasText: 'accuracy' }).waitFor();
     await firstRow.locator('.cell.num', { hasText: '0.9822' }).waitFor();
+    assert.equal(await firstRow.locator('.cell.name').innerText(), 'depth=4, lr=0.01, optimizer=adam', 'named as in the tree');
     await frame.locator('button.sort', { hasText: 'accuracy' }).click();
     await firstRow.locator('.cell.num', { hasText: '0.7054' }).waitFor();
     assert.equal(await accuracyOf(firstRow), 0.7054, 'lowest first');
     await firstRow.locator('button.value', { hasText: 'sgd' }).click();
     await frame.locator('.count', { hasText: '3 runs match' }).waitFor();
     assert.equal(await frame.locator('input.filter').inputValue(), "params.optimizer = 'sgd'");
+    // Still named as in the tree, though among the sgd runs only lr differs.
+    await firstRow.locator('.cell.name', { hasText: 'depth=2, lr=0.001, optimizer=sgd' }).waitFor();
     await wb.screenshot('runs-table', { readme: true });
   });
 
@@ -108,11 +111,12 @@ describe('Run details, comparison and the runs table in the real workbench', fun
     const started = Date.now();
     await pick.click();
     const frame = await webviewWithHeading(wb, 'Runs of big');
-    await frame.locator('.rows .row[aria-rowindex="2"] .cell.name', { hasText: `b${String(BIG - 1).padStart(5, '0')}` }).waitFor();
+    // Runs are named as the tree names them: by the parameters that tell them apart, not by id.
+    await frame.locator('.rows .row[aria-rowindex="2"] .cell.name', { hasText: `seed=${BIG - 1}, width=` }).waitFor();
     const opened = Date.now() - started;
     await frame.locator('.viewport').evaluate((el) => { el.scrollTop = el.scrollHeight; });
     const t1 = Date.now();
-    await frame.locator('.rows .row .cell.name', { hasText: 'b00000' }).waitFor();
+    await frame.locator('.rows .row .cell.name', { hasText: 'seed=0, width=64' }).waitFor();
     const scrolled = Date.now() - t1;
     const inDom = await frame.locator('.rows .row').count();
     console.log(`      table of ${BIG} runs: first rows ${opened} ms after picking the experiment, last rows ${scrolled} ms after jumping to the end, ${inDom} rows in the DOM`);

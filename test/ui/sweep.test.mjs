@@ -42,7 +42,7 @@ describe('Running a sweep from the command palette', function () {
     await wb.runCommand('RunLens: Run Sweep');
     const dialog = wb.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30000 });
-    assert.match(await dialog.innerText(), /6 combinations: 2 already logged \(best accuracy 0\.81\), 1 failed before; run 4\?/);
+    assert.match(await dialog.innerText(), /6 combinations: 2 already logged \(best accuracy 0\.8100\), 1 failed before; run 4\?/);
     assert.ok(await dialog.getByRole('button', { name: 'Run 3, Skip the Failed' }).isVisible(), 'a choice to leave the failed one out');
     await wb.screenshot('sweep-confirm');
     await dialog.getByRole('button', { name: 'Run 4', exact: true }).click();

@@ -53,7 +53,7 @@ describe('runlens analyze', () => {
     writeRun(w, { id: 'v1', params: { lr: '0.1' }, metrics: [['val_score', 0.7, 0]] });
     fs.writeFileSync(path.join(w, 's.py'), 'import mlflow\nfor lr in [0.1, 0.2]:\n    mlflow.log_param("lr", lr)\n');
     const r = await cli(['analyze', path.join(w, 's.py'), '--workspace', w]);
-    assert.match(r.out, /1 of 2 combinations logged · best val_score 0\.7 \(lr=0\.1\)/);
+    assert.match(r.out, /1 of 2 combinations logged · best val_score 0\.7000 \(lr=0\.1\)/);
   });
 
   it('says so for a file that cannot be read, and for a notebook that is not JSON', async () => {

@@ -27,14 +27,14 @@ describe('a sweep plan: what runs, what is skipped, and what the skipping saved'
   });
 
   it('says what it will do before it starts', () => {
-    assert.equal(confirmText(plan, 'accuracy'), '8 combinations: 3 already logged (best accuracy 0.81), 1 failed before, 1 running now (left alone); run 4?');
+    assert.equal(confirmText(plan, 'accuracy'), '8 combinations: 3 already logged (best accuracy 0.8100), 1 failed before, 1 running now (left alone); run 4?');
     assert.equal(confirmText(planSweep([st('never-run'), st('never-run')], true), undefined), '2 combinations, none logged yet; run 2?');
     const lower = planSweep([st('finished', [run('finished', 0.3)], 0.3), st('finished', [run('finished', 0.2)], 0.2), st('never-run')], false);
-    assert.match(confirmText(lower, 'loss'), /best loss 0\.2\)/);
+    assert.match(confirmText(lower, 'loss'), /best loss 0\.2000\)/);
   });
 
   it('says when there is nothing left to run', () => {
-    assert.equal(nothingToRunText(planSweep([st('finished', [], 0.9), st('running')], true), 'acc'), 'All 2 combinations are already logged (1 still running); best acc 0.9. Nothing to run.');
+    assert.equal(nothingToRunText(planSweep([st('finished', [], 0.9), st('running')], true), 'acc'), 'All 2 combinations are already logged (1 still running); best acc 0.9000. Nothing to run.');
   });
 
   it('closes with what ran and the compute saved; a cancelled sweep says how to resume', () => {

@@ -19,7 +19,7 @@ describe('what the lens says about a loop', () => {
   it('counts logged combinations, names the best, and calls out failures', () => {
     const states = [state('finished', [run('a', 'finished', 0.81)], 0.81), state('finished', [run('b', 'finished', 0.7)], 0.7), state('failed', [run('c', 'failed', null)]), state('never-run')];
     const s = summarize(LOOP, states, true);
-    assert.equal(lensTitle(LOOP, s, 'accuracy'), 'RunLens: 2 of 4 combinations logged · best accuracy 0.81 (lr=0.01, bs=32) · 1 failed');
+    assert.equal(lensTitle(LOOP, s, 'accuracy'), 'RunLens: 2 of 4 combinations logged · best accuracy 0.8100 (lr=0.01, bs=32) · 1 failed');
   });
 
   it('says when the same parameters were logged from other code', () => {

@@ -9,14 +9,56 @@ export function shortId(uid: string): string {
   return uid.length <= 8 ? uid : uid.slice(-8);
 }
 
+/** How many significant digits a metric shows. */
+export const METRIC_DIGITS = 4;
+
+/**
+ * The one way a metric value is written, in the tree, hovers, the lens, panels, the table and the
+ * command line: 4 significant digits, trailing zeros kept, so values read with the same precision
+ * whatever precision they were logged with (0.8100 next to 0.8123, not 0.81). Whole numbers are
+ * exact and stay as they are (5, 1200); a value with more digits before the point than that keeps
+ * them (12346); below 0.001 or from a million on, exponent form (1.235e-5). No locale.
+ */
 export function formatMetric(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
   if (Number.isNaN(n)) return 'NaN';
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '-∞';
   if (n === 0) return '0';
   const a = Math.abs(n);
-  if (a >= 1e-3 && a < 1e6) return String(Number(n.toPrecision(4)));
-  return n.toExponential(2);
+  if (a < 1e-3 || a >= 1e6) return n.toExponential(METRIC_DIGITS - 1);
+  if (Number.isInteger(n)) return String(n);
+  const s = n.toPrecision(METRIC_DIGITS);
+  // 1234.5 or 9999.96: toPrecision would switch to exponent form; whole digits read better.
+  return s.includes('e') ? n.toFixed(0) : s;
+}
+
+/**
+ * An axis tick: a round number the axis chose (see src/core/charts/axis.ts), written with just the
+ * decimals its step needs (0.75, 0.80, 0.85 with a step of 0.05), the same for every tick of an axis.
+ */
+export function formatTick(value: number, step: number): string {
+  // A tick computed as 0.1 - 0.1 * 1 may be -1e-17: it stands for 0.
+  if (Math.abs(value) < Math.abs(step) * 1e-6) value = 0;
+  const a = Math.abs(value);
+  if (a !== 0 && (a < 1e-4 || a >= 1e7)) return shortExponent(value);
+  const s = value.toFixed(decimalsOf(step));
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+}
+
+/** How many decimals write `step` exactly (0.05: two, 0.25: two, 5: none), so every tick of an axis has as many. */
+function decimalsOf(step: number): number {
+  if (!(step > 0) || !Number.isFinite(step)) return 0;
+  for (let d = 0; d < 12; d++) {
+    const scaled = step * 10 ** d;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-6 * Math.max(1, scaled)) return d;
+  }
+  return 12;
+}
+
+/** 1e-5, 2.5e+7: exponent form without trailing zeros, for ticks and powers of ten. */
+function shortExponent(n: number): string {
+  const [mantissa, exponent] = n.toExponential(3).split('e');
+  return `${String(Number(mantissa))}e${exponent}`;
 }
 
 export function formatAge(from: number | null, now = Date.now()): string {

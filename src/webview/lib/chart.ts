@@ -4,7 +4,7 @@
  */
 import uPlot from 'uplot';
 import type { Series } from '../protocol';
-import { formatMetric } from '../../core/runs/format';
+import { formatMetric, formatTick } from '../../core/runs/format';
 import { cssVar, onThemeChange, seriesColor, seriesDash } from './theme';
 import { h } from './dom';
 
@@ -66,7 +66,8 @@ export function lineChart(title: string, lines: Line[], syncKey?: string): Chart
       scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) } },
       axes: [
         { ...axis, label: 'step', labelFont: font, labelSize: 18, incrs: STEP_INCREMENTS },
-        { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => formatMetric(t)) },
+        // Ticks are round numbers uPlot chose: written with the decimals of their step (0.75, 0.80).
+        { ...axis, size: 60, values: (_u, ticks, _axis, _space, step) => ticks.map((t) => formatTick(t, step)) },
       ],
       series: [{ label: 'step' }, ...current.map((l) => ({
         label: l.label, stroke: seriesColor(l.colorIndex), width: 1.5, dash: seriesDash(l.colorIndex),
