@@ -122,6 +122,6 @@ for lr in [0.001, 0.01, 0.1]:
   });
   it('says all are logged, with the best', () => {
     const states = loop.combinations.map((_, i) => st('finished', i / 10));
-    assert.equal(lensTitle(loop, summarize(loop, states, true), 'accuracy'), 'RunLens: all 6 combinations logged · best accuracy 0.5 (lr=0.1, bs=64)');
+    assert.equal(lensTitle(loop, summarize(loop, states, true), 'accuracy'), 'RunLens: all 6 combinations logged · best accuracy 0.5000 (lr=0.1, bs=64)');
   });
 });
