@@ -186,7 +186,7 @@ def set_tags(tags):
 def log_metric(key, value, step=None):
     # The hot path: checks inline and one list append; the background thread writes.
     run = _stack[-1] if _stack else _autostart()
-    if type(key) is not str or not 0 < len(key) <= MAX_KEY:
+    if type(key) is not str or not 0 < len(key) <= MAX_KEY or not key.isascii():
         check_key(key, "Metric")
     if type(value) is not float:
         value = metric_value(key, value)

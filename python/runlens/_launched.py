@@ -6,8 +6,9 @@ instead of making its own; a log with that id that is not waiting for a process 
 a process already took it) is left alone, and the run gets a new id.
 """
 
-import json
 import os
+
+from . import _logline
 
 
 def existing_log(root, run_id):
@@ -37,7 +38,7 @@ def waiting_for_process(path, run_id):
         return False
     for number, raw in enumerate(lines):
         try:
-            event = json.loads(raw.decode("utf-8"))
+            event = _logline.loads(raw.decode("utf-8"))
         except ValueError:
             return False
         kind = event.get("e") if isinstance(event, dict) else None

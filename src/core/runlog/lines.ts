@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 
-/** A line longer than this is skipped and reported rather than held in memory. */
+/** A line longer than this (its bytes without the newline) is skipped and reported rather than held in memory. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
 const NEWLINE = 0x0a;
@@ -46,7 +46,7 @@ export function readLines(file: string, offset: number, line: number, onLine: (l
         if (nl < 0 || nl >= n) break;
         const piece = buf.subarray(start, nl);
         line++;
-        if (skipping) {
+        if (skipping || carryLen + piece.length > MAX_LINE_BYTES) {
           onLine({ ok: false, offset: lineStart, line, reason: `line longer than ${MAX_LINE_BYTES} bytes, skipped` });
           skipping = false;
         } else {

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Catalog } from './catalog';
 import { readLines } from '../runlog/lines';
-import { parseEvent, RUN_ID, type MetricPoint, type RunEvent } from '../runlog/events';
+import { readLine, RUN_ID, type MetricPoint, type RunEvent } from '../runlog/events';
 
 /** Where problems and notes go: the output channel in the extension, stderr in the CLI. */
 export interface Reporter {
@@ -149,27 +149,21 @@ export class Ingester {
         stats.lines++;
         const where = `${rel}:${l.line} (byte ${l.offset})`;
         if (!l.ok) { this.report.problem(`${where}: ${l.reason}; the line was skipped`); stats.problems++; return; }
-        if (l.text.trim() === '') return;
-        let raw: unknown;
-        try { raw = JSON.parse(l.text); } catch (e) {
-          this.report.problem(`${where}: not JSON (${(e as Error).message}); the line was skipped`);
-          stats.problems++;
-          return;
-        }
-        const parsed = parseEvent(raw);
-        if (!parsed.ok) {
-          if (parsed.unknown) {
-            if (!this.unknownReported.has(rel + parsed.unknown)) {
-              this.unknownReported.add(rel + parsed.unknown);
-              this.report.info(`${where}: ${parsed.reason} (written by a newer client?): skipped`);
-            }
-          } else {
-            this.report.problem(`${where}: ${parsed.reason}; the line was skipped`);
-            stats.problems++;
+        const reading = readLine(l.text);
+        if (reading.kind === 'blank') return;
+        if (reading.kind === 'unknown') {
+          if (!this.unknownReported.has(rel + reading.type)) {
+            this.unknownReported.add(rel + reading.type);
+            this.report.info(`${where}: ${reading.reason} (written by a newer client?): skipped`);
           }
           return;
         }
-        const ev = parsed.event;
+        if (reading.kind === 'problem') {
+          this.report.problem(`${where}: ${reading.reason}; the line was skipped`);
+          stats.problems++;
+          return;
+        }
+        const ev = reading.event;
         lastTime = Math.max(lastTime, ev.t);
         if (ev.e === 'metrics') { ensureRun(ev.t); points.push(...ev.points); return; }
         flushPoints();
