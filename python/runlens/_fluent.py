@@ -89,14 +89,14 @@ def _create_log(root, parent, t):
         if not _env.RUN_ID.fullmatch(wanted):
             raise ValueError("RUNLENS_RUN_ID %r is not a run id (1 to 64 of A-Z a-z 0-9 _ -)"
                              % wanted)
-        existing = _launched.existing_log(root, wanted)
-        if existing is None:
+        day = _launched.existing_log_day(root, wanted)
+        if day is None:
             try:
                 return RunLog(root, wanted, t), wanted
             except FileExistsError:
                 pass
-        elif _launched.waiting_for_process(existing, wanted):
-            return RunLog(root, wanted, t, existing=existing), wanted
+        elif _launched.waiting_for_process(root, day, wanted):
+            return RunLog(root, wanted, t, existing_day=day), wanted
         print("runlens: a run log for RUNLENS_RUN_ID %s exists already; this run gets a new id"
               % wanted, file=sys.stderr)
     run_id = uuid.uuid4().hex

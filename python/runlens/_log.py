@@ -9,14 +9,15 @@ import json
 import os
 import time
 
+from . import _logfiles
 from ._errors import RunLensError
 
 FORMAT_VERSION = 1
 # Keeps a second of fast logging from becoming one line of many megabytes for readers to hold.
 POINTS_PER_LINE = 10000
 
-_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-_FLAGS = _APPEND | os.O_CREAT | os.O_EXCL
+_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0)
+_CREATE = _APPEND | os.O_CREAT | os.O_EXCL
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _encode_ascii = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
@@ -37,23 +38,22 @@ def line(event):
 
 
 class RunLog:
-    def __init__(self, root, run_id, start_seconds, existing=None):
-        """A new log for run_id; or, with `existing`, the path of a log to append to."""
-        if existing is not None:
-            self.path = existing
-            flags = _APPEND
-        else:
-            day = time.strftime("%Y-%m-%d", time.gmtime(start_seconds))
-            self.path = os.path.join(root, "runs", day, run_id + ".jsonl")
-            flags = _FLAGS
-            try:
-                os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            except OSError as e:
-                raise self._unwritable(e) from e
+    def __init__(self, root, run_id, start_seconds, existing_day=None):
+        """A new log for run_id; or, with `existing_day`, the launcher's log in that day folder."""
+        day = existing_day or time.strftime("%Y-%m-%d", time.gmtime(start_seconds))
+        name = run_id + ".jsonl"
+        self.path = _logfiles.log_path(root, day, name)
         try:
-            self._fd = os.open(self.path, flags, 0o644)
+            self._fd = _logfiles.open_log(root, day, name, _APPEND if existing_day else _CREATE,
+                                          make_folders=existing_day is None)
         except FileExistsError:
             raise  # the id is taken, which the caller handles; not a permissions problem
+        except _logfiles.LinkRefused as e:
+            raise RunLensError(
+                "RunLens will not write the run log %s: %s is a symbolic link, and run logs "
+                "stay inside the .runlens folder. Remove the link (a .runlens folder kept "
+                "elsewhere can be linked as a whole, or named with RUNLENS_DIR)."
+                % (self.path, e.filename)) from None
         except OSError as e:
             raise self._unwritable(e) from e
 

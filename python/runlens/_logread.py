@@ -3,9 +3,10 @@
 import os
 import re
 import socket
+import stat
 import time
 
-from . import _logline
+from . import _logfiles, _logline
 from ._canonical import canonical_param
 
 CRASHED_AFTER_S = 30.0  # six missed heartbeats
@@ -13,6 +14,7 @@ END_STATUSES = ("finished", "failed", "killed")
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LOG_NAME = re.compile(r"([A-Za-z0-9_-]{1,64})\.jsonl")
 _METRIC_LINE = b'{"e":"metric'  # how this client's writer begins one; others are parsed anyway
+_BINARY = getattr(os, "O_BINARY", 0)
 MAX_PROBLEMS = 20  # kept per log, with their line numbers; the rest are counted
 _HOST = socket.gethostname()
 _cache = {}  # path -> LogRun, read on from its offset as the file grows
@@ -60,23 +62,29 @@ class LogRun:
 def read(path, uid, with_metrics):
     """The LogRun of the log at `path`, reading only what was appended since the last call."""
     try:
-        st = os.stat(path)
+        st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
+    if not stat.S_ISREG(st.st_mode):
+        return None  # a link, say: never followed out of .runlens/ (see _logfiles)
     run = _cache.get(path)
     if run is None or st.st_size < run.offset or (with_metrics and not run.with_metrics):
         run = LogRun(uid, with_metrics)
     run.mtime = st.st_mtime
     if st.st_size > run.offset:
         try:
-            with open(path, "rb") as f:
-                lines = _logline.Lines(f, run.offset, st.st_size)
+            fd = _logfiles.open_log(*_logfiles.split(path), os.O_RDONLY | _BINARY)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            lines = _logline.Lines(f, run.offset, st.st_size)
+            try:
                 for offset, data in lines:
                     run.line += 1
                     _apply_line(run, data, offset)
-        except OSError:
-            _cache.pop(path, None)  # read again from the start: some lines may have counted
-            return None
+            except OSError:
+                _cache.pop(path, None)  # read again from the start: some lines may have counted
+                return None
         run.offset = lines.offset
     if len(_cache) >= _CACHE_LIMIT:
         _cache.clear()
@@ -98,8 +106,8 @@ def _apply_line(run, data, offset):
 
 def new_problems(path, run):
     """What the lines skipped since the last call were, worded as the store reports them."""
-    folder, name = os.path.split(path)
-    where = "runs/%s/%s" % (os.path.basename(folder), name)
+    _, day, name = _logfiles.split(path)
+    where = "%s/%s/%s" % (_logfiles.RUNS, day, name)
     messages = ["%s:%d (byte %d): %s; the line was skipped" % ((where,) + problem)
                 for problem in run.problems[run.reported:]]
     run.reported = len(run.problems)
@@ -180,21 +188,29 @@ def _day_logs(folder):
     if cached is not None and cached[0] == mtime and cached[1] - mtime > RACY_NS:
         return cached[2]
     listed_at = time.time_ns()
+    logs = {}
     try:
-        names = os.listdir(folder)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                # Links are not followed out of .runlens/ (the store skips them too).
+                if LOG_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    logs[entry.name[:-6]] = folder + entry.name
     except OSError:
         return {}
-    logs = {}
-    for name in names:
-        if name.endswith(".jsonl") and LOG_NAME.fullmatch(name):
-            logs[name[:-6]] = folder + name
     _listings[folder] = (mtime, listed_at, logs)
     return logs
 
 
 def days(root):
+    """The day folders under runs/, less any that is a link (or runs/ itself being one)."""
+    runs = os.path.join(root, _logfiles.RUNS)
+    if _logfiles.is_link(runs):
+        return []
     try:
-        return sorted(name for name in os.listdir(os.path.join(root, "runs")) if DAY.fullmatch(name))
+        with os.scandir(runs) as entries:
+            return sorted(entry.name for entry in entries
+                          if DAY.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
+                          and not _logfiles.is_link(entry.path))
     except OSError:
         return []
 

@@ -24,7 +24,8 @@ export interface ReadResult {
  * one bad line must not cost the good ones around it.
  */
 export function readLines(file: string, offset: number, line: number, onLine: (l: LineResult) => void): ReadResult {
-  const fd = fs.openSync(file, 'r');
+  // A log that is a symbolic link is not followed (it could point outside .runlens/): ELOOP.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
   try {
     const size = fs.fstatSync(fd).size;
     if (size < offset) {
