@@ -65,15 +65,32 @@ def _exponent(written, frac_len, trailing):
         return str(int(written or 0) - frac_len + trailing)
     # Absurd exponents: repeat JavaScript's double arithmetic and number printing,
     # so that even these spell the same as in the store.
-    return _js_number(float(written) - frac_len + trailing)
+    return js_number(float(written) - frac_len + trailing)
 
 
-def _js_number(x):
+def js_number(x):
+    """How JavaScript prints the double `x` (Number.prototype.toString, as JSON.stringify does).
+
+    Python's repr gives the same shortest round-trip digits; only where the point and the
+    exponent go differs (JavaScript writes 1e21 as 1e+21 but 1e20 as 100000000000000000000).
+    """
     if x != x:
         return "NaN"
     if x in (float("inf"), float("-inf")):
         return "Infinity" if x > 0 else "-Infinity"
-    if abs(x) < 1e21:
-        # JavaScript pads the shortest round-trip digits with zeros (2**60 -> 1152921504606847000).
-        return str(int(Decimal(repr(x))))
-    return repr(x)
+    if x == 0:
+        return "0"
+    if x < 0:
+        return "-" + js_number(-x)
+    _, digits, exponent = Decimal(repr(x)).as_tuple()
+    s = "".join(map(str, digits)).rstrip("0")
+    k = len(s)
+    n = exponent + len(digits)  # x = 0.s * 10**n
+    if k <= n <= 21:
+        return s + "0" * (n - k)
+    if 0 < n <= 21:
+        return s[:n] + "." + s[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * -n + s
+    e = n - 1
+    return (s[0] + ("." + s[1:] if k > 1 else "") + "e" + ("+" if e >= 0 else "-") + str(abs(e)))

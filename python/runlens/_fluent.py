@@ -22,6 +22,7 @@ _lock = threading.RLock()  # reentrant: the SIGTERM handler may run while the ma
 _stack = []  # active runs, innermost last
 _experiment = []  # set_experiment's choice, if any
 _last_ended = []  # for MLflow's last_active_run()
+_closing = []  # ended runs whose end waits for room on the disk (Run._finish)
 # Taken from the environment at import, before this process can start a child that would
 # inherit it: a run log has exactly one writer.
 _launcher_id = [run_id for run_id in [_env.take_launcher_run_id()] if run_id is not None]
@@ -85,9 +86,16 @@ def start_run(name=None, experiment=None, params=None, tags=None):
             log.write(start)
             run._log_params(wanted)
             run._set_tags(tags)
-        except OSError as e:
-            log.close()
-            raise RunLensError("RunLens could not write the run log %s: %s" % (log.path, e)) from e
+        except (OSError, RunLensError) as e:
+            # Nothing half-made is left: no log holding a start and no end, no empty file.
+            undone = log.discard()
+            cause = e.__cause__ if isinstance(e, RunLensError) and e.__cause__ else e
+            raise RunLensError(
+                "RunLens could not start a run: writing its log %s failed (%s). %s Free some "
+                "space, or point RUNLENS_DIR at a folder that can be written."
+                % (log.path, getattr(cause, "strerror", None) or cause,
+                   "Nothing was recorded." if undone else "The log could not be removed either.")
+            ) from cause
         _stack.append(run)
         _lifecycle.ensure(live_runs, end_all, forked, outcome)
         return run
@@ -99,14 +107,14 @@ def _create_log(root, parent, t):
         if not _env.RUN_ID.fullmatch(wanted):
             raise ValueError("RUNLENS_RUN_ID %r is not a run id (1 to 64 of A-Z a-z 0-9 _ -)"
                              % wanted)
-        existing = _launched.existing_log(root, wanted)
-        if existing is None:
+        day = _launched.existing_log_day(root, wanted)
+        if day is None:
             try:
                 return RunLog(root, wanted, t), wanted
             except FileExistsError:
                 pass
-        elif _launched.waiting_for_process(existing, wanted):
-            return RunLog(root, wanted, t, existing=existing), wanted
+        elif _launched.waiting_for_process(root, day, wanted):
+            return RunLog(root, wanted, t, existing_day=day), wanted
         print("runlens: a run log for RUNLENS_RUN_ID %s exists already; this run gets a new id"
               % wanted, file=sys.stderr)
     run_id = uuid.uuid4().hex
@@ -133,31 +141,37 @@ def end_with_inner(run, status, error):
         else:
             ending = [run]
     _last_ended[:] = [run]
-    problem = None
     for each in reversed(ending):
-        try:
-            each._end(status, error)
-        except RunLensError as e:
-            problem = problem or e
-    if problem is not None:
-        raise problem
+        if not each._end(status, error):
+            with _lock:
+                _closing.append(each)  # kept, and tried again; stderr has said so
 
 
 def end_all(status, error):
+    """At exit: ends every active run, and makes the last try for those still ending."""
     with _lock:
         runs = list(_stack)
     if runs:
         end_with_inner(runs[0], status, error)
+    with _lock:
+        waiting = list(_closing)
+        del _closing[:]
+    for run in waiting:
+        run._settle()
 
 
 def live_runs():
+    """This process's runs for the background thread: the active ones, and those still ending."""
     pid = os.getpid()
-    return [run for run in list(_stack) if run._pid == pid]
+    with _lock:
+        _closing[:] = [run for run in _closing if run._end_line is not None]
+        return [run for run in _stack + _closing if run._pid == pid]
 
 
 def forked():
     global _lock
     _lock = threading.RLock()
+    del _closing[:]  # the parent's to finish
     for run in _stack:
         run._forked()
 
@@ -196,7 +210,7 @@ def set_tags(tags):
 def log_metric(key, value, step=None):
     # The hot path: checks inline and one list append; the background thread writes.
     run = _stack[-1] if _stack else _autostart()
-    if type(key) is not str or not 0 < len(key) <= MAX_KEY:
+    if type(key) is not str or not 0 < len(key) <= MAX_KEY or not key.isascii():
         check_key(key, "Metric")
     if type(value) is not float:
         value = metric_value(key, value)

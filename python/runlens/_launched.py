@@ -6,28 +6,29 @@ instead of making its own; a log with that id that is not waiting for a process 
 a process already took it) is left alone, and the run gets a new id.
 """
 
-import json
 import os
+import stat
+
+from . import _logfiles, _logline, _logread
 
 
-def existing_log(root, run_id):
-    """The path of the log of run_id in any day folder, or None."""
-    runs = os.path.join(root, "runs")
-    try:
-        days = sorted(os.listdir(runs), reverse=True)  # a launch is usually today's
-    except OSError:
-        return None
-    for day in days:
-        path = os.path.join(runs, day, run_id + ".jsonl")
-        if os.path.isfile(path):
-            return path
+def existing_log_day(root, run_id):
+    """The day folder holding a log of run_id, or None. Links are not followed (_logfiles)."""
+    for day in reversed(_logread.days(root)):  # a launch is usually today's
+        try:
+            st = os.lstat(_logfiles.log_path(root, day, run_id + ".jsonl"))
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            return day
     return None
 
 
-def waiting_for_process(path, run_id):
+def waiting_for_process(root, day, run_id):
     """Whether the log is a launcher's, with no process's start or end in it yet."""
     try:
-        with open(path, "rb") as f:
+        fd = _logfiles.open_log(root, day, run_id + ".jsonl", os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
             data = f.read(1 << 20)  # a launcher's lines are a few hundred bytes and heartbeats
     except OSError:
         return False
@@ -37,7 +38,7 @@ def waiting_for_process(path, run_id):
         return False
     for number, raw in enumerate(lines):
         try:
-            event = json.loads(raw.decode("utf-8"))
+            event = _logline.loads(raw.decode("utf-8"))
         except ValueError:
             return False
         kind = event.get("e") if isinstance(event, dict) else None

@@ -1,9 +1,11 @@
 """What keeps the record true however the process ends.
 
-A background thread flushes buffered metrics (at least once a second) and writes heartbeats;
-atexit ends runs a normal exit leaves open; a SIGTERM handler ends them as killed before the
-process dies the conventional way; an uncaught exception reaches atexit through sys.excepthook.
-After a fork, the child does not touch what the parent buffered.
+A background thread flushes buffered metrics (at least once a second) and writes heartbeats, and
+retries what a full disk refused (points, and the end of a run that has ended); atexit ends runs a
+normal exit leaves open and makes the last try for ends still waiting; a SIGTERM handler does the
+same, with the runs as killed, before the process dies the conventional way; an uncaught exception
+reaches atexit through sys.excepthook. After a fork, the child does not touch what the parent
+buffered.
 """
 
 import atexit
@@ -56,7 +58,7 @@ def _flush_loop(stop):
         for run in _hooks["live_runs"]():
             try:
                 run._tick(now)
-            except Exception as e:  # this thread must outlive a full disk; end_run will raise
+            except Exception as e:  # a bug, not a full disk (the run reports that): stay alive
                 if not _state["warned"]:
                     _state["warned"] = True
                     print("runlens: %s (kept in memory, retried every %.1f s)" % (e, FLUSH_S),

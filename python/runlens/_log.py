@@ -1,25 +1,32 @@
 """Writing one run's log (docs/run-log.md).
 
-Each run has its own file and its own writer, and every line goes out in one os.write on a
-descriptor opened with O_APPEND: parallel processes cannot interleave bytes, and a reader never
-sees half a line unless a process died inside a write.
+Each run has its own file and one writer, and every line goes out in one os.write on a descriptor
+opened with O_APPEND, so a reader never sees two writers' bytes mixed. A line is written whole or
+not at all: a short write (a full disk) is finished, and when the rest cannot be written the file
+is cut back to the end of the last whole line before anything else is written to it. What the
+caller was writing is then still its own to keep and retry.
 """
 
+import errno
 import json
 import os
 import time
 
+from . import _logfiles
 from ._errors import RunLensError
 
 FORMAT_VERSION = 1
 # Keeps a second of fast logging from becoming one line of many megabytes for readers to hold.
 POINTS_PER_LINE = 10000
 
-_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-_FLAGS = _APPEND | os.O_CREAT | os.O_EXCL
+_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0)
+_CREATE = _APPEND | os.O_CREAT | os.O_EXCL
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _encode_ascii = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+# The primitives every byte of a log goes through; the fault-injection tests replace them.
+_os_write = os.write
+_os_ftruncate = os.ftruncate
 
 
 def now_ms():
@@ -31,31 +38,45 @@ def line(event):
     try:
         return (text + "\n").encode("utf-8")
     except UnicodeEncodeError:
-        # Lone surrogates (say, from a file name decoded with surrogateescape) have no UTF-8
-        # form; JSON's \u escapes keep them instead of losing the line.
+        # Lone surrogates (say, from a file name decoded with surrogateescape, in argv) have no
+        # UTF-8 form; JSON's \u escapes keep them instead of losing the line.
         return (_encode_ascii(event) + "\n").encode("ascii")
 
 
+def points_line(chunk):
+    """The `metrics` line of (key, value, step, seconds) points."""
+    return line({
+        "e": "metrics",
+        "t": now_ms(),
+        "points": [[k, v if v - v == 0 else _SPECIAL[repr(v)], s, int(t * 1000)]
+                   for k, v, s, t in chunk],
+    })
+
+
 class RunLog:
-    def __init__(self, root, run_id, start_seconds, existing=None):
-        """A new log for run_id; or, with `existing`, the path of a log to append to."""
-        if existing is not None:
-            self.path = existing
-            flags = _APPEND
-        else:
-            day = time.strftime("%Y-%m-%d", time.gmtime(start_seconds))
-            self.path = os.path.join(root, "runs", day, run_id + ".jsonl")
-            flags = _FLAGS
-            try:
-                os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            except OSError as e:
-                raise self._unwritable(e) from e
+    def __init__(self, root, run_id, start_seconds, existing_day=None):
+        """A new log for run_id; or, with `existing_day`, the launcher's log in that day folder."""
+        self._root = root
+        self._day = existing_day or time.strftime("%Y-%m-%d", time.gmtime(start_seconds))
+        self._name = run_id + ".jsonl"
+        self.path = _logfiles.log_path(root, self._day, self._name)
+        self._created = existing_day is None
+        self._torn = None  # where a line that could not be finished began: cut back to there
         try:
-            self._fd = os.open(self.path, flags, 0o644)
+            self._fd = _logfiles.open_log(root, self._day, self._name,
+                                          _CREATE if self._created else _APPEND,
+                                          make_folders=self._created)
         except FileExistsError:
             raise  # the id is taken, which the caller handles; not a permissions problem
+        except _logfiles.LinkRefused as e:
+            raise RunLensError(
+                "RunLens will not write the run log %s: %s is a symbolic link, and run logs "
+                "stay inside the .runlens folder. Remove the link (a .runlens folder kept "
+                "elsewhere can be linked as a whole, or named with RUNLENS_DIR)."
+                % (self.path, e.filename)) from None
         except OSError as e:
             raise self._unwritable(e) from e
+        self._start_size = os.fstat(self._fd).st_size
 
     def _unwritable(self, e):
         return RunLensError(
@@ -66,30 +87,51 @@ class RunLog:
     def write(self, event):
         self._write(line(event))
 
-    def write_points(self, points):
-        """Writes buffered (key, value, step, seconds) points; returns how many reached the file."""
-        written = 0
-        for first in range(0, len(points), POINTS_PER_LINE):
-            chunk = points[first:first + POINTS_PER_LINE]
-            self._write(line({
-                "e": "metrics",
-                "t": now_ms(),
-                "points": [[k, v if v - v == 0 else _SPECIAL[repr(v)], s, int(t * 1000)]
-                           for k, v, s, t in chunk],
-            }))
-            written += len(chunk)
-        return written
+    def write_points(self, chunk):
+        """Writes up to POINTS_PER_LINE buffered (key, value, step, seconds) points as one line."""
+        self._write(points_line(chunk))
 
     def close(self):
         fd, self._fd = self._fd, -1
         if fd >= 0:
             os.close(fd)
 
+    def discard(self):
+        """Undoes the log of a run that could not start: a new file is removed, and a launcher's
+        log is cut back to what the launcher wrote. Returns whether that worked."""
+        try:
+            if not self._created and self._fd >= 0:
+                _os_ftruncate(self._fd, self._start_size)
+        except OSError:
+            return False
+        finally:
+            self.close()
+        if self._created:
+            return _logfiles.remove_log(self._root, self._day, self._name)
+        return True
+
     def _write(self, data):
         if self._fd < 0:
             raise RunLensError("the run log %s is already closed" % self.path)
-        done = os.write(self._fd, data)
-        while done < len(data):
-            # Only after a short write (a full disk, a signal): finish the line rather than
-            # leave half of it for the reader to trip over.
-            done += os.write(self._fd, data[done:])
+        if self._torn is not None:
+            _os_ftruncate(self._fd, self._torn)  # raises, and the caller keeps its data
+            self._torn = None
+        done = _os_write(self._fd, data)
+        if done == len(data):
+            return
+        # A short write: the disk is full, or a signal came. Finish the line, or cut it off.
+        self._torn = os.lseek(self._fd, 0, os.SEEK_CUR) - done  # O_APPEND: the end of the file
+        try:
+            while done < len(data):
+                wrote = _os_write(self._fd, data[done:])
+                if wrote <= 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                done += wrote
+        except OSError:
+            try:
+                _os_ftruncate(self._fd, self._torn)
+                self._torn = None
+            except OSError:
+                pass  # the next write cuts it back first, or fails without writing
+            raise
+        self._torn = None

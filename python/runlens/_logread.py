@@ -1,20 +1,21 @@
 """Reading run logs that the store has not caught up with, as docs/run-log.md tells a reader to."""
 
-import json
 import os
 import re
 import socket
+import stat
 import time
 
+from . import _logfiles, _logline
 from ._canonical import canonical_param
-from ._env import DEFAULT_EXPERIMENT
 
 CRASHED_AFTER_S = 30.0  # six missed heartbeats
 END_STATUSES = ("finished", "failed", "killed")
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LOG_NAME = re.compile(r"([A-Za-z0-9_-]{1,64})\.jsonl")
-_SPECIAL = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 _METRIC_LINE = b'{"e":"metric'  # how this client's writer begins one; others are parsed anyway
+_BINARY = getattr(os, "O_BINARY", 0)
+MAX_PROBLEMS = 20  # kept per log, with their line numbers; the rest are counted
 _HOST = socket.gethostname()
 _cache = {}  # path -> LogRun, read on from its offset as the file grows
 _CACHE_LIMIT = 100000
@@ -30,6 +31,11 @@ class LogRun:
         self.uid = uid
         self.with_metrics = with_metrics
         self.offset = 0
+        self.line = 0  # complete lines read, as the store numbers them
+        self.skipped = 0  # lines the store skips too
+        self.problems = []  # (line, byte offset, reason) of the first MAX_PROBLEMS of them
+        self.reported = 0  # of those, how many new_problems() has told
+        self.reported_more = False
         self.started = False
         self.experiment = self.name = self.parent = self.host = self.pid = None
         self.start_time = self.end_time = self.ended = self.error = None
@@ -56,91 +62,96 @@ class LogRun:
 def read(path, uid, with_metrics):
     """The LogRun of the log at `path`, reading only what was appended since the last call."""
     try:
-        st = os.stat(path)
+        st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
+    if not stat.S_ISREG(st.st_mode):
+        return None  # a link, say: never followed out of .runlens/ (see _logfiles)
     run = _cache.get(path)
     if run is None or st.st_size < run.offset or (with_metrics and not run.with_metrics):
         run = LogRun(uid, with_metrics)
     run.mtime = st.st_mtime
     if st.st_size > run.offset:
         try:
-            with open(path, "rb") as f:
-                f.seek(run.offset)
-                data = f.read(st.st_size - run.offset)
+            fd = _logfiles.open_log(*_logfiles.split(path), os.O_RDONLY | _BINARY)
         except OSError:
             return None
-        complete = data.rfind(b"\n") + 1  # a partial last line is waited for
-        _apply_lines(run, data[:complete])
-        run.offset += complete
+        with os.fdopen(fd, "rb") as f:
+            lines = _logline.Lines(f, run.offset, st.st_size)
+            try:
+                for offset, data in lines:
+                    run.line += 1
+                    _apply_line(run, data, offset)
+            except OSError:
+                _cache.pop(path, None)  # read again from the start: some lines may have counted
+                return None
+        run.offset = lines.offset
     if len(_cache) >= _CACHE_LIMIT:
         _cache.clear()
     _cache[path] = run
     return run
 
 
-def _apply_lines(run, data):
-    for raw in data.split(b"\n"):
-        if not raw or (not run.with_metrics and raw.startswith(_METRIC_LINE)):
-            continue
-        try:
-            event = json.loads(raw)
-        except ValueError:
-            continue  # reported by the extension; the lines around it still count
-        if type(event) is dict:
-            _apply(run, event)
+def _apply_line(run, data, offset):
+    if not run.with_metrics and _only_metrics(data):
+        return
+    outcome = _logline.read_line(data)
+    if outcome[0] == "event":
+        _apply(run, outcome[1])
+    elif outcome[0] == "problem":
+        run.skipped += 1
+        if len(run.problems) < MAX_PROBLEMS:
+            run.problems.append((run.line, offset, outcome[1]))
+
+
+def new_problems(path, run):
+    """What the lines skipped since the last call were, worded as the store reports them."""
+    _, day, name = _logfiles.split(path)
+    where = "%s/%s/%s" % (_logfiles.RUNS, day, name)
+    messages = ["%s:%d (byte %d): %s; the line was skipped" % ((where,) + problem)
+                for problem in run.problems[run.reported:]]
+    run.reported = len(run.problems)
+    if run.skipped > MAX_PROBLEMS and not run.reported_more:
+        run.reported_more = True
+        messages.append("%s: more lines skipped (%d in all); the extension's output lists each"
+                        % (where, run.skipped))
+    return messages
+
+
+def _only_metrics(data):
+    """Whether the line is this client's metric event, which a reader without metrics skips unread.
+
+    Only when nothing else in the line could be an "e" key: JSON keeps the last of two, so
+    {"e":"metric",...,"e":"end"} is an end line to the store, and one for this reader too.
+    """
+    return (data is not None and data.startswith(_METRIC_LINE) and data.find(b'"e"', 5) < 0
+            and data.find(b"\\u") < 0)
 
 
 def _apply(run, event):
-    # Read as src/core/runlog/events.ts reads it, so both sides see the same run.
-    kind = event.get("e")
-    t = event.get("t")
-    if not isinstance(t, (int, float)) or isinstance(t, bool):
-        return
+    # The event as src/core/runlog/events.ts reads it (see _logline), so both see the same run.
+    kind = event["e"]
+    t = event["t"]
     if kind == "start":
         run.started = True
-        run.experiment = _text(event.get("experiment")) or DEFAULT_EXPERIMENT
-        run.name = _text(event.get("name"))
-        run.parent = _text(event.get("parent"))
-        run.host = _text(event.get("host"))
-        run.pid = event.get("pid")
+        run.experiment = event["experiment"]
+        run.name = event["name"]
+        run.parent = event["parent"]
+        run.host = event["host"]
+        run.pid = event["pid"]
         run.start_time = t
-    elif kind == "params" and isinstance(event.get("params"), dict):
+    elif kind == "params":
         for key, value in event["params"].items():
-            if not isinstance(value, str):
-                if isinstance(value, (dict, list)):
-                    continue
-                value = json.dumps(value)
             run.params.setdefault(key, value)  # the first value stands
-    elif kind == "end" and event.get("status") in END_STATUSES:
+    elif kind == "end":
         run.ended = event["status"]
-        run.error = event.get("error") if isinstance(event.get("error"), dict) else None
+        run.error = event["error"]
         run.end_time = t
-    elif not run.with_metrics:
-        return
-    elif kind == "metrics" and isinstance(event.get("points"), list):
-        for point in event["points"]:
-            if isinstance(point, list) and len(point) >= 2:
-                _point(run, point[0], point[1], point[2] if len(point) > 2 else 0,
-                       point[3] if len(point) > 3 else event.get("t"))
-    elif kind == "metric":
-        _point(run, event.get("key"), event.get("value"), event.get("step", 0), event.get("t"))
-
-
-def _text(value):
-    return value if isinstance(value, str) else None
-
-
-def _point(run, key, value, step, t):
-    if not isinstance(key, str):
-        return
-    value = _SPECIAL.get(value, value) if isinstance(value, str) else value
-    if not isinstance(value, (int, float)) or not isinstance(step, int):
-        return
-    t = t if isinstance(t, (int, float)) else 0
-    latest = run.metrics.get(key)
-    if latest is None or (step, t) >= latest[:2]:
-        run.metrics[key] = (step, t, float(value))
+    elif kind == "metrics" and run.with_metrics:
+        for key, value, step, point_t in event["points"]:
+            latest = run.metrics.get(key)
+            if latest is None or (step, point_t) >= latest[:2]:
+                run.metrics[key] = (step, point_t, value)
 
 
 def _pid_alive(pid):
@@ -177,21 +188,29 @@ def _day_logs(folder):
     if cached is not None and cached[0] == mtime and cached[1] - mtime > RACY_NS:
         return cached[2]
     listed_at = time.time_ns()
+    logs = {}
     try:
-        names = os.listdir(folder)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                # Links are not followed out of .runlens/ (the store skips them too).
+                if LOG_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    logs[entry.name[:-6]] = folder + entry.name
     except OSError:
         return {}
-    logs = {}
-    for name in names:
-        if name.endswith(".jsonl") and LOG_NAME.fullmatch(name):
-            logs[name[:-6]] = folder + name
     _listings[folder] = (mtime, listed_at, logs)
     return logs
 
 
 def days(root):
+    """The day folders under runs/, less any that is a link (or runs/ itself being one)."""
+    runs = os.path.join(root, _logfiles.RUNS)
+    if _logfiles.is_link(runs):
+        return []
     try:
-        return sorted(name for name in os.listdir(os.path.join(root, "runs")) if DAY.fullmatch(name))
+        with os.scandir(runs) as entries:
+            return sorted(entry.name for entry in entries
+                          if DAY.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
+                          and not _logfiles.is_link(entry.path))
     except OSError:
         return []
 
@@ -218,8 +237,8 @@ def journal_deletes(root):
             if b'"delete"' not in raw and b'"restore"' not in raw:
                 continue
             try:
-                event = json.loads(raw)
-            except ValueError:
+                event = _logline.loads(raw.decode("utf-8"))
+            except ValueError:  # UnicodeDecodeError too
                 continue
             if (type(event) is dict and event.get("e") in ("delete", "restore")
                     and isinstance(event.get("run"), str)):

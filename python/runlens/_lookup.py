@@ -14,6 +14,7 @@ import time
 from . import _env, _fluent, _logread
 from ._canonical import canonical_value
 from ._store import Store, Unreadable, parse_error
+from ._validate import check_unicode
 
 UNSUCCESSFUL = ("failed", "killed", "crashed")
 PROJECT_FROM = 20  # combinations with the same keys: from here one pass beats a query each
@@ -100,13 +101,13 @@ class View:
         self.restored = {uid for uid, gone in journal.items() if not gone}
         self.pending = {}
         for uid, path in logs.items():
-            run = _logread.read(path, uid, self.with_details)
+            run = _read(path, uid, self.with_details)
             if run is not None and run.started:
                 self.pending[uid] = run
 
     def runs(self, params, experiment, until_finished=False):
         """The runs holding `params`; with until_finished, stops at the first finished one."""
-        pairs = [(_key(key), canonical_value(value)) for key, value in params.items()]
+        pairs = [(_key(key), _canonical(key, value)) for key, value in params.items()]
         try:
             rows = () if self.store is None else self.store.matching(
                 pairs, experiment, ("finished", "crashed") if until_finished else None)
@@ -126,7 +127,7 @@ class View:
                 for i in members:
                     results[i] = self.runs(combos[i], experiment, until_finished=True)
                 continue
-            pairs_of = {i: [(_key(key), canonical_value(combos[i][key])) for key in keys]
+            pairs_of = {i: [(_key(key), _canonical(key, combos[i][key])) for key in keys]
                         for i in members}
             try:
                 index = self.store.projection(keys)
@@ -183,8 +184,16 @@ class View:
         path = _log_path(self.root, uid, row[10])
         if path is None or _size(path) <= (row[11] or 0):
             return None
-        run = _logread.read(path, uid, self.with_details)
+        run = _read(path, uid, self.with_details)
         return run if run is not None and run.started else None
+
+
+def _read(path, uid, with_details):
+    run = _logread.read(path, uid, with_details)
+    if run is not None:
+        for message in _logread.new_problems(path, run):
+            _warn(message)
+    return run
 
 
 def _from_log(uid, run, now):
@@ -236,7 +245,13 @@ def mapping(params):
 def _key(key):
     if not isinstance(key, str):
         raise TypeError("parameter names are strings, not %s (%r)" % (type(key).__name__, key))
-    return key
+    return check_unicode(key, "Param key")  # log_param refuses it too: no run can hold it
+
+
+def _canonical(key, value):
+    canon = canonical_value(value)
+    check_unicode(canon, "the value of param %r" % key)
+    return canon
 
 
 def experiment_or_current(experiment):

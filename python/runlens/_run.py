@@ -10,10 +10,11 @@ from types import SimpleNamespace
 from . import _lifecycle
 from ._canonical import canonical_param
 from ._errors import RunLensError
-from ._log import now_ms
+from ._log import POINTS_PER_LINE, now_ms
 from ._validate import MAX_PARAM_VALUE, MAX_TAG_VALUE, check_key, text_value
 
 MAX_TRACEBACK = 100000  # characters kept from the end; a RecursionError's can be megabytes
+LOST_POINTS_TAG = "runlens.lost_points"
 
 
 class Run:
@@ -36,6 +37,8 @@ class Run:
         self._points = []
         self._append = self._points.append
         self._beat = time.monotonic()
+        self._end_line = None  # the end event while it waits for room on the disk
+        self._trouble = None  # why the log refuses writes, while it does
         self.git = None  # captured once per top-level run; nested runs share their parent's
 
     def __repr__(self):
@@ -71,73 +74,146 @@ class Run:
         with self._lock:
             fresh = checked_params(params, self.params, self.id)
             if fresh:
-                self._log.write({"e": "params", "t": now_ms(), "params": fresh})
+                self._write({"e": "params", "t": now_ms(), "params": fresh}, "params")
                 self.params.update(fresh)
 
     def _set_tags(self, tags):
         checked = checked_tags(tags)
         if checked:
             with self._lock:
-                self._log.write({"e": "tags", "t": now_ms(), "tags": checked})
+                self._write({"e": "tags", "t": now_ms(), "tags": checked}, "tags")
                 self.tags.update(checked)
+
+    def _write(self, event, what):
+        try:
+            self._log.write(event)
+        except OSError as e:
+            raise RunLensError("RunLens could not write the %s of run %s to %s (%s); they were "
+                               "not logged" % (what, self.id, self.log_path, e.strerror or e)) from e
 
     def flush(self):
         """Writes the buffered metric points; raises if the log cannot take them (kept for later)."""
         with self._lock:
             points = self._points
-            count = len(points)
-            if not count:
-                return
-            # Appends from other threads go to the end of the same list, so the first `count`
-            # points are exactly the ones taken here.
-            chunk = points[:count]
-            written = 0
-            try:
-                written = self._log.write_points(chunk)
-            except OSError as e:
-                raise RunLensError("RunLens could not write metrics to %s: %s"
-                                   % (self.log_path, e)) from e
-            finally:
-                del points[:written]
+            while points:
+                count = min(len(points), POINTS_PER_LINE)
+                try:
+                    self._log.write_points(points[:count])
+                except OSError as e:
+                    raise RunLensError(
+                        "RunLens could not write metrics to %s (%s); %d points are kept in memory"
+                        % (self.log_path, e.strerror or e, len(points))) from e
+                # Appends from other threads go to the end of the same list, so the first
+                # `count` points are exactly the ones written.
+                del points[:count]
 
     def _tick(self, now):
-        """The background thread's visit: flush, and a heartbeat every HEARTBEAT_S."""
+        """The background thread's visit: flush, a heartbeat every HEARTBEAT_S, or the end."""
         with self._lock:
+            if self._end_line is not None:
+                self._finish()
+                return
             if self.status != "running":
                 return
-            self.flush()
-            if now - self._beat >= _lifecycle.HEARTBEAT_S:
-                self._log.write({"e": "heartbeat", "t": now_ms()})
-                self._beat = now
+            try:
+                self.flush()
+                if now - self._beat >= _lifecycle.HEARTBEAT_S:
+                    self._log.write({"e": "heartbeat", "t": now_ms()})
+                    self._beat = now
+            except (OSError, RunLensError) as e:
+                self._in_trouble(e, "its buffered metric points are kept in memory")
+                return
+            self._out_of_trouble()
 
     def _end(self, status, error):
+        """Ends the run. False when its end waits for room on the disk: see _finish."""
         with self._lock:
             if self.status != "running":
-                return
+                return True
             self.end_time = now_ms()
             if self._pid != os.getpid():
                 # Inherited through fork: the process that started it ends it.
                 self.status = status
-                return
+                return True
             self._append = self._ended  # from here on, logging to it is an error, not a loss
-            problem = None
-            try:
-                self.flush()
-            except RunLensError as e:
-                problem = e
             self.status = status
+            self._end_line = {"e": "end", "t": self.end_time, "status": status, "error": error}
+            return self._finish()
+
+    def _finish(self):
+        """Writes the buffered points, then the end line, and closes the log.
+
+        When the disk refuses, everything stays in memory, the log stays open and False is
+        returned: the background thread tries again, and so does the process at exit (_settle).
+        The end line is only ever written after every point, so a run never reads as finished
+        while points it acknowledged are missing.
+        """
+        try:
+            self.flush()
+            self._log.write(self._end_line)
+        except (OSError, RunLensError) as e:
+            self._in_trouble(e, "its end and its %d buffered metric points are kept in memory"
+                             % len(self._points))
+            return False
+        self._end_line = None
+        try:
+            if self._points:
+                self.flush()  # appended by another thread as the run was ending
+        except RunLensError as e:
+            print("runlens: run %s: %s" % (self.id, e), file=sys.stderr)
+        finally:
+            self._log.close()
+        self._out_of_trouble()
+        return True
+
+    def _settle(self):
+        """At exit, the last try to end the run; what still cannot be written is lost, and said so.
+
+        The points that did not fit are counted in the tag runlens.lost_points, written before
+        the end line when the disk takes that much; when it does not, the run has no end and shows
+        as crashed. Either way stderr says what was lost.
+        """
+        with self._lock:
+            if self._end_line is None or self._finish():
+                return
+            lost = len(self._points)
+            del self._points[:]
+            ended = True
             try:
-                self._log.write({"e": "end", "t": self.end_time, "status": status, "error": error})
-                if self._points:
-                    self.flush()  # appended by another thread as the run was ending
-            except (OSError, RunLensError) as e:
-                problem = problem or RunLensError(
-                    "RunLens could not write the end of run %s to %s: %s"
-                    % (self.id, self.log_path, e))
+                if lost:
+                    tags = {LOST_POINTS_TAG: str(lost)}
+                    self._log.write({"e": "tags", "t": now_ms(), "tags": tags})
+                    self.tags.update(tags)
+                self._log.write(self._end_line)
+            except OSError:
+                ended = False
             finally:
+                self._end_line = None
                 self._log.close()
-            if problem is not None:
-                raise problem
+            if not lost:
+                said = "its end could not be written to %s (%s), so it shows as crashed" % (
+                    self.log_path, self._trouble)
+            else:
+                said = "%s metric points could not be written to %s (%s) and are lost; %s" % (
+                    "{:,}".format(lost), self.log_path, self._trouble,
+                    "the run is tagged %s=%d" % (LOST_POINTS_TAG, lost) if ended else
+                    "its end could not be written either, so it shows as crashed")
+            print("runlens: run %s: %s" % (self.id, said), file=sys.stderr)
+
+    def _in_trouble(self, error, kept):
+        if self._trouble is None:
+            cause = error.__cause__ if isinstance(error, RunLensError) and error.__cause__ else error
+            self._trouble = getattr(cause, "strerror", None) or str(cause)
+            print("runlens: run %s: cannot write to %s (%s); %s and written when it can be "
+                  "(tried again every %.1f s, and at exit)"
+                  % (self.id, self.log_path, self._trouble, kept, _lifecycle.FLUSH_S),
+                  file=sys.stderr)
+
+    def _out_of_trouble(self):
+        if self._trouble is not None:
+            self._trouble = None
+            print("runlens: run %s: %s takes writes again; nothing was lost"
+                  % (self.id, self.log_path), file=sys.stderr)
 
     def _ended(self, point):
         raise RunLensError("run %s has ended; metric %r was not logged" % (self.id, point[0]))
@@ -150,7 +226,11 @@ class Run:
 
     def _write_through(self, point):
         with self._lock:
-            self._log.write_points([point])
+            try:
+                self._log.write_points([point])
+            except OSError as e:
+                raise RunLensError("RunLens could not write metric %r to %s (%s); it was not "
+                                   "logged" % (point[0], self.log_path, e.strerror or e)) from e
 
 
 def checked_params(params, known, run_id):

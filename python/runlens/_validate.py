@@ -16,7 +16,23 @@ def check_key(key, kind):
     if len(key) > MAX_KEY:
         raise ValueError("%s key %r... is %d characters long; MLflow's limit for keys is %d"
                          % (kind, key[:40], len(key), MAX_KEY))
-    return key
+    return check_unicode(key, "%s key" % kind)
+
+
+def check_unicode(text, what):
+    """Refuses text with no UTF-8 form: a lone surrogate, as from a file name decoded with
+    surrogateescape. The run log, the database and MLflow all hold UTF-8, so such a key could be
+    logged but never looked up again."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ValueError(
+                "%s %r is not valid Unicode: it holds the lone surrogate %r at index %d. "
+                "RunLens stores text as UTF-8, as MLflow does; decode the name without "
+                "surrogateescape, or replace that character"
+                % (what, text[:80], text[e.start], e.start)) from None
+    return text
 
 
 def text_value(key, value, kind, limit):
@@ -25,6 +41,8 @@ def text_value(key, value, kind, limit):
     if len(text) > limit:
         raise ValueError("%s %r has a value of %d characters; MLflow's limit for %s values is %d"
                          % (kind, key, len(text), kind.lower(), limit))
+    if kind == "Param":  # a combination's values are looked up again, as its keys are
+        check_unicode(text, "the value of param %r" % key)
     return text
 
 

@@ -1,5 +1,6 @@
 """Helpers for the tests: a fresh .runlens folder per test, reading logs, running child scripts."""
 
+import io
 import json
 import os
 import shutil
@@ -73,7 +74,11 @@ class RunLensTestCase(unittest.TestCase):
         while _fluent._stack:
             runlens.end_run()
         del _fluent._experiment[:]
+        waiting = [run for run in _fluent.live_runs() if run._end_line is not None]
+        with mock.patch("sys.stderr", io.StringIO()):
+            _fluent.end_all("killed", None)  # the last try for ends kept for a full disk
         self.assertEqual(left, [], "a test left runs open")
+        self.assertEqual(waiting, [], "a test left runs waiting for room to write their end")
 
     def only_log(self):
         logs = logs_in(self.root)

@@ -256,13 +256,6 @@ class Metrics(RunLensTestCase):
         log = read_log(run.log_path)
         self.assertEqual(log[-1]["e"], "end")
 
-    def test_a_key_without_a_utf8_form_is_kept_escaped(self):
-        with runlens.start_run() as run:
-            runlens.log_metric("bad\udcff", 1.0)
-        with open(run.log_path, "rb") as f:
-            f.read().decode("utf-8")  # the file stays valid UTF-8
-        self.assertEqual(metric_points(read_log(run.log_path)), [("bad\udcff", 1.0, 0)])
-
 
 class OneElementIndex:
     def __init__(self, n):

@@ -39,7 +39,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 function stringMap(v: unknown, what: string): Record<string, string> | string {
   if (!isObject(v)) return `'${what}' is not an object`;
-  const out: Record<string, string> = {};
+  // No prototype: a key is data, and '__proto__' is a parameter name like any other.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, val] of Object.entries(v)) {
     if (typeof val === 'string') out[k] = val;
     else if (typeof val === 'number' || typeof val === 'boolean' || val === null) out[k] = JSON.stringify(val);
@@ -56,6 +57,28 @@ function point(key: unknown, value: unknown, step: unknown, t: unknown): MetricP
   if (typeof s !== 'number' || !Number.isInteger(s)) return `metric '${key}' has a step that is not an integer`;
   if (typeof t !== 'number' || !Number.isFinite(t)) return `metric '${key}' has no time`;
   return { key, value: n, step: s, t };
+}
+
+/** What one decoded line of a run log says (test/vectors/runlog-lines.json has the cases). */
+export type LineReading =
+  | { kind: 'event'; event: RunEvent }
+  /** Empty, or only whitespace: skipped without a report. */
+  | { kind: 'blank' }
+  /** An event type of a newer writer: skipped, reported once per file. */
+  | { kind: 'unknown'; type: string; reason: string }
+  | { kind: 'problem'; reason: string };
+
+/**
+ * Reads one line's text (from readLines) by the rules every reader keeps; the Python client's
+ * twin is python/runlens/_logline.py, and both are tested against the same vectors.
+ */
+export function readLine(text: string): LineReading {
+  if (text.trim() === '') return { kind: 'blank' };
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (e) { return { kind: 'problem', reason: `not JSON (${(e as Error).message})` }; }
+  const parsed = parseEvent(raw);
+  if (parsed.ok) return { kind: 'event', event: parsed.event };
+  return parsed.unknown ? { kind: 'unknown', type: parsed.unknown, reason: parsed.reason } : { kind: 'problem', reason: parsed.reason };
 }
 
 /** Checks one decoded JSON line against the format. Unknown event types are reported as such. */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 
-/** A line longer than this is skipped and reported rather than held in memory. */
+/** A line longer than this (its bytes without the newline) is skipped and reported rather than held in memory. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
 const NEWLINE = 0x0a;
@@ -24,7 +24,8 @@ export interface ReadResult {
  * one bad line must not cost the good ones around it.
  */
 export function readLines(file: string, offset: number, line: number, onLine: (l: LineResult) => void): ReadResult {
-  const fd = fs.openSync(file, 'r');
+  // A log that is a symbolic link is not followed (it could point outside .runlens/): ELOOP.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
   try {
     const size = fs.fstatSync(fd).size;
     if (size < offset) {
@@ -46,7 +47,7 @@ export function readLines(file: string, offset: number, line: number, onLine: (l
         if (nl < 0 || nl >= n) break;
         const piece = buf.subarray(start, nl);
         line++;
-        if (skipping) {
+        if (skipping || carryLen + piece.length > MAX_LINE_BYTES) {
           onLine({ ok: false, offset: lineStart, line, reason: `line longer than ${MAX_LINE_BYTES} bytes, skipped` });
           skipping = false;
         } else {

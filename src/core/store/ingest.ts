@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Catalog } from './catalog';
 import { readLines } from '../runlog/lines';
-import { parseEvent, RUN_ID, type MetricPoint, type RunEvent } from '../runlog/events';
+import { readLine, RUN_ID, type MetricPoint, type RunEvent } from '../runlog/events';
 
 /** Where problems and notes go: the output channel in the extension, stderr in the CLI. */
 export interface Reporter {
@@ -39,6 +39,8 @@ export class Ingester {
    */
   candidates(full: boolean): string[] {
     const root = path.join(this.dir, RUNS_DIR);
+    this.linkChecks.clear();
+    if (this.linkedFolder(RUNS_DIR)) return [];
     let days: string[];
     try { days = fs.readdirSync(root).filter((d) => DAY.test(d)).sort(); } catch { return []; }
     const seen = full ? {} : this.dayFolderTimes();
@@ -47,7 +49,11 @@ export class Ingester {
     const listed: Record<string, number> = {};
     for (const day of days) {
       let mtime: number;
-      try { mtime = fs.statSync(path.join(root, day)).mtimeMs; } catch { continue; }
+      try {
+        const st = fs.lstatSync(path.join(root, day));
+        if (st.isSymbolicLink()) { this.linkedFolder(`${RUNS_DIR}/${day}`); continue; }
+        mtime = st.mtimeMs;
+      } catch { continue; }
       if (seen[day] === mtime) continue;
       let names: string[];
       try { names = fs.readdirSync(path.join(root, day)); } catch { continue; }
@@ -73,6 +79,27 @@ export class Ingester {
   }
 
   private badNames = new Set<string>();
+  /** Folders under .runlens/ checked for being links in this pass (candidates() or ingest()): the answer. */
+  private linkChecks = new Map<string, boolean>();
+
+  /**
+   * Whether `rel` (a folder relative to .runlens/) is a symbolic link, reported once: a link could
+   * point anywhere, and RunLens reads run logs only inside .runlens/ (as the Python client writes them).
+   */
+  private linkedFolder(rel: string): boolean {
+    let linked = this.linkChecks.get(rel);
+    if (linked === undefined) {
+      try { linked = fs.lstatSync(path.join(this.dir, rel)).isSymbolicLink(); } catch { linked = false; }
+      this.linkChecks.set(rel, linked);
+    }
+    if (linked) this.reportOnce(rel, `${rel}: a symbolic link; run logs are read only inside .runlens/: ignored`);
+    return linked;
+  }
+
+  private reportOnce(rel: string, message: string): void {
+    if (!this.badNames.has(rel)) this.report.problem(message);
+    this.badNames.add(rel);
+  }
   /** The day folders the last candidates() listed, with their mtimes then. */
   private listedDays: Record<string, number> | undefined;
   private ended: Set<string> | undefined;
@@ -93,6 +120,7 @@ export class Ingester {
   /** Ingests the given logs (relative to the `.runlens` folder) inside one transaction. */
   ingest(files: string[]): IngestStats {
     const stats: IngestStats = { files: 0, lines: 0, runs: 0, points: 0, problems: 0 };
+    this.linkChecks.clear();
     this.catalog.transaction(() => {
       const listed = this.listedDays;
       this.listedDays = undefined;
@@ -126,8 +154,14 @@ export class Ingester {
     }
     const offset = known ? Number(known[1]) : 0;
     const startLine = known ? Number(known[2]) : 0;
+    const day = rel.split('/')[1];
+    if (this.linkedFolder(RUNS_DIR) || this.linkedFolder(`${RUNS_DIR}/${day}`)) return true;
     let size: number;
-    try { size = fs.statSync(file).size; } catch { return true; }
+    try {
+      const st = fs.lstatSync(file);
+      if (st.isSymbolicLink()) { this.reportOnce(rel, `${rel}: a symbolic link; run logs are read only inside .runlens/: ignored`); return true; }
+      size = st.size;
+    } catch { return true; }
     if (size === offset) return known !== undefined;
     stats.files++;
     let runId = known ? Number(known[0]) : undefined;
@@ -149,27 +183,21 @@ export class Ingester {
         stats.lines++;
         const where = `${rel}:${l.line} (byte ${l.offset})`;
         if (!l.ok) { this.report.problem(`${where}: ${l.reason}; the line was skipped`); stats.problems++; return; }
-        if (l.text.trim() === '') return;
-        let raw: unknown;
-        try { raw = JSON.parse(l.text); } catch (e) {
-          this.report.problem(`${where}: not JSON (${(e as Error).message}); the line was skipped`);
-          stats.problems++;
-          return;
-        }
-        const parsed = parseEvent(raw);
-        if (!parsed.ok) {
-          if (parsed.unknown) {
-            if (!this.unknownReported.has(rel + parsed.unknown)) {
-              this.unknownReported.add(rel + parsed.unknown);
-              this.report.info(`${where}: ${parsed.reason} (written by a newer client?): skipped`);
-            }
-          } else {
-            this.report.problem(`${where}: ${parsed.reason}; the line was skipped`);
-            stats.problems++;
+        const reading = readLine(l.text);
+        if (reading.kind === 'blank') return;
+        if (reading.kind === 'unknown') {
+          if (!this.unknownReported.has(rel + reading.type)) {
+            this.unknownReported.add(rel + reading.type);
+            this.report.info(`${where}: ${reading.reason} (written by a newer client?): skipped`);
           }
           return;
         }
-        const ev = parsed.event;
+        if (reading.kind === 'problem') {
+          this.report.problem(`${where}: ${reading.reason}; the line was skipped`);
+          stats.problems++;
+          return;
+        }
+        const ev = reading.event;
         lastTime = Math.max(lastTime, ev.t);
         if (ev.e === 'metrics') { ensureRun(ev.t); points.push(...ev.points); return; }
         flushPoints();
