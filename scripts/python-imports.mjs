@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../python/runlens');
 const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-// Module-level imports only: an import inside a function runs when it is called, and is the
-// usual way to break a cycle on purpose.
+// Imports inside functions count too: deferring an import hides a cycle, it does not break it.
 const reader = String.raw`
 import ast, json, os, sys
 pkg = sys.argv[1]
@@ -21,7 +20,7 @@ for name in sorted(os.listdir(pkg)):
     mod = name[:-3]
     tree = ast.parse(open(os.path.join(pkg, name), encoding="utf-8").read(), name)
     deps = set()
-    for node in tree.body:
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             if node.module:
                 deps.add(node.module.split(".")[0])

@@ -6,11 +6,12 @@ evaluation thread that logs a metric means the run the script is in, as it does 
 
 import os
 import sys
-import threading
 import time
 import uuid
 
-from . import _capture, _env, _launched, _lifecycle
+from . import _active, _capture, _env, _launched, _lifecycle
+from ._active import (active_run, end_all, end_with_inner, forked, live_runs,  # noqa: F401 (the API)
+                      stack as _stack, last_ended as _last_ended)
 from ._errors import RunLensError
 from ._log import RunLog
 from ._run import Run, checked_params, checked_tags, outcome
@@ -18,11 +19,7 @@ from ._validate import MAX_KEY, check_key, metric_step, metric_value
 
 STATUSES = ("finished", "failed", "killed")
 
-_lock = threading.RLock()  # reentrant: the SIGTERM handler may run while the main thread holds it
-_stack = []  # active runs, innermost last
 _experiment = []  # set_experiment's choice, if any
-_last_ended = []  # for MLflow's last_active_run()
-_closing = []  # ended runs whose end waits for room on the disk (Run._finish)
 # Taken from the environment at import, before this process can start a child that would
 # inherit it: a run log has exactly one writer.
 _launcher_id = [run_id for run_id in [_env.take_launcher_run_id()] if run_id is not None]
@@ -54,7 +51,7 @@ def start_run(name=None, experiment=None, params=None, tags=None):
         raise TypeError("experiment must be a non-empty string")
     if name is not None and not isinstance(name, str):
         name = str(name)
-    with _lock:
+    with _active.lock:
         parent = _stack[-1] if _stack else None
         if experiment is None:
             experiment = parent.experiment if parent else current_experiment()
@@ -68,7 +65,7 @@ def start_run(name=None, experiment=None, params=None, tags=None):
                 raise
             # The launcher started this process for one combination, and the script logs another:
             # it does not read its parameters from its arguments (or RUNLENS_PARAMS).
-            raise RunLensError(
+            raise ValueError(
                 "this script was launched for %s but logs other values itself (%s): it does not "
                 "read its parameters from its command line, so nothing was logged for it"
                 % (", ".join("%s=%s" % kv for kv in sorted(from_launcher.items())), e)) from None
@@ -126,63 +123,15 @@ def end_run(status="finished"):
     status = str(status).lower()
     if status not in STATUSES:
         raise ValueError("status must be one of %s, not %r" % (", ".join(STATUSES), status))
-    with _lock:
+    with _active.lock:
         run = _stack[-1] if _stack else None
     if run is not None:
         end_with_inner(run, status, None)
 
 
-def end_with_inner(run, status, error):
-    """Ends `run` and any run still open inside it, innermost first."""
-    with _lock:
-        if run in _stack:
-            ending = _stack[_stack.index(run):]
-            del _stack[_stack.index(run):]
-        else:
-            ending = [run]
-    _last_ended[:] = [run]
-    for each in reversed(ending):
-        if not each._end(status, error):
-            with _lock:
-                _closing.append(each)  # kept, and tried again; stderr has said so
-
-
-def end_all(status, error):
-    """At exit: ends every active run, and makes the last try for those still ending."""
-    with _lock:
-        runs = list(_stack)
-    if runs:
-        end_with_inner(runs[0], status, error)
-    with _lock:
-        waiting = list(_closing)
-        del _closing[:]
-    for run in waiting:
-        run._settle()
-
-
-def live_runs():
-    """This process's runs for the background thread: the active ones, and those still ending."""
-    pid = os.getpid()
-    with _lock:
-        _closing[:] = [run for run in _closing if run._end_line is not None]
-        return [run for run in _stack + _closing if run._pid == pid]
-
-
-def forked():
-    global _lock
-    _lock = threading.RLock()
-    del _closing[:]  # the parent's to finish
-    for run in _stack:
-        run._forked()
-
-
-def active_run():
-    return _stack[-1] if _stack else None
-
-
 def _autostart():
     # As in MLflow: logging outside a run starts one, ended at exit, so nothing is dropped.
-    with _lock:
+    with _active.lock:
         return _stack[-1] if _stack else start_run()
 
 

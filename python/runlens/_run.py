@@ -8,6 +8,7 @@ import traceback
 from types import SimpleNamespace
 
 from . import _lifecycle
+from ._active import end_with_inner
 from ._canonical import canonical_param
 from ._errors import RunLensError
 from ._log import POINTS_PER_LINE, now_ms
@@ -48,7 +49,6 @@ class Run:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        from ._fluent import end_with_inner  # the stack of active runs lives there
         status, error = outcome(exc_type, exc, tb)
         try:
             end_with_inner(self, status, error)
