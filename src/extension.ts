@@ -1,15 +1,18 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FolderStores } from './store/folderStores';
+import { registerCommands } from './commands';
+import { VERSION } from './core/version';
+import { Disposable } from './disposable';
+import { LaunchFeature } from './launch';
+import { LoopsFeature, type LoopService } from './loops';
+import { mlflowImport } from './mlflow/importCommands';
+import { registerPanels, type PanelsApi } from './panels';
+import { registerPythonClientEnvironment } from './python/terminalEnv';
+import { runCommands } from './runs/commands';
+import { RunningStatusItem } from './runs/statusItem';
 import type { RunsTreeProvider } from './runs/tree';
 import { RunsView } from './runs/view';
-import { registerRunCommands } from './runs/commands';
-import { RunningStatusItem } from './runs/statusItem';
-import { registerPythonClientEnvironment } from './python/terminalEnv';
-import { registerLoops, type LoopService } from './loops';
-import { registerMlflowImport } from './mlflow/importCommands';
-import { registerLaunch } from './launch';
-import { registerPanels, type PanelsApi } from './panels';
+import { FolderStores } from './store/folderStores';
 
 /** What RunLens hands to other extensions and to its own integration tests. */
 export interface RunLensApi {
@@ -23,40 +26,47 @@ export interface RunLensApi {
   readonly panels: PanelsApi;
 }
 
-let active: FolderStores | undefined;
+/** The root of the disposal tree: everything RunLens makes hangs below it. */
+let root: Disposable | undefined;
 
 /**
  * Only composes: creates the parts, registers them, returns the API. Nothing slow happens here:
  * each folder's store (sql.js WASM, reading `.runlens/`) starts in its worker thread, after
  * activation, and only in folders that have a `.runlens/` (or when a launch or an import needs one).
  * The Runs view gets its data provider first, so a view opened during activation says "Loading
- * runs…" rather than that no provider is registered.
+ * runs…" rather than that no provider is registered. Every part is owned by one root (pushed to
+ * VS Code once) and every command is declared by its feature and registered in one table.
  */
 export function activate(context: vscode.ExtensionContext): RunLensApi {
   const log = vscode.window.createOutputChannel('RunLens', { log: true });
   context.subscriptions.push(log);
   try {
+    const owner = root = new Disposable();
+    context.subscriptions.push(owner);
     const reporter = {
       problem: (m: string) => log.warn(m),
       info: (m: string) => log.info(m),
     };
-    const stores = new FolderStores(context.extensionUri, reporter, log);
-    active = stores;
-    const view = new RunsView(stores, log);
-    context.subscriptions.push(
-      view,
-      new RunningStatusItem(stores),
-      vscode.commands.registerCommand('runlens.showLog', () => log.show()),
-    );
-    const panels = registerPanels(context, stores, log);
-    registerRunCommands(context, stores, view);
-    const insights = registerLoops(context, stores, log);
-    registerLaunch(context, stores, insights, log);
-    registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python'));
-    registerMlflowImport(context, stores, log);
+    const stores = owner.track(new FolderStores(context.extensionUri, reporter, log));
+    const view = owner.track(new RunsView(stores, log));
+    owner.track(new RunningStatusItem(stores));
+    const panels = owner.track(registerPanels(context, stores, log));
+    const loops = owner.track(new LoopsFeature(stores, log));
+    const launch = owner.track(new LaunchFeature(path.join(context.extensionPath, 'python'), stores, loops.service, log));
+    const mlflow = mlflowImport(stores, log);
+    owner.track(mlflow.listener);
+    owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
+    owner.track(registerCommands([
+      { id: 'runlens.showLog', run: () => log.show() },
+      ...runCommands(stores, view),
+      ...panels.commands,
+      ...loops.commands,
+      ...launch.commands,
+      ...mlflow.commands,
+    ], log));
     void view.update();
-    log.info(`RunLens ${context.extension.packageJSON.version} active in ${vscode.env.appName} ${vscode.version}`);
-    return { version: String(context.extension.packageJSON.version), stores, tree: view.tree, view, insights, panels };
+    log.info(`RunLens ${VERSION} active in ${vscode.env.appName} ${vscode.version}`);
+    return { version: VERSION, stores, tree: view.tree, view, insights: loops.service, panels: panels.api };
   } catch (e) {
     // VS Code shows nothing when activation throws: say it, then rethrow.
     log.error(`RunLens failed to start: ${(e as Error).stack ?? e}`);
@@ -67,6 +77,6 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
 
 /** Stores save and release their writer's lock: VS Code waits for this promise. */
 export async function deactivate(): Promise<void> {
-  await active?.dispose();
-  active = undefined;
+  await root?.dispose();
+  root = undefined;
 }

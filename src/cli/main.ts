@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgs, type CliContext, CliError } from './args';
 import { COMMANDS } from './commands';
 
-const VERSION = '0.1.0';
+import { VERSION } from '../core/version';
 
 export function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => {

@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { renderArguments } from '../core/launch/args';
 import type { ArgumentStyle } from '../core/launch/grid';
 import type { LoopService } from '../loops';
-import type { RunsNode } from '../runs/tree';
+import { runsFromArgs } from '../runs/ref';
+import type { CommandSpec } from '../commands';
+import { Disposable } from '../disposable';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import { chooseGrid, loopGrid, overridesGrid, sweepFileGrid, type GridChoice } from './gridSource';
 import { chooseInterpreter, findInterpreter } from './interpreter';
@@ -42,28 +44,19 @@ export interface RunSweepArgs {
  * Parameters` (a run in the tree), `Run the N missing combinations` (a lens on a loop). Every
  * one of them runs the workspace's code, so none does anything in an untrusted workspace.
  */
-export function registerLaunch(context: vscode.ExtensionContext, stores: FolderStores, insights: LoopService, log: vscode.LogOutputChannel): void {
-  const launcher = new Launcher(path.join(context.extensionPath, 'python'), log);
-  context.subscriptions.push(launcher);
+export class LaunchFeature extends Disposable {
+  readonly commands: CommandSpec[];
 
-  /** Registers a launch command: refused with a reason when untrusted; its errors reach the person once. */
-  const command = <A extends unknown[], R>(id: string, fn: (...args: A) => Promise<R>) => {
-    context.subscriptions.push(vscode.commands.registerCommand(id, async (...args: A): Promise<R | undefined> => {
-      if (!vscode.workspace.isTrusted) {
-        const manage = 'Manage Workspace Trust';
-        const answer = await vscode.window.showWarningMessage('RunLens launches experiments only in a trusted workspace, because launching runs this workspace\'s code. Runs, CodeLens warnings and everything else work as they are.', manage);
-        if (answer === manage) await vscode.commands.executeCommand('workbench.trust.manage');
-        return undefined;
-      }
-      try {
-        return await fn(...args);
-      } catch (e) {
-        log.error(`${id} failed: ${(e as Error).stack ?? e}`);
-        void vscode.window.showErrorMessage(`RunLens: ${(e as Error).message}`);
-        return undefined;
-      }
-    }));
-  };
+  constructor(pythonClientDir: string, stores: FolderStores, insights: LoopService, log: vscode.LogOutputChannel) {
+    super();
+    this.commands = launchCommands(this.track(new Launcher(pythonClientDir, log)), stores, insights, log);
+  }
+}
+
+function launchCommands(launcher: Launcher, stores: FolderStores, insights: LoopService, log: vscode.LogOutputChannel): CommandSpec[] {
+  const commands: CommandSpec[] = [];
+  /** A launch command runs the workspace's code: the command table refuses it in an untrusted workspace. */
+  const command = <A extends never[], R>(id: string, run: (...args: A) => Promise<R>) => { commands.push({ id, run, runsWorkspaceCode: true }); };
 
   /** The store and interpreter a script runs with; undefined (having said why) when there is none. */
   const prepare = async (script: string): Promise<{ store: FolderStore; interpreter: string } | undefined> => {
@@ -141,10 +134,11 @@ export function registerLaunch(context: vscode.ExtensionContext, stores: FolderS
     return sweep(loopGrid(ins, doc.uri.fsPath), doc.uri.fsPath, opts);
   });
 
-  command('runlens.rerunWithSameParameters', async (node?: RunsNode): Promise<LaunchedRun | SweepResult | undefined> => {
-    if (node?.kind !== 'run') return undefined;
-    const detail = await node.store.client.api.run(node.run.uid);
-    if (!detail?.scriptPath) throw new Error(`run ${shortId(node.run.uid)} did not record its script, so it cannot be rerun`);
+  command('runlens.rerunWithSameParameters', async (clicked?: unknown): Promise<LaunchedRun | SweepResult | undefined> => {
+    const [run] = await runsFromArgs(stores, clicked);
+    if (!run) return undefined;
+    const detail = await run.store.client.api.run(run.uid);
+    if (!detail?.scriptPath) throw new Error(`run ${shortId(run.uid)} did not record its script, so it cannot be rerun`);
     // A run of an experiment loop runs again as that loop's iteration, the others skipped.
     if (fs.existsSync(detail.scriptPath)) {
       for (const ins of await loopsOf(detail.scriptPath)) {
@@ -164,9 +158,10 @@ export function registerLaunch(context: vscode.ExtensionContext, stores: FolderS
     const style = vscode.workspace.getConfiguration('runlens', ready.store.folder.uri).get<ArgumentStyle>('sweep.argumentStyle', 'argparse');
     return launcher.launch({
       ...ready, script: detail.scriptPath, params: detail.params, args: renderArguments(detail.params, style),
-      experiment: detail.experiment, label: `${path.basename(detail.scriptPath)} (rerun of ${shortId(node.run.uid)})`,
+      experiment: detail.experiment, label: `${path.basename(detail.scriptPath)} (rerun of ${shortId(run.uid)})`,
     });
   });
+  return commands;
 }
 
 function activePythonFile(): string | undefined {

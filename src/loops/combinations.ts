@@ -2,10 +2,12 @@ import * as vscode from 'vscode';
 import { formatCombination } from '../core/loops/summary';
 import { formatMetric, shortId } from '../core/runs/format';
 import type { LoopService } from './service';
+import type { CommandSpec } from '../commands';
+import { refTo } from '../runs/ref';
 
 /** The lens's click: every combination of the loop with its state; picking one opens its run. */
-export function registerCombinationPicker(context: vscode.ExtensionContext, insights: LoopService): void {
-  context.subscriptions.push(vscode.commands.registerCommand('runlens.showCombinations', async (uri?: vscode.Uri, index = 0) => {
+export function combinationCommands(insights: LoopService): CommandSpec[] {
+  return [{ id: 'runlens.showCombinations', run: async (uri?: vscode.Uri, index = 0) => {
     const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
     if (!doc) return;
     const all = await insights.insights(doc);
@@ -21,8 +23,7 @@ export function registerCombinationPicker(context: vscode.ExtensionContext, insi
     });
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${ins.summary.logged} of ${ins.summary.total} combinations logged: pick one to open its run`, matchOnDescription: true, matchOnDetail: true });
     if (picked?.run && ins.store) {
-      const index = vscode.workspace.workspaceFolders?.indexOf(ins.store.folder) ?? 0;
-      await vscode.commands.executeCommand('runlens.openRunById', index, picked.run);
+      await vscode.commands.executeCommand('runlens.openRunDetails', refTo({ store: ins.store, uid: picked.run }));
     }
-  }));
+  } }];
 }

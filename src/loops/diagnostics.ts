@@ -1,21 +1,19 @@
 import * as vscode from 'vscode';
 import { formatMetric } from '../core/runs/format';
 import type { LoopInsight, LoopService } from './service';
+import { Disposable } from '../disposable';
 
 /**
  * Optional diagnostics on literal values whose every combination is already logged
  * (`runlens.diagnostics.level`), set whenever the service works out a document's loops.
  */
-export class LoopDiagnostics implements vscode.Disposable {
-  private readonly collection = vscode.languages.createDiagnosticCollection('runlens');
-  private readonly disposables: vscode.Disposable[];
+export class LoopDiagnostics extends Disposable {
+  private readonly collection = this.track(vscode.languages.createDiagnosticCollection('runlens'));
 
   constructor(loops: LoopService) {
-    this.disposables = [
-      this.collection,
-      loops.onDidCompute(({ doc, insights }) => this.update(doc, insights)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
-    ];
+    super();
+    this.track(loops.onDidCompute(({ doc, insights }) => this.update(doc, insights)));
+    this.track(vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)));
   }
 
   private update(doc: vscode.TextDocument, insights: LoopInsight[]): void {
@@ -34,9 +32,5 @@ export class LoopDiagnostics implements vscode.Disposable {
       }
     }
     this.collection.set(doc.uri, list);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -3,13 +3,13 @@ import { formatMetric, shortId } from '../core/runs/format';
 import { codeSpan, escapeMd } from '../core/text/markdown';
 import { PYTHON_DOCUMENTS } from './selector';
 import type { LoopService } from './service';
+import { Disposable } from '../disposable';
 
 /** A hover on each literal value of a loop that already has results: how many, the best, the runs. */
-export class LoopHoverProvider implements vscode.HoverProvider, vscode.Disposable {
-  private readonly registration: vscode.Disposable;
-
+export class LoopHoverProvider extends Disposable implements vscode.HoverProvider {
   constructor(private readonly loops: LoopService) {
-    this.registration = vscode.languages.registerHoverProvider(PYTHON_DOCUMENTS, this);
+    super();
+    this.track(vscode.languages.registerHoverProvider(PYTHON_DOCUMENTS, this));
   }
 
   async provideHover(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
@@ -28,9 +28,5 @@ export class LoopHoverProvider implements vscode.HoverProvider, vscode.Disposabl
       return new vscode.Hover(md, new vscode.Range(doc.positionAt(v.site.from), doc.positionAt(v.site.to)));
     }
     return undefined;
-  }
-
-  dispose(): void {
-    this.registration.dispose();
   }
 }

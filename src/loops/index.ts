@@ -1,6 +1,8 @@
 import type * as vscode from 'vscode';
 import type { FolderStores } from '../store/folderStores';
-import { registerCombinationPicker } from './combinations';
+import type { CommandSpec } from '../commands';
+import { Disposable } from '../disposable';
+import { combinationCommands } from './combinations';
 import { LoopDiagnostics } from './diagnostics';
 import { LoopHoverProvider } from './hover';
 import { LoopLensProvider } from './lens';
@@ -9,9 +11,16 @@ import { LoopService } from './service';
 export { LoopService, type LoopInsight } from './service';
 
 /** The loops feature: one service per window, and the lens, hovers, diagnostics and picker on it. */
-export function registerLoops(context: vscode.ExtensionContext, stores: FolderStores, log: vscode.LogOutputChannel): LoopService {
-  const loops = new LoopService(stores, log);
-  context.subscriptions.push(loops, new LoopLensProvider(loops), new LoopHoverProvider(loops), new LoopDiagnostics(loops));
-  registerCombinationPicker(context, loops);
-  return loops;
+export class LoopsFeature extends Disposable {
+  readonly service: LoopService;
+  readonly commands: CommandSpec[];
+
+  constructor(stores: FolderStores, log: vscode.LogOutputChannel) {
+    super();
+    this.service = this.track(new LoopService(stores, log));
+    this.track(new LoopLensProvider(this.service));
+    this.track(new LoopHoverProvider(this.service));
+    this.track(new LoopDiagnostics(this.service));
+    this.commands = combinationCommands(this.service);
+  }
 }

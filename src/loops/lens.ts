@@ -2,24 +2,22 @@ import * as vscode from 'vscode';
 import { planSweep, toRun } from '../core/launch/plan';
 import { PYTHON_DOCUMENTS } from './selector';
 import type { LoopService } from './service';
+import { Disposable } from '../disposable';
 
 /**
  * Each loop's lenses, in order: what is logged (a click lists every combination), then, in a
  * trusted workspace and on a file a process can run, `Run the 3 missing combinations` or
  * `Run all 6`.
  */
-export class LoopLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class LoopLensProvider extends Disposable implements vscode.CodeLensProvider {
+  private readonly changed = this.track(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changed.event;
-  private readonly disposables: vscode.Disposable[];
 
   constructor(private readonly loops: LoopService) {
-    this.disposables = [
-      this.changed,
-      loops.onDidChange(() => this.changed.fire()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()),
-      vscode.languages.registerCodeLensProvider(PYTHON_DOCUMENTS, this),
-    ];
+    super();
+    this.track(loops.onDidChange(() => this.changed.fire()));
+    this.track(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
+    this.track(vscode.languages.registerCodeLensProvider(PYTHON_DOCUMENTS, this));
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
@@ -46,9 +44,5 @@ export class LoopLensProvider implements vscode.CodeLensProvider, vscode.Disposa
       }
       return lenses;
     });
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

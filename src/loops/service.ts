@@ -5,6 +5,7 @@ import { describable, describeLoop, untouchedLoop, type LoopState } from '../cor
 import { configuredKeyMetric } from '../core/runs/keyMetric';
 import { keyMetricSettings } from '../runs/settings';
 import type { FolderStore, FolderStores } from '../store/folderStores';
+import { Disposable } from '../disposable';
 
 /** A loop of a document and its state, as the lens, hovers, diagnostics and launch commands use it. */
 export interface LoopInsight extends LoopState {
@@ -21,23 +22,22 @@ interface Cached { version: number; insights: Promise<LoopInsight[]> }
  * shared by everything that speaks about loops (src/loops/*, src/launch). Its counts come from
  * core's describeLoop, as `runlens analyze`'s do.
  */
-export class LoopService implements vscode.Disposable {
+export class LoopService extends Disposable {
   private readonly cache = new Map<string, Cached>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this.track(new vscode.EventEmitter<void>());
   /** The loops' states may have changed (a run was logged, a setting changed). */
   readonly onDidChange = this.changed.event;
-  private readonly computed = new vscode.EventEmitter<{ doc: vscode.TextDocument; insights: LoopInsight[] }>();
+  private readonly computed = this.track(new vscode.EventEmitter<{ doc: vscode.TextDocument; insights: LoopInsight[] }>());
   /** A document's loops were worked out afresh. */
   readonly onDidCompute = this.computed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed, this.computed];
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly stores: FolderStores, private readonly log: vscode.LogOutputChannel) {
-    this.disposables.push(
-      stores.onDidChange(() => this.invalidate()),
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens')) this.invalidate(); }),
-      vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
-    );
+    super();
+    this.track(stores.onDidChange(() => this.invalidate()));
+    this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens')) this.invalidate(); }));
+    this.track(vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())));
+    this.track({ dispose: () => { if (this.refreshTimer) clearTimeout(this.refreshTimer); } });
   }
 
   /** A run was logged: everything refreshes within a second, coalescing bursts. */
@@ -117,8 +117,5 @@ export class LoopService implements vscode.Disposable {
     return first && this.stores.has(first) ? this.stores.get(first) : undefined;
   }
 
-  dispose(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    for (const d of this.disposables) d.dispose();
-  }
 }
+

@@ -2,12 +2,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { detectMlflowStores, type DetectedStore } from '../core/mlflow/detect';
 import type { FolderStore, FolderStores } from '../store/folderStores';
+import type { CommandSpec } from '../commands';
 
 /**
  * MLflow stores already in the workspace: found when a folder's store opens, offered for import
  * (or imported, per `runlens.mlflow.autoImport`), then followed by the store itself.
  */
-export function registerMlflowImport(context: vscode.ExtensionContext, stores: FolderStores, log: vscode.LogOutputChannel): void {
+export function mlflowImport(stores: FolderStores, log: vscode.LogOutputChannel): { commands: CommandSpec[]; listener: vscode.Disposable } {
   const offered = new Set<string>();
 
   async function candidates(store: FolderStore): Promise<DetectedStore[]> {
@@ -49,9 +50,10 @@ export function registerMlflowImport(context: vscode.ExtensionContext, stores: F
     if (answer === 'Import' || answer === 'Always Import') await importInto(store, found);
   }
 
-  context.subscriptions.push(
-    stores.onDidChange((s) => { if (s) void offer(s).catch((e: Error) => log.error(`Looking for MLflow stores failed: ${e.message}`)); }),
-    vscode.commands.registerCommand('runlens.importMlflow', async (target?: vscode.Uri) => {
+  const listener = stores.onDidChange((s) => { if (s) void offer(s).catch((e: Error) => log.error(`Looking for MLflow stores failed: ${e.message}`)); });
+  const commands: CommandSpec[] = [{
+    id: 'runlens.importMlflow',
+    run: async (target?: vscode.Uri) => {
       const folders = stores.folders();
       if (!folders.length) { void vscode.window.showInformationMessage('RunLens: open a folder first.'); return; }
       let picked = target;
@@ -70,6 +72,7 @@ export function registerMlflowImport(context: vscode.ExtensionContext, stores: F
       if (!store) return;
       const stat = await vscode.workspace.fs.stat(picked);
       await importInto(store, [{ path: picked.fsPath, kind: stat.type & vscode.FileType.Directory ? 'mlflow-file' : 'mlflow-db' }]);
-    }),
-  );
+    },
+  }];
+  return { commands, listener };
 }

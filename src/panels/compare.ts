@@ -10,12 +10,11 @@ import { toSeries } from './series';
 import { comparisonCsv, comparisonJson } from './export';
 import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
 import { keyMetricSettings } from '../runs/settings';
-
-export interface RunRef { store: FolderStore; uid: string }
+import { refTo, type OpenRun } from '../runs/ref';
 
 /** Any number of runs side by side: params (differences marked), metrics overlaid, parallel coordinates. */
 export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
-  private refs: RunRef[] = [];
+  private refs: OpenRun[] = [];
   private view: CompareView | undefined;
   private fingerprint = '';
   private followed = new Set<FolderStore>();
@@ -24,7 +23,7 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
     super('compare', 'Compare runs', ctx);
   }
 
-  show(refs: RunRef[]): void {
+  show(refs: OpenRun[]): void {
     this.refs = refs;
     this.view = undefined;
     this.panel.title = `Compare ${refs.length} runs`;
@@ -45,7 +44,7 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
   private async refresh(always: boolean): Promise<void> {
     const refs = this.refs;
     const found = (await Promise.all(refs.map(async (r) => ({ ref: r, detail: await r.store.client.api.run(r.uid) }))))
-      .filter((x): x is { ref: RunRef; detail: RunDetail } => !!x.detail);
+      .filter((x): x is { ref: OpenRun; detail: RunDetail } => !!x.detail);
     // Histories are the costly part: read them again only when a run's summary moved.
     const fingerprint = JSON.stringify(found.map((x) => x.detail));
     if (!always && fingerprint === this.fingerprint) return;
@@ -62,7 +61,7 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
   protected async onMessage(m: CompareFromWebview): Promise<void> {
     if (m.type === 'openRun') {
       const ref = this.refs.find((r) => r.uid === this.view?.runs[m.index]?.uid);
-      if (ref) await vscode.commands.executeCommand('runlens.openRunById', vscode.workspace.workspaceFolders?.indexOf(ref.store.folder) ?? 0, ref.uid);
+      if (ref) await vscode.commands.executeCommand('runlens.openRunDetails', refTo(ref));
       return;
     }
     if (m.type === 'export' && this.view) await this.export(m.format, this.view);

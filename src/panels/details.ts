@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { refTo } from '../runs/ref';
 import type { FolderStore } from '../store/folderStores';
 import type { RunDetail } from '../core/store/types';
 import type { JournalEvent } from '../core/store/journal';
@@ -77,14 +78,8 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
       case 'addTag': if (m.key.trim()) await edit({ e: 'tag', run: this.uid, key: m.key.trim(), value: m.value }); return;
       case 'removeTag': return edit({ e: 'untag', run: this.uid, key: m.key });
       case 'openScript': return this.openScript();
-      case 'revealLog': {
-        const source = this.detail?.source;
-        if (!source) return;
-        const file = source.startsWith('runs/') ? path.join(this.store.folder.uri.fsPath, '.runlens', source) : undefined;
-        if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, viewColumn: vscode.ViewColumn.Beside });
-        else void vscode.window.showInformationMessage(`RunLens: this run was imported from ${source}.`);
-        return;
-      }
+      // The same command as the tree's, so both reveal the same record (a run log, an MLflow run or store).
+      case 'revealLog': return void await vscode.commands.executeCommand('runlens.revealRunLog', refTo({ store: this.store, uid: this.uid }));
     }
   }
 

@@ -6,7 +6,9 @@ import { formatMetric, shortId } from '../core/runs/format';
 import { keyMetricOf } from '../core/runs/keyMetric';
 import { keyMetricSettings } from '../runs/settings';
 import { DetailsPanel } from './details';
-import { ComparePanel, type RunRef } from './compare';
+import { ComparePanel } from './compare';
+import { runsFromArgs, type OpenRun } from '../runs/ref';
+import type { CommandSpec } from '../commands';
 import { RunsTablePanel } from './table';
 import type { PanelContext, PanelProbe } from './panel';
 
@@ -16,7 +18,6 @@ export interface PanelsApi {
   open(): PanelProbe[];
 }
 
-type RunNode = RunsNode & { kind: 'run' };
 type ExperimentNode = RunsNode & { kind: 'experiment' };
 
 /**
@@ -24,20 +25,19 @@ type ExperimentNode = RunsNode & { kind: 'experiment' };
  * One details panel and one comparison, each showing what was opened last; one table per
  * experiment (opening it again reveals it).
  */
-export function registerPanels(context: vscode.ExtensionContext, stores: FolderStores, log: vscode.LogOutputChannel): PanelsApi {
+export function registerPanels(context: vscode.ExtensionContext, stores: FolderStores, log: vscode.LogOutputChannel): { api: PanelsApi; commands: CommandSpec[]; dispose(): void } {
   const ctx: PanelContext = { extensionUri: context.extensionUri, log };
   const tables = new Map<string, RunsTablePanel>();
   let details: DetailsPanel | undefined;
   let comparison: ComparePanel | undefined;
   const all = () => [...(details ? [details] : []), ...(comparison ? [comparison] : []), ...tables.values()];
-  context.subscriptions.push({ dispose: () => { for (const p of all()) p.dispose(); } });
 
   const openDetails = (store: FolderStore, uid: string) => {
     if (details) { details.show(store, uid); return; }
     details = new DetailsPanel(store, uid, ctx);
     details.onDidDispose(() => { details = undefined; });
   };
-  const compare = (refs: RunRef[]) => {
+  const compare = (refs: OpenRun[]) => {
     if (!comparison) {
       comparison = new ComparePanel(ctx);
       comparison.onDidDispose(() => { comparison = undefined; });
@@ -53,29 +53,37 @@ export function registerPanels(context: vscode.ExtensionContext, stores: FolderS
     panel.onDidDispose(() => tables.delete(key));
   };
 
-  const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
-  reg('runlens.openRunDetails', (node?: RunNode) => { if (node?.kind === 'run') openDetails(node.store, node.run.uid); });
-  reg('runlens.openRunById', async (folderIndex: number, uid: string) => {
-    const folder = vscode.workspace.workspaceFolders?.[folderIndex];
-    const store = folder && await stores.get(folder);
-    if (store) openDetails(store, uid);
-  });
-  reg('runlens.compareRuns', async (node?: RunsNode, selected?: readonly RunsNode[]) => {
-    // From the tree: the selected runs (VS Code passes the clicked node and the whole selection).
-    const picked = (selected?.length ? selected : node ? [node] : []).filter((n): n is RunNode => n?.kind === 'run');
-    const refs = picked.length > 1 ? picked.map((n) => ({ store: n.store, uid: n.run.uid })) : await pickRuns(stores, picked[0]);
-    if (refs?.length) compare(refs);
-  });
-  reg('runlens.openRunsTable', async (node?: ExperimentNode) => {
-    const target = node?.kind === 'experiment' ? { store: node.store, experiment: node.experiment } : await pickExperiment(stores);
-    if (target) openTable(target.store, target.experiment);
-  });
-  return { open: () => all() };
+  const commands: CommandSpec[] = [
+    {
+      id: 'runlens.openRunDetails',
+      run: async (run?: unknown) => {
+        const [open] = await runsFromArgs(stores, run);
+        if (open) openDetails(open.store, open.uid);
+      },
+    },
+    {
+      id: 'runlens.compareRuns',
+      run: async (clicked?: unknown, selected?: unknown) => {
+        // From the tree: the selected runs (VS Code passes the clicked node and the whole selection); else RunRefs.
+        const picked = await runsFromArgs(stores, clicked, selected);
+        const refs = picked.length > 1 ? picked : await pickRuns(stores, picked[0]);
+        if (refs?.length) compare(refs);
+      },
+    },
+    {
+      id: 'runlens.openRunsTable',
+      run: async (node?: ExperimentNode) => {
+        const target = node?.kind === 'experiment' ? { store: node.store, experiment: node.experiment } : await pickExperiment(stores);
+        if (target) openTable(target.store, target.experiment);
+      },
+    },
+  ];
+  return { api: { open: () => all() }, commands, dispose: () => { for (const p of all()) p.dispose(); } };
 }
 
 /** The palette's way to compare: the newest runs of every folder, pick any number. */
-async function pickRuns(stores: FolderStores, preselected?: RunNode): Promise<RunRef[] | undefined> {
-  type Item = vscode.QuickPickItem & { ref: RunRef };
+async function pickRuns(stores: FolderStores, preselected?: OpenRun): Promise<OpenRun[] | undefined> {
+  type Item = vscode.QuickPickItem & { ref: OpenRun };
   const items: Item[] = [];
   for (const store of await stores.all()) {
     const settings = keyMetricSettings(store.folder.uri);
@@ -85,7 +93,7 @@ async function pickRuns(stores: FolderStores, preselected?: RunNode): Promise<Ru
         label: r.name ?? shortId(r.uid),
         description: [r.experiment, metric ? `${metric} ${formatMetric(r.metrics[metric].last)}` : '', r.status === 'finished' ? '' : r.status].filter(Boolean).join(' · '),
         detail: Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', '),
-        picked: preselected?.store === store && preselected.run.uid === r.uid,
+        picked: preselected?.store === store && preselected.uid === r.uid,
         ref: { store, uid: r.uid },
       });
     }

@@ -7,7 +7,7 @@ import { runLabel, varyingKeys } from '../core/runs/format';
 import { PAGE_SIZE } from '../runs/tree';
 import type { TableFromWebview, TableRow, TableState, TableToWebview } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
-import type { RunRef } from './compare';
+import { refTo, type OpenRun } from '../runs/ref';
 
 /** How many rows one request may ask for: a screenful or two, never the experiment. */
 const MAX_ROWS = 500;
@@ -27,7 +27,7 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
    */
   private naming: string[] = [];
 
-  constructor(readonly store: FolderStore, readonly experiment: ExperimentSummary, ctx: PanelContext, private readonly compare: (refs: RunRef[]) => void) {
+  constructor(readonly store: FolderStore, readonly experiment: ExperimentSummary, ctx: PanelContext, private readonly compare: (refs: OpenRun[]) => void) {
     super('table', `Runs: ${experiment.name}`, ctx);
     // New runs change the total, the order and maybe the columns: start over, keeping the view.
     this.follow(store, 2000, () => this.reset());
@@ -84,7 +84,7 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
         return;
       }
       case 'openRun':
-        await vscode.commands.executeCommand('runlens.openRunById', vscode.workspace.workspaceFolders?.indexOf(this.store.folder) ?? 0, m.uid);
+        await vscode.commands.executeCommand('runlens.openRunDetails', refTo({ store: this.store, uid: m.uid }));
         return;
       case 'compare':
         this.compare(m.uids.map((uid) => ({ store: this.store, uid })));

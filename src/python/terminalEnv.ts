@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
  * Puts the bundled Python client on PYTHONPATH in integrated terminals, so `import runlens` works
  * there without installing anything (setting `runlens.pythonClient.addToTerminals`).
  */
-export function registerPythonClientEnvironment(context: vscode.ExtensionContext, pythonDir: string): void {
+export function registerPythonClientEnvironment(context: vscode.ExtensionContext, pythonDir: string): vscode.Disposable {
   const apply = () => {
     const env = context.environmentVariableCollection;
     env.clear();
@@ -14,7 +14,7 @@ export function registerPythonClientEnvironment(context: vscode.ExtensionContext
     env.prepend('PYTHONPATH', pythonDir + path.delimiter);
   };
   apply();
-  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('runlens.pythonClient.addToTerminals')) apply();
-  }));
+  });
 }

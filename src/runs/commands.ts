@@ -1,27 +1,23 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_LOG_SOURCE } from '../core/store/history';
-import { parseImportedSource } from '../core/mlflow/apply';
 import * as vscode from 'vscode';
+import { runRecord } from '../core/runs/record';
+import type { CommandSpec } from '../commands';
+import { runsFromArgs, type OpenRun } from './ref';
 import type { FolderStores } from '../store/folderStores';
 import type { RunsNode, RunsTreeProvider } from './tree';
 import type { RunsView } from './view';
 import { paramsAs } from '../core/runs/format';
 import { compileFilter } from '../core/runs/filter';
-import type { RunSummary } from '../core/store/types';
+import type { RunDetail, RunSummary } from '../core/store/types';
 import type { JournalEvent } from '../core/store/journal';
 
-type RunNode = RunsNode & { kind: 'run' };
-
-/** The runs a tree command acts on: the clicked one, or every selected one. */
-function targets(node: RunNode | undefined, selected: readonly RunsNode[] | undefined, view: vscode.TreeView<RunsNode>): RunNode[] {
-  const list = (selected?.length ? selected : node ? [node] : view.selection).filter((n): n is RunNode => n?.kind === 'run');
-  return list;
-}
-
-export function registerRunCommands(context: vscode.ExtensionContext, stores: FolderStores, runs: RunsView): void {
+/** The Runs view's commands, for the command table (src/commands.ts). Run commands take RunRefs or the tree's nodes. */
+export function runCommands(stores: FolderStores, runs: RunsView): CommandSpec[] {
   const { tree, view } = runs;
-  const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const commands: CommandSpec[] = [];
+  const reg = (id: string, run: (...args: never[]) => unknown) => { commands.push({ id, run }); };
+  /** The runs a command acts on: its arguments, else the tree's selection. */
+  const targets = (clicked: unknown, selected?: unknown) => runsFromArgs(stores, clicked, selected, () => view.selection);
 
   reg('runlens.refresh', async () => {
     stores.retry();
@@ -89,8 +85,9 @@ export function registerRunCommands(context: vscode.ExtensionContext, stores: Fo
   reg('runlens.hideFailedRuns', () => toggle('showFailed', 'runlens.showFailed'));
   void vscode.commands.executeCommand('setContext', 'runlens.showFailed', true);
 
-  reg('runlens.copyParameters', async (node?: RunNode, selected?: RunsNode[]) => {
-    const runs = targets(node, selected, view).map((n) => n.run);
+  reg('runlens.copyParameters', async (clicked?: unknown, selected?: unknown) => {
+    const picked = await targets(clicked, selected);
+    const runs = (await Promise.all(picked.map((r) => r.store.client.api.run(r.uid)))).filter((r): r is RunDetail => !!r);
     if (!runs.length) return;
     const format = await vscode.window.showQuickPick([
       { label: 'JSON', value: 'json' as const }, { label: 'Python dict', value: 'python' as const }, { label: 'Command-line arguments', value: 'args' as const },
@@ -101,61 +98,60 @@ export function registerRunCommands(context: vscode.ExtensionContext, stores: Fo
     vscode.window.setStatusBarMessage(`RunLens: copied the parameters of ${runs.length} run${runs.length === 1 ? '' : 's'}`, 3000);
   });
 
-  const edit = async (nodes: RunNode[], make: (n: RunNode) => JournalEvent) => {
-    for (const n of nodes) await n.store.client.api.edit(make(n));
+  const edit = async (list: OpenRun[], make: (n: OpenRun) => JournalEvent) => {
+    for (const n of list) await n.store.client.api.edit(make(n));
     tree.refresh(true);
   };
-  reg('runlens.deleteRun', async (node?: RunNode, selected?: RunsNode[]) => {
-    const nodes = targets(node, selected, view);
-    if (!nodes.length) return;
-    await edit(nodes, (n) => ({ e: 'delete', run: n.run.uid }));
-    const undo = await vscode.window.showInformationMessage(`RunLens: ${nodes.length} run${nodes.length === 1 ? '' : 's'} deleted. The run logs are kept; deleted runs can be shown and restored.`, 'Undo');
-    if (undo) await edit(nodes, (n) => ({ e: 'restore', run: n.run.uid }));
+  reg('runlens.deleteRun', async (clicked?: unknown, selected?: unknown) => {
+    const list = await targets(clicked, selected);
+    if (!list.length) return;
+    await edit(list, (n) => ({ e: 'delete', run: n.uid }));
+    const undo = await vscode.window.showInformationMessage(`RunLens: ${list.length} run${list.length === 1 ? '' : 's'} deleted. The run logs are kept; deleted runs can be shown and restored.`, 'Undo');
+    if (undo) await edit(list, (n) => ({ e: 'restore', run: n.uid }));
   });
-  reg('runlens.restoreRun', async (node?: RunNode, selected?: RunsNode[]) => {
-    await edit(targets(node, selected, view), (n) => ({ e: 'restore', run: n.run.uid }));
+  reg('runlens.restoreRun', async (clicked?: unknown, selected?: unknown) => {
+    await edit(await targets(clicked, selected), (n) => ({ e: 'restore', run: n.uid }));
   });
-  reg('runlens.addTag', async (node?: RunNode, selected?: RunsNode[]) => {
-    const nodes = targets(node, selected, view);
-    if (!nodes.length) return;
+  reg('runlens.addTag', async (clicked?: unknown, selected?: unknown) => {
+    const list = await targets(clicked, selected);
+    if (!list.length) return;
     const input = await vscode.window.showInputBox({ prompt: 'Tag as key=value (or just a key)', placeHolder: 'reviewed=yes', validateInput: (v) => (v.trim() ? undefined : 'Type a tag') });
     if (!input) return;
     const eq = input.indexOf('=');
     const key = (eq < 0 ? input : input.slice(0, eq)).trim();
     const value = eq < 0 ? '' : input.slice(eq + 1).trim();
-    await edit(nodes, (n) => ({ e: 'tag', run: n.run.uid, key, value }));
+    await edit(list, (n) => ({ e: 'tag', run: n.uid, key, value }));
   });
-  reg('runlens.editNote', async (node?: RunNode) => {
-    const [n] = targets(node, undefined, view);
+  reg('runlens.editNote', async (clicked?: unknown) => {
+    const [n] = await targets(clicked);
     if (!n) return;
-    const current = (await n.store.client.api.run(n.run.uid))?.note ?? '';
-    const text = await vscode.window.showInputBox({ prompt: `Note for ${n.run.name ?? n.run.uid}`, value: current });
+    const run = await n.store.client.api.run(n.uid);
+    const text = await vscode.window.showInputBox({ prompt: `Note for ${run?.name ?? n.uid}`, value: run?.note ?? '' });
     if (text === undefined) return;
-    await edit([n], (x) => ({ e: 'note', run: x.run.uid, text }));
+    await edit([n], (x) => ({ e: 'note', run: x.uid, text }));
   });
-  reg('runlens.revealRunLog', async (node?: RunNode) => {
-    const [n] = targets(node, undefined, view);
-    if (!n) return;
-    const detail = await n.store.client.api.run(n.run.uid);
-    if (!detail) return;
-    const file = recordOf(n.store.folder.uri.fsPath, detail.source);
-    if (!file) { void vscode.window.showWarningMessage(`RunLens: the record of run ${n.run.uid} is not where it was (${detail.source}).`); return; }
-    if (file.endsWith('.db')) {
-      // A run of an MLflow SQLite store has no file of its own: show the store.
-      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
-      void vscode.window.showInformationMessage(`RunLens: run ${n.run.uid} comes from the MLflow store ${path.basename(file)}.`);
-      return;
-    }
-    await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+  reg('runlens.revealRunLog', async (clicked?: unknown) => {
+    const [n] = await targets(clicked);
+    if (n) await revealRunRecord(n);
   });
+  return commands;
 }
 
-/** The file that records a run: its run log, its MLflow run folder's meta.yaml, or its MLflow database. */
-function recordOf(folder: string, source: string): string | undefined {
-  if (RUN_LOG_SOURCE.test(source)) return path.join(folder, '.runlens', source);
-  const imported = parseImportedSource(source);
-  if (!imported) return undefined;
-  if (imported.kind === 'mlflow-db') return fs.existsSync(imported.storePath) ? imported.storePath : undefined;
-  return [path.join(imported.storePath, imported.experimentId ?? '', imported.runId, 'meta.yaml'),
-    path.join(imported.storePath, '.trash', imported.experimentId ?? '', imported.runId, 'meta.yaml')].find((f) => fs.existsSync(f));
+/** Shows where a run is recorded: its run log, its MLflow run's meta.yaml, or the MLflow database it came from. */
+export async function revealRunRecord(run: OpenRun): Promise<void> {
+  const detail = await run.store.client.api.run(run.uid);
+  if (!detail) throw new Error(`run ${run.uid} is not in the store of ${run.store.folder.name}`);
+  const record = runRecord(run.store.folder.uri.fsPath, detail.source);
+  switch (record.kind) {
+    case 'missing':
+      void vscode.window.showWarningMessage(`RunLens: the record of run ${run.uid} is not where it was (${record.why}).`);
+      return;
+    case 'mlflow-db':
+      // A run of an MLflow SQLite store has no file of its own: show the store.
+      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(record.file));
+      void vscode.window.showInformationMessage(`RunLens: run ${run.uid} comes from the MLflow store ${path.basename(record.file)}.`);
+      return;
+    default:
+      await vscode.window.showTextDocument(vscode.Uri.file(record.file), { preview: true });
+  }
 }

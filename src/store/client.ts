@@ -88,15 +88,20 @@ export class StoreClient {
     });
   }
 
-  /** Saves, releases the writer's lock and stops the thread. */
-  async dispose(): Promise<void> {
-    this.closing = true;
-    if (this.dead) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 5000);
-      this.worker.on('message', (m: FromWorker) => { if (m.kind === 'closed') { clearTimeout(t); resolve(); } });
-      this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
-    });
-    await this.worker.terminate();
+  private disposing: Promise<void> | undefined;
+
+  /** Saves, releases the writer's lock and stops the thread; once, however often it is asked. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.closing = true;
+      if (this.dead) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 5000);
+        this.worker.on('message', (m: FromWorker) => { if (m.kind === 'closed') { clearTimeout(t); resolve(); } });
+        this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
+      });
+      await this.worker.terminate();
+    })();
+    return this.disposing;
   }
 }

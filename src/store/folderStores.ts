@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { StoreClient } from './client';
+import { Disposable } from '../disposable';
 import type { Reporter } from '../core/store/ingest';
 import { STORE_DIR } from '../core/store/workspaceStore';
 
@@ -16,14 +17,16 @@ export interface FolderStore {
  * import) or a Python process creates it: opening a Python file writes nothing into a folder.
  * A store that fails to start stays failed, said once, until the user asks again (Refresh).
  */
-export class FolderStores implements vscode.Disposable {
+export class FolderStores extends Disposable {
   private readonly starting = new Map<string, Promise<FolderStore | undefined>>();
-  private readonly changed = new vscode.EventEmitter<FolderStore | undefined>();
+  private readonly changed = this.track(new vscode.EventEmitter<FolderStore | undefined>());
   readonly onDidChange = this.changed.event;
   private readonly failures = new Map<string, string>();
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  /** Per folder: its store's client and the listeners on it, let go of together when the store stops or fails. */
+  private readonly parts = new Map<string, Disposable>();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly reporter: Reporter, private readonly log: vscode.LogOutputChannel) {
+    super();
     // A Python process that logs the folder's first run creates `.runlens/`: follow it from then on.
     // The folder itself is watched too: its first run log, written the moment the folder is made, is
     // often not reported at all (a new directory is watched only once the watcher sees it).
@@ -32,14 +35,11 @@ export class FolderStores implements vscode.Disposable {
       if (folder && !this.starting.has(folder.uri.toString())) void this.get(folder);
     };
     const watchers = [`**/${STORE_DIR}`, `**/${STORE_DIR}/**`].map((glob) => vscode.workspace.createFileSystemWatcher(glob, false, true, true));
-    this.disposables.push(
-      ...watchers,
-      ...watchers.map((w) => w.onDidCreate(follow)),
-      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
-        for (const f of e.removed) void this.stop(f.uri.toString());
-        if (e.added.length) this.changed.fire(undefined);
-      }),
-    );
+    for (const w of watchers) { this.track(w); this.track(w.onDidCreate(follow)); }
+    this.track(vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+      for (const f of e.removed) void this.stop(f.uri.toString());
+      if (e.added.length) this.changed.fire(undefined);
+    }));
   }
 
   folders(): readonly vscode.WorkspaceFolder[] {
@@ -95,13 +95,15 @@ export class FolderStores implements vscode.Disposable {
       // Polled twice a second: a new run reaches the tree and the lenses well within a second.
       const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter, 500);
       const store = { folder, client };
-      this.disposables.push(
-        client.onChange(() => this.changed.fire(store)),
-        client.onExit((why) => {
-          if (this.starting.get(key) === undefined) return;
-          this.fail(key, folder, `the store's thread stopped (${why})`);
-        }),
-      );
+      const parts = new Disposable();
+      void this.parts.get(key)?.dispose();
+      this.parts.set(key, parts);
+      parts.track({ dispose: () => client.dispose() });
+      parts.track(client.onChange(() => this.changed.fire(store)));
+      parts.track(client.onExit((why) => {
+        if (this.starting.get(key) === undefined) return;
+        this.fail(key, folder, `the store's thread stopped (${why})`);
+      }));
       this.log.info(`Store of ${folder.name} open in ${Date.now() - started} ms (${client.role === 'writer' ? 'this window writes it' : 'following another window read-only'})`);
       this.changed.fire(store);
       return store;
@@ -115,6 +117,9 @@ export class FolderStores implements vscode.Disposable {
   private fail(key: string, folder: vscode.WorkspaceFolder, message: string): void {
     if (this.failures.has(key)) return;
     this.failures.set(key, message);
+    // A failed store's client and listeners go now; a retry starts afresh.
+    void this.parts.get(key)?.dispose();
+    this.parts.delete(key);
     this.starting.set(key, Promise.resolve(undefined));
     this.log.error(`The RunLens store of ${folder.name} is not available: ${message}`);
     void vscode.window.showErrorMessage(`RunLens could not open the store of ${folder.name}: ${message}`, 'Show Output', 'Retry').then((a) => {
@@ -129,12 +134,19 @@ export class FolderStores implements vscode.Disposable {
     this.starting.delete(key);
     this.failures.delete(key);
     // A store still starting is waited for, so its worker (and its writer's lock) does not outlive it.
-    const store = await pending;
-    await store?.client.dispose();
+    await pending;
+    const parts = this.parts.get(key);
+    this.parts.delete(key);
+    await parts?.dispose();
   }
 
-  async dispose(): Promise<void> {
-    for (const d of this.disposables) d.dispose();
-    await Promise.all([...this.starting.keys()].map((k) => this.stop(k)));
+  /** How many listeners and clients the folders' stores hold now (for the tests: retries must not pile them up). */
+  liveParts(): number {
+    return [...this.parts.values()].reduce((n, p) => n + p.size, 0);
+  }
+
+  override async dispose(): Promise<void> {
+    const keys = [...this.starting.keys()];
+    await Promise.all([super.dispose(), ...keys.map((k) => this.stop(k))]);
   }
 }

@@ -42,3 +42,23 @@ describe('RunLens in a real VS Code extension host', () => {
     assert.strictEqual(view.state, 'empty', 'a store with no runs is still "no runs yet"');
   });
 });
+
+describe('one disposal tree', () => {
+  it('a store whose thread stops, retried again and again, holds one client and its listeners, not one set per try', async () => {
+    const { stores } = await runlensExtension().activate();
+    const folder = workspaceFolder();
+    const first = await stores.get(folder);
+    assert.ok(first, 'the store opened');
+    const parts = stores.liveParts();
+    assert.ok(parts >= 3, `a client and its listeners are held (${parts})`);
+    for (let i = 0; i < 3; i++) {
+      const s = await stores.get(folder);
+      // The thread dies (as a crash would): the worker is ended under the client's feet.
+      await (s!.client as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await waitFor('the store to be seen failed', () => stores.failure(folder));
+      stores.retry();
+      await waitFor('the store to open again', async () => (await stores.get(folder)) && !stores.failure(folder));
+    }
+    assert.strictEqual(stores.liveParts(), parts, 'each retry let go of the last try\'s client and listeners');
+  });
+});

@@ -87,8 +87,8 @@ describe('run details, comparison and the runs table, in editor panels', () => {
     await waitFor('the script in an editor', () => vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === script));
   });
 
-  it('shows another run in the same details panel when opened by id (the CodeLens quick pick\'s way), and says when a script changed', async () => {
-    await vscode.commands.executeCommand('runlens.openRunById', 0, 'p2');
+  it('shows another run in the same details panel when opened by a run reference (the CodeLens quick pick\'s way), and says when a script changed', async () => {
+    await vscode.commands.executeCommand('runlens.openRunDetails', { folder: workspaceFolder().uri.toString(), uid: 'p2' });
     const { panel, message } = await posted<DetailsToWebview & { type: 'details' }>('details', 'details', (m) => m.run.uid === 'p2');
     assert.strictEqual(message.run.code.script, 'changed');
     assert.strictEqual(panel.title, 'Run medium');
