@@ -36,7 +36,7 @@ describe('saving the store', () => {
     const ws = tempWorkspace();
     const store = await open(ws, new CollectingReporter(), { saveDelayMs: 50 });
     let writes = 0;
-    const counting: WriteFs = { ...realFs, rename: async (a, b) => { writes++; return realFs.rename(a, b); } };
+    const counting: WriteFs = { ...realFs, rename: (a, b) => { if (b.endsWith('runlens.db')) writes++; realFs.rename(a, b); } };
     await store.close();
     const s2 = await open(ws, new CollectingReporter(), { saveDelayMs: 50, writeFs: counting });
     for (let i = 0; i < 20; i++) { writeRun(ws, { id: `r${i}` }); await s2.refresh(); }
@@ -52,13 +52,9 @@ describe('saving the store', () => {
     let full = true;
     const diskFull: WriteFs = {
       ...realFs,
-      open: async (file, flags) => {
-        const h = await realFs.open(file, flags);
-        if (!full) return h;
-        return Object.assign(Object.create(h), {
-          writeFile: async () => { const e = new Error('ENOSPC: no space left on device') as NodeJS.ErrnoException; e.code = 'ENOSPC'; throw e; },
-          close: () => h.close(),
-        });
+      write: (fd, data, offset, length) => {
+        if (!full) return realFs.write(fd, data, offset, length);
+        const e = new Error('ENOSPC: no space left on device') as NodeJS.ErrnoException; e.code = 'ENOSPC'; throw e;
       },
     };
     full = false;

@@ -20,6 +20,7 @@ export interface StoreOptions {
   role?: 'auto' | 'writer' | 'reader' | 'read-only';
   /** How long changes may wait before a snapshot is written (coalescing). */
   saveDelayMs?: number;
+  /** The file calls the store writes through (the snapshot, the lock, the journal); tests inject faults. */
   writeFs?: WriteFs;
   /** How often imported MLflow stores are checked for new and changed runs. */
   followEveryMs?: number;
@@ -50,8 +51,8 @@ export class WorkspaceStore {
   readonly lock: WriterLock;
 
   private constructor(readonly folder: string, public catalog: Catalog, private readonly opts: StoreOptions) {
-    this.lock = new WriterLock(path.join(this.dir, LOCK_FILE));
-    this.journal = new Journal(path.join(this.dir, 'journal.jsonl'));
+    this.lock = new WriterLock(path.join(this.dir, LOCK_FILE), Date.now, opts.writeFs);
+    this.journal = new Journal(path.join(this.dir, 'journal.jsonl'), opts.writeFs);
     this.imported = new ImportedSources(() => this.catalog, opts.reporter, (uids) => this.reapplyEdits(uids), opts.followEveryMs);
   }
 
