@@ -13,6 +13,8 @@ import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/ana
 import { formatCombination, lensTitle, summarize } from '../core/lens/summary';
 import { lookupLoop } from '../core/lens/lookupLoop';
 import { formatMetric, shortId } from '../core/runs/format';
+import { FilterError } from '../core/runs/filter';
+import { fileProblem } from '../core/store/errors';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
 
@@ -27,9 +29,10 @@ function reporterFor(ctx: CliContext): Reporter & { problems: number } {
 /** Opens the store; a CLI follows a running VS Code window read-only rather than fight it for writing. */
 /** Reading commands never write, not even a `.runlens/`; `import` and `rebuild` need to be the writer. */
 async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<T>, role: 'read-only' | 'writer' = 'read-only'): Promise<T> {
-  const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role });
+  const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role, writeFs: ctx.writeFs });
   try {
-    return await fn(store);
+    // A damaged database found by a query is set aside and rebuilt, and the command runs again.
+    return await store.guard(() => fn(store));
   } finally {
     await store.close();
   }
@@ -129,7 +132,8 @@ export const COMMANDS: Record<string, Command> = {
       try {
         runs = listRuns(store.catalog, { limit: Number.MAX_SAFE_INTEGER, includeDeleted: all, sort: { by: 'start_time', descending: false }, filter: ctx.options.get('filter') });
       } catch (e) {
-        throw new CliError(`bad --filter: ${(e as Error).message}`);
+        if (e instanceof FilterError) throw new CliError(`bad --filter: ${e.message}`);
+        throw e;
       }
       const rows = runs
         .filter((r) => !experiment || r.experiment === experiment)
@@ -183,10 +187,14 @@ export const COMMANDS: Record<string, Command> = {
       let stat: fs.Stats;
       try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`); }
       const kind = stat.isDirectory() ? 'mlflow-file' : 'mlflow-db';
-      const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE)).activeHolder();
+      const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
       if (holder) {
         // A VS Code window writes this store: hand it the import through the journal.
-        new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl')).append({ e: 'source', kind, path: abs });
+        try {
+          new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl'), ctx.writeFs).append({ e: 'source', kind, path: abs });
+        } catch (e) {
+          throw new CliError(`could not hand the import to the window that writes this store (${fileProblem(e)})`);
+        }
         if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, queued: true, writer: { pid: holder.pid, host: holder.host } }) + '\n');
         else ctx.out(`The window that writes this store (pid ${holder.pid}) imports ${target} within seconds and follows it.\n`);
         return 0;
@@ -198,7 +206,9 @@ export const COMMANDS: Record<string, Command> = {
     args: '',
     summary: 'rebuild the store from the run logs, the edits journal and the imported MLflow stores',
     run: (ctx) => withStore(ctx, async (store) => {
-      const stats = await store.rebuild();
+      // A store that had no database, or a damaged one, was just built from the logs by opening it.
+      const stats = store.builtFromScratch ?? await store.rebuild();
+      await store.save();
       if (ctx.json) ctx.out(JSON.stringify(stats) + '\n');
       else ctx.out(`Rebuilt from ${stats.files} run logs: ${stats.runs} runs, ${stats.points} metric points, ${stats.problems} problems.\n`);
       return 0;

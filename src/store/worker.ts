@@ -74,7 +74,8 @@ port.on('message', async (msg: ToWorker) => {
   if (!store) { post({ kind: 'result', id: msg.id, ok: false, message: 'the store is not open' }); return; }
   try {
     const fn = api(store)[msg.method] as (...a: unknown[]) => unknown;
-    const value = await fn(...msg.args);
+    // A damaged database met by a query is set aside and rebuilt, and the query answered from that.
+    const value = await store.guard(() => fn(...msg.args));
     post({ kind: 'result', id: msg.id, ok: true, value });
   } catch (e) {
     post({ kind: 'result', id: msg.id, ok: false, message: (e as Error).message });

@@ -127,7 +127,8 @@ export function appendLineSync(file: string, text: string, wfs: WriteFs = realFs
       throw e;
     }
   } finally {
-    wfs.close(fd);
+    // After one whole write, a failing close loses nothing: the line is in the file.
+    try { wfs.close(fd); } catch { /* see above */ }
   }
 }
 

@@ -5,6 +5,7 @@ import { applySnapshot, importedUid, type ApplyStats } from '../mlflow/apply';
 import { readFileStore } from '../mlflow/fileStore';
 import { readSqliteStore } from '../mlflow/sqliteStore';
 import type { ImportProblem, MlflowSnapshot, StoreFingerprint } from '../mlflow/model';
+import { SqliteError } from './errors';
 
 export type SourceKind = 'mlflow-file' | 'mlflow-db';
 
@@ -55,7 +56,13 @@ export class ImportedSources {
     if (!sources.length) return Promise.resolve();
     const started = Date.now();
     this.following = (async () => {
-      for (const [p, src] of sources) await this.sync(p, src, false).catch((e: Error) => this.reporter.problem(`Following ${p} failed: ${e.message}`));
+      for (const [p, src] of sources) {
+        await this.sync(p, src, false).catch((e: Error) => {
+          // The catalog's own errors are not the source's: a damaged catalog is rebuilt (WorkspaceStore.recover).
+          if (e instanceof SqliteError) throw e;
+          this.reporter.problem(`Following ${p} failed: ${e.message}`);
+        });
+      }
     })().finally(() => {
       this.following = undefined;
       this.nextFollow = Date.now() + Math.max(this.everyMs, 5 * (Date.now() - started));
