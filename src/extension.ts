@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FolderStores } from './store/folderStores';
+import { UserAllowedSources } from './store/allowedSources';
 import { RunsTreeProvider, type RunsNode } from './runs/tree';
 import { registerRunCommands } from './runs/commands';
 import { RunningStatusItem } from './runs/statusItem';
@@ -35,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       problem: (m: string) => log.warn(m),
       info: (m: string) => log.info(m),
     };
-    const stores = new FolderStores(context.extensionUri, reporter, log);
+    const stores = new FolderStores(context.extensionUri, reporter, log, new UserAllowedSources(context.globalState));
     active = stores;
     const tree = new RunsTreeProvider(stores);
     const view = vscode.window.createTreeView<RunsNode>('runlens.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });

@@ -3,8 +3,8 @@ import { WriterLock } from '../core/store/writerLock';
 import { Journal } from '../core/store/journal';
 import type { Reporter } from '../core/store/ingest';
 import { getRun, higherIsBetter, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
-import { jsonNumber, readRunLogHistory } from '../core/store/history';
-import { importedHistory } from '../core/mlflow/history';
+import { jsonNumber } from '../core/store/history';
+import { AllowedSourcesFile, SourcePolicy } from '../core/store/sourcePolicy';
 import type { RunDetail } from '../core/store/types';
 import { type CliContext, CliError } from './args';
 import * as fs from 'node:fs';
@@ -18,6 +18,9 @@ import { fileProblem } from '../core/store/errors';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
 
+/** This user's own list of sources outside a workspace folder that its store may follow. */
+const allowedSources = () => new AllowedSourcesFile();
+
 function reporterFor(ctx: CliContext): Reporter & { problems: number } {
   return {
     problems: 0,
@@ -29,7 +32,7 @@ function reporterFor(ctx: CliContext): Reporter & { problems: number } {
 /** Opens the store; a CLI follows a running VS Code window read-only rather than fight it for writing. */
 /** Reading commands never write, not even a `.runlens/`; `import` and `rebuild` need to be the writer. */
 async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<T>, role: 'read-only' | 'writer' = 'read-only'): Promise<T> {
-  const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role, writeFs: ctx.writeFs });
+  const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role, writeFs: ctx.writeFs, allowedSources: allowedSources() });
   try {
     // A damaged database found by a query is set aside and rebuilt, and the command runs again.
     return await store.guard(() => fn(store));
@@ -39,7 +42,7 @@ async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<
 }
 
 async function runJson(store: WorkspaceStore, r: RunDetail, history: boolean): Promise<Record<string, unknown>> {
-  const hist = !history ? {} : r.source.startsWith('runs/') ? readRunLogHistory(store.dir, r.source) : await importedHistory(r.source);
+  const hist = history ? await store.history(r.source) : {};
   const metrics: Record<string, unknown> = {};
   for (const [k, m] of Object.entries(r.metrics)) {
     // The catalog's REAL column drops the sign of -0.0; the history keeps it.
@@ -178,8 +181,8 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   import: {
-    args: 'PATH',
-    summary: "import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on",
+    args: 'PATH [--allow-outside]',
+    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on; one outside the workspace folder needs --allow-outside',
     run: async (ctx) => {
       const target = ctx.positional[0];
       if (!target) throw new CliError('give a mlruns/ folder or a mlflow.db file');
@@ -187,16 +190,28 @@ export const COMMANDS: Record<string, Command> = {
       let stat: fs.Stats;
       try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`); }
       const kind = stat.isDirectory() ? 'mlflow-file' : 'mlflow-db';
+      const allowed = allowedSources();
+      if (!new SourcePolicy(ctx.workspace, allowed).mayFollow(abs)) {
+        if (!ctx.flags.has('allow-outside')) {
+          throw new CliError(`${target} is outside the workspace folder ${ctx.workspace}; its runs (their parameters included) would be copied into this workspace's store. To import it and follow it from then on, run again with --allow-outside (remembered for this folder, for you, on this machine, in ${allowed.file}).`);
+        }
+        try {
+          await allowed.add(ctx.workspace, abs);
+        } catch (e) {
+          throw new CliError(`cannot remember ${target} in ${allowed.file} (${fileProblem(e)})`);
+        }
+      }
       const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
       if (holder) {
         // A VS Code window writes this store: hand it the import through the journal.
         try {
-          new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl'), ctx.writeFs).append({ e: 'source', kind, path: abs });
+          new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl'), ctx.writeFs).append({ e: 'source', kind, path: new SourcePolicy(ctx.workspace).journalName(abs) });
         } catch (e) {
           throw new CliError(`could not hand the import to the window that writes this store (${fileProblem(e)})`);
         }
         if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, queued: true, writer: { pid: holder.pid, host: holder.host } }) + '\n');
-        else ctx.out(`The window that writes this store (pid ${holder.pid}) imports ${target} within seconds and follows it.\n`);
+        else if (new SourcePolicy(ctx.workspace).isInside(abs)) ctx.out(`The window that writes this store (pid ${holder.pid}) imports ${target} within seconds and follows it.\n`);
+        else ctx.out(`The window that writes this store (pid ${holder.pid}) asks you whether to follow ${target}, as it is outside the folder, and imports it if you allow it.\n`);
         return 0;
       }
       return importNow(ctx, kind, abs, target);

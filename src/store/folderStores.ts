@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { StoreClient } from './client';
 import type { Reporter } from '../core/store/ingest';
 import { STORE_DIR } from '../core/store/workspaceStore';
+import type { UserAllowedSources } from './allowedSources';
 
 export interface FolderStore {
   folder: vscode.WorkspaceFolder;
@@ -23,7 +24,9 @@ export class FolderStores implements vscode.Disposable {
   private readonly failures = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly reporter: Reporter, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly reporter: Reporter, private readonly log: vscode.LogOutputChannel,
+    /** The sources outside each folder this user allowed its store to follow. */
+    readonly allowedSources: UserAllowedSources) {
     // A Python process that logs the folder's first run creates `.runlens/`: follow it from then on.
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${STORE_DIR}/runs/**`, false, true, true);
     this.disposables.push(
@@ -90,7 +93,8 @@ export class FolderStores implements vscode.Disposable {
     const started = Date.now();
     try {
       // Polled twice a second: a new run reaches the tree and the lenses well within a second.
-      const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter, 500);
+      const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter, 500,
+        this.allowedSources.list(folder.uri.fsPath));
       const store = { folder, client };
       this.disposables.push(
         client.onChange(() => this.changed.fire(store)),

@@ -56,20 +56,19 @@ const setAside = (ws: string) => fs.readdirSync(path.join(ws, '.runlens')).filte
 describe('a database with a damaged page', function () {
   this.timeout(60_000);
   let saved: Awaited<ReturnType<typeof savedWorkspace>>;
-  before(async () => { saved = await savedWorkspace(); });
+  let good: Buffer;
+  before(async () => {
+    saved = await savedWorkspace();
+    good = fs.readFileSync(path.join(saved.ws, '.runlens', 'runlens.db'));
+  });
 
-  function copy(): string {
-    const ws = tempWorkspace();
-    fs.cpSync(saved.ws, ws, { recursive: true });
-    return ws;
-  }
-
-  /** A copy of the saved workspace with one page of its database garbled. */
+  /** The saved workspace, its database as saved but for one page (1-based), garbled. */
   function damaged(page: (count: number) => number): { ws: string; garbled: Buffer; page: number } {
-    const ws = copy();
-    const db = path.join(ws, '.runlens', 'runlens.db');
-    const p = page(pages(db));
-    return { ws, garbled: garblePage(db, p), page: p };
+    const dir = path.join(saved.ws, '.runlens');
+    for (const f of setAside(saved.ws)) fs.rmSync(path.join(dir, f));
+    fs.writeFileSync(path.join(dir, 'runlens.db'), good);
+    const p = page(pages(path.join(dir, 'runlens.db')));
+    return { ws: saved.ws, garbled: garblePage(path.join(dir, 'runlens.db'), p), page: p };
   }
 
   it('is set aside and rebuilt from the logs, the journal and the imported store, with every run back (4 pages)', async () => {
@@ -96,7 +95,7 @@ describe('a database with a damaged page', function () {
   });
 
   it('a page that goes bad after the check at open is found by the query that reads it, which still gets its answer', async () => {
-    const ws = copy();
+    const { ws } = await savedWorkspace();
     const writer = await WorkspaceStore.open(ws, { reporter: new CollectingReporter() });
     const reporter = new CollectingReporter();
     const follower = await WorkspaceStore.open(ws, { reporter });

@@ -7,6 +7,8 @@ import { writeFileAtomic, realFs, type WriteFs } from './atomicFile';
 import { WriterLock, LOCK_RENEW_MS } from './writerLock';
 import { ImportedSources, type SourceKind, type SyncResult } from './importedSources';
 import { fileProblem, isDamage, SqliteError, StoreError } from './errors';
+import { SourcePolicy, type AllowedSources } from './sourcePolicy';
+import { readRunLogHistory, type HistoryPoint } from './history';
 
 export const STORE_DIR = '.runlens';
 export const DB_FILE = 'runlens.db';
@@ -27,6 +29,8 @@ export interface StoreOptions {
   followEveryMs?: number;
   /** The clock that names a set-aside database (`runlens.db.unreadable-<time>`). */
   now?: () => number;
+  /** This user's list of sources outside the folder that its store may follow (see SourcePolicy). */
+  allowedSources?: AllowedSources;
 }
 
 
@@ -61,7 +65,8 @@ export class WorkspaceStore {
   private constructor(readonly folder: string, public catalog: Catalog, private readonly opts: StoreOptions) {
     this.lock = new WriterLock(path.join(this.dir, LOCK_FILE), Date.now, opts.writeFs);
     this.journal = new Journal(path.join(this.dir, 'journal.jsonl'), opts.writeFs);
-    this.imported = new ImportedSources(() => this.catalog, opts.reporter, (uids) => this.reapplyEdits(uids), opts.followEveryMs);
+    const policy = new SourcePolicy(folder, opts.allowedSources);
+    this.imported = new ImportedSources(() => this.catalog, opts.reporter, (uids) => this.reapplyEdits(uids), policy, opts.followEveryMs);
   }
 
   get dir(): string { return path.join(this.folder, STORE_DIR); }
@@ -371,9 +376,21 @@ export class WorkspaceStore {
     for (const uid of uids) for (const ev of this.editsByRun.get(uid) ?? []) this.applyEdit(ev, false);
   }
 
-  /** The MLflow stores this store follows. */
+  /** The MLflow stores this store follows (or would, once allowed: see refusedSources). */
   sources(): ReturnType<ImportedSources['list']> {
     return this.imported.list();
+  }
+
+  /** The sources the workspace's files name that this store does not read until the user allows them. */
+  refusedSources(): { path: string; kind: SourceKind }[] {
+    return this.imported.refused();
+  }
+
+  /** Full metric histories of a run: from its log, or from the MLflow store it was imported from. */
+  async history(source: string, keys?: string[]): Promise<Record<string, HistoryPoint[]>> {
+    if (source.startsWith(`${RUNS_DIR}/`)) return readRunLogHistory(this.dir, source, keys);
+    const all = await this.imported.history(source);
+    return keys ? Object.fromEntries(keys.filter((k) => all[k]).map((k) => [k, all[k]])) : all;
   }
 
   /**
@@ -382,7 +399,10 @@ export class WorkspaceStore {
    */
   async importSource(kind: SourceKind, sourcePath: string): Promise<SyncResult> {
     const abs = path.resolve(sourcePath);
-    if (!this.imported.list()[abs]) this.record({ e: 'source', kind, path: abs });
+    if (!this.imported.policy.mayFollow(abs)) {
+      throw new StoreError(`${abs} is outside the workspace folder ${this.folder}: RunLens imports it only once you allow it`);
+    }
+    if (!this.imported.list()[abs]) this.record({ e: 'source', kind, path: this.imported.policy.journalName(abs) });
     this.applyJournal();
     await this.imported.settle();
     const result = await this.imported.sync(abs);
