@@ -5,6 +5,8 @@
  *   save_max_block_ms                     longest main-thread stall while the store worker ingests and saves 100k runs,
  *                                         vs exporting and writing the same snapshot on the main thread
  *   open_100k_ms, open_100k_rss_mb        opening a store of 100k runs / 10M metric points in a fresh process
+ *   quick_check_100k_ms                   SQLite's quick_check of that database (part of opening it), vs the open
+ *                                         without it; integrity_check_100k_ms: the fuller check, not done, vs the same
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -169,9 +171,12 @@ async function saveAndOpenFigures(tmp: string, workerFile: string, wasm: string)
   c.close();
   // Open in a fresh process, so its memory is the store's alone.
   const opened = child('--open');
+  const withoutCheck = opened.ms - opened.quickCheckMs;
   return {
     save_max_block_ms: { value: round(blockMs), unit: 'ms', baseline: round(mainThreadMs), ratio: round(blockMs / mainThreadMs), note: `longest main-thread stall while the worker ingested 100k runs (${ingestS.toFixed(1)} s) and saved a ${dbMb.toFixed(1)} MB snapshot; baseline = export+write of that snapshot on the main thread` },
     open_100k_ms: { value: round(opened.ms), unit: 'ms', baseline: round(opened.readMs), ratio: round(opened.ms / opened.readMs), note: `100k runs, 10M metric points (in the run logs; the catalog is ${dbMb.toFixed(1)} MB); baseline = reading the snapshot's bytes` },
+    quick_check_100k_ms: { value: round(opened.quickCheckMs), unit: 'ms', baseline: round(withoutCheck), ratio: round(opened.quickCheckMs / withoutCheck), note: `PRAGMA quick_check of the ${dbMb.toFixed(1)} MB catalog, which opening runs to find a damaged page early; baseline = the same open without it (open_100k_ms minus the check)` },
+    integrity_check_100k_ms: { value: round(opened.integrityCheckMs), unit: 'ms', baseline: round(withoutCheck), ratio: round(opened.integrityCheckMs / withoutCheck), note: 'PRAGMA integrity_check (also checks that indexes match their tables): not run at open; baseline = the open without any check' },
     open_100k_rss_mb: { value: round(opened.rssMb), unit: 'MB', baseline: round(opened.baseRssMb), ratio: round(opened.rssMb / opened.baseRssMb), note: 'process RSS after open; baseline = RSS of the same process before opening' },
   };
 }
@@ -204,7 +209,17 @@ async function openChild(dir: string): Promise<void> {
   const ms = performance.now() - t1;
   const rssMb = process.memoryUsage().rss / 1e6;
   await store.close();
-  console.log(JSON.stringify({ ms, readMs, rssMb, baseRssMb }));
+  // The checks alone, on the same bytes: the open above ran quick_check as part of it.
+  const c = await Catalog.open(fs.readFileSync(dbFile));
+  const t2 = performance.now();
+  const quick = c.db.exec('PRAGMA quick_check')[0].values[0][0];
+  const quickCheckMs = performance.now() - t2;
+  const t3 = performance.now();
+  const integrity = c.db.exec('PRAGMA integrity_check')[0].values[0][0];
+  const integrityCheckMs = performance.now() - t3;
+  c.close();
+  if (quick !== 'ok' || integrity !== 'ok') throw new Error(`the bench's database is damaged: ${quick}, ${integrity}`);
+  console.log(JSON.stringify({ ms, readMs, rssMb, baseRssMb, quickCheckMs, integrityCheckMs }));
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

@@ -13,6 +13,7 @@ import { RunningStatusItem } from './runs/statusItem';
 import type { RunsTreeProvider } from './runs/tree';
 import { RunsView } from './runs/view';
 import { FolderStores } from './store/folderStores';
+import { UserAllowedSources } from './store/allowedSources';
 
 /** What RunLens hands to other extensions and to its own integration tests. */
 export interface RunLensApi {
@@ -47,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       problem: (m: string) => log.warn(m),
       info: (m: string) => log.info(m),
     };
-    const stores = owner.track(new FolderStores(context.extensionUri, reporter, log));
+    const stores = owner.track(new FolderStores(context.extensionUri, reporter, log, new UserAllowedSources(context.globalState)));
     const view = owner.track(new RunsView(stores, log));
     owner.track(new RunningStatusItem(stores));
     const panels = owner.track(registerPanels(context, stores, log));

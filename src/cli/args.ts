@@ -1,3 +1,5 @@
+import type { WriteFs } from '../core/store/atomicFile';
+
 /** A failure the user can act on. Exit code 2, as for any error: `exists` answers "no" with 1. */
 export class CliError extends Error {
   constructor(message: string, readonly code = 2) { super(message); }
@@ -7,6 +9,8 @@ export interface ParsedArgs { positional: string[]; flags: Set<string>; options:
 
 export interface CliContext {
   workspace: string;
+  /** The file calls the store writes through (tests fail them like a full disk). */
+  writeFs?: WriteFs;
   json: boolean;
   positional: string[];
   flags: Set<string>;

@@ -3,8 +3,8 @@ import { WriterLock } from '../core/store/writerLock';
 import { Journal } from '../core/store/journal';
 import type { Reporter } from '../core/store/ingest';
 import { getRun, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
-import { jsonNumber, readRunLogHistory } from '../core/store/history';
-import { importedHistory } from '../core/mlflow/history';
+import { jsonNumber } from '../core/store/history';
+import { AllowedSourcesFile, SourcePolicy } from '../core/store/sourcePolicy';
 import type { RunDetail } from '../core/store/types';
 import { type CliContext, CliError } from './args';
 import * as fs from 'node:fs';
@@ -13,8 +13,13 @@ import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/ana
 import { formatCombination } from '../core/loops/summary';
 import { describeLoop, type Goal } from '../core/loops/describe';
 import { formatMetric, shortId } from '../core/runs/format';
+import { FilterError } from '../core/runs/filter';
+import { fileProblem } from '../core/store/errors';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
+
+/** This user's own list of sources outside a workspace folder that its store may follow. */
+const allowedSources = () => new AllowedSourcesFile();
 
 function reporterFor(ctx: CliContext): Reporter & { problems: number } {
   return {
@@ -27,16 +32,17 @@ function reporterFor(ctx: CliContext): Reporter & { problems: number } {
 /** Opens the store; a CLI follows a running VS Code window read-only rather than fight it for writing. */
 /** Reading commands never write, not even a `.runlens/`; `import` and `rebuild` need to be the writer. */
 async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<T>, role: 'read-only' | 'writer' = 'read-only'): Promise<T> {
-  const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role });
+  const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role, writeFs: ctx.writeFs, allowedSources: allowedSources() });
   try {
-    return await fn(store);
+    // A damaged database found by a query is set aside and rebuilt, and the command runs again.
+    return await store.guard(() => fn(store));
   } finally {
     await store.close();
   }
 }
 
 async function runJson(store: WorkspaceStore, r: RunDetail, history: boolean): Promise<Record<string, unknown>> {
-  const hist = !history ? {} : r.source.startsWith('runs/') ? readRunLogHistory(store.dir, r.source) : await importedHistory(r.source);
+  const hist = history ? await store.history(r.source) : {};
   const metrics: Record<string, unknown> = {};
   for (const [k, m] of Object.entries(r.metrics)) {
     // The catalog's REAL column drops the sign of -0.0; the history keeps it.
@@ -130,7 +136,8 @@ export const COMMANDS: Record<string, Command> = {
       try {
         runs = listRuns(store.catalog, { limit: Number.MAX_SAFE_INTEGER, includeDeleted: all, sort: { by: 'start_time', descending: false }, filter: ctx.options.get('filter') });
       } catch (e) {
-        throw new CliError(`bad --filter: ${(e as Error).message}`);
+        if (e instanceof FilterError) throw new CliError(`bad --filter: ${e.message}`);
+        throw e;
       }
       const rows = runs
         .filter((r) => !experiment || r.experiment === experiment)
@@ -175,8 +182,8 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   import: {
-    args: 'PATH',
-    summary: "import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on",
+    args: 'PATH [--allow-outside]',
+    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on; one outside the workspace folder needs --allow-outside',
     run: async (ctx) => {
       const target = ctx.positional[0];
       if (!target) throw new CliError('give a mlruns/ folder or a mlflow.db file');
@@ -184,12 +191,28 @@ export const COMMANDS: Record<string, Command> = {
       let stat: fs.Stats;
       try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`); }
       const kind = stat.isDirectory() ? 'mlflow-file' : 'mlflow-db';
-      const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE)).activeHolder();
+      const allowed = allowedSources();
+      if (!new SourcePolicy(ctx.workspace, allowed).mayFollow(abs)) {
+        if (!ctx.flags.has('allow-outside')) {
+          throw new CliError(`${target} is outside the workspace folder ${ctx.workspace}; its runs (their parameters included) would be copied into this workspace's store. To import it and follow it from then on, run again with --allow-outside (remembered for this folder, for you, on this machine, in ${allowed.file}).`);
+        }
+        try {
+          await allowed.add(ctx.workspace, abs);
+        } catch (e) {
+          throw new CliError(`cannot remember ${target} in ${allowed.file} (${fileProblem(e)})`);
+        }
+      }
+      const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
       if (holder) {
         // A VS Code window writes this store: hand it the import through the journal.
-        new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl')).append({ e: 'source', kind, path: abs });
+        try {
+          new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl'), ctx.writeFs).append({ e: 'source', kind, path: new SourcePolicy(ctx.workspace).journalName(abs) });
+        } catch (e) {
+          throw new CliError(`could not hand the import to the window that writes this store (${fileProblem(e)})`);
+        }
         if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, queued: true, writer: { pid: holder.pid, host: holder.host } }) + '\n');
-        else ctx.out(`The window that writes this store (pid ${holder.pid}) imports ${target} within seconds and follows it.\n`);
+        else if (new SourcePolicy(ctx.workspace).isInside(abs)) ctx.out(`The window that writes this store (pid ${holder.pid}) imports ${target} within seconds and follows it.\n`);
+        else ctx.out(`The window that writes this store (pid ${holder.pid}) asks you whether to follow ${target}, as it is outside the folder, and imports it if you allow it.\n`);
         return 0;
       }
       return importNow(ctx, kind, abs, target);
@@ -199,7 +222,9 @@ export const COMMANDS: Record<string, Command> = {
     args: '',
     summary: 'rebuild the store from the run logs, the edits journal and the imported MLflow stores',
     run: (ctx) => withStore(ctx, async (store) => {
-      const stats = await store.rebuild();
+      // A store that had no database, or a damaged one, was just built from the logs by opening it.
+      const stats = store.builtFromScratch ?? await store.rebuild();
+      await store.save();
       if (ctx.json) ctx.out(JSON.stringify(stats) + '\n');
       else ctx.out(`Rebuilt from ${stats.files} run logs: ${stats.runs} runs, ${stats.points} metric points, ${stats.problems} problems.\n`);
       return 0;

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type CliContext, CliError } from './args';
 import { COMMANDS } from './commands';
+import { StoreError } from '../core/store/errors';
+import type { WriteFs } from '../core/store/atomicFile';
 
 import { VERSION } from '../core/version';
 
@@ -31,7 +33,7 @@ Exit codes: 0 done (for exists: logged), 1 exists: not logged, 2 error.
 /** Where the command line writes: stdout and stderr, or a test's collector. */
 export interface Sink { write(text: string): unknown }
 
-export async function main(argv: string[], out: Sink = process.stdout, err: Sink = process.stderr): Promise<number> {
+export async function main(argv: string[], out: Sink = process.stdout, err: Sink = process.stderr, io: { writeFs?: WriteFs } = {}): Promise<number> {
   let args;
   try {
     args = parseArgs(argv);
@@ -49,6 +51,7 @@ export async function main(argv: string[], out: Sink = process.stdout, err: Sink
   if (!command) { err.write(`runlens: unknown command '${cmd}'\n\n${usage()}`); return 2; }
   const ctx: CliContext = {
     workspace: path.resolve(args.options.get('workspace') ?? findWorkspace(process.cwd())),
+    writeFs: io.writeFs,
     json: args.flags.has('json'),
     positional: rest,
     flags: args.flags,
@@ -60,6 +63,7 @@ export async function main(argv: string[], out: Sink = process.stdout, err: Sink
     return await command.run(ctx);
   } catch (e) {
     if (e instanceof CliError) { err.write(`runlens ${cmd}: ${e.message}\n`); return e.code; }
+    if (e instanceof StoreError) { err.write(`runlens ${cmd}: ${e.message}\n`); return 2; }
     err.write(`runlens ${cmd}: ${(e as Error).stack ?? e}\n`);
     return 2;
   }

@@ -39,7 +39,8 @@ export class StoreClient {
     });
   }
 
-  static async start(workerFile: string, wasm: string, folder: string, reporter: Reporter, pollMs = 1000): Promise<StoreClient> {
+  /** `allowed`: the sources outside the folder this user allowed its store to follow (see SourcePolicy). */
+  static async start(workerFile: string, wasm: string, folder: string, reporter: Reporter, pollMs = 1000, allowed: readonly string[] = []): Promise<StoreClient> {
     const worker = new Worker(path.resolve(workerFile));
     const client = new StoreClient(worker, reporter);
     const opened = await new Promise<FromWorker>((resolve, reject) => {
@@ -48,7 +49,7 @@ export class StoreClient {
       };
       worker.on('message', onMessage);
       worker.once('error', reject);
-      worker.postMessage({ kind: 'open', folder, wasm, pollMs } satisfies ToWorker);
+      worker.postMessage({ kind: 'open', folder, wasm, pollMs, allowed: [...allowed] } satisfies ToWorker);
     });
     if (opened.kind === 'open-failed') {
       await worker.terminate();

@@ -5,6 +5,7 @@ import { StoreClient } from './client';
 import { Disposable } from '../disposable';
 import type { Reporter } from '../core/store/ingest';
 import { STORE_DIR } from '../core/store/workspaceStore';
+import type { UserAllowedSources } from './allowedSources';
 
 export interface FolderStore {
   folder: vscode.WorkspaceFolder;
@@ -25,7 +26,9 @@ export class FolderStores extends Disposable {
   /** Per folder: its store's client and the listeners on it, let go of together when the store stops or fails. */
   private readonly parts = new Map<string, Disposable>();
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly reporter: Reporter, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly reporter: Reporter, private readonly log: vscode.LogOutputChannel,
+    /** The sources outside each folder this user allowed its store to follow. */
+    readonly allowedSources: UserAllowedSources) {
     super();
     // A Python process that logs the folder's first run creates `.runlens/`: follow it from then on.
     // The folder itself is watched too: its first run log, written the moment the folder is made, is
@@ -93,7 +96,8 @@ export class FolderStores extends Disposable {
     const started = Date.now();
     try {
       // Polled twice a second: a new run reaches the tree and the lenses well within a second.
-      const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter, 500);
+      const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter, 500,
+        this.allowedSources.list(folder.uri.fsPath));
       const store = { folder, client };
       const parts = new Disposable();
       void this.parts.get(key)?.dispose();

@@ -22,6 +22,10 @@ export interface StoreApi {
   metricNames(): string[];
   importSource(kind: 'mlflow-file' | 'mlflow-db', sourcePath: string): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;
   sources(): Record<string, { kind: 'mlflow-file' | 'mlflow-db' }>;
+  /** Sources the workspace's own files name, outside the folder, that the user has not allowed: not read. */
+  refusedSources(): { path: string; kind: 'mlflow-file' | 'mlflow-db' }[];
+  /** The user allowed this folder's store to follow a source outside it (kept in the extension's global state). */
+  allowSource(sourcePath: string): Promise<void>;
   experimentId(name: string): number | undefined;
   edit(ev: JournalEvent): Promise<void>;
   refresh(): Promise<IngestStats | undefined>;
@@ -33,7 +37,7 @@ export interface StoreApi {
 export type Method = keyof StoreApi;
 
 export type ToWorker =
-  | { kind: 'open'; folder: string; wasm: string; pollMs: number }
+  | { kind: 'open'; folder: string; wasm: string; pollMs: number; allowed: string[] }
   | { kind: 'call'; id: number; method: Method; args: unknown[] }
   | { kind: 'close' };
 

@@ -3,8 +3,6 @@ import { WorkspaceStore } from '../core/store/workspaceStore';
 import { setSqlJsWasmPath } from '../core/store/sqljs';
 import { countRuns, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import type { FromWorker, StoreApi, ToWorker } from './protocol';
-import { readRunLogHistory } from '../core/store/history';
-import { importedHistory } from '../core/mlflow/history';
 import { RunTable } from '../core/store/runTable';
 
 // The store's own thread: the only place the sql.js database lives in the extension.
@@ -14,6 +12,8 @@ let store: WorkspaceStore | undefined;
 let timer: NodeJS.Timeout | undefined;
 let ticking = false;
 let table: RunTable | undefined;
+/** The sources outside the folder this user allowed (the extension keeps the list in its global state). */
+const allowed = new Set<string>();
 
 const reporter = {
   problem: (message: string) => post({ kind: 'report', level: 'problem', message }),
@@ -28,10 +28,7 @@ function api(s: WorkspaceStore): StoreApi {
     run: (uid) => getRun(s.catalog, uid),
     history: async (uid, keys) => {
       const source = getRun(s.catalog, uid)?.source;
-      if (!source) return {};
-      if (source.startsWith('runs/')) return readRunLogHistory(s.dir, source, keys);
-      const all = await importedHistory(source);
-      return keys ? Object.fromEntries(keys.filter((k) => all[k]).map((k) => [k, all[k]])) : all;
+      return source ? s.history(source, keys) : {};
     },
     // A rebuild replaces the catalog, so the table (and its cached orderings) follows it.
     runsTable: (q) => (table?.catalog === s.catalog ? table : (table = new RunTable(s.catalog))).page(q),
@@ -39,6 +36,12 @@ function api(s: WorkspaceStore): StoreApi {
     metricNames: () => metricNames(s.catalog),
     importSource: (kind, p) => s.importSource(kind, p),
     sources: () => Object.fromEntries(Object.entries(s.sources()).map(([p, v]) => [p, { kind: v.kind }])),
+    refusedSources: () => s.refusedSources(),
+    allowSource: async (p) => {
+      allowed.add(p);
+      await s.imported.follow(true);
+      await s.refresh();
+    },
     experimentId: (name) => s.catalog.experimentIds.get(name),
     edit: (ev) => s.edit(ev),
     refresh: () => s.refresh(),
@@ -52,7 +55,8 @@ port.on('message', async (msg: ToWorker) => {
   if (msg.kind === 'open') {
     try {
       setSqlJsWasmPath(msg.wasm);
-      store = await WorkspaceStore.open(msg.folder, { reporter });
+      for (const p of msg.allowed) allowed.add(p);
+      store = await WorkspaceStore.open(msg.folder, { reporter, allowedSources: { list: () => [...allowed] } });
       store.onChange(() => post({ kind: 'changed' }));
       post({ kind: 'opened', role: store.role });
       timer = setInterval(async () => {
@@ -74,7 +78,8 @@ port.on('message', async (msg: ToWorker) => {
   if (!store) { post({ kind: 'result', id: msg.id, ok: false, message: 'the store is not open' }); return; }
   try {
     const fn = api(store)[msg.method] as (...a: unknown[]) => unknown;
-    const value = await fn(...msg.args);
+    // A damaged database met by a query is set aside and rebuilt, and the query answered from that.
+    const value = await store.guard(() => fn(...msg.args));
     post({ kind: 'result', id: msg.id, ok: true, value });
   } catch (e) {
     post({ kind: 'result', id: msg.id, ok: false, message: (e as Error).message });

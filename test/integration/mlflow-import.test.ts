@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { runlensExtension, waitFor, workspaceFolder } from './support/host';
@@ -73,5 +74,23 @@ describe('MLflow runs already in the workspace', () => {
       return t.length ? t : undefined;
     });
     assert.deepStrictEqual(titles, ['RunLens: 9 of 12 combinations logged · best accuracy 0.9633 (learning_rate=0.03, batch_size=128, optimizer=adamw) · 1 failed · 1 killed · 1 running']);
+  });
+
+  it('follows a store outside the folder only when the person imports it, not because the journal names it', async () => {
+    const outside = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-elsewhere-')), 'mlruns');
+    fs.cpSync(path.join(fixture(), 'mlruns'), outside, { recursive: true });
+    const { stores } = await runlensExtension().activate();
+    const [store] = await stores.all();
+    const runsBefore = await store.client.api.countRuns(undefined, true);
+    fs.appendFileSync(path.join(workspaceFolder().uri.fsPath, '.runlens', 'journal.jsonl'), JSON.stringify({ e: 'source', kind: 'mlflow-file', path: outside, t: 1 }) + '\n');
+    await waitFor('the planted source to be seen and refused', async () => (await store.client.api.refusedSources()).some((r) => r.path === outside));
+    await store.client.api.refresh();
+    assert.strictEqual(await store.client.api.countRuns(undefined, true), runsBefore, 'nothing was read from it');
+    assert.deepStrictEqual(stores.allowedSources.list(workspaceFolder().uri.fsPath), []);
+    // The person's own import of it: remembered in the global state, and followed.
+    await vscode.commands.executeCommand('runlens.importMlflow', vscode.Uri.file(outside));
+    assert.deepStrictEqual(stores.allowedSources.list(workspaceFolder().uri.fsPath), [outside]);
+    assert.deepStrictEqual(await store.client.api.refusedSources(), []);
+    assert.ok(await store.client.api.countRuns(undefined, true) > runsBefore);
   });
 });

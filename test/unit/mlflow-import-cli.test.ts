@@ -18,10 +18,14 @@ for (const [store, file] of [['file', 'mlruns'], ['sqlite', 'mlflow.db']] as con
     const want = expected.stores[store];
     const source = path.join(FIXTURE, file);
 
+    let configHome: string | undefined;
     before(async () => {
+      // The fixture is outside the workspace: imported in place with --allow-outside, remembered in a scratch config folder.
+      configHome = process.env.XDG_CONFIG_HOME;
+      process.env.XDG_CONFIG_HOME = tempWorkspace();
       const ws = tempWorkspace();
       const before = store === 'sqlite' ? crypto.createHash('sha256').update(fs.readFileSync(source)).digest('hex') : '';
-      const imported = await cli(['import', source, '--workspace', ws, '--json']);
+      const imported = await cli(['import', source, '--workspace', ws, '--json', '--allow-outside']);
       assert.equal(imported.code, 0, imported.err);
       if (store === 'sqlite') assert.equal(crypto.createHash('sha256').update(fs.readFileSync(source)).digest('hex'), before, 'mlflow.db was not modified');
       const again = await cli(['import', source, '--workspace', ws]);
@@ -29,6 +33,9 @@ for (const [store, file] of [['file', 'mlruns'], ['sqlite', 'mlflow.db']] as con
       const listed = await cli(['runs', '--json', '--all', '--workspace', ws]);
       assert.equal(listed.code, 0, listed.err);
       actual = new Map(JSON.parse(listed.out).runs.map((r: Record<string, any>) => [identity(r), r]));
+    });
+    after(() => {
+      if (configHome === undefined) delete process.env.XDG_CONFIG_HOME; else process.env.XDG_CONFIG_HOME = configHome;
     });
 
     it('has every run exactly once (importing twice created nothing twice)', () => {

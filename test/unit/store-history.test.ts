@@ -24,6 +24,8 @@ describe('metric histories through the store worker (what the panels chart)', ()
   });
 
   it('reads an imported MLflow run from the MLflow store it came from', async () => {
+    // The shared fixture is outside the test's folder: allowed, as the person does by importing it in VS Code.
+    await client.api.allowSource(FIXTURE_MLRUNS);
     await client.api.importSource('mlflow-file', FIXTURE_MLRUNS);
     const expected = expectedStores().file.runs.find((r) => r.run_name === 'default-run-1')!;
     const run = (await client.api.runs({ limit: 1000 })).find((r) => r.name === 'default-run-1');

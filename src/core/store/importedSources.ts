@@ -1,10 +1,13 @@
 import * as fs from 'node:fs';
 import type { Catalog } from './catalog';
 import type { Reporter } from './ingest';
-import { applySnapshot, importedUid, type ApplyStats } from '../mlflow/apply';
+import { applySnapshot, importedUid, parseImportedSource, type ApplyStats } from '../mlflow/apply';
+import { importedHistory } from '../mlflow/history';
 import { readFileStore } from '../mlflow/fileStore';
 import { readSqliteStore } from '../mlflow/sqliteStore';
-import type { ImportProblem, MlflowSnapshot, StoreFingerprint } from '../mlflow/model';
+import type { ImportProblem, MetricPoint, MlflowSnapshot, StoreFingerprint } from '../mlflow/model';
+import { SqliteError, StoreError } from './errors';
+import type { SourcePolicy } from './sourcePolicy';
 
 export type SourceKind = 'mlflow-file' | 'mlflow-db';
 
@@ -28,11 +31,16 @@ export class ImportedSources {
   private following: Promise<void> | undefined;
   private nextFollow = 0;
 
+  /** The sources refused and said so, once each. */
+  private refusedSaid = new Set<string>();
+
   constructor(
     private readonly catalog: () => Catalog,
     private readonly reporter: Reporter,
     /** Called with the uids a read brought in, so edits made to them in the editor are applied again. */
     private readonly imported: (uids: string[]) => void,
+    /** Which of them may be read at all. */
+    readonly policy: SourcePolicy,
     private readonly everyMs = 2000,
   ) {}
 
@@ -40,22 +48,50 @@ export class ImportedSources {
     try { return JSON.parse(this.catalog().meta('mlflow_sources') ?? '{}'); } catch { return {}; }
   }
 
+  /** Records a source named by the journal (a relative path is relative to the folder); read only if the policy allows. */
   register(kind: SourceKind, sourcePath: string): void {
+    const abs = this.policy.resolve(sourcePath);
     const all = this.list();
-    if (all[sourcePath]) return;
-    all[sourcePath] = { kind };
+    if (all[abs]) return;
+    all[abs] = { kind };
     this.catalog().setMeta('mlflow_sources', JSON.stringify(all));
+  }
+
+  /** The sources the workspace names that the policy does not let this store read. */
+  refused(): { path: string; kind: SourceKind }[] {
+    return Object.entries(this.list()).filter(([p]) => !this.policy.mayFollow(p)).map(([p, src]) => ({ path: p, kind: src.kind }));
+  }
+
+  /** Says once that a source is not read, and how to allow it. */
+  private refuse(sourcePath: string): void {
+    if (this.refusedSaid.has(sourcePath)) return;
+    this.refusedSaid.add(sourcePath);
+    this.reporter.problem(`Not reading the MLflow store ${sourcePath}: the workspace names it, but it is outside the workspace folder, and only you can allow that (in VS Code when asked, or with RunLens: Import MLflow Runs…; in a terminal with 'runlens import ${sourcePath} --allow-outside').`);
+  }
+
+  /** Full metric histories of an imported run, from its source, if the policy lets this store read it. */
+  async history(source: string): Promise<Record<string, MetricPoint[]>> {
+    const s = parseImportedSource(source);
+    if (!s) return {};
+    if (!this.policy.mayFollow(s.storePath)) { this.refuse(s.storePath); return {}; }
+    return importedHistory(source);
   }
 
   /** Reads what changed in each source since the last read (all of it, the first time). */
   follow(force: boolean): Promise<void> {
     if (this.following) return this.following;
     if (!force && Date.now() < this.nextFollow) return Promise.resolve();
-    const sources = Object.entries(this.list());
+    const sources = Object.entries(this.list()).filter(([p]) => this.policy.mayFollow(p) || (this.refuse(p), false));
     if (!sources.length) return Promise.resolve();
     const started = Date.now();
     this.following = (async () => {
-      for (const [p, src] of sources) await this.sync(p, src, false).catch((e: Error) => this.reporter.problem(`Following ${p} failed: ${e.message}`));
+      for (const [p, src] of sources) {
+        await this.sync(p, src, false).catch((e: Error) => {
+          // The catalog's own errors are not the source's: a damaged catalog is rebuilt (WorkspaceStore.recover).
+          if (e instanceof SqliteError) throw e;
+          this.reporter.problem(`Following ${p} failed: ${e.message}`);
+        });
+      }
     })().finally(() => {
       this.following = undefined;
       this.nextFollow = Date.now() + Math.max(this.everyMs, 5 * (Date.now() - started));
@@ -71,6 +107,7 @@ export class ImportedSources {
   /** Reads one source now; `reportAll` repeats problems already reported. */
   async sync(sourcePath: string, src: FollowedSource | undefined = this.list()[sourcePath], reportAll = true): Promise<SyncResult> {
     if (!src) throw new Error(`${sourcePath} is not an imported MLflow store`);
+    if (!this.policy.mayFollow(sourcePath)) throw new StoreError(`${sourcePath} is outside the workspace folder: RunLens reads it only once you allow it`);
     if (!fs.existsSync(sourcePath)) {
       if (src.problems !== 'missing') {
         this.reporter.problem(`The MLflow store ${sourcePath} is gone; its runs stay in RunLens.`);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { readLines } from '../runlog/lines';
 import type { Reporter } from './ingest';
+import { appendLineSync, realFs, type WriteFs } from './atomicFile';
 
 /** Edits made in the editor, kept as an append-only log beside the run logs (docs/run-log.md). */
 export type JournalEvent =
@@ -27,11 +28,11 @@ function parseJournalEvent(raw: unknown): JournalEvent | string {
 }
 
 export class Journal {
-  constructor(readonly file: string) {}
+  constructor(readonly file: string, private readonly wfs: WriteFs = realFs) {}
 
-  /** Appends one edit as one whole line (one write on an O_APPEND descriptor). */
+  /** Appends one edit as one whole line (one write on an O_APPEND descriptor), or nothing if it fails. */
   append(ev: JournalEvent): void {
-    fs.appendFileSync(this.file, JSON.stringify({ ...ev, t: Date.now() }) + '\n');
+    appendLineSync(this.file, JSON.stringify({ ...ev, t: Date.now() }) + '\n', this.wfs);
   }
 
   /**
@@ -44,6 +45,8 @@ export class Journal {
     const events: JournalEvent[] = [];
     const r = readLines(this.file, offset, line, (l) => {
       if (!l.ok) { report.problem(`journal.jsonl:${l.line}: ${l.reason}`); return; }
+      // The line break that closes a half line a failed write left (see appendLineSync).
+      if (l.text.trim() === '') return;
       let raw: unknown;
       try { raw = JSON.parse(l.text); } catch { report.problem(`journal.jsonl:${l.line}: not JSON; skipped`); return; }
       const ev = parseJournalEvent(raw);

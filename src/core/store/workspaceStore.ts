@@ -6,6 +6,9 @@ import { Journal, type JournalEvent } from './journal';
 import { writeFileAtomic, realFs, type WriteFs } from './atomicFile';
 import { WriterLock, LOCK_RENEW_MS } from './writerLock';
 import { ImportedSources, type SourceKind, type SyncResult } from './importedSources';
+import { fileProblem, isDamage, SqliteError, StoreError } from './errors';
+import { SourcePolicy, type AllowedSources } from './sourcePolicy';
+import { readRunLogHistory, type HistoryPoint } from './history';
 
 export const STORE_DIR = '.runlens';
 export const DB_FILE = 'runlens.db';
@@ -20,9 +23,14 @@ export interface StoreOptions {
   role?: 'auto' | 'writer' | 'reader' | 'read-only';
   /** How long changes may wait before a snapshot is written (coalescing). */
   saveDelayMs?: number;
+  /** The file calls the store writes through (the snapshot, the lock, the journal); tests inject faults. */
   writeFs?: WriteFs;
   /** How often imported MLflow stores are checked for new and changed runs. */
   followEveryMs?: number;
+  /** The clock that names a set-aside database (`runlens.db.unreadable-<time>`). */
+  now?: () => number;
+  /** This user's list of sources outside the folder that its store may follow (see SourcePolicy). */
+  allowedSources?: AllowedSources;
 }
 
 
@@ -40,6 +48,11 @@ export class WorkspaceStore {
   private saving: Promise<void> | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private saveFailedAt = 0;
+  private saveFailureSaid = false;
+  private lockProblemSaid: string | undefined;
+  private recovering: Promise<IngestStats> | undefined;
+  /** What building the catalog from nothing found, when this store did (no database, or a damaged one). */
+  builtFromScratch: IngestStats | undefined;
   private lastRenew = 0;
   private snapshotMtime = 0;
   private listeners = new Set<() => void>();
@@ -50,17 +63,21 @@ export class WorkspaceStore {
   readonly lock: WriterLock;
 
   private constructor(readonly folder: string, public catalog: Catalog, private readonly opts: StoreOptions) {
-    this.lock = new WriterLock(path.join(this.dir, LOCK_FILE));
-    this.journal = new Journal(path.join(this.dir, 'journal.jsonl'));
-    this.imported = new ImportedSources(() => this.catalog, opts.reporter, (uids) => this.reapplyEdits(uids), opts.followEveryMs);
+    this.lock = new WriterLock(path.join(this.dir, LOCK_FILE), Date.now, opts.writeFs);
+    this.journal = new Journal(path.join(this.dir, 'journal.jsonl'), opts.writeFs);
+    const policy = new SourcePolicy(folder, opts.allowedSources);
+    this.imported = new ImportedSources(() => this.catalog, opts.reporter, (uids) => this.reapplyEdits(uids), policy, opts.followEveryMs);
   }
 
   get dir(): string { return path.join(this.folder, STORE_DIR); }
+  private now(): number { return (this.opts.now ?? Date.now)(); }
   get dbFile(): string { return path.join(this.dir, DB_FILE); }
 
   /**
-   * Opens the store of `folder`, creating `.runlens/` if needed. A database that will not open is
-   * set aside (renamed, never deleted) and rebuilt from the run logs.
+   * Opens the store of `folder`, creating `.runlens/` if needed. A database that will not open, that
+   * SQLite's quick check finds damaged, or that fails with any SQLite error while it is caught up
+   * with the logs is set aside (renamed, never deleted) and rebuilt from the run logs, the journal
+   * and the imported sources; the person is told once. If opening fails, nothing is left held.
    */
   static async open(folder: string, opts: StoreOptions): Promise<WorkspaceStore> {
     const dir = path.join(folder, STORE_DIR);
@@ -69,53 +86,157 @@ export class WorkspaceStore {
       try {
         fs.mkdirSync(path.join(dir, RUNS_DIR), { recursive: true });
       } catch (e) {
-        if (!['EACCES', 'EPERM', 'EROFS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
-        opts.reporter.info(`${folder} is not writable: its runs are shown read-only.`);
+        if (opts.role === 'writer') throw new StoreError(`cannot write ${dir}: ${fileProblem(e)}`);
+        if (!['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        opts.reporter.info(`${folder} is not writable (${fileProblem(e)}): its runs are shown read-only.`);
         readOnly = true;
       }
     }
     const dbFile = path.join(dir, DB_FILE);
     let catalog: Catalog | undefined;
-    let rebuilt = false;
+    let unreadable: Error | undefined;
     let mtime = 0;
     if (fs.existsSync(dbFile)) {
       try {
         mtime = fs.statSync(dbFile).mtimeMs;
-        catalog = await Catalog.open(fs.readFileSync(dbFile));
+        catalog = await Catalog.open(fs.readFileSync(dbFile), { check: true });
       } catch (e) {
-        if (readOnly) {
-          opts.reporter.problem(`The RunLens store ${dbFile} could not be opened (${(e as Error).message}); reading the run logs instead.`);
-        } else {
-          const aside = `${dbFile}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-          fs.renameSync(dbFile, aside);
-          opts.reporter.problem(`The RunLens store ${dbFile} could not be opened (${(e as Error).message}). It was moved to ${path.basename(aside)} and is being rebuilt from the run logs; no run log was touched.`);
-        }
-        rebuilt = true;
+        unreadable = e as Error;
       }
     }
     const store = new WorkspaceStore(folder, catalog ?? await Catalog.open(), opts);
     store.snapshotMtime = mtime;
     store.readOnly = readOnly;
     store.ingester = new Ingester(store.catalog, dir, opts.reporter, () => store.renewLock());
-    store.chooseRole();
-    // A follower ingests too, into its own memory only: it sees new runs as soon as the writer does.
-    store.catchUp(rebuilt || !catalog);
-    if (store.role === 'writer') await store.imported.follow(true);
-    if (store.role === 'writer' && (rebuilt || !catalog)) await store.save();
-    store.lastRevisionSeen = store.catalog.revision;
-    return store;
+    try {
+      store.chooseRole();
+      if (unreadable) await store.recover(unreadable);
+      else if (!catalog) await store.buildFromScratch();
+      else await store.catchUpAtOpen();
+      store.lastRevisionSeen = store.catalog.revision;
+      return store;
+    } catch (e) {
+      store.abandon();
+      throw e;
+    }
+  }
+
+  /** The first catch-up of a database read from disk: any SQLite error on the way means it is damaged. */
+  private async catchUpAtOpen(): Promise<void> {
+    try {
+      // A follower ingests too, into its own memory only: it sees new runs as soon as the writer does.
+      this.catchUp(false);
+      if (this.role === 'writer') await this.imported.follow(true);
+    } catch (e) {
+      if (!(e instanceof SqliteError)) throw e;
+      await this.recover(e);
+    }
+  }
+
+  /**
+   * What a damaged database costs: it is set aside (renamed to `runlens.db.unreadable-<time>`; not
+   * by a read-only reader, nor when a newer snapshot replaced it meanwhile), and the catalog is built
+   * again from the run logs, the journal and the imported sources. Said once.
+   */
+  private recover(why: Error): Promise<IngestStats> {
+    this.recovering ??= (async () => {
+      let aside: string | undefined;
+      if (!this.readOnly) aside = this.setAside();
+      const file = this.dbFile;
+      const from = 'the run logs, the edits journal and the imported MLflow stores';
+      this.opts.reporter.problem(aside
+        ? `The RunLens store ${file} could not be read (${why.message}). It was moved to ${path.basename(aside)} and rebuilt from ${from}; no run log was touched.`
+        : `The RunLens store ${file} could not be read (${why.message}); RunLens read ${from} instead. Opening the folder in VS Code or 'runlens rebuild' sets it aside and rebuilds it.`);
+      return this.buildFromScratch();
+    })().finally(() => { this.recovering = undefined; });
+    return this.recovering;
+  }
+
+  /** Renames the database file aside if it is the one this store read; returns the new name. */
+  private setAside(): string | undefined {
+    const file = this.dbFile;
+    try {
+      if (this.snapshotMtime && fs.statSync(file).mtimeMs !== this.snapshotMtime) return undefined;
+      const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-');
+      const aside = `${file}.unreadable-${stamp}`;
+      fs.renameSync(file, aside);
+      return aside;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Builds the catalog from nothing: every run log, the journal, the imported sources; the writer
+   * saves it soon after (or at once: `save()`).
+   */
+  private async buildFromScratch(): Promise<IngestStats> {
+    // A read under way belongs to the old catalog: let it finish before the swap.
+    await this.imported.settle();
+    const fresh = await Catalog.open();
+    const old = this.catalog;
+    this.catalog = fresh;
+    this.savedRevision = -1;
+    this.editsByRun = undefined;
+    this.ingester = new Ingester(fresh, this.dir, this.opts.reporter, () => this.renewLock());
+    try { old.close(); } catch { /* a damaged database may not even close */ }
+    const stats = this.catchUp(true);
+    // Nobody else brings the imported runs to a reader that built its own catalog.
+    await this.imported.follow(true);
+    this.scheduleSave();
+    this.builtFromScratch = stats;
+    this.lastRevisionSeen = -1;
+    this.emitIfChanged();
+    return stats;
+  }
+
+  /**
+   * Runs a query on the catalog. A damaged database found on the way (a page the quick check at
+   * open did not read as damaged, or one that went bad since) is set aside and rebuilt, and the query
+   * runs again on the rebuilt catalog: the caller gets its answer, not SQLite's error.
+   */
+  async guard<T>(query: () => T | Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (e) {
+      if (!isDamage(e)) throw e;
+      await this.recover(e);
+      return await query();
+    }
+  }
+
+  /** Releases what a store that failed to open holds. */
+  private abandon(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    if (!this.readOnly) this.lock.release();
+    try { this.catalog.close(); } catch { /* closing what failed */ }
   }
 
   private chooseRole(): void {
     const want = this.opts.role ?? 'auto';
     if (want === 'reader' || this.readOnly) { this.role = 'reader'; return; }
-    const got = this.lock.tryAcquire();
+    let got: boolean;
+    try {
+      got = this.lock.tryAcquire();
+    } catch (e) {
+      if (want === 'writer') throw new StoreError(`cannot take the writer's lock ${path.join(this.dir, LOCK_FILE)}: ${fileProblem(e)}`);
+      this.lockProblem(e);
+      got = false;
+    }
     if (!got && want === 'writer') {
       const h = this.lock.holder();
-      throw new Error(`another process (pid ${h?.pid} on ${h?.host}) is writing this store; stop it first`);
+      throw new StoreError(`another process (pid ${h?.pid} on ${h?.host}) is writing this store; try again when it has finished`);
     }
     this.role = got ? 'writer' : 'reader';
     if (got) this.lastRenew = Date.now();
+  }
+
+  /** A lock that cannot be written (a full disk): this process follows read-only, and says so once. */
+  private lockProblem(e: unknown): void {
+    const why = fileProblem(e);
+    if (this.lockProblemSaid === why) return;
+    this.lockProblemSaid = why;
+    this.opts.reporter.problem(`This window cannot take the writer's lock of the RunLens store (${why}); it shows the runs read-only until it can.`);
   }
 
   /** Keeps the writer's lock fresh, also in the middle of a long rebuild. */
@@ -139,30 +260,51 @@ export class WorkspaceStore {
   /**
    * One tick of following the workspace: the writer ingests and schedules a save; a reader reloads
    * the writer's newest snapshot, and takes over if the writer is gone. Emits a change when data moved.
+   * A damaged database found on the way is set aside and rebuilt (see recover).
    */
   async refresh(): Promise<IngestStats | undefined> {
     let stats: IngestStats | undefined;
-    this.renewLock();
-    if (this.role === 'writer') {
-      stats = this.catchUp(false);
-      await this.imported.follow(false);
-      this.scheduleSave();
-    } else {
-      await this.reloadSnapshot();
-      stats = this.catchUp(false);
-      if (!this.readOnly && this.opts.role !== 'reader' && this.lock.tryAcquire()) {
-        this.role = 'writer';
-        this.lastRenew = Date.now();
-        this.opts.reporter.info('The window that wrote this store has gone; this one writes it now.');
+    try {
+      this.renewLock();
+      if (this.role === 'writer') {
         stats = this.catchUp(false);
+        await this.imported.follow(false);
         this.scheduleSave();
+      } else {
+        await this.reloadSnapshot();
+        stats = this.catchUp(false);
+        const couldNot = this.lockProblemSaid !== undefined;
+        if (!this.readOnly && this.opts.role !== 'reader' && this.tryTakeLock()) {
+          this.role = 'writer';
+          this.lastRenew = Date.now();
+          this.opts.reporter.info(couldNot ? 'This window can take the writer\'s lock again, and writes the store now.' : 'The window that wrote this store has gone; this one writes it now.');
+          stats = this.catchUp(false);
+          this.scheduleSave();
+        }
       }
+    } catch (e) {
+      if (!isDamage(e)) throw e;
+      stats = await this.recover(e);
     }
-    if (this.catalog.revision !== this.lastRevisionSeen) {
-      this.lastRevisionSeen = this.catalog.revision;
-      for (const l of this.listeners) l();
-    }
+    this.emitIfChanged();
     return stats;
+  }
+
+  private tryTakeLock(): boolean {
+    try {
+      const got = this.lock.tryAcquire();
+      this.lockProblemSaid = undefined;
+      return got;
+    } catch (e) {
+      this.lockProblem(e);
+      return false;
+    }
+  }
+
+  private emitIfChanged(): void {
+    if (this.catalog.revision === this.lastRevisionSeen) return;
+    this.lastRevisionSeen = this.catalog.revision;
+    for (const l of this.listeners) l();
   }
 
   onChange(listener: () => void): () => void {
@@ -234,9 +376,21 @@ export class WorkspaceStore {
     for (const uid of uids) for (const ev of this.editsByRun.get(uid) ?? []) this.applyEdit(ev, false);
   }
 
-  /** The MLflow stores this store follows. */
+  /** The MLflow stores this store follows (or would, once allowed: see refusedSources). */
   sources(): ReturnType<ImportedSources['list']> {
     return this.imported.list();
+  }
+
+  /** The sources the workspace's files name that this store does not read until the user allows them. */
+  refusedSources(): { path: string; kind: SourceKind }[] {
+    return this.imported.refused();
+  }
+
+  /** Full metric histories of a run: from its log, or from the MLflow store it was imported from. */
+  async history(source: string, keys?: string[]): Promise<Record<string, HistoryPoint[]>> {
+    if (source.startsWith(`${RUNS_DIR}/`)) return readRunLogHistory(this.dir, source, keys);
+    const all = await this.imported.history(source);
+    return keys ? Object.fromEntries(keys.filter((k) => all[k]).map((k) => [k, all[k]])) : all;
   }
 
   /**
@@ -245,7 +399,10 @@ export class WorkspaceStore {
    */
   async importSource(kind: SourceKind, sourcePath: string): Promise<SyncResult> {
     const abs = path.resolve(sourcePath);
-    if (!this.imported.list()[abs]) this.journal.append({ e: 'source', kind, path: abs });
+    if (!this.imported.policy.mayFollow(abs)) {
+      throw new StoreError(`${abs} is outside the workspace folder ${this.folder}: RunLens imports it only once you allow it`);
+    }
+    if (!this.imported.list()[abs]) this.record({ e: 'source', kind, path: this.imported.policy.journalName(abs) });
     this.applyJournal();
     await this.imported.settle();
     const result = await this.imported.sync(abs);
@@ -256,9 +413,18 @@ export class WorkspaceStore {
 
   /** Records an edit made in the editor: appended to the journal (the record), then applied. */
   async edit(ev: JournalEvent): Promise<void> {
-    if (this.readOnly) throw new Error('this folder is read-only: the edit cannot be recorded');
-    this.journal.append(ev);
+    if (this.readOnly) throw new StoreError('this folder is read-only: the edit cannot be recorded');
+    this.record(ev);
     await this.refresh();
+  }
+
+  /** Appends an edit to the journal whole, or not at all. */
+  private record(ev: JournalEvent): void {
+    try {
+      this.journal.append(ev);
+    } catch (e) {
+      throw new StoreError(`Could not record the edit in ${this.journal.file} (${fileProblem(e)}); nothing was changed.`, { cause: e });
+    }
   }
 
   scheduleSave(): void {
@@ -266,11 +432,22 @@ export class WorkspaceStore {
     const failedRecently = Date.now() - this.saveFailedAt < 10_000;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      void this.save().catch(() => undefined);
+      void this.save().catch((e: Error) => this.saveFailed(e));
     }, failedRecently ? 10_000 : this.opts.saveDelayMs ?? 1000);
   }
 
-  /** Writes a snapshot now if anything changed. A failed write keeps the old file and the data in memory. */
+  /** A save in the background failed: said once until a save succeeds again, and retried. */
+  private saveFailed(e: Error): void {
+    if (this.saveFailureSaid) return;
+    this.saveFailureSaid = true;
+    this.opts.reporter.problem(`${e.message} Retrying every 10 s.`);
+    this.scheduleSave();
+  }
+
+  /**
+   * Writes a snapshot now if anything changed. A failed write keeps the old file and the data in
+   * memory, and rejects with a StoreError that says so.
+   */
   async save(): Promise<void> {
     if (this.role !== 'writer') return;
     while (this.saving) await this.saving;
@@ -281,16 +458,14 @@ export class WorkspaceStore {
       .then(() => {
         this.savedRevision = revision;
         this.snapshotMtime = fs.statSync(this.dbFile).mtimeMs;
-        if (this.saveFailedAt) this.opts.reporter.info('The store is saved again.');
+        if (this.saveFailureSaid) this.opts.reporter.info('The store is saved again.');
         this.saveFailedAt = 0;
+        this.saveFailureSaid = false;
       })
       .catch((e: NodeJS.ErrnoException) => {
-        if (!this.saveFailedAt) {
-          const why = e.code === 'ENOSPC' ? 'the disk is full' : e.message;
-          this.opts.reporter.problem(`Could not save the RunLens store (${why}). Nothing is lost: the run logs hold every run and the previous snapshot is intact. Retrying every 10 s.`);
-        }
         this.saveFailedAt = Date.now();
-        throw e;
+        const previous = fs.existsSync(this.dbFile) ? ' and the previous snapshot is intact' : '';
+        throw new StoreError(`Could not save the RunLens store (${fileProblem(e)}). Nothing is lost: the run logs hold every run${previous}.`, { cause: e });
       })
       .finally(() => { this.saving = undefined; });
     return this.saving;
@@ -301,28 +476,16 @@ export class WorkspaceStore {
    * from scratch). Used when the store is lost, damaged, or on request.
    */
   async rebuild(): Promise<IngestStats> {
-    if (this.role !== 'writer') throw new Error('only the window that writes the store can rebuild it');
-    // A read under way belongs to the old catalog: let it finish before the swap.
-    await this.imported.settle();
-    const fresh = await Catalog.open();
-    this.savedRevision = -1;
-    const old = this.catalog;
-    this.catalog = fresh;
-    this.ingester = new Ingester(fresh, this.dir, this.opts.reporter, () => this.renewLock());
-    old.close();
-    const stats = this.catchUp(true);
-    await this.imported.follow(true);
+    if (this.role !== 'writer') throw new StoreError('only the window that writes the store can rebuild it');
+    const stats = await this.buildFromScratch();
     await this.save();
-    this.lastRevisionSeen = -1;
-    await this.refresh();
     return stats;
   }
 
   async close(): Promise<void> {
     if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
     if (this.role === 'writer') await this.save().catch(() => undefined);
-    if (!this.readOnly) this.lock.release();
-    this.catalog.close();
+    this.abandon();
   }
 }
 
