@@ -6,7 +6,7 @@ import { getRun, listRuns, lookupCombinations, metricNames } from '../core/store
 import { jsonNumber } from '../core/store/history';
 import { AllowedSourcesFile, SourcePolicy } from '../core/store/sourcePolicy';
 import type { RunDetail } from '../core/store/types';
-import { type CliContext, CliError } from './args';
+import { type CliContext, CliError, type OptionSpec } from './args';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
@@ -16,7 +16,13 @@ import { formatMetric, shortId } from '../core/runs/format';
 import { FilterError } from '../core/runs/filter';
 import { fileProblem } from '../core/store/errors';
 
-export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
+export interface Command {
+  args: string;
+  summary: string;
+  /** The options it takes besides the global ones; any other is refused by name. */
+  options?: Record<string, OptionSpec>;
+  run(ctx: CliContext): Promise<number>;
+}
 
 /** This user's own list of sources outside a workspace folder that its store may follow. */
 const allowedSources = () => new AllowedSourcesFile();
@@ -89,8 +95,12 @@ function fileLoops(file: string): { cell: number | null; loop: ExperimentLoop }[
 
 export const COMMANDS: Record<string, Command> = {
   analyze: {
-    args: 'FILE [--all-experiments]',
+    args: 'FILE [--all-experiments] [--metric NAME]',
     summary: 'the experiment loops of a .py or .ipynb file and the state of each combination',
+    options: {
+      'all-experiments': { type: 'boolean', help: 'match every loop against every run, also a loop whose code names its experiment' },
+      metric: { type: 'string', value: 'NAME', help: 'the metric that ranks the combinations (default: a score such as accuracy if logged, else a loss)' },
+    },
     run: (ctx) => withStore(ctx, async (store) => {
       const file = ctx.positional[0];
       if (!file) throw new CliError('give a .py or .ipynb file');
@@ -126,8 +136,14 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   runs: {
-    args: '[--all] [--history] [--filter Q]',
+    args: '[--all] [--history] [--filter Q] [--experiment NAME]',
     summary: 'list runs with experiment, name, status, params, tags and latest metrics (--all: deleted too, with histories)',
+    options: {
+      all: { type: 'boolean', help: 'deleted runs too, and every metric\'s full history' },
+      history: { type: 'boolean', help: 'every metric\'s full history' },
+      filter: { type: 'string', value: 'Q', help: "only the runs a filter keeps, as in the view: params.lr = 0.01 and metrics.accuracy > 0.8" },
+      experiment: { type: 'string', value: 'NAME', help: 'only this experiment\'s runs' },
+    },
     run: (ctx) => withStore(ctx, async (store) => {
       const all = ctx.flags.has('all');
       const history = all || ctx.flags.has('history');
@@ -165,8 +181,12 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   exists: {
-    args: "'k=v k2=v2' | JSON",
+    args: "'k=v k2=v2' | JSON [--experiment NAME]",
     summary: 'whether a combination of parameters already has a finished run (exit 0 yes, 1 no, 2 error)',
+    options: {
+      experiment: { type: 'string', value: 'NAME', help: 'only this experiment\'s runs count (default: every experiment)' },
+      metric: { type: 'string', value: 'NAME', help: 'the metric whose best value is reported' },
+    },
     run: (ctx) => withStore(ctx, async (store) => {
       if (!ctx.positional.length) throw new CliError("give the combination, e.g. runlens exists 'lr=0.001 batch_size=32'");
       const combo = parseCombination(ctx.positional.join(' '));
@@ -183,6 +203,9 @@ export const COMMANDS: Record<string, Command> = {
   },
   import: {
     args: 'PATH [--allow-outside]',
+    options: {
+      'allow-outside': { type: 'boolean', help: 'follow a store outside the workspace folder (remembered for this folder on this machine)' },
+    },
     summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on; one outside the workspace folder needs --allow-outside',
     run: async (ctx) => {
       const target = ctx.positional[0];
