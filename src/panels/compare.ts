@@ -4,7 +4,7 @@ import type { RunDetail } from '../core/store/types';
 import { canonicalParam } from '../core/params/canonical';
 import { runLabel, varyingKeys } from '../core/runs/format';
 import { higherIsBetter } from '../core/store/queries';
-import type { CompareFromWebview, CompareToWebview, CompareView, Series } from '../webview/protocol';
+import type { CompareFromWebview, CompareToWebview, CompareView, PanelMemento, Series } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
 import { comparisonCsv, comparisonJson } from './export';
@@ -19,14 +19,19 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
   private fingerprint = '';
   private followed = new Set<FolderStore>();
 
-  constructor(ctx: PanelContext) {
-    super('compare', 'Compare runs', ctx);
+  constructor(ctx: PanelContext, revived?: vscode.WebviewPanel) {
+    super('compare', 'Compare runs', ctx, revived);
+  }
+
+  protected memento(): PanelMemento {
+    return { kind: 'compare', runs: this.refs.map(refTo) };
   }
 
   show(refs: OpenRun[]): void {
     this.refs = refs;
     this.view = undefined;
     this.panel.title = `Compare ${refs.length} runs`;
+    this.remember();
     for (const s of new Set(refs.map((r) => r.store))) {
       if (this.followed.has(s)) continue;
       this.followed.add(s);

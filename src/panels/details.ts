@@ -6,7 +6,7 @@ import type { FolderStore } from '../store/folderStores';
 import type { RunDetail } from '../core/store/types';
 import type { JournalEvent } from '../core/store/journal';
 import { runLabel, varyingKeys } from '../core/runs/format';
-import type { DetailsFromWebview, DetailsToWebview, DetailsView } from '../webview/protocol';
+import type { DetailsFromWebview, DetailsToWebview, DetailsView, PanelMemento } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
 import { shortId } from '../core/runs/format';
@@ -23,8 +23,8 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
   private varying: string[] | undefined;
   private following: vscode.Disposable | undefined;
 
-  constructor(private store: FolderStore, private uid: string, ctx: PanelContext) {
-    super('details', `Run ${shortId(uid)}`, ctx);
+  constructor(private store: FolderStore, private uid: string, ctx: PanelContext, revived?: vscode.WebviewPanel) {
+    super('details', `Run ${shortId(uid)}`, ctx, revived);
     this.disposables.push({ dispose: () => this.following?.dispose() });
     this.show(store, uid);
   }
@@ -38,8 +38,13 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
     this.store = store;
     this.uid = uid;
     this.lastSent = '';
+    this.remember();
     this.reveal();
     void this.refresh().catch((e) => this.ctx.log.error(`Showing run ${uid} failed: ${(e as Error).stack ?? e}`));
+  }
+
+  protected memento(): PanelMemento {
+    return { kind: 'details', ...refTo({ store: this.store, uid: this.uid }) };
   }
 
   protected async onReady(): Promise<void> {

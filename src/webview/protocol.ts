@@ -19,6 +19,19 @@ export type CommonFromWebview =
   /** A Content-Security-Policy violation: logged by the host, and a test failure. */
   | { type: 'cspViolation'; directive: string; blocked: string };
 
+/**
+ * What a panel shows, kept by VS Code with the page (the webview's state) so the panel comes back
+ * after a window reload: the host posts it on `ready`, the page stores it, VS Code hands it to the
+ * panel serializer.
+ */
+export type PanelMemento =
+  | { kind: 'details'; folder: string; uid: string }
+  | { kind: 'compare'; runs: { folder: string; uid: string }[] }
+  | { kind: 'table'; folder: string; experimentId: number };
+
+/** What the host may say to every webview. */
+export type CommonToWebview = { type: 'remember'; memento: PanelMemento };
+
 /** One metric's history, sorted by step, at most a few thousand points (see src/panels/series.ts). */
 export interface Series {
   steps: number[];
