@@ -21,6 +21,7 @@ describe('Panels survive a window reload', function () {
     await wb.runCommand('RunLens: Open Runs Table');
     await wb.page.locator('.tabs-container .tab', { hasText: 'Runs: mnist' }).first().waitFor({ timeout: 30000 });
     await visibleWebview(wb).locator('table, [role="grid"]').first().waitFor({ timeout: 30000 });
+    const before = (await wb.page.locator('.tabs-container .tab').allInnerTexts()).map((t) => t.trim()).sort();
 
     await wb.runCommand('Developer: Reload Window');
     const tabs = wb.page.locator('.tabs-container .tab');
@@ -29,6 +30,7 @@ describe('Panels survive a window reload', function () {
     await details.waitFor({ timeout: 60000 });
     // The table is in front: its rows come back from the store.
     await visibleWebview(wb).getByText('adam').first().waitFor({ timeout: 60000 });
+    assert.deepEqual((await tabs.allInnerTexts()).map((t) => t.trim()).sort(), before, 'the same tabs, with the same titles');
     await wb.screenshot('panels-after-reload');
     await details.click();
     await webviewWithHeading(wb, 'depth=4, lr=0.01, optimizer=adam', 60000);
