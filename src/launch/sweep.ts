@@ -270,12 +270,16 @@ async function runLoop(req: SweepRequest & { loop: { loop: ExperimentLoop; plan:
         if (status === 'finished' || status === 'failed' || status === 'killed') outcome[status]++;
       }
       const ran = new Set(list.map((r) => r.index));
+      // Why the others did not run: the launch's fault (said as "could not be started"), or the
+      // script's own end (a failure, a cancel: plainly "not started", as in any sweep).
+      const failedExit = !e.spawnError && e.code !== 0 && !e.signal;
       const why = e.spawnError ? `${req.interpreter} could not start: ${e.spawnError}`
-        : e.code !== 0 && !e.signal && !ran.size ? `the script failed before the loop reached it: ${lastLine(e.stderrTail)}`
-          : reached?.unreached.length ? 'the loop did not produce this combination when it ran' : undefined;
+        : failedExit && !ran.size ? `the script failed before the loop reached it: ${lastLine(e.stderrTail)}`
+          : !failedExit && !e.signal && !cancelled && reached?.unreached.length ? 'the loop did not produce this combination when it ran (its values at run time differ from what the file says)'
+            : undefined;
       for (const index of indices) {
         if (ran.has(index)) continue;
-        if (why && (!reached || reached.unreached.includes(index) || !ran.size)) notStarted.push({ index, why });
+        if (why && (!reached || reached.unreached.includes(index))) notStarted.push({ index, why });
         else outcome.notStarted++;
       }
       outcome.notStarted += notStarted.length;

@@ -212,6 +212,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (rows.length) md.appendMarkdown(`| | |\n|---|---|\n${rows.join('\n')}\n`);
     md.appendMarkdown(`\n\nrun ${escapeMd(r.uid)}`);
     item.tooltip = md;
+    // A screen reader hears what the icon shows: the status comes right after the name.
+    item.accessibilityInformation = { label: [item.label, status, r.deleted ? 'deleted' : '', item.description].filter(Boolean).join(', ') as string };
     item.command = { command: 'runlens.openRunDetails', title: 'Open Details', arguments: [node] };
     return item;
   }

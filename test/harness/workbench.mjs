@@ -109,8 +109,9 @@ export class Workbench {
   }
 
   /**
-   * The rows of a tree view as shown, top to bottom: { label, description, level, expanded }
-   * (expanded: true, false, or undefined for a leaf). Waits up to `timeout` for at least `min` rows.
+   * The rows of a tree view as shown, top to bottom: { label, description, level, expanded, ariaLabel }
+   * (expanded: true, false, or undefined for a leaf; ariaLabel: what a screen reader says, which
+   * for a run includes the status its icon shows). Waits up to `timeout` for at least `min` rows.
    */
   async treeItems(viewName, { min = 1, timeout = STEP_TIMEOUT } = {}) {
     const rows = (await this.view(viewName)).locator('.monaco-list-row');
@@ -123,6 +124,7 @@ export class Workbench {
         description: text('.label-description'),
         level: Number(row.getAttribute('aria-level') || 1),
         expanded: expanded === null ? undefined : expanded === 'true',
+        ariaLabel: row.getAttribute('aria-label') ?? '',
       };
     }));
   }
