@@ -100,7 +100,7 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
     return { ...nothing, runs: [], notStarted: [] };
   }
 
-  const how = req.loop?.plan.ok ? loopHow(req.loop.loop, label) : argumentsHow(spec, withFailed[0], style, label);
+  const how = req.loop?.plan.ok ? loopHow(req.loop.loop, label, withFailed.length === plan.total) : argumentsHow(spec, withFailed[0], style, label);
   const indices = req.yes || req.again ? withFailed : await askFirst(plan, metric, `${how} The runs go to the experiment "${experiment}"${destination.from === 'code' ? ' (named in the code)' : destination.from === 'earlier runs' ? ' (where the earlier runs are)' : ''}.${req.loop ? '' : ` ${config.get<number>('sweep.concurrency', 1)} at a time (setting runlens.sweep.concurrency).`}`);
   if (!indices) return { ...nothing, runs: [], notStarted: [] };
   if (req.loop?.plan.ok) return runLoop(req as SweepRequest & { loop: { plan: { ok: true } } }, indices, { plan, states, destination, label, lookup, launcher, log });
@@ -186,8 +186,9 @@ function argumentsHow(spec: SweepSpec, first: number, style: ArgumentStyle, labe
   return `Each combination runs ${label} in its own process, with its parameters as arguments (${example || 'none'}) and in RUNLENS_PARAMS.`;
 }
 
-function loopHow(loop: ExperimentLoop, label: string): string {
-  return `They run as ${label}'s loop at line ${loop.line}, in one process: the file runs unchanged, and every other combination of the loop is skipped.`;
+function loopHow(loop: ExperimentLoop, label: string, all: boolean): string {
+  return all ? `${label} runs once, unchanged, in one process: its loop at line ${loop.line} runs them all.`
+    : `They run as ${label}'s loop at line ${loop.line}, in one process: the file runs unchanged, and every other combination of the loop is skipped.`;
 }
 
 interface LoopContext {
