@@ -22,12 +22,13 @@ const STEP_TIMEOUT = 20000;
  * @param {Record<string, unknown>} [o.settings] user settings
  * @param {Record<string, string>} [o.env] extra environment for the server and extension host
  * @param {number} [o.port] fixed port (default: a free one)
+ * @param {string} [o.vscode] which VS Code (test/harness/versions.mjs: '1.139' or '1.90'; default REAL_VSCODE_VERSION, else the current one)
  * @param {boolean} [o.verbose] print code-server's and the browser's logs (default: VERBOSE=1)
  */
 export async function openWorkbench(o = {}) {
   const verbose = o.verbose ?? process.env.VERBOSE === '1';
   const log = verbose ? (m) => console.error(m) : () => {};
-  const cs = await startCodeServer({ settings: o.settings, env: o.env, vsix: o.vsix, port: o.port, log });
+  const cs = await startCodeServer({ settings: o.settings, env: o.env, vsix: o.vsix, port: o.port, vscode: o.vscode, log });
   let browser;
   try {
     browser = await launchChromium({ width: o.width, height: o.height });
@@ -153,7 +154,7 @@ export class Workbench {
   async openFile(name) {
     await this.focusEditorArea();
     await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
+    const input = this.page.locator('.quick-input-widget input:not([type="checkbox"])');
     await input.waitFor({ timeout: STEP_TIMEOUT });
     await input.fill(name);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(name) }).first().waitFor({ timeout: STEP_TIMEOUT });
@@ -184,7 +185,7 @@ export class Workbench {
     for (let attempt = 1; ; attempt++) {
       await this.focusEditorArea();
       await this.page.keyboard.press('F1');
-      const input = this.page.locator('.quick-input-widget input');
+      const input = this.page.locator('.quick-input-widget input:not([type="checkbox"])');
       await input.waitFor({ timeout: STEP_TIMEOUT });
       await input.fill(`>${label}`);
       try {
