@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { setting } from '../settings';
 import { renderArguments } from '../core/launch/args';
 import type { ArgumentStyle } from '../core/launch/grid';
 import type { LoopService } from '../loops';
@@ -161,7 +162,7 @@ export function registerLaunch(context: vscode.ExtensionContext, stores: FolderS
     }
     const ready = await prepare(detail.scriptPath);
     if (!ready) return undefined;
-    const style = vscode.workspace.getConfiguration('runlens', ready.store.folder.uri).get<ArgumentStyle>('sweep.argumentStyle', 'argparse');
+    const style = setting('sweep.argumentStyle', ready.store.folder.uri);
     return launcher.launch({
       ...ready, script: detail.scriptPath, params: detail.params, args: renderArguments(detail.params, style),
       experiment: detail.experiment, label: `${path.basename(detail.scriptPath)} (rerun of ${shortId(node.run.uid)})`,

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { detectMlflowStores, type DetectedStore } from '../core/mlflow/detect';
 import type { FolderStore, FolderStores } from '../store/folderStores';
+import { setting, updateSetting } from '../settings';
 
 /**
  * MLflow stores already in the workspace: found when a folder's store opens, offered for import
@@ -11,8 +12,7 @@ export function registerMlflowImport(context: vscode.ExtensionContext, stores: F
   const offered = new Set<string>();
 
   async function candidates(store: FolderStore): Promise<DetectedStore[]> {
-    const config = vscode.workspace.getConfiguration('runlens', store.folder.uri);
-    const extra = config.get<string[]>('mlflow.locations', []).map((p) => path.resolve(store.folder.uri.fsPath, p));
+    const extra = setting('mlflow.locations', store.folder.uri).map((p) => path.resolve(store.folder.uri.fsPath, p));
     const found = await detectMlflowStores(store.folder.uri.fsPath);
     for (const p of extra) for (const d of await detectMlflowStores(p)) found.push(d);
     const known = await store.client.api.sources();
@@ -36,8 +36,7 @@ export function registerMlflowImport(context: vscode.ExtensionContext, stores: F
     const key = store.folder.uri.toString();
     if (offered.has(key)) return;
     offered.add(key);
-    const config = vscode.workspace.getConfiguration('runlens', store.folder.uri);
-    const mode = config.get<string>('mlflow.autoImport', 'ask');
+    const mode = setting('mlflow.autoImport', store.folder.uri);
     if (mode === 'never') return;
     const found = await candidates(store);
     if (!found.length) return;
@@ -45,7 +44,7 @@ export function registerMlflowImport(context: vscode.ExtensionContext, stores: F
     const names = found.map((f) => path.relative(store.folder.uri.fsPath, f.path) || f.path).join(', ');
     const answer = await vscode.window.showInformationMessage(
       `RunLens found MLflow runs in ${names}. Import them, so they count when RunLens checks what already ran?`, 'Import', 'Always Import', 'Not Now');
-    if (answer === 'Always Import') await config.update('mlflow.autoImport', 'always', vscode.ConfigurationTarget.Workspace);
+    if (answer === 'Always Import') await updateSetting('mlflow.autoImport', 'always', vscode.ConfigurationTarget.Workspace, store.folder.uri);
     if (answer === 'Import' || answer === 'Always Import') await importInto(store, found);
   }
 
