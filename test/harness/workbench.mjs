@@ -238,6 +238,85 @@ export class Workbench {
     }
   }
 
+  /**
+   * Opens the Settings editor (Preferences: Open Settings (UI)) and types `query` into its search
+   * box ('' leaves it empty); `scope` picks the tab: 'User', 'Remote', 'Workspace'.
+   * Resolves once the editor shows its result (the "N Settings Found" count when searching).
+   */
+  async openSettings(query = '', { scope } = {}) {
+    const editor = this.page.locator('.settings-editor');
+    if (!await editor.isVisible()) await this.runCommand('Preferences: Open Settings (UI)');
+    const search = editor.locator('.settings-header .search-container .monaco-editor').first();
+    await search.waitFor({ timeout: STEP_TIMEOUT });
+    if (scope) {
+      await editor.locator('.settings-tabs-widget .action-label', { hasText: new RegExp(`^${escapeRe(scope)}\\b`) }).first().click();
+    }
+    await search.click();
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.press('Backspace');
+    if (query) {
+      await this.page.keyboard.type(query);
+      await this.page.waitForFunction(() => /\d+ Settings? Found|No Settings Found/i.test(document.querySelector('.settings-editor .settings-count-widget')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT });
+    }
+    // The list is redrawn a moment after the count changes.
+    await this.page.waitForTimeout(500);
+  }
+
+  /** The Settings editor's table of contents as shown: { label, count, level }, top to bottom. */
+  async settingsToc() {
+    return this.page.locator('.settings-editor .settings-toc-container .monaco-list-row').evaluateAll((rows) => rows.map((row) => {
+      const m = /^(.*?)\s*(?:\((\d+)\))?$/.exec(row.textContent.trim());
+      return { label: m[1], count: m[2] === undefined ? undefined : Number(m[2]), level: Number(row.getAttribute('aria-level') || 1) };
+    }));
+  }
+
+  /**
+   * The rows of the Settings editor's list, top to bottom, scrolling through it (the list draws
+   * only what is on screen): { group } for a group's title, { key, category, label } for a setting,
+   * its title as shown ("Runlens › Lens: " + "Scope"). From the top of the list, or with
+   * `fromTop: false` from where it is scrolled to; `until(items)` stops the scrolling early.
+   */
+  async settingsItems({ fromTop = true, until = () => false } = {}) {
+    const list = this.page.locator('.settings-editor .settings-tree-container .monaco-list');
+    await list.waitFor({ timeout: STEP_TIMEOUT });
+    // The rows on screen, and where the list is scrolled to: monaco's list moves its rows'
+    // container up by the scroll offset.
+    const read = () => list.evaluate((el) => {
+      const container = el.querySelector('.monaco-list-rows');
+      const offset = -parseFloat(container?.style.top || '0');
+      return {
+        atTop: offset <= 0,
+        atEnd: offset + el.clientHeight >= parseFloat(container?.style.height || '0') - 1,
+        rows: [...el.querySelectorAll('.monaco-list-row')].map((row) => {
+          const index = Number(row.getAttribute('data-index'));
+          const group = row.querySelector('.settings-group-title-label');
+          if (group) return { index, item: { group: group.textContent.trim() } };
+          const s = row.querySelector('.setting-item-contents');
+          return { index, item: s && {
+            key: s.getAttribute('data-key'),
+            category: s.querySelector('.setting-item-category')?.textContent ?? '',
+            label: s.querySelector('.setting-item-label')?.textContent ?? '',
+          } };
+        }),
+      };
+    });
+    await list.hover();
+    for (let i = 0; fromTop && i < 200 && !(await read()).atTop; i++) {
+      await this.page.mouse.wheel(0, -2000);
+      await this.page.waitForTimeout(50);
+    }
+    const seen = new Map(); // row index -> item
+    const inOrder = () => [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+    for (let i = 0; i < 1000; i++) {
+      const { rows, atEnd } = await read();
+      for (const r of rows) if (r.item) seen.set(r.index, r.item);
+      if (atEnd || until(inOrder())) break;
+      await this.page.mouse.wheel(0, 300);
+      await this.page.waitForTimeout(50);
+    }
+    return inOrder();
+  }
+
   /** Writes a PNG of the whole window; returns its path. */
   async screenshot(file) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
