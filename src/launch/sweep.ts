@@ -13,7 +13,7 @@ import type { CombinationState, MatchedRun, RunDetail } from '../core/store/type
 import type { ExperimentLoop } from '../core/analysis';
 import { parseRunnerReport, runnerSpec, type LoopRunPlan, type RunnerReport } from '../core/launch/loopRun';
 import { runDestination, type Destination } from '../core/launch/destination';
-import { keyMetricSettings } from '../runs/settings';
+import { keyMetricSettings, setting } from '../settings';
 import type { RunsNode } from '../runs/tree';
 import type { FolderStore } from '../store/folderStores';
 import type { Launcher } from './launcher';
@@ -61,11 +61,10 @@ export interface SweepResult {
 export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscode.LogOutputChannel): Promise<SweepResult> {
   const { store, spec } = req;
   const api = store.client.api;
-  const config = vscode.workspace.getConfiguration('runlens', store.folder.uri);
   const label = path.relative(store.folder.uri.fsPath, req.script) || path.basename(req.script);
-  const style = spec.argumentStyle ?? config.get<ArgumentStyle>('sweep.argumentStyle', 'argparse');
+  const style = spec.argumentStyle ?? setting('sweep.argumentStyle', store.folder.uri);
   const metric = spec.metric?.name ?? chooseKeyMetric(configuredKeyMetric(keyMetricSettings(store.folder.uri), spec.experiment), await api.metricNames());
-  const goal = spec.metric?.goal ?? config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
+  const goal = spec.metric?.goal ?? setting('keyMetricGoal', store.folder.uri);
 
   // A named experiment is a scope: only its runs count. Otherwise any run holding the combination
   // counts, as on the CodeLens, so the sweep and the lens agree on what is missing.
@@ -101,11 +100,11 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
   }
 
   const how = req.loop?.plan.ok ? loopHow(req.loop.loop, label, withFailed.length === plan.total) : argumentsHow(spec, withFailed[0], style, label);
-  const indices = req.yes || req.again ? withFailed : await askFirst(plan, metric, `${how} The runs go to the experiment "${experiment}"${destination.from === 'code' ? ' (named in the code)' : destination.from === 'earlier runs' ? ' (where the earlier runs are)' : ''}.${req.loop ? '' : ` ${config.get<number>('sweep.concurrency', 1)} at a time (setting runlens.sweep.concurrency).`}`);
+  const indices = req.yes || req.again ? withFailed : await askFirst(plan, metric, `${how} The runs go to the experiment "${experiment}"${destination.from === 'code' ? ' (named in the code)' : destination.from === 'earlier runs' ? ' (where the earlier runs are)' : ''}.${req.loop ? '' : ` ${setting('sweep.concurrency', store.folder.uri)} at a time (setting runlens.sweep.concurrency).`}`);
   if (!indices) return { ...nothing, runs: [], notStarted: [] };
   if (req.loop?.plan.ok) return runLoop(req as SweepRequest & { loop: { plan: { ok: true } } }, indices, { plan, states, destination, label, lookup, launcher, log });
 
-  const concurrency = Math.max(1, Math.floor(config.get<number>('sweep.concurrency', 1)));
+  const concurrency = setting('sweep.concurrency', store.folder.uri);
   const sweepId = crypto.randomBytes(4).toString('hex');
   const outcome: SweepOutcome = { ...empty };
   const runs: SweepResult['runs'] = [];

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
 import { describable, describeLoop, untouchedLoop, type LoopState } from '../core/loops/describe';
 import { configuredKeyMetric } from '../core/runs/keyMetric';
-import { keyMetricSettings } from '../runs/settings';
+import { affectsSetting, keyMetricSettings, setting } from '../settings';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import { Disposable } from '../disposable';
 
@@ -35,7 +35,7 @@ export class LoopService extends Disposable {
   constructor(private readonly stores: FolderStores, private readonly log: vscode.LogOutputChannel) {
     super();
     this.track(stores.onDidChange(() => this.invalidate()));
-    this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens')) this.invalidate(); }));
+    this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (affectsSetting(e)) this.invalidate(); }));
     this.track(vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())));
     this.track({ dispose: () => { if (this.refreshTimer) clearTimeout(this.refreshTimer); } });
   }
@@ -87,13 +87,12 @@ export class LoopService extends Disposable {
     const store = await this.storeFor(doc);
     // Nothing is logged in this folder yet (the store is made when the first run needs it).
     if (!store) return wanted.map((loop) => ({ ...untouchedLoop(loop), store: undefined, cell }));
-    const config = vscode.workspace.getConfiguration('runlens', doc.uri);
     const api = store.client.api;
     const settings = keyMetricSettings(doc.uri);
     const opts = {
       configuredMetric: (experiment: string | undefined) => configuredKeyMetric(settings, experiment),
-      goal: config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto'),
-      sameExperiment: config.get<string>('lens.scope', 'experiment') === 'experiment',
+      goal: setting('keyMetricGoal', doc.uri),
+      sameExperiment: setting('lens.scope', doc.uri) === 'experiment',
       scriptSha256: doc.uri.scheme === 'file' ? crypto.createHash('sha256').update(doc.getText(), 'utf8').digest('hex') : undefined,
     };
     const port = {

@@ -9,7 +9,7 @@ import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
 import { comparisonCsv, comparisonJson } from './export';
 import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
-import { keyMetricSettings } from '../runs/settings';
+import { keyMetricSettings, setting } from '../settings';
 import { refTo, type OpenRun } from '../runs/ref';
 
 /** Any number of runs side by side: params (differences marked), metrics overlaid, parallel coordinates. */
@@ -88,8 +88,7 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
 }
 
 export function buildView(runs: RunDetail[], histories: Record<string, Series>[], folder?: vscode.WorkspaceFolder): CompareView {
-  const config = vscode.workspace.getConfiguration('runlens', folder?.uri);
-  const goal = config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
+  const goal = setting('keyMetricGoal', folder?.uri);
   const varying = varyingKeys(runs);
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
   const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();

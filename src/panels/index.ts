@@ -4,7 +4,7 @@ import type { RunsNode } from '../runs/tree';
 import type { ExperimentSummary } from '../core/store/types';
 import { formatMetric, shortId } from '../core/runs/format';
 import { keyMetricOf } from '../core/runs/keyMetric';
-import { keyMetricSettings } from '../runs/settings';
+import { keyMetricSettings } from '../settings';
 import { DetailsPanel } from './details';
 import { ComparePanel } from './compare';
 import { runsFromArgs, storeOf, type OpenRun } from '../runs/ref';

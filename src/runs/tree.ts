@@ -3,7 +3,7 @@ import type { FolderStore, FolderStores } from '../store/folderStores';
 import type { ExperimentSummary, RunSummary, StatusName } from '../core/store/types';
 import { formatAge, formatMetric, runLabel, STATUS_LABEL, varyingKeys } from '../core/runs/format';
 import { keyMetricOf } from '../core/runs/keyMetric';
-import { keyMetricSettings } from './settings';
+import { keyMetricSettings, setting } from '../settings';
 import { escapeMd } from '../core/text/markdown';
 
 export const PAGE_SIZE = 200;
@@ -224,7 +224,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
    */
   private looksAbandoned(store: FolderStore, r: RunSummary): boolean {
     if (r.status !== 'running' || !r.uid.startsWith('mlflow-')) return false;
-    const hours = vscode.workspace.getConfiguration('runlens', store.folder.uri).get<number>('mlflow.abandonedAfterHours', 24);
+    const hours = setting('mlflow.abandonedAfterHours', store.folder.uri);
     return Date.now() - (r.lastUpdate ?? r.startTime ?? 0) > hours * 3_600_000;
   }
 
