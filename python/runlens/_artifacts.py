@@ -42,13 +42,16 @@ MEDIA_TYPES = {
     ".pkl": "application/octet-stream", ".pickle": "application/octet-stream",
     ".py": "text/x-python",
 }
-_TABLE = mimetypes.MimeTypes()
+_TABLE = []  # Python's own table, made on first use (making it reads the system's, ~10 ms)
 
 
 def media_type(path):
     ext = os.path.splitext(path)[1].lower()
-    return MEDIA_TYPES.get(ext) or _TABLE.guess_type("x" + ext, strict=False)[0] \
-        or "application/octet-stream"
+    if ext in MEDIA_TYPES:
+        return MEDIA_TYPES[ext]
+    if not _TABLE:
+        _TABLE.append(mimetypes.MimeTypes())
+    return _TABLE[0].guess_type("x" + ext, strict=False)[0] or "application/octet-stream"
 
 
 def check_path(path):

@@ -48,16 +48,27 @@ def set_experiment(name):
 
 def start_run(name=None, experiment=None, params=None, tags=None):
     """Starts a run, nested in the active one if there is one; use it as a context manager."""
+    return open_run(name, experiment, params, tags)
+
+
+def open_run(name=None, experiment=None, params=None, tags=None, parent_id=None, on_stack=True):
+    """start_run, and what MLflow's API needs beyond it: `parent_id` names the parent (a run of
+    this process or not) instead of the innermost active run; a run not `on_stack` is not the
+    active run (MlflowClient.create_run's), yet is kept alive and ended at exit like one."""
     if experiment is not None and (not isinstance(experiment, str) or not experiment):
         raise TypeError("experiment must be a non-empty string")
     if name is not None and not isinstance(name, str):
         name = str(name)
     with _active.lock:
-        parent = _stack[-1] if _stack else None
+        parent = None
+        if parent_id is None and on_stack:
+            parent = _stack[-1] if _stack else None
+            parent_id = parent.id if parent else None
         if experiment is None:
             experiment = parent.experiment if parent else current_experiment()
         # All input is checked before the log exists, so a mistake leaves no half-made run.
-        from_launcher = checked_params(_env.launcher_params(), {}, None) if parent is None else {}
+        from_launcher = (checked_params(_env.launcher_params(), {}, None)
+                         if parent_id is None and on_stack else {})
         wanted = dict(from_launcher)
         try:
             wanted.update(checked_params(params or {}, from_launcher, None))
@@ -73,8 +84,8 @@ def start_run(name=None, experiment=None, params=None, tags=None):
         tags = checked_tags(tags or {})
         root = _env.runlens_dir()
         t = _now()
-        log, run_id = _create_log(root, parent, t)
-        run = Run(run_id, name, experiment, parent.id if parent else None, log, t)
+        log, run_id = _create_log(root, parent_id is not None or not on_stack, t)
+        run = Run(run_id, name, experiment, parent_id, log, t)
         run.git = parent.git if parent else _capture.git(_capture.code_directory())
         start = {"e": "start", "t": run.start_time, "v": FORMAT_VERSION, "run": run_id,
                  "experiment": experiment, "name": name, "parent": run.parent_id,
@@ -94,13 +105,13 @@ def start_run(name=None, experiment=None, params=None, tags=None):
                 % (log.path, getattr(cause, "strerror", None) or cause,
                    "Nothing was recorded." if undone else "The log could not be removed either.")
             ) from cause
-        _stack.append(run)
+        (_stack if on_stack else _active.detached).append(run)
         _lifecycle.ensure(live_runs, end_all, forked, outcome)
         return run
 
 
-def _create_log(root, parent, t):
-    wanted = _launcher_id.pop() if parent is None and _launcher_id else None
+def _create_log(root, nested, t):
+    wanted = _launcher_id.pop() if not nested and _launcher_id else None
     if wanted is not None:
         if not _env.RUN_ID.fullmatch(wanted):
             raise ValueError("RUNLENS_RUN_ID %r is not a run id (1 to 64 of A-Z a-z 0-9 _ -)"
@@ -171,8 +182,8 @@ def log_metric(key, value, step=None):
     run._append((key, value, step, _now()))
 
 
-def log_metrics(metrics, step=None, t=None):
-    run = _stack[-1] if _stack else _autostart()
+def log_metrics(metrics, step=None, t=None, run=None):
+    run = run or (_stack[-1] if _stack else _autostart())
     step = 0 if step is None else metric_step(step)
     t = _now() if t is None else t
     points = [(check_key(key, "Metric"), metric_value(key, value), step, t)

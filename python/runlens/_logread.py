@@ -260,3 +260,22 @@ def journal_deletes(root):
                 entry[1][event.get("run")] = event["e"] == "delete"
         entry[0] += complete
     return entry[1]
+
+
+def history(path, key):
+    """[(step, value, ms)] of every point of metric `key` in the log at `path`, in logged order."""
+    points = []
+    try:
+        fd = _logfiles.open_log(*_logfiles.split(path), os.O_RDONLY | _BINARY)
+    except OSError:
+        return points
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        for _, data in _logline.Lines(f, 0, size):
+            if data is None or b'"metric' not in data:
+                continue
+            outcome = _logline.read_line(data)
+            if outcome[0] == "event" and outcome[1]["e"] == "metrics":
+                points += [(step, value, int(t)) for k, value, step, t in outcome[1]["points"]
+                           if k == key]
+    return points

@@ -37,8 +37,17 @@ def dict_bytes(dictionary, artifact_file):
 
 # ---- YAML ----------------------------------------------------------------------------------
 
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./ -]*")
-_RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
+# What YAML 1.1 (PyYAML's resolvers) would read as something other than a string: such text is
+# quoted, as PyYAML quotes it.
+_NOT_TEXT = re.compile(r"""(?x)
+    yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|y|Y|n|N
+  | ~|null|Null|NULL|<<|=
+  | [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
+  | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+  | [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)? | \.[0-9_]+(?:[eE][-+][0-9]+)?
+  | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+  | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}.*)?""")
+_PLAIN = re.compile(r"[A-Za-z0-9_./()+=$^-][ -~]*")
 
 
 def yaml_dump(value):
@@ -62,7 +71,7 @@ def _yaml_scalar(value):
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
     text = str(value)
-    if (_PLAIN.fullmatch(text) and text.lower() not in _RESERVED and not text.endswith(" ")
+    if (_PLAIN.fullmatch(text) and not _NOT_TEXT.fullmatch(text) and not text.endswith((" ", ":"))
             and ": " not in text and " #" not in text):
         return text
     return json.dumps(text)  # a double-quoted YAML scalar is a JSON string

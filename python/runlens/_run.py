@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from . import _artifacts, _lifecycle, _logread
 from ._active import end_with_inner
 from ._canonical import canonical_param
+from ._env import experiment_id_of
 from ._errors import RunLensError
 from ._log import POINTS_PER_LINE, now_ms
 from ._validate import MAX_PARAM_VALUE, MAX_TAG_VALUE, check_key, text_value
@@ -65,7 +66,8 @@ class Run:
     @property
     def info(self):
         return SimpleNamespace(
-            run_id=self.id, run_name=self.name, experiment_id=self.experiment,
+            run_id=self.id, run_uuid=self.id, run_name=self.name,
+            experiment_id=experiment_id_of(self.experiment), user_id=self.tags.get("mlflow.user", ""),
             status=self.status.upper(), start_time=self.start_time, end_time=self.end_time,
             artifact_uri=self.artifact_uri, lifecycle_stage="active")
 
@@ -170,12 +172,12 @@ class Run:
                 return
             self._out_of_trouble()
 
-    def _end(self, status, error):
+    def _end(self, status, error, end_ms=None):
         """Ends the run. False when its end waits for room on the disk: see _finish."""
         with self._lock:
             if self.status != "running":
                 return True
-            self.end_time = now_ms()
+            self.end_time = now_ms() if end_ms is None else int(end_ms)
             if self._pid != os.getpid():
                 # Inherited through fork: the process that started it ends it.
                 self.status = status

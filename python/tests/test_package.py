@@ -56,7 +56,7 @@ class Package(unittest.TestCase):
 
     def test_importing_runlens_imports_none_of_the_users_libraries(self):
         import subprocess  # noqa: PLC0415
-        code = ("import sys, runlens, runlens.mlflow; "
+        code = ("import sys, runlens, runlens.mlflow, runlens.mlflow.tracking; "
                 "print(sorted(m for m in %r if m in sys.modules))" % sorted(OPTIONAL))
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env=dict(os.environ, PYTHONPATH=PYTHON_DIR), check=True)
