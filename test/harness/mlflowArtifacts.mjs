@@ -43,8 +43,10 @@ function write(dir, files) {
 /**
  * Copies the fixture's stores into `into` (mlruns/, mlflow.db) with artifacts; returns where the
  * artifacts went, by store and run name. `SQL` is sql.js, loaded (`await initSqlJs()`).
+ * With `only`, the copies keep just the three runs with artifacts, in an experiment renamed
+ * `only` (tests that share a workspace with other MLflow imports count no run twice).
  */
-export function mlflowStoresWithArtifacts(fixture, into, SQL) {
+export function mlflowStoresWithArtifacts(fixture, into, SQL, only) {
   fs.mkdirSync(into, { recursive: true });
   fs.cpSync(path.join(fixture, 'mlruns'), path.join(into, 'mlruns'), { recursive: true });
   const expected = JSON.parse(fs.readFileSync(path.join(fixture, 'expected.json'), 'utf8')).stores;
@@ -55,6 +57,19 @@ export function mlflowStoresWithArtifacts(fixture, into, SQL) {
     write(dir, artifactFiles(fixture, i));
     made.file[name] = { runId: run.run_id, dir };
   });
+  if (only) {
+    const keep = new Set(Object.values(made.file).map((m) => m.runId));
+    const experimentId = expected.file.runs.find((r) => r.run_name === RUNS_WITH_ARTIFACTS[0]).experiment_id;
+    const root = path.join(into, 'mlruns');
+    for (const entry of fs.readdirSync(root)) {
+      if (entry !== experimentId) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+    }
+    for (const entry of fs.readdirSync(path.join(root, experimentId))) {
+      if (/^[0-9a-f]{32}$/.test(entry) && !keep.has(entry)) fs.rmSync(path.join(root, experimentId, entry), { recursive: true, force: true });
+    }
+    const meta = path.join(root, experimentId, 'meta.yaml');
+    fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace(/^name: .*$/m, `name: ${only}`));
+  }
   // mlflow.db: its copy's artifact_uri points at a local artifact root next to it.
   const db = new SQL.Database(fs.readFileSync(path.join(fixture, 'mlflow.db')));
   try {
@@ -65,6 +80,14 @@ export function mlflowStoresWithArtifacts(fixture, into, SQL) {
       db.run('UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?', [dir, run.run_id]);
       made.sqlite[name] = { runId: run.run_id, dir };
     });
+    if (only) {
+      const ids = Object.values(made.sqlite).map((m) => m.runId);
+      const marks = ids.map(() => '?').join(',');
+      for (const table of ['params', 'tags', 'metrics', 'latest_metrics', 'runs']) db.run(`DELETE FROM ${table} WHERE run_uuid NOT IN (${marks})`, ids);
+      db.run(`DELETE FROM experiment_tags WHERE experiment_id NOT IN (SELECT experiment_id FROM runs)`);
+      db.run(`DELETE FROM experiments WHERE experiment_id NOT IN (SELECT experiment_id FROM runs)`);
+      db.run('UPDATE experiments SET name = ?', [only]);
+    }
     fs.writeFileSync(path.join(into, 'mlflow.db'), db.export());
   } finally {
     db.close();

@@ -16,7 +16,7 @@ export const ARTIFACTS_DIR = 'artifacts';
 export const MAX_LISTED = 10_000;
 
 /** The local folder holding a run's artifacts, or why there is none. */
-export type ArtifactFolder = { dir: string } | { dir: null; why: string };
+export type ArtifactFolder = { dir: string; why?: undefined } | { dir: null; why: string };
 
 /**
  * A RunLens run's folder is `.runlens/artifacts/<run id>/`; an imported run's is its MLflow
