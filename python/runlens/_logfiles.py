@@ -88,7 +88,7 @@ def folder_fd(root, parts, make_folders=False):
     Where the platform cannot open folders relative to each other, None is returned after each
     part was checked with lstat: the caller then works with the path.
     """
-    if make_folders:
+    if make_folders and not os.path.isdir(root):
         os.makedirs(root, exist_ok=True)
     if not BY_DIR_FD:
         path = root
@@ -108,7 +108,12 @@ def folder_fd(root, parts, make_folders=False):
     path = root
     try:
         for part in parts:
-            inner = _subfolder(fd, part, path, make_folders)
+            try:  # the folder is usually there: open it first, make it only when it is not
+                inner = _subfolder(fd, part, path, False)
+            except FileNotFoundError:
+                if not make_folders:
+                    raise
+                inner = _subfolder(fd, part, path, True)
             os.close(fd)
             fd = inner
             path = os.path.join(path, part)

@@ -25,7 +25,7 @@ function folderTree(files: ArtifactItem[]): Folder {
   return root;
 }
 
-const ICON: Record<ArtifactItem['kind'], string> = { image: '🖼', csv: '▦', json: '{}', yaml: '≡', markdown: '¶', text: '≡', none: '·' };
+const ICON: Record<ArtifactItem['kind'], string> = { image: '▣', csv: '▦', json: '{}', yaml: '≡', markdown: '¶', text: '≡', none: '·' };
 
 /**
  * The files as a tree of folders (each open), a button per file; `onPick` when one is chosen.
