@@ -141,7 +141,7 @@ def touch_folder(root, day):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | _BINARY, 0o644))
             os.unlink(path)
     except OSError:
-        pass  # readers still see the run once its end is written, from its size
+        pass  # then readers notice the resumed run with the folder's next change
 
 
 def remove_log(root, day, name):
