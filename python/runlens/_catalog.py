@@ -180,12 +180,18 @@ def imported_folder(source, artifact_uri):
     base = os.path.dirname(store_path) if kind == "mlflow-db" else store_path
     if artifact_uri.startswith("file:"):
         parsed = urlparse(artifact_uri)
-        return os.path.join(base, unquote(parsed.path)) if not parsed.path.startswith("/") \
+        local = os.path.join(base, unquote(parsed.path)) if not parsed.path.startswith("/") \
             else unquote(parsed.path)
-    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", artifact_uri) and not re.match(r"[A-Za-z]:[\\/]",
-                                                                            artifact_uri):
+    elif re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", artifact_uri) and not re.match(r"[A-Za-z]:[\\/]",
+                                                                              artifact_uri):
         return None  # s3:, mlflow-artifacts:, …: not on this machine
-    return os.path.normpath(os.path.join(base, artifact_uri))
+    else:
+        local = os.path.join(base, artifact_uri)
+    # Only inside the folder that holds the store, as the extension reads them.
+    local = os.path.normpath(os.path.abspath(local))
+    project = os.path.dirname(os.path.abspath(store_path))
+    inside = os.path.relpath(local, project)
+    return None if inside == ".." or inside.startswith(".." + os.sep) else local
 
 
 def _file_uri(folder):

@@ -128,6 +128,15 @@ class ImportedRuns(RunLensTestCase):
         with open(got, "rb") as f:
             self.assertEqual(f.read(), b"png")
 
+    def test_an_artifact_location_outside_the_stores_folder_is_not_read(self):
+        from runlens import _catalog  # noqa: PLC0415
+        db = os.path.join(self.tmp, "project", "mlflow.db")
+        self.assertEqual(_catalog.imported_folder("mlflow-db:%s#abc" % db, "artifacts/1/abc"),
+                         os.path.join(self.tmp, "project", "artifacts", "1", "abc"))
+        self.assertIsNone(_catalog.imported_folder("mlflow-db:%s#abc" % db, "/home/someone/.ssh"))
+        self.assertIsNone(_catalog.imported_folder("mlflow-db:%s#abc" % db, "../elsewhere"))
+        self.assertIsNone(_catalog.imported_folder("mlflow-db:%s#abc" % db, "s3://bucket/1/abc"))
+
     def test_logging_to_an_imported_run_is_refused(self):
         with self.assertRaisesRegex(Exception, "imported from .*cannot log to it"):
             MlflowClient().log_param(self.uid, "x", 1)

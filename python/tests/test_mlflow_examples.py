@@ -14,8 +14,10 @@ run of MLflow itself.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import unittest
 from unittest import mock
@@ -228,17 +230,47 @@ def ported(source):
     return "\n".join(out) + "\n"
 
 
+SCRIPTS = {"quickstart": (QUICKSTART, ()), "elastic_net": (ELASTIC_NET, ("0.1", "0.7")),
+           "nested": (NESTED, ()), "artifacts": (ARTIFACTS, ()), "client": (CLIENT, ()),
+           "autolog_pipeline": (AUTOLOG_PIPELINE, ()), "autolog_grid": (AUTOLOG_GRID, ())}
+
+
 @unittest.skipUnless(HAVE_LIBRARIES, "needs Debian's python3-sklearn, -pandas and -matplotlib")
 class MlflowDocumentedExamples(RunLensTestCase):
+    @classmethod
+    def setUpClass(cls):
+        """Runs every script at once (each in its own folder and .runlens): they are independent,
+        and each spends most of its time importing scikit-learn."""
+        cls.folder = tempfile.mkdtemp(prefix="runlens-examples-")
+        cls.done = {}
+        started = {}
+        for name, (source, args) in SCRIPTS.items():
+            where = os.path.join(cls.folder, name)
+            os.makedirs(where)
+            path = os.path.join(where, "example.py")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(ported(textwrap.dedent(source)))
+            env = child_env(os.path.join(where, ".runlens"))
+            started[name] = (path, subprocess.Popen(
+                [sys.executable, path] + list(args), cwd=where, env=env, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True))
+        for name, (path, proc) in started.items():
+            out, err = proc.communicate(timeout=600)
+            cls.done[name] = (path, proc.returncode, out, err)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.folder, ignore_errors=True)
+
     def run_script(self, source, *args):
-        path = os.path.join(self.tmp, "example.py")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(ported(textwrap.dedent(source)))
-        proc = subprocess.run([sys.executable, path] + list(args), cwd=self.tmp,
-                              env=child_env(self.root), capture_output=True, text=True, timeout=300)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
+        name = next(n for n, (s, _) in SCRIPTS.items() if s == source)
+        path, code, out, err = self.done[name]
+        self.assertEqual(code, 0, err)
         self.script = path
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        # Read what the script recorded, where it recorded it.
+        self.root = os.path.join(os.path.dirname(path), ".runlens")
+        os.environ["RUNLENS_DIR"] = self.root
+        return json.loads(out.strip().splitlines()[-1])
 
     def run_of(self, run_id):
         import runlens.mlflow as mlflow  # noqa: PLC0415 (reads what the script recorded, here)

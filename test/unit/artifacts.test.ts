@@ -7,7 +7,7 @@ import { getRun } from '../../src/core/store/queries';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { readFileStore } from '../../src/core/mlflow/fileStore';
 import { readSqliteStore } from '../../src/core/mlflow/sqliteStore';
-import { artifactFolder, checkedArtifactPath, listArtifactFolder, readArtifact } from '../../src/core/artifacts/files';
+import { artifactFolder, checkedArtifactPath, importedArtifactFolder, listArtifactFolder, readArtifact } from '../../src/core/artifacts/files';
 import { MEDIA_TYPES, mediaTypeOf } from '../../src/core/artifacts/mediaTypes';
 import { decodeText, parseCsv, previewKind } from '../../src/core/artifacts/preview';
 import { ARTIFACT_PATHS, RUNS_WITH_ARTIFACTS, mlflowStoresWithArtifacts } from '../harness/mlflowArtifacts.mjs';
@@ -146,13 +146,13 @@ describe('artifacts of imported MLflow runs', () => {
 
   it('keeps them in the store, and `runlens runs --json` lists them with where they are', async () => {
     const ws = tempWorkspace();
-    fs.cpSync(into, path.join(ws, 'ml-project'), { recursive: true });
-    // The copy's database still points at the artifact root it was made with: so does MLflow's.
-    let r = await cli(['import', path.join(ws, 'ml-project', 'mlruns'), '--workspace', ws]);
-    assert.equal(r.code, 0, r.err);
-    r = await cli(['import', path.join(ws, 'ml-project', 'mlflow.db'), '--workspace', ws]);
-    assert.equal(r.code, 0, r.err);
-    r = await cli(['runs', '--json', '--workspace', ws, '--filter', `name = '${RUNS_WITH_ARTIFACTS[2]}'`]);
+    const project = path.join(ws, 'ml-project');
+    const here = mlflowStoresWithArtifacts(MLFLOW_FIXTURE, project, await loadSqlJs());
+    for (const store of ['mlruns', 'mlflow.db']) {
+      const r = await cli(['import', path.join(project, store), '--workspace', ws]);
+      assert.equal(r.code, 0, r.err);
+    }
+    const r = await cli(['runs', '--json', '--workspace', ws, '--filter', `name = '${RUNS_WITH_ARTIFACTS[2]}'`]);
     assert.equal(r.code, 0, r.err);
     const runs = JSON.parse(r.out).runs;
     assert.equal(runs.length, 2);
@@ -161,9 +161,23 @@ describe('artifacts of imported MLflow runs', () => {
       assert.deepEqual(Object.keys(run.artifacts[0]), ['path', 'size', 'sha256', 'media_type']);
     }
     const fromFiles = runs.find((x: any) => x.source.startsWith('mlflow-file:'));
-    assert.equal(fromFiles.artifact_uri, pathToFileURL(path.join(ws, 'ml-project', 'mlruns', '276027354910446424', made.file[RUNS_WITH_ARTIFACTS[2]].runId, 'artifacts')).href);
+    assert.equal(fromFiles.artifact_uri, pathToFileURL(here.file[RUNS_WITH_ARTIFACTS[2]].dir).href);
     const fromDb = runs.find((x: any) => x.source.startsWith('mlflow-db:'));
-    assert.equal(fromDb.artifact_uri, pathToFileURL(made.sqlite[RUNS_WITH_ARTIFACTS[2]].dir).href);
+    assert.equal(fromDb.artifact_uri, pathToFileURL(here.sqlite[RUNS_WITH_ARTIFACTS[2]].dir).href);
+  });
+
+  it('reads no artifact location outside the folder that holds the store', async () => {
+    // A copy of the database elsewhere: its artifact_uri still names the first folder.
+    const elsewhere = path.join(tempWorkspace(), 'copy');
+    fs.mkdirSync(elsewhere);
+    fs.copyFileSync(path.join(into, 'mlflow.db'), path.join(elsewhere, 'mlflow.db'));
+    const snap = await readSqliteStore(path.join(elsewhere, 'mlflow.db'));
+    assert.deepEqual(snap.runs.filter((r) => r.artifacts?.length), []);
+    const folder = importedArtifactFolder('mlflow-db', path.join(elsewhere, 'mlflow.db'), undefined, 'x', made.sqlite[RUNS_WITH_ARTIFACTS[0]].dir);
+    assert.equal(folder.dir, null);
+    assert.match(folder.why!, /is outside .*copy, the folder of the MLflow store, and RunLens reads artifacts only there/);
+    assert.equal(importedArtifactFolder('mlflow-db', path.join(elsewhere, 'mlflow.db'), undefined, 'x', 's3://bucket/1/x/artifacts').why,
+      'its artifacts are not on this machine (s3://bucket/1/x/artifacts)');
   });
 });
 

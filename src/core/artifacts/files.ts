@@ -39,6 +39,11 @@ export function importedArtifactFolder(kind: 'mlflow-file' | 'mlflow-db', storeP
   if (!artifactUri) return { dir: null, why: 'MLflow recorded no artifact location for it' };
   const local = localPath(artifactUri, kind === 'mlflow-db' ? path.dirname(storePath) : storePath);
   if (!local) return { dir: null, why: `its artifacts are not on this machine (${artifactUri})` };
+  // A store is data a repository can bring: its artifact locations are read only inside the
+  // folder that holds the store (where MLflow puts them by default), never anywhere it names.
+  const project = path.dirname(storePath);
+  const rel = path.relative(project, local);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return { dir: null, why: `its artifact location ${local} is outside ${project}, the folder of the MLflow store, and RunLens reads artifacts only there` };
   return { dir: local };
 }
 
