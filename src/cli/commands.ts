@@ -9,6 +9,8 @@ import type { RunDetail } from '../core/store/types';
 import { type CliContext, CliError, type OptionSpec } from './args';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { artifactFolder } from '../core/artifacts/files';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
 import { formatCombination } from '../core/loops/summary';
 import { describeLoop, type Goal } from '../core/loops/describe';
@@ -63,7 +65,15 @@ async function runJson(store: WorkspaceStore, r: RunDetail, history: boolean): P
     start_time: r.startTime, end_time: r.endTime, parent_run_id: r.parentUid, params: r.params, tags: r.tags, metrics,
     code: { script: r.scriptPath, sha256: r.scriptSha256, git_commit: r.git.commit, git_branch: r.git.branch, git_dirty: r.git.dirty },
     error: r.error, source: r.source,
+    artifact_uri: artifactUri(store.dir, r),
+    artifacts: r.artifacts.map((a) => ({ path: a.path, size: a.size, sha256: a.sha256, media_type: a.mediaType })),
   };
+}
+
+/** Where the run's artifacts are: a file: URI of the local folder, else MLflow's own URI (s3:, mlflow-artifacts:, …). */
+function artifactUri(storeDir: string, r: RunDetail): string | null {
+  const folder = artifactFolder(storeDir, r);
+  return folder.dir ? pathToFileURL(folder.dir).href : r.artifactUri;
 }
 
 function parseCombination(text: string): Record<string, unknown> {

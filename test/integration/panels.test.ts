@@ -98,7 +98,7 @@ describe('run details, comparison and the runs table, in editor panels', () => {
   it('compares the runs selected in the tree: params by meaning, metrics overlaid, export to CSV and JSON', async () => {
     const nodes = await runNodes();
     await vscode.commands.executeCommand('runlens.compareRuns', nodes[0], nodes);
-    const { panel, message } = await posted<CompareToWebview>('compare', 'compare');
+    const { panel, message } = await posted<CompareToWebview & { type: 'compare' }>('compare', 'compare');
     const view = message.view;
     assert.deepStrictEqual(view.runs.map((r) => r.uid), ['p3', 'p2', 'p1']);
     assert.deepStrictEqual(view.params, [{ key: 'depth', differs: true }, { key: 'note', differs: true }, { key: 'rate', differs: false }], '1e-3 and 0.001 are the same rate');

@@ -68,6 +68,8 @@ function applyRun(catalog: Catalog, snap: MlflowSnapshot, run: MlflowRun, experi
     source: importedSource(snap.kind, snap.path, run),
   });
   catalog.setDeleted(id, run.lifecycle === 'deleted');
+  catalog.setArtifactUri(id, run.artifactUri ?? null);
+  if (run.artifacts) catalog.setArtifacts(id, run.artifacts, run.lastUpdate);
   catalog.setParams(id, run.params);
   catalog.setTags(id, run.tags);
   for (const [key, points] of Object.entries(run.metrics)) {

@@ -16,11 +16,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Meta, firstLine } from './metaYaml';
 import { parseMetricFile } from './metricFile';
+import { importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
 import {
   PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
   type ImportProblem, type Lifecycle, type MetricPoint, type MlflowExperiment, type MlflowRun,
   type MlflowSnapshot, type ReadOptions,
 } from './model';
+import type { ArtifactEntry } from '../store/types';
 
 const TRASH = '.trash';
 /** Folders in the store root that are not experiments (`models` is MLflow's model registry). */
@@ -75,13 +77,18 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
     // the open files, saving a call per file.
     const files = listRunFiles(dir, runProblems, previous !== undefined);
     if (files) {
-      let fingerprint = previous && fingerprintOf(files);
+      // MLflow writes an artifact without touching the run's other files: its listing counts too.
+      const artifacts = listArtifactFolder(path.join(dir, 'artifacts'), runProblems);
+      let fingerprint = previous && fingerprintOf(files, artifacts);
       if (fingerprint !== undefined && previous?.[runId] === fingerprint) {
         snapshot.unchangedRunIds.push(runId);
       } else {
         const run = readRun(runId, experimentId, files, runProblems);
-        if (run) snapshot.runs.push(run);
-        fingerprint ??= fingerprintOf(files);
+        if (run) {
+          run.artifacts = artifacts.length || !run.artifactUri ? artifacts : listedElsewhere(root, experimentId, run, runProblems);
+          snapshot.runs.push(run);
+        }
+        fingerprint ??= fingerprintOf(files, artifacts);
       }
       // A run that had problems is always read again, so that its problems are reported again.
       snapshot.fingerprint.runs[runId] = runProblems.length ? '!' + fingerprint : fingerprint;
@@ -152,8 +159,14 @@ function listRunFiles(dir: string, problems: ImportProblem[], withStats: boolean
   return { meta, params, tags, metrics, all: [meta, ...params, ...tags, ...metrics] };
 }
 
-function fingerprintOf(files: RunFiles): string {
-  return digest(files.all.map(f => `${f.path}\0${f.size}\0${f.mtimeMs}`));
+function fingerprintOf(files: RunFiles, artifacts: ArtifactEntry[]): string {
+  return digest([...files.all.map(f => `${f.path}\0${f.size}\0${f.mtimeMs}`), ...artifacts.map(a => `a\0${a.path}\0${a.size}`)]);
+}
+
+/** A run whose `artifacts/` folder is empty or gone may have its artifacts where its artifact_uri says. */
+function listedElsewhere(root: string, experimentId: string, run: MlflowRun, problems: ImportProblem[]): ArtifactEntry[] {
+  const folder = importedArtifactFolder('mlflow-file', root, experimentId, run.runId, run.artifactUri);
+  return folder.dir && folder.dir !== path.join(root, experimentId, run.runId, 'artifacts') ? listArtifactFolder(folder.dir, problems) : [];
 }
 
 function readRun(runId: string, experimentId: string, files: RunFiles, problems: ImportProblem[]): MlflowRun | undefined {

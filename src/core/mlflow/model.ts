@@ -6,6 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import type { ArtifactEntry } from '../store/types';
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 export type Lifecycle = 'active' | 'deleted';
@@ -49,6 +50,8 @@ export interface MlflowRun {
   parentRunId?: string;
   /** ms: the latest of start and end time, metric timestamps and (file store) file mtimes. */
   lastUpdate: number;
+  /** The files of its artifact location, when that is a folder on this machine (MLflow keeps no list). */
+  artifacts?: ArtifactEntry[];
 }
 
 export interface ImportProblem {

@@ -19,6 +19,7 @@ import {
 import { loadSqlJs } from '../store/sqljs';
 import { TableReader, num, text, type Row } from './sqliteTables';
 import { metricPoint, readMetricHistories } from './sqliteMetrics';
+import { importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
 
 /** Alembic revisions whose schema this reader was checked against. */
 export const KNOWN_SCHEMA_VERSIONS: Record<string, string> = { f5a4f2784254: 'MLflow 2.17.2' };
@@ -70,6 +71,9 @@ export async function readSqliteStore(dbPath: string, options: ReadOptions = {})
         continue;
       }
       finishRun(run);
+      const folder = importedArtifactFolder('mlflow-db', dbPath, undefined, run.runId, run.artifactUri);
+      // Artifacts MLflow logs later do not change the database: they are listed again with the run's next change.
+      run.artifacts = folder.dir ? listArtifactFolder(folder.dir, problems) : [];
       snapshot.runs.push(run);
     }
     snapshot.removedRunIds = removedRuns(previous, runs.keys());

@@ -72,6 +72,16 @@ export function formatAge(from: number | null, now = Date.now()): string {
   return `${Math.round(h / 24)}d ago`;
 }
 
+/** A file's size: 512 B, 4.2 KB, 37 MB (binary units, no locale). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
