@@ -1,4 +1,6 @@
 import * as assert from 'assert';
+import { posted } from './support/panels';
+import { api } from './support/launch';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -6,28 +8,11 @@ import * as vscode from 'vscode';
 import { runlensExtension, waitFor, workspaceFolder } from './support/host';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { ARTIFACT_PATHS, mlflowStoresWithArtifacts, RUNS_WITH_ARTIFACTS } from '../harness/mlflowArtifacts.mjs';
-import type { PanelProbe } from '../../src/panels/panel';
 import type { CompareToWebview, DetailsToWebview } from '../../src/webview/protocol';
 
 // Names no other test uses: the workspace is shared by every integration test.
 const EXPERIMENT = 'artifacts-int';
 const IMPORTED = 'artifacts-int-mlflow';
-
-async function api() {
-  const ext = runlensExtension();
-  return ext.isActive ? ext.exports : ext.activate();
-}
-
-async function posted<M extends { type: string }>(kind: PanelProbe['kind'], type: M['type'], accept: (m: M) => boolean = () => true): Promise<{ panel: PanelProbe; message: M }> {
-  const { panels } = await api();
-  return waitFor(`the ${kind} panel to post '${type}'`, () => {
-    for (const panel of panels.open().filter((p) => p.kind === kind && p.ready)) {
-      const message = [...panel.posted].reverse().find((m) => (m as M).type === type && accept(m as M)) as M | undefined;
-      if (message) return { panel, message };
-    }
-    return undefined;
-  }, 30_000);
-}
 
 function fixture(): string {
   const dir = process.env.RUNLENS_FIXTURES ?? path.join(runlensExtension().extensionPath, '..', 'shared', 'fixtures');

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, keepScreenshot } from './helpers.mjs';
+import { REPO, keepScreenshot, lensesSaying as lensesAt } from './helpers.mjs';
 import { openWorkbench } from '../harness/workbench.mjs';
 import { prepareDemo } from '../../scripts/demo/prepare.mjs';
 
@@ -15,18 +15,8 @@ async function goToLine(wb, line) {
   await wb.page.keyboard.press('Enter');
 }
 
-/** The lenses of the active editor once one of them contains `text`. */
-async function lensesSaying(wb, text, timeout = 60000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    // The terminal a run opens shrinks the editor: keep the loop in view.
-    await goToLine(wb, LOOP_LINE);
-    const lenses = await wb.codeLenses({ min: 0 });
-    if (lenses.some((l) => l.includes(text))) return lenses;
-    if (Date.now() > deadline) throw new Error(`no lens says "${text}"; the lenses: ${lenses.join(' | ') || '(none)'}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** The lenses once one says `text`, keeping the loop in view (the terminal a run opens shrinks the editor). */
+const lensesSaying = (wb, text) => lensesAt(wb, text, { before: () => goToLine(wb, LOOP_LINE) });
 
 const LOOP_LINE = 27;
 
