@@ -15,8 +15,9 @@
 //   unit         test/unit/*.test.ts, bundled by `node esbuild.mjs --tests`, in plain Node (mocha).
 //   python       /usr/bin/python3 -m unittest discover -s python/tests -t python (Debian's interpreter,
 //                with python3-optuna, -sklearn, -matplotlib; RUNLENS_TEST_PYTHON names another).
-//   clock        the unit and python tiers again under libfaketime at 2028-02-29 23:59:40 UTC (a leap
-//                day, crossing midnight), TZ=Pacific/Kiritimati (UTC+14) and LC_ALL=de_DE.UTF-8.
+//   clock        the unit and python tiers again at 2024-02-29 23:59:40 UTC (a leap day, crossing
+//                midnight; libfaketime moves Node's clock, a sitecustomize Python's), with
+//                TZ=Pacific/Kiritimati (UTC+14) and LC_ALL=de_DE.UTF-8.
 //   integration  test/integration/*.test.ts inside the real VS Code extension host (code-server),
 //                on a temp copy of test/fixtures/python-project; counted from the closing line that
 //                test/integration/index.ts prints.

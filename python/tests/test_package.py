@@ -61,3 +61,34 @@ class Package(unittest.TestCase):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env=dict(os.environ, PYTHONPATH=PYTHON_DIR), check=True)
         self.assertEqual(out.stdout.strip(), "[]")
+
+
+class Installed(unittest.TestCase):
+    def test_pip_installs_every_sub_package(self):
+        """`pip install` of the client (python/README.md) brings runlens.mlflow and its own sub-packages too."""
+        import shutil
+        import subprocess
+        import tempfile
+        try:  # the build needs no network, but a setuptools that reads pyproject.toml
+            import setuptools
+        except ImportError:
+            self.skipTest("this interpreter has no setuptools to build the client with")
+        if int(setuptools.__version__.split(".")[0]) < 61:
+            self.skipTest("this interpreter's setuptools %s cannot read pyproject.toml" % setuptools.__version__)
+        with tempfile.TemporaryDirectory() as tmp:
+            # Built from a copy: a build leaves build/ and *.egg-info beside the sources.
+            source = os.path.join(tmp, "src")
+            shutil.copytree(PYTHON_DIR, source, ignore=shutil.ignore_patterns("tests", "__pycache__", "build", "*.egg-info"))
+            target = os.path.join(tmp, "site")
+            proc = subprocess.run(
+                [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+                 "--target", target, source],
+                capture_output=True, text=True, timeout=300, check=False)
+            if proc.returncode != 0 and "No module named pip" in proc.stderr:
+                self.skipTest("this interpreter has no pip")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            check = subprocess.run(
+                [sys.executable, "-c", "import runlens, runlens.mlflow, runlens.mlflow.tracking, runlens.mlflow.sklearn; print(runlens.__file__)"],
+                cwd=tmp, env={**os.environ, "PYTHONPATH": target}, capture_output=True, text=True, timeout=60, check=False)
+            self.assertEqual(check.returncode, 0, check.stderr)
+            self.assertTrue(check.stdout.startswith(target), check.stdout)
