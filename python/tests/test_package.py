@@ -75,6 +75,10 @@ class Installed(unittest.TestCase):
             self.skipTest("this interpreter has no setuptools to build the client with")
         if int(setuptools.__version__.split(".")[0]) < 61:
             self.skipTest("this interpreter's setuptools %s cannot read pyproject.toml" % setuptools.__version__)
+        try:
+            import wheel  # noqa: F401 (setuptools builds through it)
+        except ImportError:
+            self.skipTest("this interpreter has no wheel package to build the client with")
         with tempfile.TemporaryDirectory() as tmp:
             # Built from a copy: a build leaves build/ and *.egg-info beside the sources.
             source = os.path.join(tmp, "src")
