@@ -56,6 +56,7 @@ export async function main(argv: string[], out: Sink = process.stdout, err: Sink
     positional: rest,
     flags: args.flags,
     options: args.options,
+    lists: args.lists,
     out: (s) => out.write(s),
     err: (s) => err.write(s),
   };

@@ -146,6 +146,9 @@ export async function revealRunRecord(run: OpenRun): Promise<void> {
     case 'missing':
       void vscode.window.showWarningMessage(`RunLens: the record of run ${run.uid} is not where it was (${record.why}).`);
       return;
+    case 'mlflow-server':
+      await vscode.env.openExternal(vscode.Uri.parse(record.url, true));
+      return;
     case 'mlflow-db':
       // A run of an MLflow SQLite store has no file of its own: show the store.
       await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(record.file));

@@ -15,6 +15,8 @@ export interface ServerConfig {
   experiments?: string[];
   /** Whether the policy lets this folder contact it (sourcePolicy.mayContactServer). */
   allowed: boolean;
+  /** Named by settings or the environment; otherwise by the store's journal (Connect…, `runlens import`). */
+  configured: boolean;
   /** In memory only: never written to the store, a log or a message. */
   credentials?: Credentials;
   pageSize?: number;

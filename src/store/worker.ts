@@ -28,7 +28,7 @@ function configure(s: WorkspaceStore, servers: ServerConfig[]): void {
     connections.set(c.uri, { credentials: c.credentials, where: 'editor', pageSize: c.pageSize });
     if (c.allowed) allowed.add(c.uri);
   }
-  s.configureServers(servers.map((c) => ({ uri: c.uri, experiments: c.experiments })));
+  s.configureServers(servers.filter((c) => c.configured).map((c) => ({ uri: c.uri, experiments: c.experiments })));
 }
 
 const reporter = {

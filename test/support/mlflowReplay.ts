@@ -35,9 +35,9 @@ export class MlflowReplay {
   /** Serves the recordings whose numbers (`'008'`) or names are given, on a free port of 127.0.0.1. */
   static async start(restDir: string, recordings: string[]): Promise<MlflowReplay> {
     const all = fs.readdirSync(restDir).filter((f) => f.endsWith('.request.json')).sort().map((f) => load(restDir, f.slice(0, -'.request.json'.length)));
-    let replay!: MlflowReplay;
-    const server = http.createServer((req, res) => replay.answer(req, res));
-    replay = new MlflowReplay(server, all);
+    const server = http.createServer();
+    const replay = new MlflowReplay(server, all);
+    server.on('request', (req, res) => replay.answer(req, res));
     replay.use(recordings);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     void replay.port;

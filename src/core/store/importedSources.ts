@@ -182,18 +182,22 @@ export class ImportedSources {
    * pass, which also finds late edits); resolves when those end.
    */
   followServers(force: boolean, full = false): Promise<void> {
-    const started: Promise<unknown>[] = [];
+    const jobs: Promise<unknown>[] = [];
     for (const [uri, src] of Object.entries(this.list())) {
       if (src.kind !== 'mlflow-server' || !this.active(uri, src)) continue;
       if (!this.policy.mayFollow(uri)) { this.refuse(uri); continue; }
       const running = this.serverSyncs.get(uri);
-      if (running) { started.push(running); continue; }
-      if (!this.servers.due(uri, force)) continue;
-      const p = this.syncServer(uri, src, { force, full }).finally(() => this.serverSyncs.delete(uri));
-      this.serverSyncs.set(uri, p);
-      started.push(p);
+      if (running && !force) { jobs.push(running); continue; }
+      if (!running && !this.servers.due(uri, force)) continue;
+      // Asked for now (a person's Refresh, `runlens sync`): after the sync under way, one more.
+      const job: Promise<SyncResult | undefined> = (async () => {
+        if (running) await running;
+        return this.syncServer(uri, this.list()[uri] ?? src, { force, full });
+      })().finally(() => { if (this.serverSyncs.get(uri) === job) this.serverSyncs.delete(uri); });
+      this.serverSyncs.set(uri, job);
+      jobs.push(job);
     }
-    return Promise.all(started).then(() => undefined);
+    return Promise.all(jobs).then(() => undefined);
   }
 
   /** Waits for reads under way (before the catalog is swapped, say). */

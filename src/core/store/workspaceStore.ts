@@ -545,6 +545,8 @@ export class WorkspaceStore {
 
   async close(): Promise<void> {
     if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
+    // A server's sync under way ends (or times out) before the catalog it writes to goes.
+    await this.imported.settle();
     if (this.role === 'writer') await this.save().catch(() => undefined);
     this.abandon();
   }
