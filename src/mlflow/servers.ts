@@ -25,6 +25,8 @@ const SECRET = (origin: string) => `runlens.mlflow.credentials:${origin}`;
 export class ServerFeature extends Disposable {
   /** Servers whose refusal of credentials was said, so it is said once. */
   private readonly authSaid = new Set<string>();
+  /** The stores told which servers to follow (a store that restarts is a new client, told again). */
+  private readonly told = new WeakSet<object>();
   readonly commands: CommandSpec[];
 
   constructor(private readonly stores: FolderStores, private readonly secrets: vscode.SecretStorage, private readonly log: vscode.LogOutputChannel) {
@@ -32,7 +34,7 @@ export class ServerFeature extends Disposable {
     const reconfigureAll = () => void this.configureAll().catch((e: Error) => log.error(`Configuring the MLflow servers failed: ${e.message}`));
     this.track(stores.onDidChange((s) => {
       if (!s) return;
-      void this.configure(s).catch((e: Error) => log.error(`Configuring the MLflow servers failed: ${e.message}`));
+      if (!this.told.has(s.client)) void this.configure(s).catch((e: Error) => log.error(`Configuring the MLflow servers failed: ${e.message}`));
       void this.checkCredentials(s);
     }));
     this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens.mlflow')) reconfigureAll(); }));
@@ -74,6 +76,7 @@ export class ServerFeature extends Disposable {
       if (src.kind !== 'mlflow-server' || configs.some((c) => c.uri === uri)) continue;
       configs.push({ uri, allowed: false, configured: false, credentials: userList.has(uri) ? await this.credentials(uri, true) : undefined, pageSize });
     }
+    this.told.add(store.client);
     await store.client.api.configureServers(configs);
   }
 

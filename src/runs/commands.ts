@@ -21,7 +21,11 @@ export function runCommands(stores: FolderStores, runs: RunsView): CommandSpec[]
 
   reg('runlens.refresh', async () => {
     stores.retry();
-    for (const s of await stores.all()) await s.client.api.refresh();
+    for (const s of await stores.all()) {
+      await s.client.api.refresh();
+      // The followed sources too: every tracking server with a full pass (late edits included).
+      await s.client.api.syncSources();
+    }
     await runs.refresh();
   });
   reg('runlens.filterRuns', async () => {

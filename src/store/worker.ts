@@ -21,6 +21,9 @@ const connections = new Map<string, ServerConnection>();
 let allowedBySettings = new Set<string>();
 
 function configure(s: WorkspaceStore, servers: ServerConfig[]): void {
+  // New credentials, another page size: a server that refused the old ones is asked again at once.
+  const before = JSON.stringify([...connections.entries()]);
+  const allowedBefore = [...allowed].sort().join('\n');
   connections.clear();
   for (const uri of allowedBySettings) allowed.delete(uri);
   allowedBySettings = new Set(servers.filter((c) => c.allowed).map((c) => c.uri));
@@ -28,7 +31,8 @@ function configure(s: WorkspaceStore, servers: ServerConfig[]): void {
     connections.set(c.uri, { credentials: c.credentials, where: 'editor', pageSize: c.pageSize });
     if (c.allowed) allowed.add(c.uri);
   }
-  s.configureServers(servers.filter((c) => c.configured).map((c) => ({ uri: c.uri, experiments: c.experiments })));
+  s.configureServers(servers.filter((c) => c.configured).map((c) => ({ uri: c.uri, experiments: c.experiments })),
+    before !== JSON.stringify([...connections.entries()]) || allowedBefore !== [...allowed].sort().join('\n'));
 }
 
 const reporter = {

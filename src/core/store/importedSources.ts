@@ -94,9 +94,11 @@ export class ImportedSources {
 
   /**
    * The servers the person's settings and environment name for this folder, already allowed by the
-   * policy's rule (src/core/store/sourcePolicy.ts). Replaces the previous list.
+   * policy's rule (src/core/store/sourcePolicy.ts). Replaces the previous list; returns whether it
+   * changed.
    */
-  configureServers(servers: ConfiguredServer[]): void {
+  configureServers(servers: ConfiguredServer[]): boolean {
+    const before = JSON.stringify([...this.configured.values()]);
     this.configured = new Map(servers.map((s) => [normalizeServerUri(s.uri), { ...s, uri: normalizeServerUri(s.uri) }]));
     const all = this.list();
     let dirty = false;
@@ -112,6 +114,7 @@ export class ImportedSources {
     }
     if (dirty) this.write(all);
     this.statusChanged();
+    return dirty || before !== JSON.stringify([...this.configured.values()]);
   }
 
   /** Whether a listed source is followed now (a server named by settings no longer there is not). */

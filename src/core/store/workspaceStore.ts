@@ -418,10 +418,14 @@ export class WorkspaceStore {
     return keys ? Object.fromEntries(keys.filter((k) => all[k]).map((k) => [k, all[k]])) : all;
   }
 
-  /** The tracking servers the person's settings and environment name for this folder (see ImportedSources). */
-  configureServers(servers: ConfiguredServer[]): void {
-    this.imported.configureServers(servers);
-    if (this.role === 'writer') void this.imported.followServers(true);
+  /**
+   * The tracking servers the person's settings and environment name for this folder (see
+   * ImportedSources); they are synced at once when the list changed, or when `reconnect` (new
+   * credentials, say).
+   */
+  configureServers(servers: ConfiguredServer[], reconnect = false): void {
+    const changed = this.imported.configureServers(servers);
+    if ((changed || reconnect) && this.role === 'writer') void this.imported.followServers(true);
   }
 
   /** The followed tracking servers and their state: synced, offline since when, refusing credentials. */
@@ -434,6 +438,7 @@ export class WorkspaceStore {
    * pass, which finds late edits too (asked for by a person: `runlens sync`, Refresh).
    */
   async syncSources(): Promise<void> {
+    if (this.role !== 'writer') return; // the window that writes the store follows its sources
     await this.imported.followServers(true, true);
     await this.imported.follow(true);
     this.scheduleSave();
