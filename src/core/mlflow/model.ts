@@ -69,6 +69,13 @@ export interface StoreFingerprint {
   metricsRowid?: number;
   /** A tracking server only: what its reader remembers (src/core/mlflowServer/sync.ts). */
   server?: ServerWatermark;
+  /**
+   * File store only: each experiment folder's mtime (a run created in it changes it), the folders
+   * of the runs that were running (relative to the store), and when the last full read was.
+   */
+  folders?: Record<string, number>;
+  running?: string[];
+  lastFull?: number;
 }
 
 /** What the reader of a tracking server remembers between two syncs (src/core/mlflowServer/sync.ts). */
@@ -109,6 +116,12 @@ export interface MlflowSnapshot {
 export interface ReadOptions {
   /** The fingerprint of an earlier read of the same store: unchanged runs are skipped. */
   previous?: StoreFingerprint;
+  /**
+   * File store: how often a follow-up read looks at every run (late edits of ended runs, deletions);
+   * in between it reads only new runs and the runs that were running. 0: every time.
+   */
+  fullEveryMs?: number;
+  now?: () => number;
 }
 
 /**
