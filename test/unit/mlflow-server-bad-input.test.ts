@@ -15,6 +15,7 @@ import { BoundedSample } from '../../src/core/mlflowServer/history';
 import { normalizeServerUri } from '../../src/core/mlflowServer/uri';
 import { envCredentialsFor } from '../../src/core/mlflowServer/credentials';
 import { syncServer } from '../../src/core/mlflowServer/sync';
+import { mayContactServer } from '../../src/core/store/sourcePolicy';
 import { REST } from './mlflow-server-client.test';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -121,6 +122,14 @@ describe('a tracking server behind trouble', () => {
     assert.equal(envCredentialsFor('http://other:5000', env, true), undefined);
     assert.equal(envCredentialsFor('http://other:5000', { MLFLOW_TRACKING_TOKEN: 't' }, false), undefined, 'not to a server only the workspace named');
     assert.deepEqual(envCredentialsFor('http://other:5000', { MLFLOW_TRACKING_TOKEN: 't' }, true), { token: 't' });
+  });
+
+  it('a server only the workspace\'s settings name is contacted in a trusted workspace only', () => {
+    assert.equal(mayContactServer(['workspace'], false), false);
+    assert.equal(mayContactServer(['workspace'], true), true);
+    assert.equal(mayContactServer(['user'], false), true, 'the person\'s own settings');
+    assert.equal(mayContactServer(['environment', 'workspace'], false), true, 'MLFLOW_TRACKING_URI is the person\'s');
+    assert.equal(mayContactServer([], true), false);
   });
 
   it('names one server one way, and refuses credentials written into its URI', () => {
