@@ -84,8 +84,9 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
       const experimentId = path.basename(path.dirname(dir));
       if (fs.existsSync(dir)) { runDirs.push({ dir, experimentId }); again.add(path.basename(dir)); }
     }
+    const toRead = new Set(runDirs.map((r) => path.basename(r.dir)));
     for (const [runId, fingerprint] of Object.entries(previous!)) {
-      if (again.has(runId) || runDirs.some((r) => path.basename(r.dir) === runId)) continue;
+      if (toRead.has(runId)) continue;
       snapshot.fingerprint.runs[runId] = fingerprint;
       snapshot.unchangedRunIds.push(runId);
     }
