@@ -23,16 +23,12 @@ let allowedBySettings = new Set<string>();
 function configure(s: WorkspaceStore, servers: ServerConfig[]): void {
   // New credentials, another page size: a server that refused the old ones is asked again at once.
   const before = JSON.stringify([...connections.entries()]);
-  const allowedBefore = [...allowed].sort().join('\n');
+  const allowedBefore = [...allowedBySettings].sort().join('\n');
   connections.clear();
-  for (const uri of allowedBySettings) allowed.delete(uri);
   allowedBySettings = new Set(servers.filter((c) => c.allowed).map((c) => c.uri));
-  for (const c of servers) {
-    connections.set(c.uri, { credentials: c.credentials, where: 'editor', pageSize: c.pageSize });
-    if (c.allowed) allowed.add(c.uri);
-  }
+  for (const c of servers) connections.set(c.uri, { credentials: c.credentials, where: 'editor', pageSize: c.pageSize });
   s.configureServers(servers.filter((c) => c.configured).map((c) => ({ uri: c.uri, experiments: c.experiments })),
-    before !== JSON.stringify([...connections.entries()]) || allowedBefore !== [...allowed].sort().join('\n'));
+    before !== JSON.stringify([...connections.entries()]) || allowedBefore !== [...allowedBySettings].sort().join('\n'));
 }
 
 const reporter = {
@@ -80,7 +76,7 @@ port.on('message', async (msg: ToWorker) => {
       setSqlJsWasmPath(msg.wasm);
       for (const p of msg.allowed) allowed.add(p);
       store = await WorkspaceStore.open(msg.folder, {
-        reporter, allowedSources: { list: () => [...allowed] }, serverPollMs: msg.serverPollMs,
+        reporter, allowedSources: { list: () => [...allowed, ...allowedBySettings] }, serverPollMs: msg.serverPollMs,
         servers: (uri) => connections.get(uri) ?? { where: 'editor' },
       });
       store.onChange(() => post({ kind: 'changed' }));
