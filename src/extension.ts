@@ -6,6 +6,7 @@ import { Disposable } from './disposable';
 import { LaunchFeature } from './launch';
 import { LoopsFeature, type LoopService } from './loops';
 import { mlflowImport } from './mlflow/importCommands';
+import { ServerFeature } from './mlflow/servers';
 import { registerPanels, type PanelsApi } from './panels';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
 import { runCommands } from './runs/commands';
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     const launch = owner.track(new LaunchFeature(path.join(context.extensionPath, 'python'), stores, loops.service, log));
     const mlflow = mlflowImport(stores, log);
     owner.track(mlflow.listener);
+    const servers = owner.track(new ServerFeature(stores, context.secrets, log));
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
     owner.track(registerCommands([
       { id: 'runlens.showLog', run: () => log.show() },
@@ -64,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       ...loops.commands,
       ...launch.commands,
       ...mlflow.commands,
+      ...servers.commands,
     ], log));
     void view.update();
     log.info(`RunLens ${VERSION} active in ${vscode.env.appName} ${vscode.version}`);

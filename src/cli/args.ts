@@ -6,7 +6,14 @@ export class CliError extends Error {
   constructor(message: string, readonly code = 2) { super(message); }
 }
 
-export interface ParsedArgs { positional: string[]; flags: Set<string>; options: Map<string, string> }
+export interface ParsedArgs {
+  positional: string[];
+  flags: Set<string>;
+  /** Each valued option's last value... */
+  options: Map<string, string>;
+  /** ...and all of them, for the options that may be given more than once (`--experiment A --experiment B`). */
+  lists: Map<string, string[]>;
+}
 
 export interface CliContext {
   workspace: string;
@@ -16,6 +23,7 @@ export interface CliContext {
   positional: string[];
   flags: Set<string>;
   options: Map<string, string>;
+  lists: Map<string, string[]>;
   out(s: string): void;
   err(s: string): void;
 }
@@ -45,11 +53,11 @@ export function parseCommandArgs(argv: string[], options: Record<string, OptionS
   } catch (e) {
     throw new CliError(parseProblem(e as Error & { code?: string }, Object.keys(all)));
   }
-  const out: ParsedArgs = { positional: parsed.positionals, flags: new Set(), options: new Map() };
+  const out: ParsedArgs = { positional: parsed.positionals, flags: new Set(), options: new Map(), lists: new Map() };
   for (const [k, v] of Object.entries(parsed.values)) {
     if (v === true) out.flags.add(k);
-    else if (typeof v === 'string') out.options.set(k, v);
-    else if (Array.isArray(v)) out.options.set(k, v.join('\n'));
+    else if (typeof v === 'string') { out.options.set(k, v); out.lists.set(k, [v]); }
+    else if (Array.isArray(v)) { out.options.set(k, String(v.at(-1))); out.lists.set(k, v.map(String)); }
   }
   return out;
 }

@@ -17,6 +17,9 @@ import { describeLoop, type Goal } from '../core/loops/describe';
 import { formatMetric, shortId } from '../core/runs/format';
 import { FilterError } from '../core/runs/filter';
 import { fileProblem } from '../core/store/errors';
+import { envCredentialsFor } from '../core/mlflowServer/credentials';
+import { isServerUri, normalizeServerUri, ServerUriError } from '../core/mlflowServer/uri';
+import { serverNotice } from '../core/runs/format';
 
 export interface Command {
   args: string;
@@ -40,7 +43,11 @@ function reporterFor(ctx: CliContext): Reporter & { problems: number } {
 /** Opens the store; a CLI follows a running VS Code window read-only rather than fight it for writing. */
 /** Reading commands never write, not even a `.runlens/`; `import` and `rebuild` need to be the writer. */
 async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<T>, role: 'read-only' | 'writer' = 'read-only'): Promise<T> {
-  const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role, writeFs: ctx.writeFs, allowedSources: allowedSources() });
+  const store = await WorkspaceStore.open(ctx.workspace, {
+    reporter: reporterFor(ctx), role, writeFs: ctx.writeFs, allowedSources: allowedSources(),
+    // The servers this person follows from here, with the credentials their environment gives.
+    servers: (uri) => ({ credentials: envCredentialsFor(uri, process.env, true), where: 'terminal', pageSize: Number(process.env.RUNLENS_MLFLOW_PAGE_SIZE) || undefined }),
+  });
   try {
     // A damaged database found by a query is set aside and rebuilt, and the command runs again.
     return await store.guard(() => fn(store));
@@ -50,7 +57,7 @@ async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<
 }
 
 async function runJson(store: WorkspaceStore, r: RunDetail, history: boolean): Promise<Record<string, unknown>> {
-  const hist = history ? await store.history(r.source) : {};
+  const hist = history ? await store.history(r.source).catch((e: Error) => { throw new CliError(`the metric histories of run ${r.uid} could not be read: ${e.message}`); }) : {};
   const metrics: Record<string, unknown> = {};
   for (const [k, m] of Object.entries(r.metrics)) {
     // The catalog's REAL column drops the sign of -0.0; the history keeps it.
@@ -156,7 +163,8 @@ export const COMMANDS: Record<string, Command> = {
     },
     run: (ctx) => withStore(ctx, async (store) => {
       const all = ctx.flags.has('all');
-      const history = all || ctx.flags.has('history');
+      // A tracking server's histories cost a request per metric: asked for by --history only.
+      const history = (r: RunDetail) => ctx.flags.has('history') || (all && !r.source.startsWith('mlflow-server:'));
       const experiment = ctx.options.get('experiment');
       let runs;
       try {
@@ -170,7 +178,7 @@ export const COMMANDS: Record<string, Command> = {
         .map((r) => getRun(store.catalog, r.id)!);
       if (ctx.json) {
         const runs = [];
-        for (const r of rows) runs.push(await runJson(store, r, history));
+        for (const r of rows) runs.push(await runJson(store, r, history(r)));
         ctx.out(JSON.stringify({ runs }, null, 1) + '\n');
         return 0;
       }
@@ -212,14 +220,16 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   import: {
-    args: 'PATH [--allow-outside]',
+    args: 'PATH | http://host:port [--experiment NAME ...] [--allow-outside]',
     options: {
       'allow-outside': { type: 'boolean', help: 'follow a store outside the workspace folder (remembered for this folder on this machine)' },
+      experiment: { type: 'string', multiple: true, value: 'NAME', help: "a tracking server's experiment to follow (again for more; default: all)" },
     },
-    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on; one outside the workspace folder needs --allow-outside',
+    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) or a tracking server\'s runs (those of the experiments named, else all) and follow it from then on; a store outside the workspace folder needs --allow-outside',
     run: async (ctx) => {
       const target = ctx.positional[0];
-      if (!target) throw new CliError('give a mlruns/ folder or a mlflow.db file');
+      if (!target) throw new CliError('give a mlruns/ folder, a mlflow.db file or a tracking server\'s http(s):// URI');
+      if (isServerUri(target)) return importServer(ctx, target);
       const abs = path.resolve(target);
       let stat: fs.Stats;
       try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`); }
@@ -251,6 +261,29 @@ export const COMMANDS: Record<string, Command> = {
       return importNow(ctx, kind, abs, target);
     },
   },
+  sync: {
+    args: '',
+    summary: 'catch up every followed source now: MLflow stores and tracking servers',
+    run: async (ctx) => {
+      const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
+      if (holder) {
+        ctx.out(`The VS Code window that writes this store (pid ${holder.pid}) follows its sources itself; RunLens: Refresh there catches up at once.\n`);
+        return 0;
+      }
+      return withStore(ctx, async (store) => {
+        await store.syncSources();
+        await store.save();
+        const servers = store.serverStatuses();
+        const failed = servers.filter((s) => serverNotice(s));
+        if (ctx.json) ctx.out(JSON.stringify({ sources: Object.keys(store.sources()), servers }) + '\n');
+        else {
+          ctx.out(`Caught up ${Object.keys(store.sources()).length} sources.\n`);
+          for (const s of failed) ctx.out(`${s.uri}: ${serverNotice(s)}${s.message ? ` (${s.message})` : ''}\n`);
+        }
+        return failed.length ? 2 : 0;
+      }, 'writer');
+    },
+  },
   rebuild: {
     args: '',
     summary: 'rebuild the store from the run logs, the edits journal and the imported MLflow stores',
@@ -264,6 +297,40 @@ export const COMMANDS: Record<string, Command> = {
     }, 'writer'),
   },
 };
+
+/**
+ * `runlens import http://host:port`: follow a tracking server from this workspace, as the setting
+ * does. The person typed it, so it is theirs to allow (remembered like --allow-outside).
+ */
+async function importServer(ctx: CliContext, target: string): Promise<number> {
+  let uri: string;
+  try { uri = normalizeServerUri(target); } catch (e) { throw new CliError((e as ServerUriError).message); }
+  const experiments = ctx.lists.get('experiment');
+  const allowed = allowedSources();
+  try {
+    await allowed.add(ctx.workspace, uri);
+  } catch (e) {
+    throw new CliError(`cannot remember ${uri} in ${allowed.file} (${fileProblem(e)})`);
+  }
+  const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
+  if (holder) {
+    try {
+      new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl'), ctx.writeFs).append({ e: 'source', kind: 'mlflow-server', path: uri, ...(experiments?.length ? { experiments } : {}) });
+    } catch (e) {
+      throw new CliError(`could not hand the import to the window that writes this store (${fileProblem(e)})`);
+    }
+    if (ctx.json) ctx.out(JSON.stringify({ source: uri, kind: 'mlflow-server', queued: true, writer: { pid: holder.pid, host: holder.host } }) + '\n');
+    else ctx.out(`The window that writes this store (pid ${holder.pid}) asks you whether to follow ${uri}, and syncs it if you allow it.\n`);
+    return 0;
+  }
+  return withStore(ctx, async (store) => {
+    const result = await store.importSource('mlflow-server', uri, experiments);
+    await store.save();
+    if (ctx.json) ctx.out(JSON.stringify({ source: uri, kind: 'mlflow-server', experiments: experiments ?? null, runs: result.runs, removed: result.removed, problems: result.problems }) + '\n');
+    else ctx.out(`Synced ${result.runs} runs from ${uri}${experiments?.length ? ` (${experiments.join(', ')})` : ''}; it is followed from now on${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
+    return 0;
+  }, 'writer');
+}
 
 function importNow(ctx: CliContext, kind: 'mlflow-file' | 'mlflow-db', abs: string, target: string): Promise<number> {
   return withStore(ctx, async (store) => {

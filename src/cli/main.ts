@@ -73,6 +73,7 @@ export async function main(argv: string[], out: Sink = process.stdout, err: Sink
     positional: args.positional,
     flags: args.flags,
     options: args.options,
+    lists: args.lists,
     out: (s) => out.write(s),
     err: (s) => err.write(s),
   };

@@ -4,6 +4,7 @@ import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/ana
 import { describable, describeLoop, untouchedLoop, type LoopState } from '../core/loops/describe';
 import { configuredKeyMetric } from '../core/runs/keyMetric';
 import { affectsSetting, keyMetricSettings, setting } from '../settings';
+import { serverNotice } from '../core/runs/format';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import { Disposable } from '../disposable';
 
@@ -102,8 +103,15 @@ export class LoopService extends Disposable {
       metricNames: () => api.metricNames(),
     };
     const available = await api.metricNames();
+    // Runs of a tracking server that cannot be reached count as last synced: the lens says since when.
+    const stale = (await api.servers().catch(() => [])).filter((s) => serverNotice(s));
     const out: LoopInsight[] = [];
-    for (const loop of wanted) out.push({ ...await describeLoop(loop, port, opts, available), store, cell });
+    for (const loop of wanted) {
+      const state = await describeLoop(loop, port, opts, available);
+      const server = stale.find((s) => !opts.sameExperiment || loop.experiment === undefined || s.experiments.includes(loop.experiment));
+      const asOf = server?.lastSync ? serverNotice(server)?.replace(/^.*, (as of .*)$/, '$1') : undefined;
+      out.push({ ...state, title: asOf ? `${state.title} · ${asOf} (MLflow server ${server!.state === 'offline' ? 'offline' : 'not synced'})` : state.title, store, cell });
+    }
     return out;
   }
 

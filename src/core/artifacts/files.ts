@@ -27,6 +27,8 @@ export function artifactFolder(storeDir: string, run: { uid: string; source: str
   if (run.source.startsWith('runs/')) return { dir: path.join(storeDir, ARTIFACTS_DIR, run.uid) };
   const imported = parseImportedSource(run.source);
   if (!imported) return { dir: null, why: 'the run came from no store RunLens knows' };
+  // A tracking server keeps its runs' files on the server (mlflow-artifacts); none are on this machine.
+  if (imported.kind === 'mlflow-server') return { dir: null, why: 'its files are on the MLflow tracking server' };
   return importedArtifactFolder(imported.kind, imported.storePath, imported.experimentId, imported.runId, run.artifactUri);
 }
 

@@ -1,6 +1,6 @@
 /**
  * What the MLflow importers produce: a neutral picture of an MLflow store, the same shape for the
- * file store (`mlruns/`) and the SQLite store (`mlflow.db`), holding values exactly as MLflow's own
+ * file store (`mlruns/`), the SQLite store (`mlflow.db`) and a tracking server, holding values exactly as MLflow's own
  * client returns them for that store (so the SQLite store's +/-inf arrive as +/-1.797e308, as
  * MLflow reports them there). Turning this into RunLens runs is the caller's business.
  */
@@ -10,7 +10,7 @@ import type { ArtifactEntry } from '../store/types';
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 export type Lifecycle = 'active' | 'deleted';
-export type StoreKind = 'mlflow-file' | 'mlflow-db';
+export type StoreKind = 'mlflow-file' | 'mlflow-db' | 'mlflow-server';
 
 export interface MetricPoint {
   step: number;
@@ -70,6 +70,32 @@ export interface StoreFingerprint {
   runs: Record<string, string>;
   /** SQLite only: the highest `metrics` rowid seen; points logged later have higher rowids. */
   metricsRowid?: number;
+  /** A tracking server only: what its reader remembers (src/core/mlflowServer/sync.ts). */
+  server?: ServerWatermark;
+  /**
+   * File store only: each experiment folder's mtime (a run created in it changes it), the folders
+   * of the runs that were running (relative to the store), and when the last full read was.
+   */
+  folders?: Record<string, number>;
+  running?: string[];
+  lastFull?: number;
+}
+
+/** What the reader of a tracking server remembers between two syncs (src/core/mlflowServer/sync.ts). */
+export interface ServerWatermark {
+  /** The followed experiments by id, as last seen. */
+  experiments: Record<string, { name: string; lifecycle: Lifecycle }>;
+  /** The highest start time among the runs seen (ms, the server's). */
+  maxStart: number;
+  /** Runs that were active and running at the last sync. */
+  running: string[];
+  /** Runs that were deleted at the last sync. */
+  deleted: string[];
+  /** When (this machine's clock) the last full pass and the last check of deletions were. */
+  lastFull: number;
+  lastDeletedCheck: number;
+  /** When the last sync that reached the server began. */
+  syncedAt: number;
 }
 
 export interface MlflowSnapshot {
@@ -93,6 +119,12 @@ export interface MlflowSnapshot {
 export interface ReadOptions {
   /** The fingerprint of an earlier read of the same store: unchanged runs are skipped. */
   previous?: StoreFingerprint;
+  /**
+   * File store: how often a follow-up read looks at every run (late edits of ended runs, deletions);
+   * in between it reads only new runs and the runs that were running. 0: every time.
+   */
+  fullEveryMs?: number;
+  now?: () => number;
 }
 
 /**

@@ -128,10 +128,16 @@ async function readWhole(file: string): Promise<Uint8Array> {
     let total = 0;
     for (;;) {
       if (total === buffer.length) {
-        // The file grew while being read (the caller notices and reads again).
+        // Read as much as the file had: a small read tells whether it grew meanwhile, without
+        // copying a gigabyte to find out (the caller notices the growth and reads again).
+        const probe = Buffer.allocUnsafe(1 << 16);
+        const { bytesRead } = await handle.read(probe, 0, probe.length, total);
+        if (bytesRead === 0) return buffer;
         const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, 1 << 16));
         buffer.copy(grown, 0, 0, total);
+        probe.copy(grown, total, 0, bytesRead);
         buffer = grown;
+        total += bytesRead;
       }
       const { bytesRead } = await handle.read(buffer, total, Math.min(READ_CHUNK, buffer.length - total), total);
       if (bytesRead === 0) return buffer.subarray(0, total);

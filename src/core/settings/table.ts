@@ -29,8 +29,10 @@ interface EnumSetting extends Common {
 interface BooleanSetting extends Common { type: 'boolean'; default: boolean }
 interface NumberSetting extends Common { type: 'integer' | 'number'; default: number; minimum?: number }
 interface StringListSetting extends Common { type: 'array'; items: { type: 'string' }; default: readonly string[] }
+/** A list of MLflow tracking servers: URIs, or `{uri, experiments}` (read by src/mlflow/serverSettings.ts, per level). */
+interface ServerListSetting extends Common { type: 'array'; items: Readonly<Record<string, unknown>>; default: readonly never[]; servers: true }
 interface StringMapSetting extends Common { type: 'object'; additionalProperties: { type: 'string' }; default: Readonly<Record<string, string>> }
-export type SettingSpec = StringSetting | EnumSetting | BooleanSetting | NumberSetting | StringListSetting | StringMapSetting;
+export type SettingSpec = StringSetting | EnumSetting | BooleanSetting | NumberSetting | StringListSetting | ServerListSetting | StringMapSetting;
 
 /** The configuration section: every key below is `runlens.<key>`. */
 export const SECTION = 'runlens';
@@ -129,6 +131,28 @@ export const SETTINGS = {
   'mlflow.locations': {
     group: 'mlflow', order: 2, scope: 'resource', type: 'array', items: { type: 'string' }, default: [],
     description: 'More places to look for MLflow stores, relative to the workspace folder: folders holding an `mlruns/` folder or an `mlflow.db` file (up to two folders down), or an `mlruns/` folder itself. A store found outside the folder is imported only once you say so when asked (in a trusted workspace), whatever `runlens.mlflow.autoImport` says.',
+  },
+  'mlflow.trackingServers': {
+    group: 'mlflow', order: 4, scope: 'resource', type: 'array', servers: true, default: [],
+    items: {
+      anyOf: [
+        { type: 'string', pattern: '^https?://', description: "The server's URI, e.g. http://mlflow.example.com:5000" },
+        {
+          type: 'object',
+          properties: {
+            uri: { type: 'string', pattern: '^https?://', description: "The server's URI" },
+            experiments: { type: 'array', items: { type: 'string' }, description: 'The experiments to follow, by name; none or empty: all of them' },
+          },
+          required: ['uri'],
+          additionalProperties: false,
+        },
+      ],
+    },
+    description: 'MLflow tracking servers whose runs RunLens follows, so that they count for the CodeLens, hovers, `exists()` and Run Sweep: URIs (`"http://mlflow.example.com:5000"`), or `{"uri": …, "experiments": ["tune-mlp"]}` to follow only some experiments. A server named by `MLFLOW_TRACKING_URI` is followed too. A server named only in a workspace\'s settings is not contacted until you trust the workspace. Credentials never go here: RunLens takes `MLFLOW_TRACKING_TOKEN` (or `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD`), or asks and keeps them in VS Code\'s secret storage.',
+  },
+  'mlflow.serverPollSeconds': {
+    group: 'mlflow', order: 5, scope: 'resource', type: 'number', default: 15, minimum: 5,
+    description: 'How often RunLens asks a followed MLflow tracking server what changed (new runs, runs that were running). A server that cannot be reached is asked less and less often, up to every 5 minutes. Takes effect when the folder\'s store next starts.',
   },
   'mlflow.abandonedAfterHours': {
     group: 'mlflow', order: 3, scope: 'resource', type: 'number', default: 24, minimum: 0,

@@ -25,7 +25,7 @@ function isValid(spec: SettingSpec, raw: unknown): boolean {
     case 'number':
       return typeof raw === 'number' && Number.isFinite(raw) && (spec.minimum === undefined || raw >= spec.minimum);
     case 'array':
-      return Array.isArray(raw) && raw.every((v) => typeof v === 'string');
+      return Array.isArray(raw) && ('servers' in spec || raw.every((v) => typeof v === 'string'));
     case 'object':
       return typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.values(raw).every((v) => typeof v === 'string');
   }
