@@ -108,12 +108,13 @@ class Runner(RunLensTestCase):
         self.assertIn("may only use names, subscripts and attributes", err)
         self.assertEqual(logs_in(self.root), {})
 
-    def test_tuples_compare_with_the_lists_the_extension_sends(self):
+    def test_tuples_compare_by_the_text_str_gives_them_as_the_extension_sends_it(self):
         code, _, err, report = self.run_loop("""
             import runlens
-            for shape in [(64, 64), (128, 128)]:
+            for shape in [(64, 64), (128, 128), [128, 128], (1.0, 2.0)]:
                 with runlens.start_run(params={"shape": shape}):
                     pass
-        """, 3, 0, {"shape": "shape"}, [(1, {"shape": [128, 128]})])
+        """, 3, 0, {"shape": "shape"}, [(1, {"shape": "(128, 128)"}), (3, {"shape": "(1.0, 2.0)"})])
         self.assertEqual(code, 0, err)
-        self.assertEqual(report["reached"], [1])
+        self.assertEqual(report["reached"], [1, 3])
+        self.assertEqual(report["skipped"], 2, "the list [128, 128] is another value than the tuple")

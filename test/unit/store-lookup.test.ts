@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import { WorkspaceStore } from '../../src/core/store/workspaceStore';
 import { listRuns, lookupCombinations, higherIsBetter } from '../../src/core/store/queries';
 import { CollectingReporter, tempWorkspace, writeRun } from './support/workspace';
+import { analyzePython } from '../../src/core/analysis';
+import { describeLoop } from '../../src/core/loops/describe';
 
 async function storeWith(runs: Parameters<typeof writeRun>[1][]) {
   const ws = tempWorkspace();
@@ -83,6 +85,25 @@ describe('looking up a grid of combinations', () => {
   it('a key no run has matches nothing', async () => {
     const store = await storeWith([{ id: 'a', params: { lr: '0.1' } }]);
     assert.equal(lookupCombinations(store.catalog, ['lr', 'momentum'], [{ lr: 0.1, momentum: 0.9 }])[0].state, 'never-run');
+    await store.close();
+  });
+});
+
+describe('a loop over tuples against what MLflow stored', () => {
+  it('finds the run logged with str((64, 64)), also across a worker boundary, and not one logged with a list', async () => {
+    const store = await storeWith([
+      { id: 'a', params: { shape: '(64, 64)' }, metrics: [['accuracy', 0.7, 0]] },
+      { id: 'b', params: { shape: '[128, 128]' }, metrics: [['accuracy', 0.8, 0]] },
+    ]);
+    const [loop] = analyzePython('import mlflow\nfor shape in [(64, 64), (128, 128)]:\n    mlflow.log_param("shape", shape)\n');
+    // The editor's store answers from a worker thread: what it is sent is structurally cloned.
+    const port = {
+      lookup: (keys: string[], combos: Record<string, unknown>[], o: { metric?: string }) =>
+        lookupCombinations(store.catalog, keys, structuredClone(combos), { metric: o.metric }),
+      metricsOf: () => ['accuracy'], experimentId: () => undefined, metricNames: () => ['accuracy'],
+    };
+    const state = await describeLoop(loop, port, { configuredMetric: () => 'accuracy', goal: 'auto', sameExperiment: false });
+    assert.deepEqual(state.states.map((s) => s.state), ['finished', 'never-run']);
     await store.close();
   });
 });

@@ -5,7 +5,10 @@
 
 /** A literal value in the source, where a hover can sit. */
 export interface LiteralValue {
-  /** The value's Python meaning as JSON: `1e-3` -> 0.001, `None` -> null, tuples -> arrays. */
+  /**
+   * The value's Python meaning as JSON: `1e-3` -> 0.001, `None` -> null, tuples -> arrays (marked
+   * as tuples for `pythonStr`, see canonical.ts).
+   */
   value: unknown;
   /** The literal as written (`1e-3`, `-0.5`, `"adam"`). */
   text: string;

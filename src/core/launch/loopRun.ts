@@ -7,7 +7,7 @@
  * to know, for each key that varies, how to read its value there: the analysis says
  * (`ExperimentLoop.guard`). When it cannot, the loop cannot be run in part, and the caller says why.
  */
-import { canonicalValue, combinationKey } from '../params/canonical';
+import { canonicalValue, combinationKey, portableValue } from '../params/canonical';
 import type { ExperimentLoop } from '../analysis';
 
 /** What the runner reads from its spec file (python/runlens/_runner.py documents it). */
@@ -54,7 +54,8 @@ export function runnerSpec(script: string, plan: Extract<LoopRunPlan, { ok: true
   const keys = Object.keys(plan.reads);
   return {
     script, line: plan.line, col: plan.col, reads: plan.reads,
-    todo: todo.map((index) => ({ index, values: Object.fromEntries(keys.map((k) => [k, loop.combinations[index][k]])) })),
+    // A tuple or list goes as the text str() gives it, which the runner compares with what it reads.
+    todo: todo.map((index) => ({ index, values: Object.fromEntries(keys.map((k) => [k, portableValue(loop.combinations[index][k])])) })),
     args: [], ...(report ? { report } : {}),
   };
 }
