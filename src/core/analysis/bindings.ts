@@ -7,12 +7,14 @@
  * as certain as the statements around them.
  */
 import { parser } from '@lezer/python';
-import { importedAs, lookup, SET_EXPERIMENT, type Binding, type Block, type FunctionInfo, type LoopInfo, type Scope, type Unit,
-  type ValueRef } from './scope';
+import { importedAs, lookup, SET_EXPERIMENT, type Binding, type Block, type Change, type FunctionInfo, type LoopInfo, type Scope,
+  type Unit, type ValueRef } from './scope';
 import { children, commaItems, innerChildren, LineIndex, textOf, type SyntaxNode } from './syntax';
 
 const MUTATORS = new Set(['append', 'extend', 'insert', 'remove', 'pop', 'clear', 'update', 'sort',
   'reverse', 'setdefault', 'popitem', 'add', 'discard']);
+/** Mutating methods whose change is followed (`Change`). */
+const FOLLOWED = new Set(['update', 'append', 'extend']);
 
 export function parseUnit(source: string, index = 0, prev?: Unit): Unit {
   const tree = parser.parse(source);
@@ -30,6 +32,9 @@ function newScope(kind: Scope['kind'], node: SyntaxNode, parent: Scope | undefin
 }
 
 class ScopeBuilder {
+  /** Per scope: the names whose value holds another name's value itself, not a copy (`b = a`, `{"p": a}`). */
+  private readonly holders = new Map<Scope, Map<string, Set<string>>>();
+
   constructor(private readonly unit: Unit) {}
 
   private text(node: SyntaxNode): string { return textOf(this.unit.source, node); }
@@ -37,11 +42,55 @@ class ScopeBuilder {
   private bind(scope: Scope, b: Binding): void {
     const list = scope.bindings.get(b.name);
     if (list) list.push(b); else scope.bindings.set(b.name, [b]);
+    const held = b.kind === 'value' ? (Array.isArray(b.value) ? b.value : [b.value])
+      : b.kind === 'update' ? changedWith(b.change) : [];
+    for (const n of held) for (const ref of this.aliases(n)) this.hold(scope, ref, b.name);
+  }
+
+  private hold(scope: Scope, held: string, holder: string): void {
+    let byName = this.holders.get(scope);
+    if (!byName) this.holders.set(scope, byName = new Map());
+    const set = byName.get(held);
+    if (set) set.add(holder); else byName.set(held, new Set([holder]));
+  }
+
+  /** A change to `name`'s value in place: also stale from here on is every name that holds it. */
+  private changed(scope: Scope, name: string, pos: number, seen = new Set<string>()): void {
+    for (const holder of this.holders.get(scope)?.get(name) ?? []) {
+      if (seen.has(holder) || holder === name) continue;
+      seen.add(holder);
+      this.mutate(scope, holder, pos);
+      this.changed(scope, holder, pos, seen);
+    }
   }
 
   private mutate(scope: Scope, name: string, pos: number): void {
     const list = scope.mutations.get(name);
     if (list) list.push(pos); else scope.mutations.set(name, [pos]);
+    this.changed(scope, name, pos);
+  }
+
+  /** A followed change to the name's value (`x[k] = v`, `x += v`, `x.update(..)`). */
+  private update(scope: Scope, name: SyntaxNode, change: Change, statement: SyntaxNode, guards: Block[]): void {
+    const n = this.text(name);
+    this.bind(scope, { kind: 'update', name: n, pos: statement.to, guards, change, at: statement.from });
+    this.changed(scope, n, statement.to);
+  }
+
+  /** The names an expression's value is (not a copy of): `a`, the items of `[a, b]`, `{"k": a}`, `x if c else a`. */
+  private aliases(node: SyntaxNode): string[] {
+    switch (node.name) {
+      case 'VariableName': return [this.text(node)];
+      case 'ParenthesizedExpression': case 'ArrayExpression': case 'TupleExpression': case 'SetExpression':
+        return commaItems(innerChildren(node)).flatMap(item => (item.length === 1 ? this.aliases(item[0]) : []));
+      case 'DictionaryExpression':
+        return commaItems(innerChildren(node)).flatMap(item => (item.length === 3 ? this.aliases(item[2]) : []));
+      case 'ConditionalExpression': {
+        const kids = children(node);
+        return [kids[0], kids[4]].flatMap(k => (k ? this.aliases(k) : []));
+      }
+    }
+    return [];
   }
 
   /** Visit the statements under `node`. `outer` is the innermost enclosing `for` of this scope. */
@@ -54,7 +103,13 @@ class ScopeBuilder {
       case 'StatementGroup': case 'Body': return this.block(node, scope, guards, outer);
       case 'AssignStatement': return this.assign(node, scope, guards);
       case 'UpdateStatement': {
-        const target = node.firstChild;
+        const [target, op, value] = children(node);
+        const operator = op?.name === 'UpdateOp' ? this.text(op).slice(0, -1) : undefined;
+        if (target?.name === 'VariableName' && operator && value) {
+          return this.update(scope, target, { op: 'augment', operator, value }, node, guards);
+        }
+        const item = target && operator && value ? subscriptOfName([target]) : undefined;
+        if (item && operator && value) return this.update(scope, item.name, { op: 'setitem', key: item.key, value, operator }, node, guards);
         if (target) this.targetOpaque(target, scope, guards, node.to);
         return;
       }
@@ -168,6 +223,8 @@ class ScopeBuilder {
     const value: ValueRef = valueItems.length === 1 && !segments[segments.length - 1].some(c => c.name === ',')
       ? valueItems[0] : valueItems;
     if (!Array.isArray(value) && value.name === 'CallExpression') this.setExperiment(value, scope, guards, node.to);
+    const item = segments.length === 2 ? subscriptOfName(segments[0]) : undefined;
+    if (item && !Array.isArray(value)) return this.update(scope, item.name, { op: 'setitem', key: item.key, value }, node, guards);
     for (const target of segments.slice(0, -1)) {
       const items = commaItems(target);
       const tuple = items.length > 1 || target.some(c => c.name === ',');
@@ -213,6 +270,11 @@ class ScopeBuilder {
     const method = callee.lastChild;
     const base = callee.firstChild;
     if (method?.name === 'PropertyName' && MUTATORS.has(this.text(method)) && base) {
+      const name = this.text(method);
+      if (base.name === 'VariableName' && FOLLOWED.has(name)) {
+        const change: Change = { op: 'method', method: name as 'update' | 'append' | 'extend', args: call.getChild('ArgList') };
+        return this.update(scope, base, change, node, guards);
+      }
       const root = base.name === 'VariableName' ? base : rootName(base);
       if (root) this.mutate(scope, this.text(root), node.to);
     }
@@ -278,6 +340,19 @@ class ScopeBuilder {
     }
     this.block(body, fnScope, [], undefined);
   }
+}
+
+/** `x[key]` as the one target of an assignment: the name and the key. */
+function subscriptOfName(target: SyntaxNode[]): { name: SyntaxNode; key: SyntaxNode } | undefined {
+  if (target.length !== 1 || target[0].name !== 'MemberExpression') return undefined;
+  const [base, open, key, close] = children(target[0]);
+  return base?.name === 'VariableName' && open?.name === '[' && key && close?.name === ']' ? { name: base, key } : undefined;
+}
+
+/** The expressions whose values a change puts into the changed value. */
+function changedWith(change: Change): SyntaxNode[] {
+  if (change.op !== 'method') return [change.value];
+  return change.args ? innerChildren(change.args).filter(n => n.name !== ',') : [];
 }
 
 function blockOf(node: SyntaxNode): Block {

@@ -4,6 +4,7 @@
  * attributes, `argparse`, files, randomness) evaluates to UNKNOWN: nothing is ever guessed.
  */
 import { evalCall } from './builtins';
+import { applyChange } from './changes';
 import { binary, collection, comprehension, dictionary, formatString, member, unary } from './expressions';
 import { parseNumber, parseString } from './literals';
 import { truthy } from './pyops';
@@ -92,7 +93,12 @@ function variable(node: SyntaxNode, env: Env): Val {
   const name = text(env, node);
   const local = env.locals?.get(name);
   if (local) return local;
-  const r = lookup(env.ctx.scope, name, node.from, branch => branchTaken(branch, env));
+  return nameValue(name, node.from, env);
+}
+
+/** What `name` holds at `pos` in the scope `env` evaluates in. */
+function nameValue(name: string, pos: number, env: Env): Val {
+  const r = lookup(env.ctx.scope, name, pos, branch => branchTaken(branch, env));
   if (!r) return UNKNOWN;
   const b = r.binding;
   switch (b.kind) {
@@ -106,7 +112,9 @@ function variable(node: SyntaxNode, env: Env): Val {
       const th = r.scope === env.ctx.scope ? env.ctx.args?.get(name) : undefined;
       return th ? force(th, env.st) : UNKNOWN;
     }
-    case 'value': return destructure(bindingValue(b, r.scope, env), b.path);
+    case 'value': return destructure(bindingValue(b, r.scope, env, inner => evaluateRef(b.value, inner)), b.path);
+    // The value just before the change, changed: `cfg["lr"] = lr` on `cfg = dict(BASE)`.
+    case 'update': return bindingValue(b, r.scope, env, inner => applyChange(nameValue(name, b.at, inner), b.change, inner));
   }
   return UNKNOWN;
 }
@@ -153,10 +161,10 @@ function guarded(st: EvalState, f: () => Val): Val {
 }
 
 /**
- * The value a binding's right-hand side evaluates to. Values that read no loop variable or
- * argument are cached on the binding, so every iteration sees the same objects.
+ * The value a binding gives its name (`compute`, in the binding's scope). Values that read no loop
+ * variable or argument are cached on the binding, so every iteration sees the same objects.
  */
-function bindingValue(b: Extract<Binding, { kind: 'value' }>, scope: Scope, env: Env): Val {
+function bindingValue(b: Extract<Binding, { kind: 'value' | 'update' }>, scope: Scope, env: Env, compute: (env: Env) => Val): Val {
   const st = env.st;
   const cached = b.cache as Cached | undefined;
   if (cached) {
@@ -169,7 +177,7 @@ function bindingValue(b: Extract<Binding, { kind: 'value' }>, scope: Scope, env:
   st.fx = { notes: new Set(), runtimeSkip: false };
   const reads = st.reads;
   try {
-    const val = guarded(st, () => evaluateRef(b.value, { ctx, st }));
+    const val = guarded(st, () => compute({ ctx, st }));
     if (st.reads === reads) b.cache = { val, notes: [...st.fx.notes], runtimeSkip: st.fx.runtimeSkip };
     return val;
   } finally {

@@ -2,12 +2,12 @@
  * The expression forms the evaluator knows beyond literals and names: containers, operators,
  * subscripts, f-strings and comprehensions, each with Python's meaning.
  */
-import { pythonStr } from '../params/canonical';
 import { decodeEscapes } from './literals';
+import { formatVal, percentFormat } from './formatting';
 import { CAP, NOTES } from './notes';
-import { arith, compare, lookupKey, truthy } from './pyops';
+import { arith, compare, dedupeKeys, lookupKey, truthy } from './pyops';
 import { children, commaItems, innerChildren, type SyntaxNode } from './syntax';
-import { dict, int, iterate, scalar, scalarText, seq, UNKNOWN, type Val } from './pyValue';
+import { dict, int, iterate, scalar, seq, UNKNOWN, type Val } from './pyValue';
 import { at, text, type Env } from './evalEnv';
 
 /** Evaluates an operand with the evaluator the state carries (no import back to it). */
@@ -53,27 +53,6 @@ export function dictionary(node: SyntaxNode, env: Env): Val {
   return dict(dedupeKeys(entries), open, at(env, node));
 }
 
-/** A repeated key keeps its first place and takes the later value, as in a Python dict. */
-export function dedupeKeys(entries: [Val, Val][]): [Val, Val][] {
-  if (distinctStringKeys(entries)) return entries;
-  const out: [Val, Val][] = [];
-  for (const [k, v] of entries) {
-    const i = out.findIndex(e => compare('==', e[0], k) === true);
-    if (i >= 0) out[i] = [out[i][0], v]; else out.push([k, v]);
-  }
-  return out;
-}
-
-function distinctStringKeys(entries: [Val, Val][]): boolean {
-  if (entries.length < 2) return true;
-  const seen = new Set<string>();
-  for (const [k] of entries) {
-    if (k.t !== 'scalar' || typeof k.v !== 'string' || seen.has(k.v)) return false;
-    seen.add(k.v);
-  }
-  return true;
-}
-
 export function unary(node: SyntaxNode, env: Env): Val {
   const [op, operand] = children(node);
   if (!operand) return UNKNOWN;
@@ -116,7 +95,12 @@ export function binary(node: SyntaxNode, env: Env): Val {
     return (op === 'and') === t ? evaluate(right, env) : a;
   }
   if (COMPARE.has(op)) return comparison(node, env);
-  return arith(op, evaluate(left, env), evaluate(right, env));
+  const a = evaluate(left, env);
+  if (op === '%' && a.t === 'scalar' && typeof a.v === 'string') {
+    const s = percentFormat(a.v, evaluate(right, env));
+    return s === undefined ? UNKNOWN : scalar(s);
+  }
+  return arith(op, a, evaluate(right, env));
 }
 
 /** `a < b < c` means `a < b and b < c`; the grammar nests it as `(a < b) < c`. */
@@ -207,15 +191,33 @@ export function formatString(node: SyntaxNode, env: Env): Val {
   };
   for (const field of node.getChildren('FormatReplacement')) {
     if (!literal(field.from)) return UNKNOWN;
-    const inner = children(field).filter(c => c.name !== '{' && c.name !== '}');
-    if (inner.length !== 1) return UNKNOWN; // conversions, format specs and `=` change the text
-    const s = scalarText(evaluate(inner[0], env), pythonStr);
+    const s = formatField(field, env);
     if (s === undefined) return UNKNOWN;
     out += s;
     pos = field.to;
   }
   if (!literal(end)) return UNKNOWN;
   return scalar(out, false, at(env, node));
+}
+
+/** One `{..}` of an f-string: `{lr}`, `{lr:.0e}`, `{name!r:>8}`, `{lr=}`. */
+function formatField(field: SyntaxNode, env: Env): string | undefined {
+  const parts = children(field).filter(c => c.name !== '{' && c.name !== '}');
+  const [expr] = parts;
+  if (!expr) return undefined;
+  let conversion = '', spec = '', selfDoc = '';
+  for (const p of parts.slice(1)) {
+    if (p.name === 'FormatConversion') conversion = text(env, p).slice(1);
+    else if (p.name === 'FormatSelfDoc') selfDoc = env.ctx.unit.source.slice(field.from + 1, p.to);
+    else if (p.name === 'FormatSpec') {
+      if (p.getChild('FormatReplacement')) return undefined; // a nested field: `{x:{width}}`
+      spec = text(env, p).slice(1);
+    } else return undefined;
+  }
+  // `{lr=}` prints the expression as written and the value's repr, unless a spec or `!s` says otherwise.
+  if (selfDoc && !conversion && !spec) conversion = 'r';
+  const s = formatVal(evaluate(expr, env), spec, conversion);
+  return s === undefined ? undefined : selfDoc + s;
 }
 
 /** `[f(x) for x in xs if cond]` and its set, dict and generator forms. */

@@ -9,10 +9,10 @@ import { experimentOf } from './experiment';
 import { isFiltered } from './filters';
 import { gatherNest, type LoopRef, type Nest, type Site } from './nest';
 import { CAP, NOTES } from './notes';
-import { lookup, type LoopInfo, type Unit } from './scope';
-import { argNodes, commaItems, innerChildren, textOf, type SyntaxNode } from './syntax';
+import type { LoopInfo, Unit } from './scope';
 import type { AnalyzeOptions, ExperimentLoop, LiteralValue } from './types';
 import { ReadFinder } from './reads';
+import { dictEntries } from './entries';
 import { iterate, keyString, seq, toJSON, UNKNOWN, type At, type Val } from './pyValue';
 import type { Ctx, EvalState } from './evalEnv';
 import { evaluate, newState } from './evaluator';
@@ -301,7 +301,7 @@ class Enumerator {
 
   /** For a dict written out (`{"lr": lr, "bs": bs}`, maybe via a variable), each entry's own rank. */
   private entryRanks(s: Extract<Site, { kind: 'params' }>): Map<string, number> | undefined {
-    const found = dictSyntax(s.dict, s.ctx);
+    const found = dictEntries(s.dict, s.ctx);
     if (!found) return undefined;
     const out = new Map<string, number>();
     for (const [keyText, value, ctx] of found) {
@@ -337,30 +337,4 @@ function mergeSites(a: Site[], b: Site[]): Site[] {
   if (!b.length) return a;
   if (!a.length) return b;
   return [...a, ...b].sort((x, y) => x.order - y.order);
-}
-
-/** The literal entries of a dict argument: `{"k": v}`, `dict(k=v)`, or a name bound to one of those. */
-function dictSyntax(node: SyntaxNode, ctx: Ctx, depth = 0): [string, SyntaxNode, Ctx][] | undefined {
-  const src = ctx.unit.source;
-  if (node.name === 'DictionaryExpression') {
-    const out: [string, SyntaxNode, Ctx][] = [];
-    for (const item of commaItems(innerChildren(node))) {
-      if (item.length !== 3 || item[0].name !== 'String') continue;
-      const k = keyString(evaluate(item[0], { ctx, st: newState() }));
-      if (k !== undefined) out.push([k, item[2], ctx]);
-    }
-    return out;
-  }
-  if (node.name === 'CallExpression' && node.firstChild?.name === 'VariableName' && textOf(src, node.firstChild) === 'dict') {
-    return [...argNodes(node.getChild('ArgList'), src).keywords].map(([k, v]) => [k, v, ctx]);
-  }
-  if (node.name === 'VariableName' && depth < 5) {
-    const r = lookup(ctx.scope, textOf(src, node), node.from);
-    const b = r?.binding;
-    if (b?.kind === 'value' && !b.path.length && !Array.isArray(b.value)) {
-      const inner: Ctx = r!.scope === ctx.scope ? ctx : { unit: r!.scope.unit, scope: r!.scope, depth: ctx.depth };
-      return dictSyntax(b.value, inner, depth + 1);
-    }
-  }
-  return undefined;
 }

@@ -3,7 +3,7 @@
  * operands are not known (three-valued logic for filters: true, false, or cannot tell).
  */
 import { accuratePow } from './numeric';
-import { num, scalar, seq, UNKNOWN, type Val } from './pyValue';
+import { dict, num, scalar, seq, UNKNOWN, type Val } from './pyValue';
 
 export function truthy(v: Val): boolean | undefined {
   switch (v.t) {
@@ -121,8 +121,9 @@ export function compare(op: string, a: Val, b: Val): boolean | undefined {
   return undefined;
 }
 
-/** Arithmetic on known numbers (and `+`/`*` on strings and sequences). */
+/** Arithmetic on known numbers (and `+`/`*` on strings and sequences, `|` on dicts). */
 export function arith(op: string, a: Val, b: Val): Val {
+  if (op === '|' && a.t === 'dict' && b.t === 'dict') return dict(dedupeKeys([...a.entries, ...b.entries]), a.open || b.open);
   if (op === '+' && a.t === 'scalar' && b.t === 'scalar' && typeof a.v === 'string' && typeof b.v === 'string') {
     return scalar(a.v + b.v);
   }
@@ -164,4 +165,25 @@ export function arith(op: string, a: Val, b: Val): Val {
 function intOrFloat(n: number, float: boolean): Val {
   if (!float && !Number.isSafeInteger(n)) return UNKNOWN;
   return scalar(n, float);
+}
+
+/** A repeated key keeps its first place and takes the later value, as in a Python dict. */
+export function dedupeKeys(entries: [Val, Val][]): [Val, Val][] {
+  if (distinctStringKeys(entries)) return entries;
+  const out: [Val, Val][] = [];
+  for (const [k, v] of entries) {
+    const i = out.findIndex(e => compare('==', e[0], k) === true);
+    if (i >= 0) out[i] = [out[i][0], v]; else out.push([k, v]);
+  }
+  return out;
+}
+
+function distinctStringKeys(entries: [Val, Val][]): boolean {
+  if (entries.length < 2) return true;
+  const seen = new Set<string>();
+  for (const [k] of entries) {
+    if (k.t !== 'scalar' || typeof k.v !== 'string' || seen.has(k.v)) return false;
+    seen.add(k.v);
+  }
+  return true;
 }

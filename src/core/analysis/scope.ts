@@ -37,7 +37,11 @@ export interface Scope {
   parent?: Scope;
   unit: Unit;
   bindings: Map<string, Binding[]>;
-  /** In-place changes (`xs.append(..)`, `xs[i] = ..`) by name: they make earlier values stale. */
+  /**
+   * In-place changes not followed (`xs.pop()`, `xs[i][j] = ..`), by name, and changes to a value
+   * another name holds too (`cfg["opt"] = opt; opt.update(..)` changes cfg): they make earlier
+   * values stale. Followed changes are bindings (`Change`).
+   */
   mutations: Map<string, number[]>;
 }
 
@@ -74,8 +78,20 @@ interface BindingBase {
   /** The blocks the binding sits in, outermost first. */
   guards: Block[];
 }
+/**
+ * An in-place change to the value a name holds, made by a statement of its own: `x[k] = v`,
+ * `x += v`, `x.update(..)`, `x.append(v)`, `x.extend(v)`. Its value is the name's value just before
+ * the statement (`at`), changed.
+ */
+export type Change =
+  /** `x[k] = v`, or with `operator`, `x[k] += v`. */
+  | { op: 'setitem'; key: SyntaxNode; value: SyntaxNode; operator?: string }
+  | { op: 'augment'; operator: string; value: SyntaxNode }
+  | { op: 'method'; method: 'update' | 'append' | 'extend'; args: SyntaxNode | null };
+
 export type Binding = BindingBase & (
   | { kind: 'value'; value: ValueRef; path: number[]; cache?: unknown }
+  | { kind: 'update'; change: Change; at: number; cache?: unknown }
   | { kind: 'loop'; loop: LoopInfo; path: number[] }
   | { kind: 'param'; fn: FunctionInfo }
   | { kind: 'def'; fn: FunctionInfo }

@@ -89,7 +89,8 @@ function floatRepr(n: number): string {
   return /^-?\d+$/.test(s) ? s + '.0' : s;
 }
 
-function pythonRepr(value: unknown): string {
+/** Python's `repr()` of the value (strings quoted as Python quotes them). */
+export function pythonRepr(value: unknown): string {
   if (typeof value === 'string') return pythonStringRepr(value);
   if (Array.isArray(value)) {
     const items = value.map(pythonRepr);
