@@ -281,6 +281,11 @@ const FUNCTIONS: Record<string, Fn> = {
     const values = arange(a, b, s, CAP);
     return values ? seq(values.map(v => scalar(v, true))) : UNKNOWN;
   },
+  // An MLflow entity that is a (key, value) pair to `log_batch(params=[..])`.
+  'mlflow.entities.Param': ({ pos, kw }) => {
+    const key = pos[0] ?? kw.get('key'), value = pos[1] ?? kw.get('value');
+    return key && value && pos.length + kw.size === 2 ? seq([key, value], true) : UNKNOWN;
+  },
   // Values here are never changed in place (a change makes a new value), so a copy is the value.
   'copy.copy': ({ pos, kw }) => (pos.length === 1 && !kw.size ? pos[0] : UNKNOWN),
   'copy.deepcopy': ({ pos, kw }) => (pos.length === 1 && !kw.size ? pos[0] : UNKNOWN),

@@ -97,7 +97,7 @@ function variable(node: SyntaxNode, env: Env): Val {
 }
 
 /** What `name` holds at `pos` in the scope `env` evaluates in. */
-function nameValue(name: string, pos: number, env: Env): Val {
+export function nameValue(name: string, pos: number, env: Env): Val {
   const r = lookup(env.ctx.scope, name, pos, branch => branchTaken(branch, env));
   if (!r) return UNKNOWN;
   const b = r.binding;

@@ -13,7 +13,8 @@ import type { LoopInfo, Unit } from './scope';
 import type { AnalyzeOptions, ExperimentLoop, LiteralValue } from './types';
 import { ReadFinder } from './reads';
 import { dictEntries } from './entries';
-import { iterate, keyString, seq, toJSON, UNKNOWN, type At, type Val } from './pyValue';
+import { dict, iterate, keyString, seq, toJSON, UNKNOWN, type At, type Val } from './pyValue';
+import { launchParams } from './launches';
 import type { Ctx, EvalState } from './evalEnv';
 import { evaluate, newState } from './evaluator';
 
@@ -41,13 +42,14 @@ function analyzeNest(info: LoopInfo, notebook: boolean): ExperimentLoop[] {
       if ('node' in s.key) for (const d of loopDeps(s.key.node, s.ctx, s.loop).keys()) keyLoops.add(d);
       valueDeps.set(s, loopDeps(s.value, s.ctx, s.loop));
     } else if (s.kind === 'params') valueDeps.set(s, loopDeps(s.dict, s.ctx, s.loop));
+    else if (s.kind === 'argv') valueDeps.set(s, loopDeps(s.command, s.ctx, s.loop));
   }
   // A loop whose variable names the keys (`for k, v in cfg.items(): log_param(k, v)`) spreads
   // one run's parameters; it does not make combinations.
   const dims = new Set<LoopRef>();
   for (const deps of valueDeps.values()) for (const d of deps.keys()) if (!keyLoops.has(d)) dims.add(d);
   for (const s of nest.sites) {
-    if (s.kind !== 'start') continue;
+    if (s.kind !== 'start' && s.kind !== 'argv') continue;
     let l = s.loop;
     while (l && keyLoops.has(l)) l = l.parent;
     if (l) dims.add(l);
@@ -78,6 +80,8 @@ class Enumerator {
   private readonly rowCache = new Map<LoopRef, Val[]>();
   private readonly ranks = new Map<Site, { site: number; entries?: Map<string, number> }>();
   private readonly keyRank = new Map<string, number>();
+  /** An option of a launched command (by site and key): the rank of the value printed into it. */
+  private readonly argvRanks = new Map<string, number>();
   private readonly keyFirst = new Map<string, number>();
   private readonly unknownKeys = new Set<string>();
   private readonly combos: Record<string, unknown>[] = [];
@@ -104,7 +108,7 @@ class Enumerator {
     for (const s of nest.sites) {
       if (!isUnder(s.loop, root)) continue;
       if (s.kind === 'exists') this.runtimeSkip = true;
-      if (s.kind !== 'param' && s.kind !== 'params') continue;
+      if (s.kind !== 'param' && s.kind !== 'params' && s.kind !== 'argv') continue;
       const home = nearestIn(s.loop, dims)!;
       this.attached.set(home, [...(this.attached.get(home) ?? []), s]);
       const spread: LoopRef[] = [];
@@ -259,12 +263,17 @@ class Enumerator {
       if (key === undefined) { this.notes.add(NOTES.opaqueKey); return; }
       this.setKey(values, key, evaluate(s.value, env), s);
     } else if (s.kind === 'params') {
-      const d = evaluate(s.dict, env);
+      const d = asDict(evaluate(s.dict, env));
       if (d.t !== 'dict') { this.notes.add(NOTES.opaqueParams); return; }
       if (d.open) this.notes.add(NOTES.opaqueParams);
       for (const [k, v] of d.entries) {
         const key = keyString(k);
         if (key === undefined) this.notes.add(NOTES.opaqueKey); else this.setKey(values, key, v, s);
+      }
+    } else if (s.kind === 'argv') {
+      for (const [key, v, origin] of launchParams(s.command, env)) {
+        this.setKey(values, key, v, s);
+        if (origin && !this.argvRanks.has(`${s.order}:${key}`)) this.argvRanks.set(`${s.order}:${key}`, this.minIndex(loopDeps(origin.node, origin.ctx, s.loop)));
       }
     }
   }
@@ -287,7 +296,7 @@ class Enumerator {
       if (s.kind === 'params') r.entries = this.entryRanks(s);
       this.ranks.set(s, r);
     }
-    return r.entries?.get(key) ?? r.site;
+    return r.entries?.get(key) ?? (s.kind === 'argv' ? this.argvRanks.get(`${s.order}:${key}`) ?? Infinity : r.site);
   }
 
   private minIndex(deps: Map<LoopRef, number> | undefined): number {
@@ -315,9 +324,20 @@ class Enumerator {
     this.st.iter.clear();
     const scratch = new Map<string, Val>();
     for (const s of this.nest.sites) {
-      if ((s.kind === 'param' || s.kind === 'params') && isUnder(s.loop, this.root)) this.evalSiteOnce(s, scratch);
+      if ((s.kind === 'param' || s.kind === 'params' || s.kind === 'argv') && isUnder(s.loop, this.root)) this.evalSiteOnce(s, scratch);
     }
   }
+}
+
+/** Parameters given as (key, value) pairs (`log_batch(params=[Param(k, v), ..])`) as a dict. */
+function asDict(v: Val): Val {
+  if (v.t !== 'seq') return v;
+  const entries: [Val, Val][] = [];
+  for (const p of v.items) {
+    if (p.t !== 'seq' || p.items.length !== 2) return UNKNOWN;
+    entries.push([p.items[0], p.items[1]]);
+  }
+  return dict(entries);
 }
 
 /** A combination with its keys in the loop's key order (rebuilt only when logged in another order). */
