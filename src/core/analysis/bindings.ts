@@ -20,7 +20,7 @@ export function parseUnit(source: string, index = 0, prev?: Unit): Unit {
   const tree = parser.parse(source);
   const unit = {
     index, source, tree, prev, lines: new LineIndex(source), imports: new Map(), starImports: [],
-    loops: new Map(), loopList: [], literals: new Map(), items: new Map(),
+    loops: new Map(), loopList: [], literals: new Map(), items: new Map(), callSites: [],
   } as unknown as Unit;
   unit.module = newScope('module', tree.topNode, undefined, unit);
   new ScopeBuilder(unit).block(tree.topNode, unit.module, [], undefined);
@@ -101,7 +101,7 @@ class ScopeBuilder {
   private statement(node: SyntaxNode, scope: Scope, guards: Block[], outer: LoopInfo | undefined): void {
     switch (node.name) {
       case 'StatementGroup': case 'Body': return this.block(node, scope, guards, outer);
-      case 'AssignStatement': return this.assign(node, scope, guards);
+      case 'AssignStatement': return this.assign(node, scope, guards, outer);
       case 'UpdateStatement': {
         const [target, op, value] = children(node);
         const operator = op?.name === 'UpdateOp' ? this.text(op).slice(0, -1) : undefined;
@@ -113,7 +113,7 @@ class ScopeBuilder {
         if (target) this.targetOpaque(target, scope, guards, node.to);
         return;
       }
-      case 'ExpressionStatement': return this.expressionStatement(node, scope, guards);
+      case 'ExpressionStatement': return this.expressionStatement(node, scope, guards, outer);
       case 'DeleteStatement':
         for (const c of children(node)) if (c.name !== 'del' && c.name !== ',') this.targetOpaque(c, scope, guards, node.to);
         return;
@@ -212,7 +212,7 @@ class ScopeBuilder {
     if (elseBody) this.block(elseBody, scope, guards.concat(blockOf(elseBody)), outer);
   }
 
-  private assign(node: SyntaxNode, scope: Scope, guards: Block[]): void {
+  private assign(node: SyntaxNode, scope: Scope, guards: Block[], outer: LoopInfo | undefined): void {
     const segments: SyntaxNode[][] = [[]];
     for (const c of children(node)) {
       if (c.name === 'AssignOp') segments.push([]);
@@ -222,7 +222,10 @@ class ScopeBuilder {
     const valueItems = commaItems(segments[segments.length - 1]).map(i => i[0]);
     const value: ValueRef = valueItems.length === 1 && !segments[segments.length - 1].some(c => c.name === ',')
       ? valueItems[0] : valueItems;
-    if (!Array.isArray(value) && value.name === 'CallExpression') this.setExperiment(value, scope, guards, node.to);
+    if (!Array.isArray(value) && value.name === 'CallExpression') {
+      this.setExperiment(value, scope, guards, node.to);
+      this.callSite(value, scope, outer);
+    }
     const item = segments.length === 2 ? subscriptOfName(segments[0]) : undefined;
     if (item && !Array.isArray(value)) return this.update(scope, item.name, { op: 'setitem', key: item.key, value }, node, guards);
     for (const target of segments.slice(0, -1)) {
@@ -261,10 +264,11 @@ class ScopeBuilder {
     } else for (const c of innerChildren(t)) if (c.name !== ',' && c.name !== '*') this.targetOpaque(c, scope, guards, pos);
   }
 
-  private expressionStatement(node: SyntaxNode, scope: Scope, guards: Block[]): void {
+  private expressionStatement(node: SyntaxNode, scope: Scope, guards: Block[], outer: LoopInfo | undefined): void {
     const call = node.firstChild;
     if (call?.name !== 'CallExpression') return;
     this.setExperiment(call, scope, guards, node.to);
+    this.callSite(call, scope, outer);
     const callee = call.firstChild;
     if (callee?.name !== 'MemberExpression') return;
     const method = callee.lastChild;
@@ -278,6 +282,11 @@ class ScopeBuilder {
       const root = base.name === 'VariableName' ? base : rootName(base);
       if (root) this.mutate(scope, this.text(root), node.to);
     }
+  }
+
+  private callSite(call: SyntaxNode, scope: Scope, outer: LoopInfo | undefined): void {
+    const callee = call.firstChild;
+    if (callee?.name === 'VariableName') this.unit.callSites.push({ name: this.text(callee), node: call, scope, inLoop: !!outer });
   }
 
   /**

@@ -151,3 +151,20 @@ export function classifyAssign(assign: SyntaxNode, env: Env): SiteSpec[] {
   const inside = children(target).slice(2, -1);
   return inside.length === 1 ? [{ kind: 'param', key: { node: inside[0] }, value }] : [];
 }
+
+/** Whether a `with` statement's items start a tracked run. */
+export function startsRun(withStatement: SyntaxNode, env: Env): boolean {
+  for (let c = withStatement.firstChild; c && c.name !== 'Body'; c = c.nextSibling) {
+    if (c.name === 'CallExpression' && classifyCall(c, env).some(s => s.kind === 'start')) return true;
+  }
+  return false;
+}
+
+/** Whether a node sits inside a `with` that starts a run, in its own function (or module). */
+export function insideRun(node: SyntaxNode, env: Env): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.name === 'FunctionDefinition' || n.name === 'ClassDefinition') return false;
+    if (n.name === 'WithStatement' && startsRun(n, env)) return true;
+  }
+  return false;
+}

@@ -16,7 +16,9 @@ import { dictEntries } from './entries';
 import { dict, iterate, keyString, seq, toJSON, UNKNOWN, type At, type Val } from './pyValue';
 import { launchParams } from './launches';
 import type { Ctx, EvalState } from './evalEnv';
-import { evaluate, newState } from './evaluator';
+import { evaluate, force, newState } from './evaluator';
+import { calledOnlyInLoops, callContexts, type CallContext } from './calls';
+import { insideRun } from './logging';
 
 export function analyzeUnit(unit: Unit, notebook: boolean, options: AnalyzeOptions = {}): ExperimentLoop[] {
   const out: ExperimentLoop[] = [];
@@ -33,7 +35,22 @@ export function analyzeUnit(unit: Unit, notebook: boolean, options: AnalyzeOptio
 }
 
 function analyzeNest(info: LoopInfo, notebook: boolean): ExperimentLoop[] {
-  const ctx: Ctx = { unit: info.scope.unit, scope: info.scope, depth: 0 };
+  const contexts = callContexts(info.scope);
+  if (!contexts.length && calledOnlyInLoops(info.scope)) return [];
+  if (!contexts.length) return loopsIn(info, { unit: info.scope.unit, scope: info.scope, depth: 0 }, false, notebook);
+  // A loop over a function's parameter, enumerated once per call: the union, each combination with its call.
+  const byRoot = new Map<number, { loop: ExperimentLoop; call: CallContext['call'] }[]>();
+  for (const c of contexts) {
+    for (const loop of loopsIn(info, c.ctx, c.inRun, notebook)) {
+      const list = byRoot.get(loop.from) ?? [];
+      list.push({ loop, call: c.call });
+      byRoot.set(loop.from, list);
+    }
+  }
+  return [...byRoot.values()].map(list => mergeCalls(list, notebook));
+}
+
+function loopsIn(info: LoopInfo, ctx: Ctx, callInRun: boolean, notebook: boolean): ExperimentLoop[] {
   const nest = gatherNest(info, ctx);
   const keyLoops = new Set<LoopRef>();
   const valueDeps = new Map<Site, Map<LoopRef, number>>();
@@ -48,14 +65,91 @@ function analyzeNest(info: LoopInfo, notebook: boolean): ExperimentLoop[] {
   // one run's parameters; it does not make combinations.
   const dims = new Set<LoopRef>();
   for (const deps of valueDeps.values()) for (const d of deps.keys()) if (!keyLoops.has(d)) dims.add(d);
+  const starts = (root: LoopRef) => nest.sites.some(s => (s.kind === 'start' || s.kind === 'argv') && isUnder(s.loop, root));
   for (const s of nest.sites) {
     if (s.kind !== 'start' && s.kind !== 'argv') continue;
     let l = s.loop;
     while (l && keyLoops.has(l)) l = l.parent;
     if (l) dims.add(l);
   }
-  const roots = nest.loops.filter(l => dims.has(l) && l.ctx.depth === 0 && !nearestIn(l.parent, dims));
+  // A loop whose rows an outer loop chose (`for w in WIDTHS[model]`, or a function's loop over the
+  // argument an outer loop passes it) is crossed with that outer loop.
+  for (const l of [...dims]) {
+    for (let todo = [l]; todo.length;) {
+      const cur = todo.pop()!;
+      for (const it of cur.info.iterables) {
+        for (const d of loopDeps(it, cur.ctx, cur.parent).keys()) if (!dims.has(d) && !keyLoops.has(d)) { dims.add(d); todo.push(d); }
+      }
+    }
+  }
+  // A loop inside one run that starts none of its own logs that run's parameters in parts.
+  const inRun = callInRun || insideRun(info.node, { ctx, st: newState() });
+  const roots = nest.loops.filter(l => dims.has(l) && l.ctx.depth === 0 && !nearestIn(l.parent, dims) && !(inRun && !starts(l)));
   return roots.map(r => new Enumerator(nest, r, dims, keyLoops, valueDeps, notebook).run());
+}
+
+/** Per loop, every read that held for each key in its enumeration (for merging calls). */
+const allReads = new WeakMap<ExperimentLoop, Map<string, string[]>>();
+
+/** The values of the parameters of the function a loop is in, as its call binds them. */
+function paramValues(loop: LoopRef | undefined, st: EvalState): Map<string, Val> {
+  const out = new Map<string, Val>();
+  if (!loop || loop.ctx.scope !== loop.info.scope) return out;
+  for (const [name, th] of loop.ctx.args ?? []) {
+    // A parameter the function assigns again may hold something else by the time the loop runs.
+    if ((loop.info.scope.bindings.get(name)?.length ?? 0) > 1) continue;
+    const v = force(th, st);
+    if (v.t !== 'unknown') out.set(name, v);
+  }
+  return out;
+}
+
+/** One loop reached through several calls: what each call runs, as one loop. */
+function mergeCalls(list: { loop: ExperimentLoop; call: CallContext['call'] }[], notebook: boolean): ExperimentLoop {
+  const first = list[0].loop;
+  const merged: ExperimentLoop = { ...first, keys: [], unknown: [], combinations: [], repeats: [], valueSites: [], notes: [], calls: [] };
+  const index = new Map<string, number>();
+  const sites = new Set<string>();
+  for (const { loop, call } of list) {
+    for (const k of loop.keys) if (!merged.keys.includes(k)) merged.keys.push(k);
+    for (const k of loop.unknown) if (!merged.unknown.includes(k)) merged.unknown.push(k);
+    for (const n of loop.notes) if (!merged.notes.includes(n)) merged.notes.push(n);
+    const mine: number[] = [];
+    loop.combinations.forEach((c, i) => {
+      const sig = Object.keys(c).sort().map(k => `${k}\u0001${canonicalValue(c[k])}`).join('\u0002');
+      let at = index.get(sig);
+      if (at === undefined) {
+        index.set(sig, at = merged.combinations.length);
+        merged.combinations.push(c);
+        merged.repeats.push(0);
+      }
+      merged.repeats[at] += loop.repeats[i];
+      mine.push(at);
+    });
+    for (const v of loop.valueSites) {
+      const id = `${v.key}\u0001${v.site.cell ?? ''}:${v.site.from}`;
+      if (!sites.has(id)) { sites.add(id); merged.valueSites.push(v); }
+    }
+    merged.runtimeSkip ||= loop.runtimeSkip;
+    const { line } = call.unit.lines.at(call.node.from);
+    merged.calls!.push(notebook ? { line, cell: call.unit.index, combinations: mine } : { line, combinations: mine });
+  }
+  merged.unknown = merged.keys.filter(k => merged.unknown.includes(k));
+  merged.valueSites.sort((a, b) => merged.keys.indexOf(a.key) - merged.keys.indexOf(b.key) || (a.site.cell ?? 0) - (b.site.cell ?? 0) || a.site.from - b.site.from);
+  const same = <T>(f: (l: ExperimentLoop) => T) => list.every(x => JSON.stringify(f(x.loop)) === JSON.stringify(f(first)));
+  if (!same(l => l.experiment)) delete merged.experiment;
+  if (!same(l => l.guard && [l.guard.line, l.guard.col])) delete merged.guard;
+  else if (merged.guard) {
+    // A key that varies between calls (`sweep("vit", ..)`) is read where every call could read it.
+    const reads: Record<string, string> = {};
+    for (const k of merged.keys) {
+      if (new Set(merged.combinations.map(c => (k in c ? canonicalValue(c[k]) : ''))).size < 2) continue;
+      const common = list.map(x => allReads.get(x.loop)?.get(k) ?? []).reduce((a, b) => a.filter(e => b.includes(e)));
+      if (common.length) reads[k] = common[0];
+    }
+    merged.guard = { ...merged.guard, reads };
+  }
+  return merged;
 }
 
 function nearestIn(l: LoopRef | undefined, set: Set<LoopRef>): LoopRef | undefined {
@@ -85,13 +179,17 @@ class Enumerator {
   private readonly keyFirst = new Map<string, number>();
   private readonly unknownKeys = new Set<string>();
   private readonly combos: Record<string, unknown>[] = [];
-  private readonly seen = new Set<string>();
+  /** How many iterations run each combination (a seed or `_` loop that is not logged repeats it). */
+  private readonly counts: number[] = [];
+  private readonly seen = new Map<string, number>();
   private readonly canon = new WeakMap<object, string>();
   private readonly jsonMemo = new WeakMap<object, unknown>();
   private readonly sites: ExperimentLoop['valueSites'] = [];
   private readonly siteSeen = new Map<string, Set<At | string>>();
   private readonly notes = new Set<string>();
   private readonly reads: ReadFinder;
+  /** The innermost loop of the chain, where a runner guards the nest. */
+  private readonly inner: LoopRef | undefined;
   private leaves = 0;
   private repeats = 0;
   private runtimeSkip = false;
@@ -115,7 +213,9 @@ class Enumerator {
       for (let l = s.loop; l && l !== home; l = l.parent) if (keyLoops.has(l)) spread.unshift(l);
       this.unroll.set(s, spread);
     }
-    this.reads = new ReadFinder(this.chain());
+    const chain = this.chain();
+    this.inner = chain?.at(-1);
+    this.reads = new ReadFinder(chain);
   }
 
   /** The experiment loops from the root inward, when each holds at most one other (no siblings). */
@@ -152,6 +252,8 @@ class Enumerator {
       keys,
       unknown: keys.filter(k => this.unknownKeys.has(k)),
       combinations: this.combos.map(c => inKeyOrder(c, position)),
+      repeats: this.counts,
+      tracked: true,
       valueSites: this.sites.sort((a, b) => position.get(a.key)! - position.get(b.key)! || a.site.from - b.site.from),
       runtimeSkip: this.runtimeSkip || this.st.fx.runtimeSkip,
       notes: [...this.notes],
@@ -161,6 +263,7 @@ class Enumerator {
     if (experiment !== undefined) loop.experiment = experiment;
     const guard = this.reads.guard();
     if (guard) loop.guard = guard;
+    allReads.set(loop, this.reads.allReads());
     return loop;
   }
 
@@ -207,10 +310,12 @@ class Enumerator {
     // A combination is its set of (key, canonical value) pairs, whatever order they were logged in.
     if (parts.length > 1) parts.sort();
     const sig = parts.join('\u0002');
-    if (this.seen.has(sig)) { this.repeats++; return; }
-    this.seen.add(sig);
+    const known = this.seen.get(sig);
+    if (known !== undefined) { this.repeats++; this.counts[known]++; return; }
+    this.seen.set(sig, this.combos.length);
     this.combos.push(combo);
-    this.reads.observe(this.st.iter, canonical);
+    this.counts.push(1);
+    this.reads.observe(this.st.iter, canonical, () => paramValues(this.inner, this.st));
     for (const [k, v] of values) if (v.t !== 'unknown' && v.at && combo[k] !== undefined) this.addSite(k, combo[k], v.at);
     if (this.combos.length >= CAP) throw new Stop();
   }

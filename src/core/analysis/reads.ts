@@ -16,7 +16,8 @@ import { keyString, toJSON, type Val } from './pyValue';
 
 
 type Step = number | string;
-interface Candidate { loop: LoopRef; path: Step[]; expr: string }
+/** A read: a path into a loop's row, or into the value of a parameter of the function the loop is in. */
+interface Candidate { loop?: LoopRef; param?: string; path: Step[]; expr: string }
 
 /** Values nested deeper than this in a loop's row are not searched. */
 const MAX_DEPTH = 3;
@@ -29,11 +30,16 @@ export class ReadFinder {
   private readonly varies = new Set<string>();
   private checks = 0;
 
+  private params = new Map<string, Val>();
+
   /** `chain`: the experiment loops of the nest, outermost first, each the only one inside the last. */
   constructor(private readonly chain: LoopRef[] | undefined) {}
 
-  /** One enumerated combination: `rows` are the loops' current rows, `values` the key's canonical values. */
-  observe(rows: Map<LoopRef['info'], Val>, values: Map<string, string>): void {
+  /**
+   * One enumerated combination: `rows` are the loops' current rows, `values` the key's canonical
+   * values, `params` the values of the parameters of the function the innermost loop is in.
+   */
+  observe(rows: Map<LoopRef['info'], Val>, values: Map<string, string>, params: () => Map<string, Val>): void {
     if (!this.chain) return;
     for (const [k, c] of values) {
       const first = this.firstValue.get(k);
@@ -41,6 +47,7 @@ export class ReadFinder {
       else if (first !== c) this.varies.add(k);
     }
     if (this.checks++ >= MAX_CHECKS) return;
+    this.params = params();
     if (!this.candidates) {
       this.candidates = new Map();
       for (const [k, c] of values) this.candidates.set(k, this.search(rows, c));
@@ -48,8 +55,17 @@ export class ReadFinder {
     }
     for (const [k, list] of this.candidates) {
       const c = values.get(k);
-      this.candidates.set(k, list.filter((cand) => c !== undefined && canonicalAt(rows.get(cand.loop.info), cand.path) === c));
+      this.candidates.set(k, list.filter((cand) => c !== undefined && canonicalAt(this.source(cand, rows), cand.path) === c));
     }
+  }
+
+  private source(cand: Candidate, rows: Map<LoopRef['info'], Val>): Val | undefined {
+    return cand.loop ? rows.get(cand.loop.info) : this.params.get(cand.param!);
+  }
+
+  /** Every read that held in every combination, per key (varying or not), best first. */
+  allReads(): Map<string, string[]> {
+    return new Map([...this.candidates ?? []].map(([k, list]) => [k, list.map((c) => c.expr)]));
   }
 
   /** The guard, or undefined when the nest is not a single chain of loops in one function. */
@@ -76,6 +92,12 @@ export class ReadFinder {
       walk(row, [], (path, v) => {
         const expr = expression(loop, path);
         if (expr !== undefined && canonicalOf(v) === canonical) out.push({ loop, path, expr });
+      });
+    }
+    // A parameter of the function is a name at the guard too (`def sweep(model, lrs)`).
+    for (const [param, value] of this.params) {
+      walk(value, [], (path, v) => {
+        if (canonicalOf(v) === canonical) out.push({ param, path, expr: param + path.map((s) => `[${typeof s === 'number' ? s : JSON.stringify(s)}]`).join('') });
       });
     }
     // Shortest first: `lr` before `row[0]` when both give the value.

@@ -29,6 +29,19 @@ export interface Unit {
    */
   literals: Map<number, unknown>;
   items: Map<number, SyntaxNode[][]>;
+  /** Statements that call a name (`train(cfg)`, `x = run(grid)`): where functions are called from. */
+  callSites: CallSite[];
+  /** In a notebook, every cell's unit, in order: a function may be called in a later cell. */
+  notebook?: Unit[];
+}
+
+export interface CallSite {
+  name: string;
+  /** The CallExpression. */
+  node: SyntaxNode;
+  scope: Scope;
+  /** Inside a `for` of its scope: that loop's analysis follows the call instead. */
+  inLoop: boolean;
 }
 
 export interface Scope {
