@@ -284,9 +284,14 @@ class ScopeBuilder {
     }
   }
 
+  /** A statement's call, and the calls its callee is made of (`GridSearchCV(..).fit(X)`). */
   private callSite(call: SyntaxNode, scope: Scope, outer: LoopInfo | undefined): void {
-    const callee = call.firstChild;
-    if (callee?.name === 'VariableName') this.unit.callSites.push({ name: this.text(callee), node: call, scope, inLoop: !!outer });
+    for (let c: SyntaxNode | null = call; c?.name === 'CallExpression'; c = c.firstChild?.firstChild ?? null) {
+      const callee = c.firstChild;
+      if (callee?.name === 'VariableName' || callee?.name === 'MemberExpression') {
+        this.unit.callSites.push({ name: this.text(callee), node: c, scope, inLoop: !!outer });
+      }
+    }
   }
 
   /**

@@ -8,7 +8,7 @@ import { CAP, NOTES } from './notes';
 import { arange, linspace, logspace } from './numeric';
 import { compare, dedupeKeys, lookupKey, order, truthy } from './pyops';
 import { importedAs, lookup, starImports } from './scope';
-import { crossProduct, parameterGrid, runlensGrid, runlensSweep } from './grids';
+import { crossProduct, parameterGrid, parameterSampler, runlensGrid, runlensSweep, searchObject, SEARCHES } from './grids';
 import { callableOf, mapOrFilter } from './callables';
 import { formatVal, reprOf, strFormat, strOf } from './formatting';
 import { pyRound } from './format';
@@ -107,7 +107,10 @@ export function evalCall(node: SyntaxNode, env: Env): Val {
     const args = evalArgs(argList, env);
     return args ? method(evaluate(callee.firstChild, env), text(env, callee.lastChild), args) : UNKNOWN;
   }
-  const fn = FUNCTIONS[q] ?? (q.startsWith('sklearn.') && q.endsWith('.ParameterGrid') ? parameterGrid : undefined);
+  const search = SEARCHES.exec(q);
+  const fn = FUNCTIONS[q] ?? (search ? (a: Args, e: Env) => searchObject(search[1], a, e)
+    : q.startsWith('sklearn.') && q.endsWith('.ParameterGrid') ? parameterGrid
+      : q.startsWith('sklearn.') && q.endsWith('.ParameterSampler') ? parameterSampler : undefined);
   if (!fn) return UNKNOWN;
   const args = evalArgs(argList, env);
   if (!args) return UNKNOWN;

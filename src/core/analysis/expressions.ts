@@ -130,7 +130,12 @@ function comparison(node: SyntaxNode, env: Env): Val {
 
 export function member(node: SyntaxNode, env: Env): Val {
   const kids = children(node);
-  if (kids[1]?.name !== '[') return UNKNOWN; // attributes belong to objects we do not model
+  if (kids[1]?.name === '.' && kids[2]?.name === 'PropertyName') {
+    // Attributes of the few library objects the analysis models; others are not known.
+    const base = evaluate(kids[0], env);
+    return base.t === 'object' ? base.attrs.get(text(env, kids[2])) ?? UNKNOWN : UNKNOWN;
+  }
+  if (kids[1]?.name !== '[') return UNKNOWN;
   const base = evaluate(kids[0], env);
   const inside = kids.slice(2, -1);
   if (inside.some(k => k.name === ':')) return slice(base, inside, env);

@@ -13,12 +13,13 @@ import type { LoopInfo, Unit } from './scope';
 import type { AnalyzeOptions, ExperimentLoop, LiteralValue } from './types';
 import { ReadFinder } from './reads';
 import { dictEntries } from './entries';
-import { dict, iterate, keyString, seq, toJSON, UNKNOWN, type At, type Val } from './pyValue';
+import { dict, iterate, keyString, seq, siteOf, toJSON, UNKNOWN, type At, type Val } from './pyValue';
 import { launchParams } from './launches';
 import type { Ctx, EvalState } from './evalEnv';
 import { evaluate, force, newState } from './evaluator';
 import { calledOnlyInLoops, callContexts, type CallContext } from './calls';
 import { insideRun } from './logging';
+import { searchLoops } from './searches';
 
 export function analyzeUnit(unit: Unit, notebook: boolean, options: AnalyzeOptions = {}): ExperimentLoop[] {
   const out: ExperimentLoop[] = [];
@@ -30,6 +31,12 @@ export function analyzeUnit(unit: Unit, notebook: boolean, options: AnalyzeOptio
       if (!options.onError) throw e;
       options.onError(e, unit.lines.at(info.node.from).line);
     }
+  }
+  try {
+    out.push(...searchLoops(unit, notebook, out));
+  } catch (e) {
+    if (!options.onError) throw e;
+    options.onError(e, 1);
   }
   return out.sort((a, b) => a.from - b.from);
 }
@@ -316,7 +323,10 @@ class Enumerator {
     this.combos.push(combo);
     this.counts.push(1);
     this.reads.observe(this.st.iter, canonical, () => paramValues(this.inner, this.st));
-    for (const [k, v] of values) if (v.t !== 'unknown' && v.at && combo[k] !== undefined) this.addSite(k, combo[k], v.at);
+    for (const [k, v] of values) {
+      const at = siteOf(v);
+      if (at && combo[k] !== undefined) this.addSite(k, combo[k], at);
+    }
     if (this.combos.length >= CAP) throw new Stop();
   }
 

@@ -15,6 +15,8 @@ export type Val =
   | { t: 'seq'; items: Val[]; tuple: boolean; at?: At }
   /** `open`: more entries may exist that we cannot see (`{**unknown, 'lr': lr}`). */
   | { t: 'dict'; entries: [Val, Val][]; open: boolean; at?: At }
+  /** An object of a library the analysis models, through the attributes it knows (a search's `cv_results_`). */
+  | { t: 'object'; kind: string; attrs: Map<string, Val> }
   | { t: 'unknown' };
 
 export const UNKNOWN: Val = Object.freeze({ t: 'unknown' }) as Val;
@@ -29,6 +31,11 @@ export function seq(items: Val[], tuple = false, at?: At): Val {
 
 export function dict(entries: [Val, Val][], open = false, at?: At): Val {
   return at ? { t: 'dict', entries, open, at } : { t: 'dict', entries, open };
+}
+
+/** Where a value's literal sits, if it came straight from one. */
+export function siteOf(v: Val): At | undefined {
+  return v.t === 'unknown' || v.t === 'object' ? undefined : v.at;
 }
 
 export function num(v: Val): number | undefined {

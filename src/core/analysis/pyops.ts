@@ -19,7 +19,7 @@ export function truthy(v: Val): boolean | undefined {
 }
 
 function equals(a: Val, b: Val): boolean | undefined {
-  if (a.t === 'unknown' || b.t === 'unknown') return undefined;
+  if (a.t === 'unknown' || b.t === 'unknown' || a.t === 'object' || b.t === 'object') return undefined;
   if (a.t === 'scalar' && b.t === 'scalar') {
     const x = a.v, y = b.v;
     if (typeof x === 'string' || typeof y === 'string') return x === y;

@@ -29,13 +29,14 @@ export interface Unit {
    */
   literals: Map<number, unknown>;
   items: Map<number, SyntaxNode[][]>;
-  /** Statements that call a name (`train(cfg)`, `x = run(grid)`): where functions are called from. */
+  /** Calls made by a statement (`train(cfg)`, `x = run(grid)`, `GridSearchCV(..).fit(X)`). */
   callSites: CallSite[];
   /** In a notebook, every cell's unit, in order: a function may be called in a later cell. */
   notebook?: Unit[];
 }
 
 export interface CallSite {
+  /** The callee as written (`train`, `wandb.sweep`). */
   name: string;
   /** The CallExpression. */
   node: SyntaxNode;

@@ -47,6 +47,11 @@ export interface ExperimentLoop {
    * found (a notebook's may be in other cells), each with the indices of the combinations it runs.
    */
   calls?: { line: number; cell?: number; combinations: number[] }[];
+  /**
+   * Set when the combinations are not run by a `for` of the script but by a library, at the call
+   * the loop is reported at: scikit-learn's search (`GridSearchCV(..)`), a W&B sweep (`wandb.sweep(..)`).
+   */
+  runBy?: 'sklearn' | 'wandb';
   /** Where each literal value of each key sits. */
   valueSites: { key: string; value: unknown; site: LiteralValue }[];
   /** The loop asks a tracker at run time whether a combination exists (`runlens.exists`, `runlens.grid`). */

@@ -27,6 +27,10 @@ export type LoopRunPlan =
 
 /** Whether (and how) the runner can run just some combinations of `loop`. */
 export function planLoopRun(loop: ExperimentLoop): LoopRunPlan {
+  if (loop.runBy) {
+    const who = loop.runBy === 'sklearn' ? "scikit-learn's search" : "W&B's sweep agent";
+    return { ok: false, reason: `the combinations at line ${loop.line} are run by ${who}, not by a for loop of the script, so RunLens cannot run only some of them` };
+  }
   const guard = loop.guard;
   if (!guard) {
     return { ok: false, reason: `the loop at line ${loop.line} has loops side by side inside it, so RunLens cannot tell from one place which combination an iteration is` };
