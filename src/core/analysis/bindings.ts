@@ -32,8 +32,11 @@ function newScope(kind: Scope['kind'], node: SyntaxNode, parent: Scope | undefin
 }
 
 class ScopeBuilder {
-  /** Per scope: the names whose value holds another name's value itself, not a copy (`b = a`, `{"p": a}`). */
-  private readonly holders = new Map<Scope, Map<string, Set<string>>>();
+  /**
+   * Per scope and held name: the names whose value holds that name's value itself, not a copy
+   * (`b = a`, `cfg["p"] = a`, `{"p": a}`), with the binding that made them hold it.
+   */
+  private readonly holders = new Map<Scope, Map<string, Map<string, Binding>>>();
 
   constructor(private readonly unit: Unit) {}
 
@@ -43,38 +46,52 @@ class ScopeBuilder {
     const list = scope.bindings.get(b.name);
     if (list) list.push(b); else scope.bindings.set(b.name, [b]);
     const held = b.kind === 'value' ? (Array.isArray(b.value) ? b.value : [b.value])
-      : b.kind === 'update' ? changedWith(b.change) : [];
-    for (const n of held) for (const ref of this.aliases(n)) this.hold(scope, ref, b.name);
+      : b.kind === 'update' && b.change.op !== 'refresh' ? changedWith(b.change) : [];
+    for (const n of held) for (const ref of this.aliases(n)) this.hold(scope, ref, b.name, b);
   }
 
-  private hold(scope: Scope, held: string, holder: string): void {
+  private hold(scope: Scope, held: string, holder: string, by: Binding): void {
     let byName = this.holders.get(scope);
     if (!byName) this.holders.set(scope, byName = new Map());
-    const set = byName.get(held);
-    if (set) set.add(holder); else byName.set(held, new Set([holder]));
+    const map = byName.get(held);
+    if (map) map.set(holder, by); else byName.set(held, new Map([[holder, by]]));
   }
 
-  /** A change to `name`'s value in place: also stale from here on is every name that holds it. */
-  private changed(scope: Scope, name: string, pos: number, seen = new Set<string>()): void {
-    for (const holder of this.holders.get(scope)?.get(name) ?? []) {
+  /**
+   * `name`'s value was changed in place: every name holding it sees the change. A holder whose
+   * value is still the one that captured `name` is refreshed (its binding evaluated again with
+   * `name` as it is now); one changed since, or a change not followed (`guards` undefined), is stale.
+   */
+  private changed(scope: Scope, name: string, pos: number, guards: Block[] | undefined, seen = new Set<string>()): void {
+    for (const [holder, capture] of this.holders.get(scope)?.get(name) ?? []) {
       if (seen.has(holder) || holder === name) continue;
       seen.add(holder);
-      this.mutate(scope, holder, pos);
-      this.changed(scope, holder, pos, seen);
+      const latest = scope.bindings.get(holder)?.at(-1);
+      const current = latest === capture || (latest?.kind === 'update' && latest.change.op === 'refresh' && latest.change.capture === capture);
+      if (guards && current) {
+        const refresh: Binding = { kind: 'update', name: holder, pos, guards, change: { op: 'refresh', capture, held: name }, at: pos };
+        const list = scope.bindings.get(holder)!;
+        list.push(refresh);
+        this.changed(scope, holder, pos, guards, seen);
+      } else {
+        const list = scope.mutations.get(holder);
+        if (list) list.push(pos); else scope.mutations.set(holder, [pos]);
+        this.changed(scope, holder, pos, undefined, seen);
+      }
     }
   }
 
   private mutate(scope: Scope, name: string, pos: number): void {
     const list = scope.mutations.get(name);
     if (list) list.push(pos); else scope.mutations.set(name, [pos]);
-    this.changed(scope, name, pos);
+    this.changed(scope, name, pos, undefined);
   }
 
   /** A followed change to the name's value (`x[k] = v`, `x += v`, `x.update(..)`). */
   private update(scope: Scope, name: SyntaxNode, change: Change, statement: SyntaxNode, guards: Block[]): void {
     const n = this.text(name);
     this.bind(scope, { kind: 'update', name: n, pos: statement.to, guards, change, at: statement.from });
-    this.changed(scope, n, statement.to);
+    this.changed(scope, n, statement.to, guards);
   }
 
   /** The names an expression's value is (not a copy of): `a`, the items of `[a, b]`, `{"k": a}`, `x if c else a`. */
@@ -364,7 +381,7 @@ function subscriptOfName(target: SyntaxNode[]): { name: SyntaxNode; key: SyntaxN
 }
 
 /** The expressions whose values a change puts into the changed value. */
-function changedWith(change: Change): SyntaxNode[] {
+function changedWith(change: Exclude<Change, { op: 'refresh' }>): SyntaxNode[] {
   if (change.op !== 'method') return [change.value];
   return change.args ? innerChildren(change.args).filter(n => n.name !== ',') : [];
 }

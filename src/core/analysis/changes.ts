@@ -21,6 +21,7 @@ export function applyChange(before: Val, change: Change, env: Env): Val {
     }
     case 'augment': return arith(change.operator, before, evaluate(change.value, env));
     case 'method': return method(before, change, env);
+    case 'refresh': return UNKNOWN; // the evaluator evaluates the capture again instead
   }
 }
 

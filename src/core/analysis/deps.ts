@@ -63,6 +63,11 @@ class DepWalker {
       } else if (b.kind === 'update') {
         // What the change puts in, and what the name held before it.
         const ch = b.change;
+        if (ch.op === 'refresh') {
+          this.nameAt(ch.held, b.pos, inner, seen);
+          this.nameAt(name, b.at - 1, inner, seen);
+          continue;
+        }
         for (const n of ch.op === 'setitem' ? [ch.key, ch.value] : ch.op === 'augment' ? [ch.value] : ch.args ? [ch.args] : []) {
           this.walk(n, inner, new Set(), seen);
         }

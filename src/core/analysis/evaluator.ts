@@ -7,8 +7,8 @@ import { evalCall } from './builtins';
 import { applyChange } from './changes';
 import { binary, collection, comprehension, dictionary, formatString, member, unary } from './expressions';
 import { parseNumber, parseString } from './literals';
-import { truthy } from './pyops';
-import { lookup, type Binding, type Scope, type ValueRef } from './scope';
+import { oneOf, truthy } from './pyops';
+import { candidates, lookup, type Binding, type Scope, type ValueRef } from './scope';
 import { children, innerChildren, type SyntaxNode } from './syntax';
 import { scalar, seq, UNKNOWN, type Val } from './pyValue';
 import { at, text, type Ctx, type Env, type EvalState, type Thunk } from './evalEnv';
@@ -97,7 +97,8 @@ function variable(node: SyntaxNode, env: Env): Val {
 }
 
 /** What `name` holds at `pos` in the scope `env` evaluates in. */
-export function nameValue(name: string, pos: number, env: Env): Val {
+export function nameValue(name: string, at: number, env: Env): Val {
+  const pos = env.rebound?.get(name) ?? at;
   const r = lookup(env.ctx.scope, name, pos, branch => branchTaken(branch, env));
   if (!r) return UNKNOWN;
   const b = r.binding;
@@ -113,10 +114,44 @@ export function nameValue(name: string, pos: number, env: Env): Val {
       return th ? force(th, env.st) : UNKNOWN;
     }
     case 'value': return destructure(bindingValue(b, r.scope, env, inner => evaluateRef(b.value, inner)), b.path);
-    // The value just before the change, changed: `cfg["lr"] = lr` on `cfg = dict(BASE)`.
-    case 'update': return bindingValue(b, r.scope, env, inner => applyChange(nameValue(name, b.at, inner), b.change, inner));
+    case 'update': {
+      const change = b.change;
+      // The binding that made the name hold another's value, with that value as it is now.
+      if (change.op === 'refresh') {
+        return bindingValue(b, r.scope, env, inner => captured(name, change.capture, { ...inner, rebound: new Map([[change.held, b.pos]]) }));
+      }
+      // The value just before the change, changed: `cfg["lr"] = lr` on `cfg = dict(BASE)`.
+      return bindingValue(b, r.scope, env, inner => applyChange(nameValue(name, b.at, inner), change, inner));
+    }
+    case 'opaque': return selection(name, pos, env);
   }
   return UNKNOWN;
+}
+
+/** A capturing binding's value evaluated afresh (not from its cache), as `env` resolves names. */
+function captured(name: string, capture: Binding, env: Env): Val {
+  if (capture.kind === 'value') return destructure(evaluateRef(capture.value, env), capture.path);
+  if (capture.kind !== 'update' || capture.change.op === 'refresh') return UNKNOWN;
+  const { rebound, ...plain } = env;
+  return applyChange(nameValue(name, capture.at, plain), capture.change, { ...plain, rebound });
+}
+
+/**
+ * A name bound in `if` branches the evaluator cannot decide (`if args.quick: lrs = [..] else:
+ * lrs = [..]`): what the possible values agree on (`oneOf`). Unknown if any of them is not a plain
+ * assignment or the value was changed in place since.
+ */
+function selection(name: string, pos: number, env: Env): Val {
+  const c = candidates(env.ctx.scope, name, pos);
+  if (!c || c.bindings.length < 2 || !c.branches.length) return UNKNOWN;
+  const at = c.scope === env.ctx.scope ? pos : Infinity;
+  const changes = c.scope.mutations.get(name) ?? [];
+  const vals: Val[] = [];
+  for (const b of c.bindings) {
+    if (b.kind !== 'value' || changes.some(m => m > b.pos && m <= at)) return UNKNOWN;
+    vals.push(destructure(bindingValue(b, c.scope, env, inner => evaluateRef(b.value, inner)), b.path));
+  }
+  return oneOf(vals);
 }
 
 /** Whether an `if`/`elif`/`else` branch (its Body) runs with the current values. */

@@ -5,7 +5,7 @@
 import { decodeEscapes } from './literals';
 import { formatVal, percentFormat } from './formatting';
 import { CAP, NOTES } from './notes';
-import { arith, compare, dedupeKeys, lookupKey, truthy } from './pyops';
+import { arith, compare, dedupeKeys, lookupKey, oneOf, truthy } from './pyops';
 import { children, commaItems, innerChildren, type SyntaxNode } from './syntax';
 import { dict, int, iterate, scalar, seq, UNKNOWN, type Val } from './pyValue';
 import { at, text, type Env } from './evalEnv';
@@ -148,6 +148,8 @@ export function member(node: SyntaxNode, env: Env): Val {
 }
 
 function subscript(base: Val, key: Val): Val {
+  // `GRIDS[args.size]`: one of the dict's values, chosen at run time.
+  if (base.t === 'dict' && key.t === 'unknown') return base.open ? UNKNOWN : oneOf(base.entries.map(e => e[1]));
   if (base.t === 'dict') return lookupKey(base, key) ?? UNKNOWN;
   const i = int(key);
   if (i === undefined) return UNKNOWN;

@@ -23,6 +23,8 @@ export type SiteSpec =
   | { kind: 'start' }
   /** A process launched with a command line whose options are the parameters (launches.ts). */
   | { kind: 'argv'; command: SyntaxNode }
+  /** An untracked loop's own variables as its parameters (untracked.ts); the site's loop is that loop. */
+  | { kind: 'target' }
   /** A run-time check for an existing result (`runlens.exists(params)`, `tracker.exists(...)`). */
   | { kind: 'exists' }
   /**

@@ -11,7 +11,8 @@ import { gatherNest, type LoopRef, type Nest, type Site } from './nest';
 import { CAP, NOTES } from './notes';
 import type { LoopInfo, Unit } from './scope';
 import type { AnalyzeOptions, ExperimentLoop, LiteralValue } from './types';
-import { ReadFinder } from './reads';
+import { at, ReadFinder, targetNames } from './reads';
+import { untrackedSites } from './untracked';
 import { dictEntries } from './entries';
 import { dict, iterate, keyString, seq, siteOf, toJSON, UNKNOWN, type At, type Val } from './pyValue';
 import { launchParams } from './launches';
@@ -92,7 +93,20 @@ function loopsIn(info: LoopInfo, ctx: Ctx, callInRun: boolean, notebook: boolean
   // A loop inside one run that starts none of its own logs that run's parameters in parts.
   const inRun = callInRun || insideRun(info.node, { ctx, st: newState() });
   const roots = nest.loops.filter(l => dims.has(l) && l.ctx.depth === 0 && !nearestIn(l.parent, dims) && !(inRun && !starts(l)));
+  if (!nest.sites.length && !inRun && nest.loops[0]) return untrackedLoops(nest, nest.loops[0], notebook);
   return roots.map(r => new Enumerator(nest, r, dims, keyLoops, valueDeps, notebook).run());
+}
+
+/** A nest that logs nothing to a tracker but records results: its loops with their own variables as keys. */
+function untrackedLoops(nest: Nest, root: LoopRef, notebook: boolean): ExperimentLoop[] {
+  const found = untrackedSites(nest, root);
+  if (!found) return [];
+  const sites = { loops: nest.loops, sites: [...nest.sites, ...found.sites] };
+  const deps = new Map<Site, Map<LoopRef, number>>(found.sites.map(s => [s, new Map([[s.loop!, 0]])]));
+  const roots = nest.loops.filter(l => found.dims.has(l) && !nearestIn(l.parent, found.dims));
+  return roots.map(r => new Enumerator(sites, r, found.dims, new Set(), deps, notebook).run())
+    .filter(l => l.combinations.length)
+    .map(l => ({ ...l, tracked: false }));
 }
 
 /** Per loop, every read that held for each key in its enumeration (for merging calls). */
@@ -213,7 +227,7 @@ class Enumerator {
     for (const s of nest.sites) {
       if (!isUnder(s.loop, root)) continue;
       if (s.kind === 'exists') this.runtimeSkip = true;
-      if (s.kind !== 'param' && s.kind !== 'params' && s.kind !== 'argv') continue;
+      if (s.kind !== 'param' && s.kind !== 'params' && s.kind !== 'argv' && s.kind !== 'target') continue;
       const home = nearestIn(s.loop, dims)!;
       this.attached.set(home, [...(this.attached.get(home) ?? []), s]);
       const spread: LoopRef[] = [];
@@ -385,11 +399,27 @@ class Enumerator {
         const key = keyString(k);
         if (key === undefined) this.notes.add(NOTES.opaqueKey); else this.setKey(values, key, v, s);
       }
+    } else if (s.kind === 'target') {
+      this.targetValues(s, values);
     } else if (s.kind === 'argv') {
       for (const [key, v, origin] of launchParams(s.command, env)) {
         this.setKey(values, key, v, s);
         if (origin && !this.argvRanks.has(`${s.order}:${key}`)) this.argvRanks.set(`${s.order}:${key}`, this.minIndex(loopDeps(origin.node, origin.ctx, s.loop)));
       }
+    }
+  }
+
+  /** An untracked loop's variables as parameters: each name its value, a single dict row its keys. */
+  private targetValues(s: Site, values: Map<string, Val>): void {
+    const row = this.st.iter.get(s.loop!.info);
+    const names = targetNames(s.loop!);
+    for (const [path, name] of names) {
+      if (/^_+$/.test(name)) continue;
+      const v = at(row, path ? path.split('\u0000').map(Number) : []);
+      if (!v) continue;
+      if (names.size === 1 && v.t === 'dict' && !v.open && v.entries.every(([k]) => keyString(k) !== undefined)) {
+        for (const [k, item] of v.entries) this.setKey(values, keyString(k)!, item, s);
+      } else this.setKey(values, name, v, s);
     }
   }
 

@@ -187,3 +187,31 @@ function distinctStringKeys(entries: [Val, Val][]): boolean {
   }
   return true;
 }
+
+/**
+ * A value chosen at run time among known ones (`if args.quick: lrs = [..] else: lrs = [..]`,
+ * `GRIDS[args.size]`): what they agree on. Equal values are that value; lists keep the items every
+ * one of them has, in the first one's order, and one unknown item when any has another; dicts keep
+ * the keys all of them have, each by the same rule. Anything else is unknown.
+ */
+export function oneOf(vals: Val[]): Val {
+  if (!vals.length) return UNKNOWN;
+  const [first, ...rest] = vals;
+  if (rest.every(v => equals(v, first) === true)) return first;
+  if (vals.every(v => v.t === 'seq')) {
+    const lists = vals as Extract<Val, { t: 'seq' }>[];
+    const common = lists[0].items.filter(item => lists.every(l => l.items.some(x => equals(x, item) === true)));
+    const extra = lists.some(l => l.items.length !== common.length);
+    return seq(extra ? [...common, UNKNOWN] : common, false);
+  }
+  if (vals.every(v => v.t === 'dict' && !v.open)) {
+    const dicts = vals as Extract<Val, { t: 'dict' }>[];
+    const entries: [Val, Val][] = [];
+    for (const [k] of dicts[0].entries) {
+      const values = dicts.map(d => lookupKey(d, k));
+      if (values.every(v => v !== undefined)) entries.push([k, oneOf(values as Val[])]);
+    }
+    return dict(entries, dicts.some(d => d.entries.length !== entries.length));
+  }
+  return UNKNOWN;
+}

@@ -115,7 +115,7 @@ function walk(v: Val, path: Step[], visit: (path: Step[], v: Val) => void): void
   }
 }
 
-function at(v: Val | undefined, path: Step[]): Val | undefined {
+export function at(v: Val | undefined, path: Step[]): Val | undefined {
   for (const step of path) {
     if (!v) return undefined;
     if (typeof step === 'number') v = v.t === 'seq' ? v.items[step] : undefined;
@@ -147,7 +147,7 @@ function expression(loop: LoopRef, path: Step[]): string | undefined {
 const namesOf = new WeakMap<LoopRef, Map<string, string>>();
 
 /** The names a loop's target binds, by their path into the row: `i, (lr, bs)` -> 0: i, 1.0: lr, 1.1: bs. */
-function targetNames(loop: LoopRef): Map<string, string> {
+export function targetNames(loop: LoopRef): Map<string, string> {
   let out = namesOf.get(loop);
   if (out) return out;
   out = new Map();

@@ -101,7 +101,12 @@ export type Change =
   /** `x[k] = v`, or with `operator`, `x[k] += v`. */
   | { op: 'setitem'; key: SyntaxNode; value: SyntaxNode; operator?: string }
   | { op: 'augment'; operator: string; value: SyntaxNode }
-  | { op: 'method'; method: 'update' | 'append' | 'extend'; args: SyntaxNode | null };
+  | { op: 'method'; method: 'update' | 'append' | 'extend'; args: SyntaxNode | null }
+  /**
+   * The name holds another name's value (`cfg["p"] = params`) that was changed in place since
+   * (`params.update(..)`): its `capture` binding again, with `held` as it is at this binding.
+   */
+  | { op: 'refresh'; capture: Binding; held: string };
 
 export type Binding = BindingBase & (
   | { kind: 'value'; value: ValueRef; path: number[]; cache?: unknown }

@@ -37,6 +37,10 @@ export function planLoopRun(loop: ExperimentLoop): LoopRunPlan {
   }
   const reads = guard.reads;
   const readKeys = Object.keys(reads);
+  const partly = loop.unknown.filter((k) => loop.combinations.some((c) => k in c));
+  if (partly.length) {
+    return { ok: false, reason: `some values of ${partly.map((k) => `'${k}'`).join(', ')} are only known when the script runs (chosen among lists, or read from its arguments), so RunLens cannot list the combinations to run` };
+  }
   const varying = loop.keys.filter((k) => new Set(loop.combinations.map((c) => (k in c ? canonicalValue(c[k]) : '\u0000'))).size > 1);
   const unread = varying.filter((k) => !(k in reads));
   if (unread.length) {
