@@ -47,15 +47,19 @@ export function formatCombination(combo: Record<string, unknown>, keys = Object.
 
 /**
  * `RunLens: 3 of 4 combinations logged · best accuracy 0.81 (lr=0.01, bs=32) · 1 failed`;
- * `RunLens: 6 combinations, none logged yet`; `RunLens: all 6 combinations logged · best …`.
+ * `RunLens: 6 combinations, none logged yet`; `RunLens: all 6 combinations logged · best …`;
+ * `RunLens: 9 combinations, none tracked` for a loop that logs to no tracker.
  */
 export function lensTitle(loop: ExperimentLoop, s: LoopSummary, metric: string | undefined): string {
   const combinations = `combination${s.total === 1 ? '' : 's'}`;
   const untouched = s.logged + s.failed + s.crashed + s.killed + s.running === 0;
-  const head = untouched ? `RunLens: ${s.total} ${combinations}, none logged yet`
-    : s.logged === s.total && s.total > 1 ? `RunLens: all ${s.total} ${combinations} logged`
-      : `RunLens: ${s.logged} of ${s.total} ${combinations} logged`;
+  const head = !loop.tracked ? `RunLens: ${s.total} ${combinations}, none tracked`
+    : untouched ? `RunLens: ${s.total} ${combinations}, none logged yet`
+      : s.logged === s.total && s.total > 1 ? `RunLens: all ${s.total} ${combinations} logged`
+        : `RunLens: ${s.logged} of ${s.total} ${combinations} logged`;
   const parts = [head];
+  const repeats = repeatsText(loop);
+  if (repeats) parts.push(repeats);
   if (s.best && metric) parts.push(`best ${metric} ${formatMetric(s.best.value)} (${formatCombination(s.best.combination, loop.keys)})`);
   if (s.failed) parts.push(`${s.failed} failed`);
   if (s.crashed) parts.push(`${s.crashed} crashed`);
@@ -65,6 +69,14 @@ export function lensTitle(loop: ExperimentLoop, s: LoopSummary, metric: string |
   if (loop.unknown.length) parts.push(`${loop.unknown.join(', ')} unknown until run time`);
   if (loop.runtimeSkip) parts.push('skips logged combinations at run time');
   return parts.join(' · ');
+}
+
+/** `3 runs each` when every combination runs more than once alike; `1 to 4 runs each` when they differ. */
+function repeatsText(loop: ExperimentLoop): string | undefined {
+  const r = loop.repeats ?? [];
+  const most = Math.max(0, ...r), least = Math.min(...r);
+  if (most < 2) return undefined;
+  return least === most ? `${most} runs each` : `${least} to ${most} runs each`;
 }
 
 export interface ValueSummary {
