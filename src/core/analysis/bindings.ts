@@ -6,6 +6,7 @@
  * `with` bodies, `try` bodies and `if __name__ == "__main__":` always run, so bindings there are
  * as certain as the statements around them.
  */
+import type { Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { importedAs, lookup, SET_EXPERIMENT, type Binding, type Block, type Change, type FunctionInfo, type LoopInfo, type Scope,
   type Unit, type ValueRef } from './scope';
@@ -16,11 +17,11 @@ const MUTATORS = new Set(['append', 'extend', 'insert', 'remove', 'pop', 'clear'
 /** Mutating methods whose change is followed (`Change`). */
 const FOLLOWED = new Set(['update', 'append', 'extend']);
 
-export function parseUnit(source: string, index = 0, prev?: Unit): Unit {
-  const tree = parser.parse(source);
+/** Parse and bind a unit; `tree` when the caller parsed it already (incrementally). */
+export function parseUnit(source: string, index = 0, prev?: Unit, tree: Tree = parser.parse(source)): Unit {
   const unit = {
     index, source, tree, prev, lines: new LineIndex(source), imports: new Map(), starImports: [],
-    loops: new Map(), loopList: [], literals: new Map(), items: new Map(), callSites: [],
+    loops: new Map(), loopList: [], literals: new Map(), items: new Map(), kids: new Map(), names: new Map(), callSites: [],
   } as unknown as Unit;
   unit.module = newScope('module', tree.topNode, undefined, unit);
   new ScopeBuilder(unit).block(tree.topNode, unit.module, [], undefined);

@@ -46,9 +46,10 @@ export function bindArgs(fn: FunctionInfo, call: SyntaxNode, caller: Ctx): Map<s
 export function callContexts(scope: Scope, chain = 0): CallContext[] {
   if (scope.kind !== 'function' || chain >= MAX_CHAIN) return [];
   const out: CallContext[] = [];
+  const name = fnName(scope);
   for (const unit of scope.unit.notebook ?? [scope.unit]) {
     if (unit.index < scope.unit.index) continue; // an earlier cell cannot call what is defined later
-    for (const site of unit.callSites) {
+    for (const site of sitesNamed(unit, name)) {
       const fn = site.inLoop ? undefined : called(site, scope);
       if (!fn) continue;
       for (const caller of callerContexts(site, chain)) {
@@ -69,14 +70,36 @@ export function callContexts(scope: Scope, chain = 0): CallContext[] {
 export function calledOnlyInLoops(scope: Scope): boolean {
   if (scope.kind !== 'function') return false;
   let any = false;
+  const name = fnName(scope);
   for (const unit of scope.unit.notebook ?? [scope.unit]) {
-    for (const site of unit.callSites) {
+    for (const site of sitesNamed(unit, name)) {
       if (!called(site, scope)) continue;
       if (!site.inLoop) return false;
       any = true;
     }
   }
   return any;
+}
+
+function fnName(scope: Scope): string {
+  const n = scope.node.getChild('VariableName');
+  return n ? scope.unit.source.slice(n.from, n.to) : '';
+}
+
+const byName = new WeakMap<Unit, Map<string, CallSite[]>>();
+
+/** A unit's call sites of one callee name (built once per unit). */
+function sitesNamed(unit: Unit, name: string): CallSite[] {
+  let map = byName.get(unit);
+  if (!map) {
+    map = new Map();
+    for (const s of unit.callSites) {
+      const list = map.get(s.name);
+      if (list) list.push(s); else map.set(s.name, [s]);
+    }
+    byName.set(unit, map);
+  }
+  return map.get(name) ?? [];
 }
 
 /** The function a call site calls, if it is the one whose scope is `scope`. */

@@ -5,7 +5,7 @@
  */
 import { evalCall } from './builtins';
 import { applyChange } from './changes';
-import { binary, collection, comprehension, dictionary, formatString, member, unary } from './expressions';
+import { binary, collection, comprehension, dictionary, formatString, kidsOf, member, unary } from './expressions';
 import { parseNumber, parseString } from './literals';
 import { oneOf, truthy } from './pyops';
 import { candidates, lookup, type Binding, type Scope, type ValueRef } from './scope';
@@ -47,7 +47,7 @@ export function evaluate(node: SyntaxNode, env: Env): Val {
     case 'UnaryExpression': return unary(node, env);
     case 'BinaryExpression': return binary(node, env);
     case 'ConditionalExpression': {
-      const [a, , cond, , b] = children(node);
+      const [a, , cond, , b] = kidsOf(node, env);
       if (!b) return UNKNOWN;
       const t = truthy(evaluate(cond, env));
       return t === undefined ? UNKNOWN : evaluate(t ? a : b, env);
@@ -90,7 +90,9 @@ function destructure(v: Val, path: number[]): Val {
 }
 
 function variable(node: SyntaxNode, env: Env): Val {
-  const name = text(env, node);
+  const names = env.ctx.unit.names;
+  let name = names.get(node.from);
+  if (name === undefined) names.set(node.from, name = text(env, node));
   const local = env.locals?.get(name);
   if (local) return local;
   return nameValue(name, node.from, env);

@@ -13,6 +13,23 @@ import { at, text, type Env } from './evalEnv';
 /** Evaluates an operand with the evaluator the state carries (no import back to it). */
 const evaluate = (node: SyntaxNode, env: Env): Val => env.st.evaluate(node, env);
 
+/**
+ * A node's children, memoised per node: expressions are evaluated once per combination, and a
+ * grid has thousands. Nodes are told apart by where they start and end and their type.
+ */
+export function kidsOf(node: SyntaxNode, env: Env): SyntaxNode[] {
+  const memo = env.ctx.unit.kids;
+  let byEnd = memo.get(node.from);
+  if (!byEnd) memo.set(node.from, byEnd = new Map());
+  const hit = byEnd.get(node.to);
+  if (hit && hit.type === node.type.id) return hit.kids;
+  const out = children(node);
+  byEnd.set(node.to, { type: node.type.id, kids: out });
+  return out;
+}
+
+const TRUE = scalar(true), FALSE = scalar(false);
+
 /** The comma-separated items inside a bracketed node, memoised per node. */
 function items(node: SyntaxNode, env: Env): SyntaxNode[][] {
   const memo = env.ctx.unit.items;
@@ -43,24 +60,39 @@ export function collection(node: SyntaxNode, env: Env): Val {
 export function dictionary(node: SyntaxNode, env: Env): Val {
   const entries: [Val, Val][] = [];
   let open = false;
+  let spreads = false;
   for (const item of items(node, env)) {
     if (item.length === 3 && item[1].name === ':') entries.push([evaluate(item[0], env), evaluate(item[2], env)]);
     else if (item.length === 2 && item[0].name === '**') {
+      spreads = true;
       const spread = evaluate(item[1], env);
       if (spread.t === 'dict') { entries.push(...spread.entries); open ||= spread.open; } else open = true;
     } else open = true;
   }
-  return dict(dedupeKeys(entries), open, at(env, node));
+  return dict(spreads || !literalKeys(node, entries, env) ? dedupeKeys(entries) : entries, open, at(env, node));
+}
+
+/** Whether a dict display's keys are distinct string literals (as in most configs): no duplicate to fold. */
+function literalKeys(node: SyntaxNode, entries: [Val, Val][], env: Env): boolean {
+  const memo = env.ctx.unit.literals;
+  const key = -1 - node.from; // beside the literals' own memo entries, which are at offsets >= 0
+  let known = memo.get(key) as boolean | undefined;
+  if (known === undefined) {
+    const keys = items(node, env).map(item => item[0]);
+    known = keys.every(k => k.name === 'String') && dedupeKeys(entries).length === entries.length;
+    memo.set(key, known);
+  }
+  return known;
 }
 
 export function unary(node: SyntaxNode, env: Env): Val {
-  const [op, operand] = children(node);
+  const [op, operand] = kidsOf(node, env);
   if (!operand) return UNKNOWN;
   const opText = text(env, op);
   const v = evaluate(operand, env);
   if (opText === 'not') {
     const t = truthy(v);
-    return t === undefined ? UNKNOWN : scalar(!t);
+    return t === undefined ? UNKNOWN : t ? FALSE : TRUE;
   }
   if (v.t !== 'scalar' || (typeof v.v !== 'number' && typeof v.v !== 'boolean' && typeof v.v !== 'bigint')) return UNKNOWN;
   const n = typeof v.v === 'boolean' ? Number(v.v) : v.v;
@@ -77,11 +109,14 @@ export function unary(node: SyntaxNode, env: Env): Val {
 
 const COMPARE = new Set(['==', '!=', '<>', '<', '>', '<=', '>=', 'in', 'not in', 'is', 'is not']);
 
+const partsMemo = new WeakMap<SyntaxNode[], { left: SyntaxNode; op: string; right: SyntaxNode }>();
+
 function binaryParts(node: SyntaxNode, env: Env): { left: SyntaxNode; op: string; right: SyntaxNode } | undefined {
-  const kids = children(node);
-  if (kids.length < 3) return undefined;
-  const op = kids.slice(1, -1).map(k => text(env, k)).join(' ');
-  return { left: kids[0], op, right: kids[kids.length - 1] };
+  const k = kidsOf(node, env);
+  if (k.length < 3) return undefined;
+  let parts = partsMemo.get(k);
+  if (!parts) partsMemo.set(k, parts = { left: k[0], op: k.slice(1, -1).map(c => text(env, c)).join(' '), right: k[k.length - 1] });
+  return parts;
 }
 
 export function binary(node: SyntaxNode, env: Env): Val {
@@ -121,15 +156,15 @@ function comparison(node: SyntaxNode, env: Env): Val {
   for (let i = 0; i < ops.length; i++) {
     const b = evaluate(operands[i + 1], env);
     const r = compare(ops[i], a, b);
-    if (r === false) return scalar(false);
+    if (r === false) return FALSE;
     if (r === undefined) result = undefined;
     a = b;
   }
-  return result === undefined ? UNKNOWN : scalar(true);
+  return result === undefined ? UNKNOWN : TRUE;
 }
 
 export function member(node: SyntaxNode, env: Env): Val {
-  const kids = children(node);
+  const kids = kidsOf(node, env);
   if (kids[1]?.name === '.' && kids[2]?.name === 'PropertyName') {
     // Attributes of the few library objects the analysis models; others are not known.
     const base = evaluate(kids[0], env);

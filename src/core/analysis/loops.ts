@@ -22,12 +22,17 @@ import { calledOnlyInLoops, callContexts, type CallContext } from './calls';
 import { insideRun } from './logging';
 import { searchLoops } from './searches';
 
-export function analyzeUnit(unit: Unit, notebook: boolean, options: AnalyzeOptions = {}): ExperimentLoop[] {
+/**
+ * The experiment loops of a unit. `nests` analyses the nest of one outermost `for` (analyzeNest,
+ * or a cache in front of it: incremental.ts).
+ */
+export function analyzeUnit(unit: Unit, notebook: boolean, options: AnalyzeOptions = {},
+  nests: (info: LoopInfo) => ExperimentLoop[] = info => analyzeNest(info, notebook)): ExperimentLoop[] {
   const out: ExperimentLoop[] = [];
   for (const info of unit.loopList) {
     if (info.outer) continue; // analysed as part of its outermost loop
     try {
-      out.push(...analyzeNest(info, notebook));
+      out.push(...nests(info));
     } catch (e) {
       if (!options.onError) throw e;
       options.onError(e, unit.lines.at(info.node.from).line);
@@ -42,7 +47,7 @@ export function analyzeUnit(unit: Unit, notebook: boolean, options: AnalyzeOptio
   return out.sort((a, b) => a.from - b.from);
 }
 
-function analyzeNest(info: LoopInfo, notebook: boolean): ExperimentLoop[] {
+export function analyzeNest(info: LoopInfo, notebook: boolean): ExperimentLoop[] {
   const contexts = callContexts(info.scope);
   if (!contexts.length && calledOnlyInLoops(info.scope)) return [];
   if (!contexts.length) return loopsIn(info, { unit: info.scope.unit, scope: info.scope, depth: 0 }, false, notebook);
@@ -185,6 +190,9 @@ function isUnder(l: LoopRef | undefined, root: LoopRef): boolean {
 
 class Stop extends Error {}
 
+/** Combinations seen: a path of pair numbers, ascending, ends at -1 -> the combination's index. */
+type Trie = Map<number, Trie | number>;
+
 /** Enumerates the combinations of one experiment loop nest. */
 class Enumerator {
   private readonly st: EvalState = newState();
@@ -202,8 +210,10 @@ class Enumerator {
   private readonly combos: Record<string, unknown>[] = [];
   /** How many iterations run each combination (a seed or `_` loop that is not logged repeats it). */
   private readonly counts: number[] = [];
-  private readonly seen = new Map<string, number>();
+  private readonly seen: Trie = new Map();
   private readonly canon = new WeakMap<object, string>();
+  private readonly parts = new Map<string, Map<string, number>>();
+  private partCount = 0;
   private readonly jsonMemo = new WeakMap<object, unknown>();
   private readonly sites: ExperimentLoop['valueSites'] = [];
   private readonly siteSeen = new Map<string, Set<At | string>>();
@@ -318,22 +328,29 @@ class Enumerator {
     const values = new Map<string, Val>();
     for (const s of sites) this.evalSite(s, values, this.unroll.get(s) ?? [], 0);
     const combo: Record<string, unknown> = {};
-    const parts: string[] = [];
+    const parts: number[] = [];
     const canonical = new Map<string, string>();
     for (const [k, v] of values) {
       const j = this.json(v);
       if (j === undefined) { this.unknownKeys.add(k); continue; }
       combo[k] = j;
-      canonical.set(k, this.canonical(v, j));
-      parts.push(k + '\u0001' + canonical.get(k));
+      const c = this.canonical(v, j);
+      canonical.set(k, c);
+      parts.push(this.part(k, c));
     }
     if (!parts.length) return; // nothing to match a run against
-    // A combination is its set of (key, canonical value) pairs, whatever order they were logged in.
-    if (parts.length > 1) parts.sort();
-    const sig = parts.join('\u0002');
-    const known = this.seen.get(sig);
+    // A combination is its set of (key, canonical value) pairs, whatever order they were logged in:
+    // each pair a number, the sorted numbers a path in a trie of combinations seen.
+    if (parts.length > 1) parts.sort((a, b) => a - b);
+    let node = this.seen;
+    for (const p of parts) {
+      let next = node.get(p);
+      if (!next) node.set(p, next = new Map());
+      node = next as Trie;
+    }
+    const known = node.get(-1) as number | undefined;
     if (known !== undefined) { this.repeats++; this.counts[known]++; return; }
-    this.seen.set(sig, this.combos.length);
+    node.set(-1, this.combos.length);
     this.combos.push(combo);
     this.counts.push(1);
     this.reads.observe(this.st.iter, canonical, () => paramValues(this.inner, this.st));
@@ -351,6 +368,15 @@ class Enumerator {
     const j = toJSON(v);
     this.jsonMemo.set(v, j);
     return j;
+  }
+
+  /** A number for a (key, canonical value) pair, the same for the same pair. */
+  private part(k: string, c: string): number {
+    let byValue = this.parts.get(k);
+    if (!byValue) this.parts.set(k, byValue = new Map());
+    let p = byValue.get(c);
+    if (p === undefined) byValue.set(c, p = this.partCount++);
+    return p;
   }
 
   private canonical(v: Val, j: unknown): string {

@@ -55,7 +55,8 @@ export class ReadFinder {
     }
     for (const [k, list] of this.candidates) {
       const c = values.get(k);
-      this.candidates.set(k, list.filter((cand) => c !== undefined && canonicalAt(this.source(cand, rows), cand.path) === c));
+      const holds = (cand: Candidate) => c !== undefined && canonicalAt(this.source(cand, rows), cand.path) === c;
+      if (!list.every(holds)) this.candidates.set(k, list.filter(holds));
     }
   }
 
@@ -124,9 +125,15 @@ export function at(v: Val | undefined, path: Step[]): Val | undefined {
   return v;
 }
 
+const canonicalMemo = new WeakMap<Val, string | undefined>();
+
+/** A value's canonical form; values are shared between combinations, so each is worked out once. */
 function canonicalOf(v: Val): string | undefined {
+  if (canonicalMemo.has(v)) return canonicalMemo.get(v);
   const j = toJSON(v);
-  return j === undefined ? undefined : canonicalValue(j);
+  const c = j === undefined ? undefined : canonicalValue(j);
+  canonicalMemo.set(v, c);
+  return c;
 }
 
 function canonicalAt(row: Val | undefined, path: Step[]): string | undefined {

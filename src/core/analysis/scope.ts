@@ -29,6 +29,10 @@ export interface Unit {
    */
   literals: Map<number, unknown>;
   items: Map<number, SyntaxNode[][]>;
+  /** Each variable's name, by where it starts. */
+  names: Map<number, string>;
+  /** A node's children, by its start, then end (expressions.ts's `kidsOf`). */
+  kids: Map<number, Map<number, { type: number; kids: SyntaxNode[] }>>;
   /** Calls made by a statement (`train(cfg)`, `x = run(grid)`, `GridSearchCV(..).fit(X)`). */
   callSites: CallSite[];
   /** In a notebook, every cell's unit, in order: a function may be called in a later cell. */

@@ -20,7 +20,7 @@ const AUTOLOG = new Set(['mlflow.autolog', 'mlflow.sklearn.autolog']);
 /** The searches and sweeps of a unit, given the `for` loops already found in it. */
 export function searchLoops(unit: Unit, notebook: boolean, loops: ExperimentLoop[]): ExperimentLoop[] {
   const out: ExperimentLoop[] = [];
-  const logged = new Set(loops.map(l => signatures(l.combinations)));
+  let logged: Set<string> | undefined; // the loops' combination sets, worked out only if there is a search
   for (const site of unit.callSites) {
     if (site.inLoop) continue; // one search per iteration of a loop: that loop's business
     const env: Env = { ctx: { unit, scope: site.scope, depth: 0 }, st: newState() };
@@ -32,6 +32,7 @@ export function searchLoops(unit: Unit, notebook: boolean, loops: ExperimentLoop
       const rows = search.t === 'object' ? search.attrs.get('candidates') : undefined;
       if (rows?.t !== 'seq') continue;
       const loop = loopOf(site, rows.items, notebook, { runBy: 'sklearn', tracked: autologged(unit, env) });
+      logged ??= new Set(loops.map(l => signatures(l.combinations)));
       if (loop && !(loop.combinations.length && logged.has(signatures(loop.combinations)))) out.push(loop);
     } else if (q === 'wandb.sweep') {
       const args = argNodes(site.node.getChild('ArgList'), unit.source);

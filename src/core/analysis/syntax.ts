@@ -80,4 +80,7 @@ export class LineIndex {
     }
     return { line: lo + 1, col: offset - this.starts[lo] };
   }
+  offsetOf(line: number, col: number): number {
+    return (this.starts[line - 1] ?? 0) + col;
+  }
 }

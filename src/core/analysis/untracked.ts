@@ -11,6 +11,8 @@ import type { LoopRef, Nest, Site } from './nest';
 import { lookup } from './scope';
 import { children, textOf, type SyntaxNode } from './syntax';
 import type { Ctx } from './evalEnv';
+import { evaluate, newState } from './evaluator';
+import { iterate, type Val } from './pyValue';
 
 /** Methods that put a result somewhere: a list, a set, a dict, a file, a CSV writer. */
 const RECORD_METHODS = new Set(['append', 'extend', 'add', 'insert', 'update', 'write', 'writerow', 'writerows', 'writelines']);
@@ -31,7 +33,9 @@ const SPLITS = new Set(['train', 'training', 'val', 'valid', 'validation', 'test
  */
 export function untrackedSites(nest: Nest, root: LoopRef): { dims: Set<LoopRef>; sites: Site[] } | undefined {
   const ctx = root.ctx;
-  const own = nest.loops.filter(l => l.ctx === ctx);
+  // Only loops over values written in the code can give combinations (most loops go over data).
+  const own = nest.loops.filter(l => l.ctx === ctx && isParameterLoop(l) && knownRows(l));
+  if (!own.length) return undefined;
   const records: SyntaxNode[] = [];
   const runs: SyntaxNode[] = [];
   collect(root.info.body, ctx, root, records, runs);
@@ -43,10 +47,18 @@ export function untrackedSites(nest: Nest, root: LoopRef): { dims: Set<LoopRef>;
     return out;
   };
   const recorded = reaching(records), ran = reaching(runs);
-  const dims = new Set(own.filter(l => recorded.has(l) && ran.has(l) && isParameterLoop(l)));
+  const dims = new Set(own.filter(l => recorded.has(l) && ran.has(l)));
   if (!dims.size) return undefined;
   const sites: Site[] = [...dims].map((loop, i) => ({ kind: 'target', node: loop.info.node, ctx, loop, order: nest.sites.length + i }));
   return { dims, sites };
+}
+
+/** Whether a loop's rows are known (an inner loop over what an outer one chose is not, here). */
+function knownRows(loop: LoopRef): boolean {
+  const env = { ctx: loop.ctx, st: newState() };
+  const its = loop.info.iterables;
+  const v = its.length === 1 ? evaluate(its[0], env) : { t: 'seq', items: its.map(n => evaluate(n, env)), tuple: true } as Val;
+  return iterate(v)?.some(row => row.t !== 'unknown') ?? false;
 }
 
 function isParameterLoop(loop: LoopRef): boolean {
