@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
+import { analyzeNotebook, type ExperimentLoop } from '../core/analysis';
+import { IncrementalAnalysis } from '../core/analysis/incremental';
 import { describable, describeLoop, untouchedLoop, type LoopState } from '../core/loops/describe';
 import { configuredKeyMetric } from '../core/runs/keyMetric';
 import { keyMetricSettings } from '../runs/settings';
@@ -19,10 +20,14 @@ interface Cached { version: number; insights: Promise<LoopInsight[]> }
 /**
  * "The loops of this document and their state": one analysis and one lookup per document version,
  * shared by everything that speaks about loops (src/loops/*, src/launch). Its counts come from
- * core's describeLoop, as `runlens analyze`'s do.
+ * core's describeLoop, as `runlens analyze`'s do. The analysis outlives the lookups: a run logged
+ * only looks the same loops up again, and an edit re-analyses only what it can change
+ * (core's IncrementalAnalysis, one per open file).
  */
 export class LoopService implements vscode.Disposable {
   private readonly cache = new Map<string, Cached>();
+  private readonly files = new Map<string, { analysis: IncrementalAnalysis; version: number; loops: ExperimentLoop[] }>();
+  private readonly notebooks = new Map<string, { key: string; results: ExperimentLoop[][] }>();
   private readonly changed = new vscode.EventEmitter<void>();
   /** The loops' states may have changed (a run was logged, a setting changed). */
   readonly onDidChange = this.changed.event;
@@ -31,21 +36,37 @@ export class LoopService implements vscode.Disposable {
   readonly onDidCompute = this.computed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed, this.computed];
   private refreshTimer: NodeJS.Timeout | undefined;
+  private clearAll = false;
 
   constructor(private readonly stores: FolderStores, private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
       stores.onDidChange(() => this.invalidate()),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens')) this.invalidate(); }),
-      vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => { this.cache.delete(d.uri.toString()); this.files.delete(d.uri.toString()); }),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => this.notebooks.delete(nb.uri.toString())),
+      // A cell's loops may depend on any other cell (a function called further down).
+      vscode.workspace.onDidChangeTextDocument((e) => { const nb = this.notebookOf(e.document); if (nb) this.notebookChanged(nb, e.document); }),
+      vscode.workspace.onDidChangeNotebookDocument((e) => this.notebookChanged(e.notebook)),
     );
   }
 
+  /** Another cell of a notebook changed: its cells' loops are worked out again (the changed one's by version). */
+  private notebookChanged(nb: vscode.NotebookDocument, except?: vscode.TextDocument): void {
+    let any = false;
+    for (const c of nb.getCells()) {
+      if (c.document !== except) any = this.cache.delete(c.document.uri.toString()) || any;
+    }
+    if (any) this.invalidate(false);
+  }
+
   /** A run was logged: everything refreshes within a second, coalescing bursts. */
-  private invalidate(): void {
+  private invalidate(all = true): void {
+    this.clearAll ||= all;
     if (this.refreshTimer) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
-      this.cache.clear();
+      if (this.clearAll) this.cache.clear();
+      this.clearAll = false;
       this.changed.fire();
     }, 200);
   }
@@ -67,12 +88,27 @@ export class LoopService implements vscode.Disposable {
   private loopsOf(doc: vscode.TextDocument): { loops: ExperimentLoop[]; cell: number | undefined } {
     const onError = (e: unknown, line: number) => this.log.warn(`${doc.uri.fsPath}:${line}: a loop could not be analysed (${(e as Error).message})`);
     const notebook = this.notebookOf(doc);
-    if (!notebook) return { loops: analyzePython(doc.getText(), { onError }), cell: undefined };
-    // A cell sees what the cells above it defined, as the kernel would when run top to bottom.
+    if (!notebook) {
+      const key = doc.uri.toString();
+      let file = this.files.get(key);
+      if (!file) this.files.set(key, file = { analysis: new IncrementalAnalysis(), version: -1, loops: [] });
+      if (file.version !== doc.version) {
+        file.loops = file.analysis.update(doc.getText(), { onError });
+        file.version = doc.version;
+      }
+      return { loops: file.loops, cell: undefined };
+    }
+    // Every code cell, as the kernel would run them top to bottom: a cell sees what the cells above
+    // it defined, and a function's loop may be called from a later cell.
     const cells = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python');
     const index = cells.findIndex((c) => c.document === doc);
-    const results = analyzeNotebook(cells.slice(0, index + 1).map((c) => c.document.getText()), { onError });
-    return { loops: results[index]?.loops ?? [], cell: index };
+    const key = cells.map((c) => `${c.document.uri.toString()}@${c.document.version}`).join('|');
+    let cached = this.notebooks.get(notebook.uri.toString());
+    if (cached?.key !== key) {
+      cached = { key, results: analyzeNotebook(cells.map((c) => c.document.getText()), { onError }).map((r) => r.loops) };
+      this.notebooks.set(notebook.uri.toString(), cached);
+    }
+    return { loops: cached.results[index] ?? [], cell: index };
   }
 
   private notebookOf(doc: vscode.TextDocument): vscode.NotebookDocument | undefined {

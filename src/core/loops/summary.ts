@@ -107,3 +107,12 @@ export function valueSummaries(loop: ExperimentLoop, states: CombinationState[],
     return v;
   });
 }
+
+/**
+ * What an inlay hint after a literal value says: the best key-metric result of the runs with that
+ * value and how many of its combinations are logged, `▸ accuracy 0.8100 · 2/2`, or `▸ 0/2`.
+ */
+export function inlayLabel(v: ValueSummary, metric: string | undefined): string {
+  const best = v.best !== null && metric ? `${metric} ${formatMetric(v.best)} · ` : '';
+  return `▸ ${best}${v.logged}/${v.combinations}`;
+}
