@@ -27,21 +27,25 @@ export class LoopInlayHints implements vscode.InlayHintsProvider, vscode.Disposa
     if (!vscode.workspace.getConfiguration('runlens', doc.uri).get<boolean>('inlayHints.enabled', true)) return [];
     const hints: vscode.InlayHint[] = [];
     const placed = new Set<number>();
-    for (const ins of await this.loops.insights(doc)) {
-      if (!ins.loop.tracked) continue; // nothing of it can be logged yet
-      for (const v of ins.values) {
-        if ((v.site.cell ?? ins.cell) !== ins.cell || placed.has(v.site.to) || !v.combinations) continue;
-        const pos = doc.positionAt(v.site.to);
-        if (!range.contains(pos)) continue;
-        placed.add(v.site.to);
-        const hint = new vscode.InlayHint(pos, inlayLabel(v, ins.metric), vscode.InlayHintKind.Parameter);
-        hint.paddingLeft = true;
-        const md = new vscode.MarkdownString();
-        md.appendMarkdown(`**RunLens** · ${codeSpan(`${v.key}=${v.site.text}`)}: ${v.logged} of ${v.combinations} combination${v.combinations === 1 ? '' : 's'} logged`);
-        if (v.best !== null && ins.metric) md.appendMarkdown(`, best ${escapeMd(ins.metric)} ${formatMetric(v.best)}`);
-        if (v.failed) md.appendMarkdown(` · ${v.failed} failed or crashed`);
-        hint.tooltip = md;
-        hints.push(hint);
+    const docs = this.loops.documentsSeeing(doc);
+    const here = this.loops.notebookOf(doc) ? docs.indexOf(doc) : undefined;
+    for (const seen of docs) {
+      for (const ins of await this.loops.insights(seen)) {
+        if (!ins.loop.tracked) continue; // nothing of it can be logged yet
+        for (const v of ins.values) {
+          if ((v.site.cell ?? ins.cell) !== here || placed.has(v.site.to) || !v.combinations) continue;
+          const pos = doc.positionAt(v.site.to);
+          if (!range.contains(pos)) continue;
+          placed.add(v.site.to);
+          const hint = new vscode.InlayHint(pos, inlayLabel(v, ins.metric), vscode.InlayHintKind.Parameter);
+          hint.paddingLeft = true;
+          const md = new vscode.MarkdownString();
+          md.appendMarkdown(`**RunLens** · ${codeSpan(`${v.key}=${v.site.text}`)}: ${v.logged} of ${v.combinations} combination${v.combinations === 1 ? '' : 's'} logged`);
+          if (v.best !== null && ins.metric) md.appendMarkdown(`, best ${escapeMd(ins.metric)} ${formatMetric(v.best)}`);
+          if (v.failed) md.appendMarkdown(` · ${v.failed} failed or crashed`);
+          hint.tooltip = md;
+          hints.push(hint);
+        }
       }
     }
     return hints;

@@ -111,7 +111,17 @@ export class LoopService implements vscode.Disposable {
     return { loops: cached.results[index] ?? [], cell: index };
   }
 
-  private notebookOf(doc: vscode.TextDocument): vscode.NotebookDocument | undefined {
+  /**
+   * The documents whose loops may have values in `doc`: itself, and in a notebook every code cell
+   * (a loop in one cell may go over a list written in another).
+   */
+  documentsSeeing(doc: vscode.TextDocument): vscode.TextDocument[] {
+    const notebook = this.notebookOf(doc);
+    if (!notebook) return [doc];
+    return notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python').map((c) => c.document);
+  }
+
+  notebookOf(doc: vscode.TextDocument): vscode.NotebookDocument | undefined {
     if (doc.uri.scheme !== 'vscode-notebook-cell') return undefined;
     return vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc));
   }
