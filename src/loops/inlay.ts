@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatMetric } from '../core/runs/format';
-import { inlayLabel } from '../core/loops/summary';
+import { inlayLabels, type ValueSummary } from '../core/loops/summary';
 import { codeSpan, escapeMd } from '../core/text/markdown';
 import { PYTHON_DOCUMENTS } from './selector';
 import type { LoopService } from './service';
@@ -25,7 +25,8 @@ export class LoopInlayHints implements vscode.InlayHintsProvider, vscode.Disposa
 
   async provideInlayHints(doc: vscode.TextDocument, range: vscode.Range): Promise<vscode.InlayHint[]> {
     if (!vscode.workspace.getConfiguration('runlens', doc.uri).get<boolean>('inlayHints.enabled', true)) return [];
-    const hints: vscode.InlayHint[] = [];
+    // Each value once (a literal may stand for two keys), with the loop whose metric ranks it.
+    const found: { v: ValueSummary; metric: string | undefined }[] = [];
     const placed = new Set<number>();
     const docs = this.loops.documentsSeeing(doc);
     const here = this.loops.notebookOf(doc) ? docs.indexOf(doc) : undefined;
@@ -34,19 +35,33 @@ export class LoopInlayHints implements vscode.InlayHintsProvider, vscode.Disposa
         if (!ins.loop.tracked) continue; // nothing of it can be logged yet
         for (const v of ins.values) {
           if ((v.site.cell ?? ins.cell) !== here || placed.has(v.site.to) || !v.combinations) continue;
-          const pos = doc.positionAt(v.site.to);
-          if (!range.contains(pos)) continue;
+          if (!range.contains(doc.positionAt(v.site.to))) continue;
           placed.add(v.site.to);
-          const hint = new vscode.InlayHint(pos, inlayLabel(v, ins.metric), vscode.InlayHintKind.Parameter);
-          hint.paddingLeft = true;
-          const md = new vscode.MarkdownString();
-          md.appendMarkdown(`**RunLens** · ${codeSpan(`${v.key}=${v.site.text}`)}: ${v.logged} of ${v.combinations} combination${v.combinations === 1 ? '' : 's'} logged`);
-          if (v.best !== null && ins.metric) md.appendMarkdown(`, best ${escapeMd(ins.metric)} ${formatMetric(v.best)}`);
-          if (v.failed) md.appendMarkdown(` · ${v.failed} failed or crashed`);
-          hint.tooltip = md;
-          hints.push(hint);
+          found.push({ v, metric: ins.metric });
         }
       }
+    }
+    // VS Code cuts the hints of a line past a length: the hints of a line say as much as fits.
+    const budget = vscode.workspace.getConfiguration('editor', doc).get<number>('inlayHints.maximumLength', 43);
+    const byLine = new Map<number, typeof found>();
+    for (const f of found) {
+      const line = doc.positionAt(f.v.site.to).line;
+      byLine.set(line, [...byLine.get(line) ?? [], f]);
+    }
+    const hints: vscode.InlayHint[] = [];
+    for (const group of byLine.values()) {
+      group.sort((a, b) => a.v.site.to - b.v.site.to);
+      const labels = inlayLabels(group.map((f) => f.v), group[0].metric, budget);
+      group.forEach(({ v, metric }, i) => {
+        const hint = new vscode.InlayHint(doc.positionAt(v.site.to), labels[i], vscode.InlayHintKind.Parameter);
+        hint.paddingLeft = true;
+        const md = new vscode.MarkdownString();
+        md.appendMarkdown(`**RunLens** · ${codeSpan(`${v.key}=${v.site.text}`)}: ${v.logged} of ${v.combinations} combination${v.combinations === 1 ? '' : 's'} logged`);
+        if (v.best !== null && metric) md.appendMarkdown(`, best ${escapeMd(metric)} ${formatMetric(v.best)}`);
+        if (v.failed) md.appendMarkdown(` · ${v.failed} failed or crashed`);
+        hint.tooltip = md;
+        hints.push(hint);
+      });
     }
     return hints;
   }

@@ -111,8 +111,22 @@ export function valueSummaries(loop: ExperimentLoop, states: CombinationState[],
 /**
  * What an inlay hint after a literal value says: the best key-metric result of the runs with that
  * value and how many of its combinations are logged, `▸ accuracy 0.8100 · 2/2`, or `▸ 0/2`.
+ * `detail` drops the metric's name (`▸ 0.8100 · 2/2`), or the result too (`▸ 2/2`).
  */
-export function inlayLabel(v: ValueSummary, metric: string | undefined): string {
-  const best = v.best !== null && metric ? `${metric} ${formatMetric(v.best)} · ` : '';
+export function inlayLabel(v: ValueSummary, metric: string | undefined, detail: 'full' | 'value' | 'count' = 'full'): string {
+  const best = v.best !== null && metric && detail !== 'count' ? `${detail === 'full' ? metric + ' ' : ''}${formatMetric(v.best)} · ` : '';
   return `▸ ${best}${v.logged}/${v.combinations}`;
+}
+
+/**
+ * The labels of the hints on one line, as detailed as fits `budget` characters in all (VS Code cuts
+ * the hints of a line past `editor.inlayHints.maximumLength`; 0 is no limit).
+ */
+export function inlayLabels(values: ValueSummary[], metric: string | undefined, budget: number): string[] {
+  for (const detail of ['full', 'value', 'count'] as const) {
+    const labels = values.map((v) => inlayLabel(v, metric, detail));
+    // Each hint also takes the space before it.
+    if (!budget || labels.reduce((n, l) => n + l.length + 1, 0) <= budget || detail === 'count') return labels;
+  }
+  return [];
 }

@@ -19,9 +19,14 @@ export interface TextChange { from: number; to: number; insert: string }
 export interface TrackRewrite { title: string; changes: TextChange[] }
 
 const IDENTIFIER = /^[A-Za-z_]\w*$/;
+/** Text that imports the RunLens client. */
+export const IMPORTED = /^\s*(import runlens\b|from runlens\b)/m;
 
-/** The rewrites offered for `loop` (an untracked loop of `source`); empty when none fits. */
-export function trackRewrites(source: string, loop: ExperimentLoop): TrackRewrite[] {
+/**
+ * The rewrites offered for `loop` (an untracked loop of `source`); empty when none fits.
+ * `imported`: runlens is imported elsewhere already (an earlier notebook cell).
+ */
+export function trackRewrites(source: string, loop: ExperimentLoop, imported = false): TrackRewrite[] {
   if (loop.tracked || loop.runBy || !loop.guard) return [];
   const tree = parser.parse(source);
   const lines = new LineIndex(source);
@@ -32,7 +37,7 @@ export function trackRewrites(source: string, loop: ExperimentLoop): TrackRewrit
   if (!path) return [];
   const params = paramsExpression(path, loop, source);
   if (!params) return [];
-  const imports = importChange(source, tree.topNode);
+  const imports = imported || IMPORTED.test(source) ? [] : importChange(source, tree.topNode);
   const out: TrackRewrite[] = [];
   const wrap = wrapBody(source, inner, `with runlens.start_run(params=${params}):`);
   if (wrap) out.push({ title: 'Track This Loop with RunLens', changes: [...imports, ...wrap] });
@@ -201,9 +206,8 @@ function gridRewrite(source: string, path: SyntaxNode[], loop: ExperimentLoop): 
   return [{ from: outer.from, to: end, insert: header + bodyLines.join('\n') }];
 }
 
-/** `import runlens` after a module docstring and `from __future__` imports, unless it is imported. */
+/** `import runlens` after a module docstring and `from __future__` imports. */
 function importChange(source: string, top: SyntaxNode): TextChange[] {
-  if (/^\s*(import runlens\b|from runlens\b)/m.test(source)) return [];
   let at = 0;
   for (let c = top.firstChild; c; c = c.nextSibling) {
     const text = textOf(source, c);
