@@ -82,6 +82,10 @@ function collect(node: SyntaxNode, ctx: Ctx, root: LoopRef, records: SyntaxNode[
       // `scores[(lr, bs)] = acc`, `df.loc[len(df)] = [..]` on something made before the loop.
       if (eq?.name === 'AssignOp' && value && target?.name === 'MemberExpression' && isSubscript(target)
         && madeBefore(target, ctx, root)) records.push(target, value);
+      // `df = df.append(row)`, `df = pd.concat([df, row])`: a frame made before the loop grows.
+      else if (eq?.name === 'AssignOp' && value?.name === 'CallExpression' && target?.name === 'VariableName'
+        && /(^|\.)(append|concat)$/.test(textOf(src, value.firstChild!)) && madeBefore(target, ctx, root)
+        && new RegExp(`\\b${textOf(src, target)}\\b`).test(textOf(src, value))) records.push(value);
       break;
     }
     case 'CallExpression': {
