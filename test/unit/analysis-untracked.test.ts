@@ -48,6 +48,18 @@ for C in [0.1, 1]:
     }
   });
 
+  it('sees a value passed to a method of an object whose result is recorded (svc.set_params(C=value))', () => {
+    const loop = only(`
+svc = LinearSVC(max_iter=5000)
+scores = []
+for value in [0.25, 0.5]:
+    svc.set_params(C=value)
+    svc.fit(X, y)
+    scores.append(svc.score(Xv, yv))
+`);
+    assert.deepEqual([loop.tracked, loop.combinations], [false, [{ value: 0.25 }, { value: 0.5 }]]);
+  });
+
   it('takes a row that is a config dict as its keys, and a function called with the loop variable', () => {
     const loop = only(`
 results = {}

@@ -47,6 +47,16 @@ export function untrackedSites(nest: Nest, root: LoopRef): { dims: Set<LoopRef>;
     return out;
   };
   const recorded = reaching(records), ran = reaching(runs);
+  // `svc.set_params(C=value)`, then `scores.append(svc.score(..))`: what a loop passes to a method of
+  // an object reaches whatever is recorded of that object.
+  for (const call of runs) {
+    const callee = call.parent?.firstChild;
+    const base = callee?.name === 'MemberExpression' ? callee.firstChild : null;
+    if (base?.name !== 'VariableName') continue;
+    const name = textOf(ctx.unit.source, base);
+    if (!records.some(r => mentions(r, name, ctx.unit.source))) continue;
+    for (const d of loopDeps(call, ctx, innermost(call)).keys()) recorded.add(d);
+  }
   const dims = new Set(own.filter(l => recorded.has(l) && ran.has(l)));
   if (!dims.size) return undefined;
   const sites: Site[] = [...dims].map((loop, i) => ({ kind: 'target', node: loop.info.node, ctx, loop, order: nest.sites.length + i }));
@@ -100,6 +110,14 @@ function collect(node: SyntaxNode, ctx: Ctx, root: LoopRef, records: SyntaxNode[
     }
   }
   for (let c = node.firstChild; c; c = c.nextSibling) collect(c, ctx, root, records, runs);
+}
+
+function mentions(node: SyntaxNode, name: string, source: string): boolean {
+  const cursor = node.cursor();
+  do {
+    if (cursor.name === 'VariableName' && source.slice(cursor.from, cursor.to) === name) return true;
+  } while (cursor.next() && cursor.from < node.to);
+  return false;
 }
 
 function isSubscript(member: SyntaxNode): boolean {
