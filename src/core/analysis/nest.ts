@@ -32,6 +32,18 @@ export type Site = SiteSpec & { node: SyntaxNode; ctx: Ctx; loop?: LoopRef; orde
 
 export interface Nest { loops: LoopRef[]; sites: Site[] }
 
+/** The nearest of `l` and the loops around it that is in `set`. */
+export function nearestIn(l: LoopRef | undefined, set: Set<LoopRef>): LoopRef | undefined {
+  for (; l; l = l.parent) if (set.has(l)) return l;
+  return undefined;
+}
+
+/** Whether `l` is `root` or inside it. */
+export function isUnder(l: LoopRef | undefined, root: LoopRef): boolean {
+  for (; l; l = l.parent) if (l === root) return true;
+  return false;
+}
+
 const MAX_INLINE_DEPTH = 3;
 
 export function gatherNest(root: LoopInfo, ctx: Ctx): Nest {
