@@ -168,7 +168,7 @@ export class ParamIndex {
   /**
    * Groups every run that has all of `keys` by its values of them. A run's group is a number in
    * mixed radix (one digit per key, base = that key's number of distinct values + 1), so grouping
-   * is arithmetic on dense arrays. Cached until the next write.
+   * is arithmetic on dense arrays. Cached; after writes it catches up with the runs that joined.
    */
   private project(keys: string[], cols: KeyColumn[]): Map<number | string, number[]> {
     const cacheKey = JSON.stringify(keys);
