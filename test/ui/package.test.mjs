@@ -7,7 +7,9 @@ import { REPO, useWorkbench } from './helpers.mjs';
 
 const { version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 const VSIX = path.join(REPO, `runlens-${version}.vsix`);
-const MAX_BYTES = 2 * 1024 * 1024;
+// The code is about 0.7 MB; the rest is the README's screenshots (16, about 1.5 MB), which the
+// extension's page in VS Code shows. Anything past this is something packaged by mistake.
+const MAX_BYTES = 3 * 1024 * 1024;
 
 describe('npm run package', function () {
   let names = [];
@@ -28,7 +30,7 @@ describe('npm run package', function () {
     spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
   });
 
-  it(`writes runlens-${version}.vsix, under 2 MB`, function () {
+  it(`writes runlens-${version}.vsix, under 3 MB`, function () {
     const size = fs.statSync(VSIX).size;
     assert.ok(size < MAX_BYTES, `${size} bytes`);
   });

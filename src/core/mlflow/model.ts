@@ -188,3 +188,19 @@ export function removedRuns(previous: StoreFingerprint | undefined, present: Ite
 export function digest(parts: readonly string[]): string {
   return createHash('sha1').update(parts.join('\0')).digest('base64').slice(0, 16);
 }
+
+/**
+ * Everything that changes when MLflow changes a run, short of its metric histories: what a store's
+ * or a server's reader compares to tell a changed run from one it already has. Sorted, so the order
+ * rows come back in (which a VACUUM, or a server, may change) does not matter.
+ */
+export function runDigest(run: MlflowRun): string {
+  const parts = [run.experimentId, run.name, run.status, run.lifecycle, String(run.startTime), String(run.endTime)];
+  for (const key of Object.keys(run.params).sort()) parts.push('p', key, run.params[key]);
+  for (const key of Object.keys(run.tags).sort()) parts.push('t', key, run.tags[key]);
+  for (const key of Object.keys(run.latest).sort()) {
+    const p = run.latest[key];
+    parts.push('m', key, String(p.step), String(p.timestamp), String(p.value));
+  }
+  return digest(parts);
+}

@@ -9,7 +9,7 @@
  * `start_time: 0`, which RunLens reads as unknown.
  */
 import {
-  PARENT_RUN_TAG, RUN_NAME_TAG, digest, parseLifecycle, parseRunStatus, put,
+  PARENT_RUN_TAG, RUN_NAME_TAG, parseLifecycle, parseRunStatus, put,
   type MetricPoint, type MlflowExperiment, type MlflowRun,
 } from '../mlflow/model';
 
@@ -96,17 +96,8 @@ export function parseRun(raw: unknown): MlflowRun | string {
   return run;
 }
 
-/** Everything that changes when MLflow changes a run, as far as `runs/search` shows it. */
-export function runDigest(run: MlflowRun): string {
-  const parts = [run.experimentId, run.name, run.status, run.lifecycle, String(run.startTime), String(run.endTime)];
-  for (const key of Object.keys(run.params).sort()) parts.push('p', key, run.params[key]);
-  for (const key of Object.keys(run.tags).sort()) parts.push('t', key, run.tags[key]);
-  for (const key of Object.keys(run.latest).sort()) {
-    const p = run.latest[key];
-    parts.push('m', key, String(p.step), String(p.timestamp), String(p.value));
-  }
-  return digest(parts);
-}
+/** What a server's run is compared by between polls: the same digest the local stores use. */
+export { runDigest } from '../mlflow/model';
 
 /** Points of `metrics/get-history` (or the bulk endpoints, which add `run_id`). */
 export function parsePoints(raw: unknown): MetricPoint[] {
