@@ -42,8 +42,10 @@ export class LoopInlayHints implements vscode.InlayHintsProvider, vscode.Disposa
         }
       }
     }
-    // VS Code cuts the hints of a line past a length: the hints of a line say as much as fits.
-    const budget = vscode.workspace.getConfiguration('editor', doc).get<number>('inlayHints.maximumLength', 43);
+    // VS Code cuts the hints of a line past a length: the hints of a line say as much as fits. A VS Code
+    // without that setting (1.90 has none) cuts nothing, so there they say it all.
+    const editor = vscode.workspace.getConfiguration('editor', doc);
+    const budget = editor.inspect<number>('inlayHints.maximumLength')?.defaultValue === undefined ? 0 : editor.get<number>('inlayHints.maximumLength', 43);
     const byLine = new Map<number, typeof found>();
     for (const f of found) {
       const line = doc.positionAt(f.v.site.to).line;
