@@ -2,7 +2,7 @@ import { LOCK_FILE, STORE_DIR, WorkspaceStore } from '../core/store/workspaceSto
 import { WriterLock } from '../core/store/writerLock';
 import { Journal } from '../core/store/journal';
 import type { Reporter } from '../core/store/ingest';
-import { getRun, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
+import { declaredGoal, getRun, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import { jsonNumber } from '../core/store/history';
 import { AllowedSourcesFile, SourcePolicy } from '../core/store/sourcePolicy';
 import type { RunDetail } from '../core/store/types';
@@ -101,6 +101,7 @@ export const COMMANDS: Record<string, Command> = {
         metricsOf: (uid: string) => Object.keys(getRun(store.catalog, uid)?.metrics ?? {}),
         experimentId: (name: string) => store.catalog.experimentIds.get(name),
         metricNames: () => metricNames(store.catalog),
+        declaredGoal: (metric: string, experimentId?: number) => declaredGoal(store.catalog, metric, experimentId),
       };
       const opts = { configuredMetric: () => ctx.options.get('metric') ?? '', goal: 'auto' as const, sameExperiment: !everywhere };
       const available = metricNames(store.catalog);

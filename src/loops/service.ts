@@ -101,6 +101,7 @@ export class LoopService extends Disposable {
       metricsOf: async (uid: string) => Object.keys((await api.run(uid))?.metrics ?? {}),
       experimentId: (name: string) => api.experimentId(name),
       metricNames: () => api.metricNames(),
+      declaredGoal: (metric: string, experimentId?: number) => api.declaredGoal(metric, experimentId),
     };
     const available = await api.metricNames();
     const out: LoopInsight[] = [];

@@ -20,6 +20,8 @@ export interface StoreApi {
   runsTable(query: TableQuery): TablePage;
   lookup(keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions): CombinationState[];
   metricNames(): string[];
+  /** Which way a metric is better as its source says (an Optuna study's direction), in one experiment or in all. */
+  declaredGoal(metric: string, experimentId?: number): 'maximize' | 'minimize' | undefined;
   importSource(kind: 'mlflow-file' | 'mlflow-db', sourcePath: string): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;
   sources(): Record<string, { kind: 'mlflow-file' | 'mlflow-db' }>;
   /** Sources the workspace's own files name, outside the folder, that the user has not allowed: not read. */

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { WorkspaceStore } from '../core/store/workspaceStore';
 import { setSqlJsWasmPath } from '../core/store/sqljs';
-import { countRuns, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
+import { countRuns, declaredGoal, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import type { FromWorker, StoreApi, ToWorker } from './protocol';
 import { RunTable } from '../core/store/runTable';
 
@@ -34,6 +34,7 @@ function api(s: WorkspaceStore): StoreApi {
     runsTable: (q) => (table?.catalog === s.catalog ? table : (table = new RunTable(s.catalog))).page(q),
     lookup: (keys, combos, opts) => lookupCombinations(s.catalog, keys, combos, opts),
     metricNames: () => metricNames(s.catalog),
+    declaredGoal: (metric, experimentId) => declaredGoal(s.catalog, metric, experimentId),
     importSource: (kind, p) => s.importSource(kind, p),
     sources: () => Object.fromEntries(Object.entries(s.sources()).map(([p, v]) => [p, { kind: v.kind }])),
     refusedSources: () => s.refusedSources(),

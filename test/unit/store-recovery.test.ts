@@ -79,7 +79,7 @@ describe('a database with a damaged page', function () {
       const store = await WorkspaceStore.open(ws, { reporter });
       assert.deepEqual(content(store.catalog), saved.before, `page ${page}`);
       assert.equal(reporter.problems.length, 1, reporter.problems.join('\n'));
-      assert.match(reporter.problems[0], /^The RunLens store .*runlens\.db could not be read \(database disk image is malformed[^()]*\)\. It was moved to runlens\.db\.unreadable-[-\dTZ]+ and rebuilt from the run logs, the edits journal and the imported MLflow stores; no run log was touched\.$/);
+      assert.match(reporter.problems[0], /^The RunLens store .*runlens\.db could not be read \(database disk image is malformed(?:: .*)?\)\. It was moved to runlens\.db\.unreadable-[-\dTZ]+ and rebuilt from the run logs, the edits journal and the imported MLflow stores; no run log was touched\.$/);
       const aside = setAside(ws);
       assert.equal(aside.length, 1);
       assert.deepEqual(fs.readFileSync(path.join(ws, '.runlens', aside[0])), garbled, 'the damaged file is kept as it was');

@@ -182,6 +182,19 @@ export class Catalog {
     return id;
   }
 
+  /** Sets an experiment's tags (others it has stay); writing what is already there changes nothing. */
+  setExperimentTags(name: string, tags: Record<string, string>): void {
+    const id = this.experimentId(name);
+    for (const [key, value] of Object.entries(tags)) {
+      if (this.one('SELECT value FROM experiment_tags WHERE experiment_id = ? AND key = ?', [id, key])?.[0] === value) continue;
+      this.run('INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)', [id, key, value]);
+      this.experimentTagsVersion++;
+    }
+  }
+
+  /** Bumped whenever an experiment's tags change, so what is derived from them knows it is stale. */
+  experimentTagsVersion = 0;
+
   setExperimentDeleted(name: string, deleted: boolean): void {
     const id = this.experimentId(name);
     if (Number(this.one('SELECT deleted FROM experiments WHERE id = ?', [id])?.[0]) === (deleted ? 1 : 0)) return;

@@ -1,6 +1,11 @@
 import type { Database } from 'sql.js';
 
-export const STATUS_CODES = ['running', 'finished', 'failed', 'killed', 'crashed'] as const;
+/**
+ * Every status a run can have. `pruned` (stopped early by an Optuna pruner) and `queued` (waiting to
+ * run: an Optuna trial enqueued, an MLflow run SCHEDULED) come only from imported sources. Codes
+ * are positions in this list, in memory only (the catalog stores the names).
+ */
+export const STATUS_CODES = ['running', 'finished', 'failed', 'killed', 'crashed', 'pruned', 'queued'] as const;
 export type StatusName = (typeof STATUS_CODES)[number];
 const NO_VALUE = -1;
 

@@ -25,6 +25,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX metrics_by_value ON metrics (key, last);`,
   // 3: following the runs that have not ended (every poll, and the Python client's exact check).
   `CREATE INDEX runs_by_status ON runs (status);`,
+  // 4: what a source says of an experiment (an Optuna study: its storage, its directions, which way
+  // each of its metrics is better).
+  `CREATE TABLE experiment_tags (experiment_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+     PRIMARY KEY (experiment_id, key)) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
