@@ -275,6 +275,35 @@ export class Catalog {
     return conflicts;
   }
 
+  /**
+   * Makes a run's params exactly these (an import whose source changed them: an enqueued Optuna
+   * trial that ran with other values than it was enqueued with); what is already so is not written.
+   */
+  replaceParams(id: number, params: Record<string, string>): void {
+    const have = new Map(this.all('SELECT key, value FROM params WHERE run_id = ?', [id]).map(([k, v]) => [String(k), String(v)]));
+    for (const key of have.keys()) {
+      if (Object.hasOwn(params, key)) continue;
+      this.run('DELETE FROM params WHERE run_id = ? AND key = ?', [id, key]);
+      this.built?.removeParam(id, key);
+    }
+    for (const [key, value] of Object.entries(params)) {
+      if (have.get(key) === value) continue;
+      const canon = canonicalParam(value);
+      this.run('INSERT OR REPLACE INTO params (run_id, key, value, canon) VALUES (?, ?, ?, ?)', [id, key, value, canon]);
+      this.built?.setParam(id, key, canon);
+    }
+  }
+
+  /** Removes a run's metrics but these (an import whose source no longer names them so). */
+  removeMetricsExcept(id: number, keys: string[]): void {
+    const keep = new Set(keys);
+    for (const [key] of this.all('SELECT key FROM metrics WHERE run_id = ?', [id])) {
+      if (keep.has(String(key))) continue;
+      this.run('DELETE FROM metrics WHERE run_id = ? AND key = ?', [id, key]);
+      this.noteMetric(id, String(key), NaN);
+    }
+  }
+
   setTags(id: number, tags: Record<string, string>): void {
     for (const [key, value] of Object.entries(tags)) {
       this.run('INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)', [id, key, value]);

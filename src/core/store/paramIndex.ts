@@ -103,6 +103,14 @@ export class ParamIndex {
     this.setParamOfRuns(key, canon, [runId]);
   }
 
+  /** The run no longer holds `key`. */
+  removeParam(runId: number, key: string): void {
+    const col = this.columns.get(key);
+    if (!col || runId >= col.byRun.length) return;
+    col.byRun[runId] = NO_VALUE;
+    this.version++;
+  }
+
   /** The same (key, canonical value) for many runs at once: how the index is built. */
   setParamOfRuns(key: string, canon: string, runIds: number[]): void {
     let max = 0;

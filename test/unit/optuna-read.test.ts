@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readOptunaDb } from '../../src/core/optuna/rdb';
+import { readOptunaJournal } from '../../src/core/optuna/journal';
+import type { OptunaChanges } from '../../src/core/optuna/model';
+import { loadSqlJs } from '../../src/core/store/sqljs';
+import { assertSameTrial, builtStudies, copyOf, optunaStudies, type OptunaDump } from './support/optuna';
+import { tempWorkspace } from './support/workspace';
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** Every study and trial of a read against what Optuna's own API reports. */
+function assertSameAsOptuna(read: OptunaChanges, want: OptunaDump['db']): void {
+  assert.deepEqual(read.studies.map((s) => s.name).sort(), Object.keys(want).sort());
+  for (const study of read.studies) {
+    const w = want[study.name];
+    assert.deepEqual(study.directions, w.directions, `${study.name}: directions`);
+    assert.deepEqual(study.metricNames, w.metric_names ?? undefined, `${study.name}: metric names`);
+    const trials = read.trials.filter((t) => t.studyId === study.id).sort((a, b) => a.number - b.number);
+    assert.deepEqual(trials.map((t) => t.number), w.trials.map((t) => t.number), `${study.name}: trial numbers`);
+    trials.forEach((t, i) => assertSameTrial(t, w.trials[i], `${read.kind} ${study.name}`));
+  }
+}
+
+const readers = {
+  db: (file: string, since?: OptunaChanges['watermark']) => readOptunaDb(file, since?.kind === 'optuna-db' ? since : undefined),
+  journal: (file: string, since?: OptunaChanges['watermark']) => readOptunaJournal(file, since?.kind === 'optuna-journal' ? since : undefined),
+};
+
+describe('Optuna storages written by real Optuna (TPE, GridSampler, two objectives, a queue; SQLite and journal)', function () {
+  this.timeout(120_000);
+  let built: ReturnType<typeof builtStudies>;
+  let want: OptunaDump;
+  before(() => {
+    built = builtStudies();
+    want = built.dump();
+  });
+
+  for (const kind of ['db', 'journal'] as const) {
+    it(`${kind}: every study and trial as Optuna's API reports it, field by field`, async () => {
+      const file = kind === 'db' ? built.db : built.journal;
+      const before = sha256(file);
+      const read = await readers[kind](file);
+      assert.deepEqual(read.problems, []);
+      assert.equal(read.full, true);
+      assertSameAsOptuna(read, want[kind]);
+      if (kind === 'db') assert.equal(read.schemaVersion, 'v3.0.0.d');
+      assert.equal(sha256(file), before, 'the storage is byte for byte as it was');
+    });
+  }
+
+  it('reads the states, values and parameters Optuna tells apart', async () => {
+    const read = await readOptunaDb(built.db);
+    const tpe = read.studies.find((s) => s.name === 'tpe')!;
+    const trials = read.trials.filter((t) => t.studyId === tpe.id);
+    assert.deepEqual([...new Set(trials.map((t) => t.state))].sort(), ['COMPLETE', 'FAIL', 'PRUNED', 'RUNNING']);
+    assert.equal(trials[0].params.choice, '3.0', 'a categorical choice by its value, a float as Python prints it');
+    assert.equal(trials[0].params.layers, '2', 'an int as an int');
+    assert.ok(trials.some((t) => t.values?.[0] === Infinity), 'an infinite objective value');
+    assert.ok(trials.some((t) => t.intermediate.some((p) => Number.isNaN(p.value))), 'a NaN intermediate value');
+    assert.equal(trials[1].userAttrs.meta, '{"ok": true, "name": "\\u00e9"}', 'a user attribute that is not a string: its JSON as Optuna stored it');
+  });
+
+  describe('following', () => {
+    let later: ReturnType<typeof builtStudies>;
+    const first: Partial<Record<'db' | 'journal', OptunaChanges>> = {};
+    const again: Partial<Record<'db' | 'journal', OptunaChanges>> = {};
+    let after: OptunaDump;
+    before(async () => {
+      later = builtStudies();
+      for (const kind of ['db', 'journal'] as const) {
+        first[kind] = await readers[kind](later[kind]);
+        again[kind] = await readers[kind](later[kind], first[kind]!.watermark);
+      }
+      optunaStudies('more', later.dir);
+      after = later.dump();
+    });
+
+    for (const kind of ['db', 'journal'] as const) {
+      it(`${kind}: a follow-up reads the trials added and those that were not finished, and agrees with Optuna again`, async () => {
+        // Unchanged: the database's running and waiting trials are read again; the journal has no new line.
+        assert.deepEqual([again[kind]!.full, again[kind]!.trials.length], [false, kind === 'db' ? 2 : 0]);
+        const next = await readers[kind](later[kind], JSON.parse(JSON.stringify(first[kind]!.watermark)));
+        assert.deepEqual(next.problems, []);
+        assert.equal(next.full, false);
+        // The trials read: 3 + 1 new ones, the one that was running and the one that was waiting (now run).
+        assert.equal(next.trials.length, 6);
+        const merged = new Map(first[kind]!.trials.map((t) => [t.id, t]));
+        for (const t of next.trials) merged.set(t.id, t);
+        assertSameAsOptuna({ ...next, trials: [...merged.values()] }, after[kind]);
+      });
+    }
+  });
+
+  it('db: a schema version RunLens does not know is read as far as it goes, and named', async () => {
+    const SQL = await loadSqlJs();
+    const copy = copyOf(built.db, path.join(tempWorkspace(), 'newer.db'));
+    // The real database, as a later Optuna might have left it: another revision, a column more.
+    const db = new SQL.Database(fs.readFileSync(copy));
+    db.run("UPDATE alembic_version SET version_num = 'v9.1.0.a'; ALTER TABLE trials ADD COLUMN later TEXT;");
+    fs.writeFileSync(copy, db.export());
+    db.close();
+    const read = await readOptunaDb(copy);
+    assert.deepEqual(read.problems.map((p) => p.message), ["schema version v9.1.0.a (written by Optuna 3.1.0) is not one RunLens knows (v3.0.0.d (Optuna 3.0 and 3.1)): read what matched"]);
+    assertSameAsOptuna(read, want.db);
+  });
+
+  it('a file that is not an Optuna storage says so', async () => {
+    const other = path.join(tempWorkspace(), 'other.db');
+    fs.writeFileSync(other, 'not a database');
+    assert.deepEqual((await readOptunaDb(other)).problems.map((p) => p.message), ['not an SQLite database (no SQLite header)']);
+    const log = path.join(tempWorkspace(), 'other.log');
+    fs.writeFileSync(log, '{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}\nnot json\n');
+    const read = await readOptunaJournal(log);
+    assert.deepEqual(read.problems.map((p) => `${path.basename(p.path)}: ${p.message}`), ["other.log:2: not JSON (Unexpected token 'o', \"not json\" is not valid JSON); skipped"]);
+    assert.deepEqual(read.studies.map((s) => s.name), ['s']);
+  });
+});
