@@ -15,6 +15,9 @@ import { describeLoop, type Goal } from '../core/loops/describe';
 import { formatMetric, shortId } from '../core/runs/format';
 import { FilterError } from '../core/runs/filter';
 import { fileProblem } from '../core/store/errors';
+import { sourceKindOf } from '../core/sources/detect';
+import { sqliteUrlPath } from '../core/optuna/detect';
+import type { SourceKind } from '../core/sources/source';
 
 export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
 
@@ -184,14 +187,14 @@ export const COMMANDS: Record<string, Command> = {
   },
   import: {
     args: 'PATH [--allow-outside]',
-    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on; one outside the workspace folder needs --allow-outside',
+    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) or an Optuna storage (an SQLite file or sqlite:/// URL, a journal file) and follow it from then on; one outside the workspace folder needs --allow-outside',
     run: async (ctx) => {
       const target = ctx.positional[0];
-      if (!target) throw new CliError('give a mlruns/ folder or a mlflow.db file');
-      const abs = path.resolve(target);
-      let stat: fs.Stats;
-      try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`); }
-      const kind = stat.isDirectory() ? 'mlflow-file' : 'mlflow-db';
+      if (!target) throw new CliError('give a mlruns/ folder, a mlflow.db, or an Optuna storage (an SQLite file, a sqlite:/// URL, a journal file)');
+      const abs = path.resolve(sqliteUrlPath(target) ?? target);
+      if (!fs.existsSync(abs)) throw new CliError(`${target}: no such file or folder`);
+      const kind = await sourceKindOf(abs);
+      if (!kind) throw new CliError(`${target} is neither an MLflow store (a mlruns/ folder, an SQLite mlflow.db) nor an Optuna storage (an SQLite database with Optuna's tables, a JournalFileStorage file)`);
       const allowed = allowedSources();
       if (!new SourcePolicy(ctx.workspace, allowed).mayFollow(abs)) {
         if (!ctx.flags.has('allow-outside')) {
@@ -221,7 +224,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   rebuild: {
     args: '',
-    summary: 'rebuild the store from the run logs, the edits journal and the imported MLflow stores',
+    summary: 'rebuild the store from the run logs, the edits journal and the imported sources (MLflow stores, Optuna storages)',
     run: (ctx) => withStore(ctx, async (store) => {
       // A store that had no database, or a damaged one, was just built from the logs by opening it.
       const stats = store.builtFromScratch ?? await store.rebuild();
@@ -233,12 +236,13 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-function importNow(ctx: CliContext, kind: 'mlflow-file' | 'mlflow-db', abs: string, target: string): Promise<number> {
+function importNow(ctx: CliContext, kind: SourceKind, abs: string, target: string): Promise<number> {
   return withStore(ctx, async (store) => {
     const result = await store.importSource(kind, abs);
     await store.save();
+    const what = kind.startsWith('optuna-') ? 'trials' : 'runs';
     if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, runs: result.runs, removed: result.removed, problems: result.problems }) + '\n');
-    else ctx.out(`Imported ${result.runs} runs from ${target}${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
+    else ctx.out(`Imported ${result.runs} ${what} from ${target}${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
     return 0;
   }, 'writer');
 }

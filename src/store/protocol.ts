@@ -4,6 +4,7 @@ import type { IngestStats } from '../core/store/ingest';
 import type { LookupOptions } from '../core/store/queries';
 import type { HistoryPoint } from '../core/store/history';
 import type { TablePage, TableQuery } from '../core/store/runTable';
+import type { SourceKind } from '../core/sources/source';
 
 /**
  * What the extension asks of the store. The store lives in a worker thread (src/store/worker.ts) so
@@ -22,10 +23,10 @@ export interface StoreApi {
   metricNames(): string[];
   /** Which way a metric is better as its source says (an Optuna study's direction), in one experiment or in all. */
   declaredGoal(metric: string, experimentId?: number): 'maximize' | 'minimize' | undefined;
-  importSource(kind: 'mlflow-file' | 'mlflow-db', sourcePath: string): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;
-  sources(): Record<string, { kind: 'mlflow-file' | 'mlflow-db' }>;
+  importSource(kind: SourceKind, sourcePath: string): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;
+  sources(): Record<string, { kind: SourceKind }>;
   /** Sources the workspace's own files name, outside the folder, that the user has not allowed: not read. */
-  refusedSources(): { path: string; kind: 'mlflow-file' | 'mlflow-db' }[];
+  refusedSources(): { path: string; kind: SourceKind }[];
   /** The user allowed this folder's store to follow a source outside it (kept in the extension's global state). */
   allowSource(sourcePath: string): Promise<void>;
   experimentId(name: string): number | undefined;

@@ -8,6 +8,9 @@ import type { OptunaChanges } from '../../src/core/optuna/model';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { assertSameTrial, builtStudies, copyOf, optunaStudies, type OptunaDump } from './support/optuna';
 import { tempWorkspace } from './support/workspace';
+import { detectSources, sourceKindOf } from '../../src/core/sources/detect';
+import { sqliteUrlPath } from '../../src/core/optuna/detect';
+import { parsePyJson, pyDumps, PyJsonError, pyStr, type PyJson } from '../../src/core/optuna/pyJson';
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -24,6 +27,10 @@ function assertSameAsOptuna(read: OptunaChanges, want: OptunaDump['db']): void {
   }
 }
 
+/** The studies most tests read, made once for the file. */
+let shared: ReturnType<typeof builtStudies> | undefined;
+const studies = () => (shared ??= builtStudies());
+
 const readers = {
   db: (file: string, since?: OptunaChanges['watermark']) => readOptunaDb(file, since?.kind === 'optuna-db' ? since : undefined),
   journal: (file: string, since?: OptunaChanges['watermark']) => readOptunaJournal(file, since?.kind === 'optuna-journal' ? since : undefined),
@@ -34,7 +41,7 @@ describe('Optuna storages written by real Optuna (TPE, GridSampler, two objectiv
   let built: ReturnType<typeof builtStudies>;
   let want: OptunaDump;
   before(() => {
-    built = builtStudies();
+    built = studies();
     want = built.dump();
   });
 
@@ -64,32 +71,57 @@ describe('Optuna storages written by real Optuna (TPE, GridSampler, two objectiv
   });
 
   describe('following', () => {
-    let later: ReturnType<typeof builtStudies>;
-    const first: Partial<Record<'db' | 'journal', OptunaChanges>> = {};
-    const again: Partial<Record<'db' | 'journal', OptunaChanges>> = {};
+    type Reads = { first: OptunaChanges; again: OptunaChanges; next: OptunaChanges; idle: OptunaChanges; removed: OptunaChanges };
+    const reads: Partial<Record<'db' | 'journal', Reads>> = {};
     let after: OptunaDump;
+    let afterDrop: OptunaDump;
     before(async () => {
-      later = builtStudies();
+      const later = builtStudies();
+      const r: Record<string, Partial<Reads>> = { db: {}, journal: {} };
       for (const kind of ['db', 'journal'] as const) {
-        first[kind] = await readers[kind](later[kind]);
-        again[kind] = await readers[kind](later[kind], first[kind]!.watermark);
+        r[kind].first = await readers[kind](later[kind]);
+        r[kind].again = await readers[kind](later[kind], r[kind].first!.watermark);
       }
       optunaStudies('more', later.dir);
       after = later.dump();
+      for (const kind of ['db', 'journal'] as const) {
+        // Through JSON, as the store keeps a watermark.
+        r[kind].next = await readers[kind](later[kind], JSON.parse(JSON.stringify(r[kind].first!.watermark)));
+        r[kind].idle = await readers[kind](later[kind], r[kind].next!.watermark);
+      }
+      optunaStudies('drop', later.dir);
+      afterDrop = later.dump();
+      for (const kind of ['db', 'journal'] as const) {
+        r[kind].removed = await readers[kind](later[kind], r[kind].idle!.watermark);
+        reads[kind] = r[kind] as Reads;
+      }
     });
 
     for (const kind of ['db', 'journal'] as const) {
-      it(`${kind}: a follow-up reads the trials added and those that were not finished, and agrees with Optuna again`, async () => {
+      it(`${kind}: a follow-up reads the trials added and those that were not finished, and agrees with Optuna again`, () => {
+        const { first, again, next, idle } = reads[kind]!;
         // Unchanged: the database's running and waiting trials are read again; the journal has no new line.
-        assert.deepEqual([again[kind]!.full, again[kind]!.trials.length], [false, kind === 'db' ? 2 : 0]);
-        const next = await readers[kind](later[kind], JSON.parse(JSON.stringify(first[kind]!.watermark)));
+        assert.deepEqual([again.full, again.trials.length], [false, kind === 'db' ? 2 : 0]);
         assert.deepEqual(next.problems, []);
-        assert.equal(next.full, false);
         // The trials read: 3 + 1 new ones, the one that was running and the one that was waiting (now run).
-        assert.equal(next.trials.length, 6);
-        const merged = new Map(first[kind]!.trials.map((t) => [t.id, t]));
+        assert.deepEqual([next.full, next.trials.length], [false, 6]);
+        const merged = new Map(first.trials.map((t) => [t.id, t]));
         for (const t of next.trials) merged.set(t.id, t);
         assertSameAsOptuna({ ...next, trials: [...merged.values()] }, after[kind]);
+        assert.deepEqual([idle.full, idle.trials.length], [false, 0], 'nothing open, nothing new: nothing read');
+      });
+
+      it(`${kind}: a study deleted in Optuna is gone from the next read`, () => {
+        const { first, removed } = reads[kind]!;
+        assert.deepEqual(removed.problems, []);
+        // The database reads again from the start (a deleted study's trial ids may be given again); the journal reads the deletion.
+        if (kind === 'db') {
+          assert.equal(removed.full, true);
+          assertSameAsOptuna(removed, afterDrop[kind]);
+        } else {
+          assert.deepEqual([removed.full, removed.trials.length, removed.removedStudies], [false, 0, [first.studies.find((s) => s.name === 'multi')!.id]]);
+          assert.deepEqual(removed.studies.map((s) => s.name).sort(), Object.keys(afterDrop[kind]).sort());
+        }
       });
     }
   });
@@ -116,5 +148,41 @@ describe('Optuna storages written by real Optuna (TPE, GridSampler, two objectiv
     const read = await readOptunaJournal(log);
     assert.deepEqual(read.problems.map((p) => `${path.basename(p.path)}: ${p.message}`), ["other.log:2: not JSON (Unexpected token 'o', \"not json\" is not valid JSON); skipped"]);
     assert.deepEqual(read.studies.map((s) => s.name), ['s']);
+  });
+});
+
+describe('finding Optuna storages in a workspace folder', function () {
+  this.timeout(60_000);
+  it('finds SQLite storages and journals by what they hold, not by their names alone', async () => {
+    const { dir, db, journal } = studies();
+    const ws = tempWorkspace();
+    copyOf(db, path.join(ws, 'tuning', 'study.db'));
+    copyOf(journal, path.join(ws, 'optuna_journal.log'));
+    copyOf(db, path.join(ws, 'a', 'b', 'c', 'deep.db')); // three down: too deep
+    copyOf(db, path.join(ws, 'node_modules', 'x.db'));
+    fs.writeFileSync(path.join(ws, 'other.db'), 'not a database');
+    fs.writeFileSync(path.join(ws, 'server.log'), 'started\n');
+    assert.deepEqual(await detectSources(ws), [
+      { path: path.join(ws, 'optuna_journal.log'), kind: 'optuna-journal' },
+      { path: path.join(ws, 'tuning', 'study.db'), kind: 'optuna-db' },
+    ]);
+    assert.deepEqual([await sourceKindOf(db), await sourceKindOf(journal), await sourceKindOf(dir), await sourceKindOf(path.join(ws, 'server.log'))],
+      ['optuna-db', 'optuna-journal', 'mlflow-file', undefined]);
+  });
+
+  it("reads sqlite:/// URLs as SQLAlchemy does", () => {
+    assert.deepEqual([sqliteUrlPath('sqlite:///study.db'), sqliteUrlPath('sqlite:////abs/study%20one.db'), sqliteUrlPath('postgresql://h/db')],
+      ['study.db', '/abs/study one.db', undefined]);
+  });
+});
+
+describe("JSON as Python's json.dumps writes it", () => {
+  it('keeps floats apart from ints, and reads NaN and Infinity', () => {
+    const v = parsePyJson('{"a": [1, 1.0, 1e-05, NaN, -Infinity, null, true, "\\u00e9"]}');
+    assert.equal(v.t, 'dict');
+    const items = (v as { entries: [string, PyJson][] }).entries[0][1] as { items: PyJson[] };
+    assert.deepEqual(items.items.map(pyStr), ['1', '1.0', '1e-05', 'nan', '-inf', 'None', 'True', 'é']);
+    assert.equal(pyDumps(v), '{"a": [1, 1.0, 1e-05, NaN, -Infinity, null, true, "\\u00e9"]}');
+    assert.throws(() => parsePyJson('{"a": 1,}'), PyJsonError);
   });
 });

@@ -24,8 +24,11 @@ import {
 /** Alembic revisions of Optuna's schema this reader was checked against, with real Optuna. */
 export const KNOWN_RDB_VERSIONS: Record<string, string> = { 'v3.0.0.d': 'Optuna 3.0 and 3.1' };
 
-/** Reads an Optuna SQLite storage: all of it, or what changed since `since`. Throws only when the file is missing. */
-export async function readOptunaDb(dbPath: string, since?: RdbWatermark): Promise<OptunaChanges> {
+/**
+ * Reads an Optuna SQLite storage: all of it, or what changed since `since`, or (`trialId`) that one
+ * trial and the studies. Throws only when the file is missing.
+ */
+export async function readOptunaDb(dbPath: string, since?: RdbWatermark, { trialId }: { trialId?: number } = {}): Promise<OptunaChanges> {
   const problems: ImportProblem[] = [];
   const changes: OptunaChanges = {
     kind: 'optuna-db', path: dbPath, studies: [], trials: [], full: true, problems,
@@ -54,9 +57,16 @@ export async function readOptunaDb(dbPath: string, since?: RdbWatermark): Promis
     const mark = changes.watermark as RdbWatermark;
     for (const s of changes.studies) mark.studies[s.id] = studyDigest(s);
     const reader = new TrialReader(tables, changes.studies);
+    if (trialId !== undefined) {
+      changes.full = false;
+      changes.trials = reader.read(`WHERE trial_id = ${Number(trialId)}`);
+      return changes;
+    }
     const previous = since?.kind === 'optuna-db' && stillHolds(tables, since, mark) ? since : undefined;
     changes.full = !previous;
-    changes.trials = reader.read(previous);
+    // The same predicate on every table: the trials after the last one read, and the open ones.
+    const open = previous?.open.map(Number) ?? [];
+    changes.trials = reader.read(previous ? `WHERE trial_id > ${Number(previous.maxTrialId)}${open.length ? ` OR trial_id IN (${open.join(',')})` : ''}` : '');
     mark.maxTrialId = Math.max(previous?.maxTrialId ?? 0, ...changes.trials.map((t) => t.id));
     mark.open = changes.trials.filter((t) => !finished(t.state)).map((t) => t.id);
     mark.settled = settledDigest(tables, mark);
@@ -152,10 +162,8 @@ class TrialReader {
     this.studies = new Map(studies.map((s) => [s.id, s]));
   }
 
-  read(since: RdbWatermark | undefined): OptunaTrial[] {
-    const open = since?.open.map(Number) ?? [];
-    // The same predicate on every table: the trials after the last one read, and the open ones.
-    const where = since ? `WHERE trial_id > ${Number(since.maxTrialId)}${open.length ? ` OR trial_id IN (${open.join(',')})` : ''}` : '';
+  /** The trials `where` selects (a clause on trial_id), with everything that hangs off them. */
+  read(where: string): OptunaTrial[] {
     const t = this.tables;
     const cols = t.columns('trials') ?? new Set<string>();
     t.scan({ table: 'trials', wanted: ['trial_id', 'number', 'study_id', 'state', 'datetime_start', 'datetime_complete', 'value'], required: ['trial_id', 'study_id', 'state'], tail: `${where} ORDER BY trial_id` },

@@ -1,31 +1,31 @@
 import * as fs from 'node:fs';
 import type { Catalog } from './catalog';
 import type { Reporter } from './ingest';
-import { applySnapshot, importedUid, parseImportedSource, type ApplyStats } from '../mlflow/apply';
-import { importedHistory } from '../mlflow/history';
-import { readFileStore } from '../mlflow/fileStore';
-import { readSqliteStore } from '../mlflow/sqliteStore';
-import type { ImportProblem, MetricPoint, MlflowSnapshot, StoreFingerprint } from '../mlflow/model';
+import type { ImportProblem, MetricPoint } from '../mlflow/model';
+import { readerFor, sourceOfRun } from '../sources/readers';
+import type { SourceKind } from '../sources/source';
 import { SqliteError, StoreError } from './errors';
 import type { SourcePolicy } from './sourcePolicy';
 
-export type SourceKind = 'mlflow-file' | 'mlflow-db';
+export type { SourceKind };
 
 interface FollowedSource {
   kind: SourceKind;
-  fingerprint?: StoreFingerprint;
+  /** The watermark of its reader's last read (named so since MLflow's stores were the only sources). */
+  fingerprint?: unknown;
   /** The problems last reported, so that the same ones are not reported on every read. */
   problems?: string;
-  /** mlflow.db: its (and its write-ahead log's) size and mtime when last read. */
+  /** A source that is one file (an mlflow.db, an Optuna storage): its (and its write-ahead log's) size and mtime when last read. */
   stamp?: string;
 }
 
-export type SyncResult = ApplyStats & { problems: ImportProblem[] };
+export interface SyncResult { runs: number; removed: number; problems: ImportProblem[] }
 
 /**
- * The MLflow stores a workspace's store follows: each is read again, for what changed, every few
- * seconds (never more often than five times the last read took, so a large store does not keep the
- * store's thread busy), and not at all while its files are unchanged.
+ * The sources a workspace's store follows (MLflow stores, Optuna storages, in `meta.mlflow_sources`):
+ * each is read again, through its reader, for what changed, every few seconds (never more often than
+ * five times the last read took, so a large source does not keep the store's thread busy), and not
+ * at all while its file is unchanged.
  */
 export class ImportedSources {
   private following: Promise<void> | undefined;
@@ -63,25 +63,26 @@ export class ImportedSources {
   }
 
   /** Says once that a source is not read, and how to allow it. */
-  private refuse(sourcePath: string): void {
+  private refuse(sourcePath: string, noun: string): void {
     if (this.refusedSaid.has(sourcePath)) return;
     this.refusedSaid.add(sourcePath);
-    this.reporter.problem(`Not reading the MLflow store ${sourcePath}: the workspace names it, but it is outside the workspace folder, and only you can allow that (in VS Code when asked, or with RunLens: Import MLflow Runs…; in a terminal with 'runlens import ${sourcePath} --allow-outside').`);
+    const command = noun === 'Optuna storage' ? 'RunLens: Import Optuna Studies…' : 'RunLens: Import MLflow Runs…';
+    this.reporter.problem(`Not reading the ${noun} ${sourcePath}: the workspace names it, but it is outside the workspace folder, and only you can allow that (in VS Code when asked, or with ${command}; in a terminal with 'runlens import ${sourcePath} --allow-outside').`);
   }
 
   /** Full metric histories of an imported run, from its source, if the policy lets this store read it. */
   async history(source: string): Promise<Record<string, MetricPoint[]>> {
-    const s = parseImportedSource(source);
+    const s = sourceOfRun(source);
     if (!s) return {};
-    if (!this.policy.mayFollow(s.storePath)) { this.refuse(s.storePath); return {}; }
-    return importedHistory(source);
+    if (!this.policy.mayFollow(s.path)) { this.refuse(s.path, s.reader.noun); return {}; }
+    return s.reader.history(source);
   }
 
   /** Reads what changed in each source since the last read (all of it, the first time). */
   follow(force: boolean): Promise<void> {
     if (this.following) return this.following;
     if (!force && Date.now() < this.nextFollow) return Promise.resolve();
-    const sources = Object.entries(this.list()).filter(([p]) => this.policy.mayFollow(p) || (this.refuse(p), false));
+    const sources = Object.entries(this.list()).filter(([p, src]) => this.policy.mayFollow(p) || (this.refuse(p, readerFor(src.kind).noun), false));
     if (!sources.length) return Promise.resolve();
     const started = Date.now();
     this.following = (async () => {
@@ -106,28 +107,27 @@ export class ImportedSources {
 
   /** Reads one source now; `reportAll` repeats problems already reported. */
   async sync(sourcePath: string, src: FollowedSource | undefined = this.list()[sourcePath], reportAll = true): Promise<SyncResult> {
-    if (!src) throw new Error(`${sourcePath} is not an imported MLflow store`);
+    if (!src) throw new Error(`${sourcePath} is not an imported source`);
+    const reader = readerFor(src.kind);
     if (!this.policy.mayFollow(sourcePath)) throw new StoreError(`${sourcePath} is outside the workspace folder: RunLens reads it only once you allow it`);
     if (!fs.existsSync(sourcePath)) {
       if (src.problems !== 'missing') {
-        this.reporter.problem(`The MLflow store ${sourcePath} is gone; its runs stay in RunLens.`);
+        this.reporter.problem(`The ${reader.noun} ${sourcePath} is gone; its runs stay in RunLens.`);
         this.update(sourcePath, { ...src, problems: 'missing' });
       }
       return { runs: 0, removed: 0, problems: [] };
     }
-    const stamp = src.kind === 'mlflow-db' ? fileStamp(sourcePath) : undefined;
+    const stamp = src.kind === 'mlflow-file' ? undefined : fileStamp(sourcePath);
     if (stamp && src.fingerprint && stamp === src.stamp) return { runs: 0, removed: 0, problems: [] };
-    const snap: MlflowSnapshot = src.kind === 'mlflow-file'
-      ? await readFileStore(sourcePath, { previous: src.fingerprint })
-      : await readSqliteStore(sourcePath, { previous: src.fingerprint });
-    const stats = applySnapshot(this.catalog(), snap);
-    if (snap.runs.length) this.imported(snap.runs.map((r) => importedUid(sourcePath, r.runId)));
-    const problemText = snap.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+    const read = await reader.read(src.kind, sourcePath, src.fingerprint);
+    const stats = read.apply(this.catalog());
+    if (stats.uids.length) this.imported(stats.uids);
+    const problemText = read.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
     if (problemText && (reportAll || problemText !== src.problems)) {
-      for (const p of snap.problems) this.reporter.problem(`${p.path}: ${p.message}`);
+      for (const p of read.problems) this.reporter.problem(`${p.path}: ${p.message}`);
     }
-    this.update(sourcePath, { kind: src.kind, fingerprint: snap.fingerprint, problems: problemText, stamp });
-    return { ...stats, problems: snap.problems };
+    this.update(sourcePath, { kind: src.kind, fingerprint: read.watermark, problems: problemText, stamp });
+    return { runs: stats.runs, removed: stats.removed, problems: read.problems };
   }
 
   private update(sourcePath: string, src: FollowedSource): void {
@@ -137,7 +137,7 @@ export class ImportedSources {
   }
 }
 
-/** Size and mtime of a database file and its write-ahead log: what changes when MLflow writes. */
+/** Size and mtime of a file and its write-ahead log: what changes when MLflow or Optuna writes. */
 function fileStamp(file: string): string {
   const part = (f: string) => { try { const s = fs.statSync(f); return `${s.size}:${s.mtimeMs}`; } catch { return '-'; } };
   return `${part(file)}|${part(file + '-wal')}`;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { readLines } from '../runlog/lines';
 import type { Reporter } from './ingest';
 import { appendLineSync, realFs, type WriteFs } from './atomicFile';
+import { SOURCE_KINDS, type SourceKind } from '../sources/source';
 
 /** Edits made in the editor, kept as an append-only log beside the run logs (docs/run-log.md). */
 export type JournalEvent =
@@ -10,7 +11,7 @@ export type JournalEvent =
   | { e: 'note'; run: string; text: string }
   | { e: 'delete'; run: string }
   | { e: 'restore'; run: string }
-  | { e: 'source'; kind: 'mlflow-file' | 'mlflow-db'; path: string };
+  | { e: 'source'; kind: SourceKind; path: string };
 
 const s = (v: unknown): v is string => typeof v === 'string';
 
@@ -22,7 +23,7 @@ function parseJournalEvent(raw: unknown): JournalEvent | string {
     case 'untag': return s(r.run) && s(r.key) ? { e: 'untag', run: r.run, key: r.key } : "'untag' needs run and key";
     case 'note': return s(r.run) && s(r.text) ? { e: 'note', run: r.run, text: r.text } : "'note' needs run and text";
     case 'delete': case 'restore': return s(r.run) ? { e: r.e, run: r.run } : `'${r.e}' needs run`;
-    case 'source': return (r.kind === 'mlflow-file' || r.kind === 'mlflow-db') && s(r.path) ? { e: 'source', kind: r.kind, path: r.path } : "'source' needs kind and path";
+    case 'source': return SOURCE_KINDS.includes(r.kind as SourceKind) && s(r.path) ? { e: 'source', kind: r.kind as SourceKind, path: r.path } : "'source' needs kind and path";
     default: return `unknown edit '${String(r.e)}'`;
   }
 }

@@ -25,7 +25,7 @@ export interface StoreOptions {
   saveDelayMs?: number;
   /** The file calls the store writes through (the snapshot, the lock, the journal); tests inject faults. */
   writeFs?: WriteFs;
-  /** How often imported MLflow stores are checked for new and changed runs. */
+  /** How often imported sources (MLflow stores, Optuna storages) are checked for new and changed runs. */
   followEveryMs?: number;
   /** The clock that names a set-aside database (`runlens.db.unreadable-<time>`). */
   now?: () => number;
@@ -143,7 +143,7 @@ export class WorkspaceStore {
       let aside: string | undefined;
       if (!this.readOnly) aside = this.setAside();
       const file = this.dbFile;
-      const from = 'the run logs, the edits journal and the imported MLflow stores';
+      const from = 'the run logs, the edits journal and the imported sources (MLflow stores, Optuna storages)';
       this.opts.reporter.problem(aside
         ? `The RunLens store ${file} could not be read (${why.message}). It was moved to ${path.basename(aside)} and rebuilt from ${from}; no run log was touched.`
         : `The RunLens store ${file} could not be read (${why.message}); RunLens read ${from} instead. Opening the folder in VS Code or 'runlens rebuild' sets it aside and rebuilds it.`);
@@ -350,7 +350,7 @@ export class WorkspaceStore {
     const id = this.catalog.runId(ev.run);
     if (id === undefined) {
       // An imported run comes back when its source is read; the edit is applied then.
-      if (report && !ev.run.startsWith('mlflow-')) this.opts.reporter.problem(`journal: run ${ev.run} is not in the store; the edit '${ev.e}' was skipped`);
+      if (report && !/^(mlflow|optuna)-/.test(ev.run)) this.opts.reporter.problem(`journal: run ${ev.run} is not in the store; the edit '${ev.e}' was skipped`);
       return;
     }
     switch (ev.e) {
@@ -472,7 +472,7 @@ export class WorkspaceStore {
   }
 
   /**
-   * Rebuilds the catalog from the run logs, the journal and the imported MLflow stores (read again
+   * Rebuilds the catalog from the run logs, the journal and the imported sources (read again
    * from scratch). Used when the store is lost, damaged, or on request.
    */
   async rebuild(): Promise<IngestStats> {

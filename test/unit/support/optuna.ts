@@ -28,7 +28,7 @@ export interface OptunaTrialView {
 export interface OptunaStudyView { directions: string[]; metric_names: string[] | null; trials: OptunaTrialView[] }
 export type OptunaDump = Record<'db' | 'journal', Record<string, OptunaStudyView>>;
 
-export function optunaStudies(command: 'build' | 'more' | 'dump', dir: string): string {
+export function optunaStudies(command: 'build' | 'more' | 'drop' | 'dump', dir: string): string {
   const r = spawnSync(DEBIAN_PYTHON, [SCRIPT, command, dir], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: '' } });
   if (r.status !== 0) throw new Error(`optuna_studies.py ${command} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
@@ -60,8 +60,9 @@ export function copyOf(file: string, to: string): string {
   return to;
 }
 
+/** A number as optuna_studies.py (`nan`, `inf`) or `runlens runs --json` (`NaN`, `Infinity`) writes one that JSON cannot. */
 export const pyNumber = (v: number | string | null): number | null =>
-  v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number | null);
+  v === 'nan' || v === 'NaN' ? NaN : v === 'inf' || v === 'Infinity' ? Infinity : v === '-inf' || v === '-Infinity' ? -Infinity : (v as number | null);
 
 /** A trial as read by RunLens against what Optuna's API says of it, field by field. */
 export function assertSameTrial(got: OptunaTrial, want: OptunaTrialView, where: string): void {

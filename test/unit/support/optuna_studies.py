@@ -2,6 +2,7 @@
 
     /usr/bin/python3 optuna_studies.py build DIR   # DIR/studies.db (RDB) and DIR/journal.log, the same studies in each
     /usr/bin/python3 optuna_studies.py more DIR    # what a later session adds: new trials, the running one ends, the queue runs
+    /usr/bin/python3 optuna_studies.py drop DIR    # deletes the study "multi"
     /usr/bin/python3 optuna_studies.py dump DIR    # prints what Optuna's own API reports of both storages, as JSON
 
 The studies: "tpe" (TPE, every kind of parameter, intermediate values, pruned and failed trials,
@@ -95,6 +96,11 @@ def more(root):
         queue.optimize(queue_objective, n_trials=1)
 
 
+def drop(root):
+    for _, storage in storages(root):
+        optuna.delete_study(study_name="multi", storage=storage)
+
+
 def number(v):
     if v is None:
         return None
@@ -135,4 +141,4 @@ def dump(root):
 
 
 if __name__ == "__main__":
-    {"build": build, "more": more, "dump": dump}[sys.argv[1]](sys.argv[2])
+    {"build": build, "more": more, "drop": drop, "dump": dump}[sys.argv[1]](sys.argv[2])
