@@ -5,7 +5,9 @@ import { VERSION } from './core/version';
 import { Disposable } from './disposable';
 import { LaunchFeature } from './launch';
 import { LoopsFeature, type LoopService } from './loops';
-import { mlflowImport } from './mlflow/importCommands';
+import { MLFLOW_STORES } from './mlflow/importCommands';
+import { OPTUNA_STORAGES } from './optuna/importCommands';
+import { sourceImports } from './sources/importCommands';
 import { registerPanels, type PanelsApi } from './panels';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
 import { runCommands } from './runs/commands';
@@ -54,8 +56,8 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     const panels = owner.track(registerPanels(context, stores, log));
     const loops = owner.track(new LoopsFeature(stores, log));
     const launch = owner.track(new LaunchFeature(path.join(context.extensionPath, 'python'), stores, loops.service, log));
-    const mlflow = mlflowImport(stores, log);
-    owner.track(mlflow.listener);
+    const imports = sourceImports(stores, log, [MLFLOW_STORES, OPTUNA_STORAGES]);
+    owner.track(imports.listener);
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
     owner.track(registerCommands([
       { id: 'runlens.showLog', run: () => log.show() },
@@ -63,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       ...panels.commands,
       ...loops.commands,
       ...launch.commands,
-      ...mlflow.commands,
+      ...imports.commands,
     ], log));
     void view.update();
     log.info(`RunLens ${VERSION} active in ${vscode.env.appName} ${vscode.version}`);

@@ -14,10 +14,9 @@ import {
   type ImportProblem, type MetricPoint, type MlflowExperiment, type MlflowRun, type MlflowSnapshot,
   type ReadOptions,
 } from './model';
-import { loadSqlJs } from '../store/sqljs';
 import { TableReader, num, text, type Row } from './sqliteTables';
 import { metricPoint, readMetricHistories } from './sqliteMetrics';
-import { noteSideFiles, readConsistently, SQLITE_MAGIC } from '../sources/sqliteFile';
+import { openSqliteCopy } from '../sources/sqliteFile';
 
 /** Alembic revisions whose schema this reader was checked against. */
 export const KNOWN_SCHEMA_VERSIONS: Record<string, string> = { f5a4f2784254: 'MLflow 2.17.2' };
@@ -32,22 +31,10 @@ export async function readSqliteStore(dbPath: string, options: ReadOptions = {})
     kind: 'mlflow-db', path: dbPath, experiments: [], runs: [], unchangedRunIds: [], removedRunIds: [],
     problems, fingerprint: { kind: 'mlflow-db', runs: {} },
   };
-  const bytes = await readConsistently(dbPath, problems);
-  if (!bytes) return snapshot;
-  await noteSideFiles(dbPath, problems);
-  if (bytes.length > 0 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== SQLITE_MAGIC) {
-    problems.push({ path: dbPath, message: 'not an SQLite database (no SQLite header)' });
-    return snapshot;
-  }
-  const SQL = await loadSqlJs();
-  const db = new SQL.Database(bytes);
+  const opened = await openSqliteCopy(dbPath, problems);
+  if (!opened) return snapshot;
+  const { db, tables } = opened;
   try {
-    // A truncated copy claims more pages than it has, which SQLite refuses outright unless the
-    // schema is "writable"; that flag only loosens checks on this in-memory copy, so what
-    // survives the truncation can still be read. Nothing is ever written back to the file.
-    db.run('PRAGMA writable_schema = ON');
-    const tables = new TableReader(db, dbPath, problems);
-    if (!tables.schemaReadable()) return snapshot;
     if (!tables.columns('experiments', true) && !tables.columns('runs', true)) {
       problems.push({ path: dbPath, message: 'no MLflow tables (experiments, runs): not an MLflow database' });
       return snapshot;

@@ -10,9 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { SqlValue } from 'sql.js';
-import { loadSqlJs } from '../store/sqljs';
 import { TableReader, num, text, type Row } from '../mlflow/sqliteTables';
-import { noteSideFiles, readConsistently, SQLITE_MAGIC } from '../sources/sqliteFile';
+import { openSqliteCopy } from '../sources/sqliteFile';
 import { parseDistribution, paramText } from './distributions';
 import { parsePyJson, pyStr, type PyJson } from './pyJson';
 import { put } from '../mlflow/model';
@@ -34,20 +33,10 @@ export async function readOptunaDb(dbPath: string, since?: RdbWatermark, { trial
     kind: 'optuna-db', path: dbPath, studies: [], trials: [], full: true, problems,
     watermark: { kind: 'optuna-db', maxTrialId: 0, open: [], settled: '', studies: {} },
   };
-  const bytes = await readConsistently(dbPath, problems);
-  if (!bytes) return changes;
-  await noteSideFiles(dbPath, problems);
-  if (bytes.length > 0 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== SQLITE_MAGIC) {
-    problems.push({ path: dbPath, message: 'not an SQLite database (no SQLite header)' });
-    return changes;
-  }
-  const SQL = await loadSqlJs();
-  const db = new SQL.Database(bytes);
+  const opened = await openSqliteCopy(dbPath, problems);
+  if (!opened) return changes;
+  const { db, tables } = opened;
   try {
-    // Lets a truncated copy be read as far as it goes; only this in-memory copy is affected.
-    db.run('PRAGMA writable_schema = ON');
-    const tables = new TableReader(db, dbPath, problems);
-    if (!tables.schemaReadable()) return changes;
     if (!tables.columns('studies', true) || !tables.columns('trials', true)) {
       problems.push({ path: dbPath, message: 'no Optuna tables (studies, trials): not an Optuna storage' });
       return changes;

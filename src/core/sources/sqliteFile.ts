@@ -4,17 +4,45 @@
  * The file is never locked, so the program writing it is not disturbed.
  */
 import { promises as fs } from 'node:fs';
+import type { Database } from 'sql.js';
 import { firstLine } from '../mlflow/metaYaml';
 import type { ImportProblem } from '../mlflow/model';
+import { TableReader } from '../mlflow/sqliteTables';
+import { loadSqlJs } from '../store/sqljs';
 
 export const SQLITE_MAGIC = 'SQLite format 3\0';
 const READ_CHUNK = 64 * 1024 * 1024;
 
 /**
+ * The database at `dbPath` read whole into memory and opened there, with a reader of its tables;
+ * undefined (`problems` say why) when it cannot be read at all. Throws only when the file is
+ * missing. The caller closes `db`.
+ */
+export async function openSqliteCopy(dbPath: string, problems: ImportProblem[]): Promise<{ db: Database; tables: TableReader } | undefined> {
+  const bytes = await readConsistently(dbPath, problems);
+  if (!bytes) return undefined;
+  await noteSideFiles(dbPath, problems);
+  if (bytes.length > 0 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== SQLITE_MAGIC) {
+    problems.push({ path: dbPath, message: 'not an SQLite database (no SQLite header)' });
+    return undefined;
+  }
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(bytes);
+  // A truncated copy claims more pages than it has, which SQLite refuses outright unless the
+  // schema is "writable"; that flag only loosens checks on this in-memory copy, so what
+  // survives the truncation can still be read. Nothing is ever written back to the file.
+  db.run('PRAGMA writable_schema = ON');
+  const tables = new TableReader(db, dbPath, problems);
+  if (tables.schemaReadable()) return { db, tables };
+  db.close();
+  return undefined;
+}
+
+/**
  * The file's bytes, read again if it changed meanwhile (MLflow may be writing it); a copy that
  * kept changing is used as is, and said so.
  */
-export async function readConsistently(dbPath: string, problems: ImportProblem[]): Promise<Uint8Array | undefined> {
+async function readConsistently(dbPath: string, problems: ImportProblem[]): Promise<Uint8Array | undefined> {
   const first = await fs.stat(dbPath); // a missing file throws: the one error the caller gets
   if (!first.isFile()) {
     problems.push({ path: dbPath, message: 'not a file' });
@@ -65,7 +93,7 @@ async function readWhole(file: string): Promise<Uint8Array> {
 }
 
 /** Changes in a WAL file (or a crashed write's journal) are not in the bytes read. */
-export async function noteSideFiles(dbPath: string, problems: ImportProblem[]): Promise<void> {
+async function noteSideFiles(dbPath: string, problems: ImportProblem[]): Promise<void> {
   for (const [suffix, meaning] of [
     ['-wal', 'changes not yet checkpointed into the database are not imported'],
     ['-journal', 'a write was in progress or interrupted: the database may be inconsistent'],
