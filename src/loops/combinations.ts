@@ -25,7 +25,8 @@ export function combinationCommands(insights: LoopService): CommandSpec[] {
       const detail = st.runs.length ? `${st.runs.length} run${st.runs.length === 1 ? '' : 's'}: ${st.runs.map((r) => `${shortId(r.uid)} ${r.status}`).join(', ')}` : undefined;
       return { label, description, detail, run: st.runs[0]?.uid };
     });
-    const picked = await vscode.window.showQuickPick(items, { placeHolder: `${ins.summary.logged} of ${ins.summary.total} combinations logged: pick one to open its run`, matchOnDescription: true, matchOnDetail: true });
+    const what = ins.loop.optuna?.kind === 'grid' ? 'grid points done' : 'combinations logged';
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: `${ins.summary.logged} of ${ins.summary.total} ${what}: pick one to open its run`, matchOnDescription: true, matchOnDetail: true });
     if (picked?.run && ins.store) {
       await vscode.commands.executeCommand('runlens.openRunDetails', refTo({ store: ins.store, uid: picked.run }));
     }

@@ -7,6 +7,7 @@ import { LoopDiagnostics } from './diagnostics';
 import { LoopHoverProvider } from './hover';
 import { LoopLensProvider } from './lens';
 import { LoopService } from './service';
+import { SuggestionHoverProvider } from './suggestionHover';
 
 export { LoopService, type LoopInsight } from './service';
 
@@ -20,6 +21,7 @@ export class LoopsFeature extends Disposable {
     this.service = this.track(new LoopService(stores, log));
     this.track(new LoopLensProvider(this.service));
     this.track(new LoopHoverProvider(this.service));
+    this.track(new SuggestionHoverProvider(this.service));
     this.track(new LoopDiagnostics(this.service));
     this.commands = combinationCommands(this.service);
   }

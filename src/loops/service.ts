@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
+import { analyzeNotebook, analyzePython, optunaSuggestions, type ExperimentLoop, type OptunaSuggestion } from '../core/analysis';
 import { describable, describeLoop, untouchedLoop, type LoopState } from '../core/loops/describe';
 import { configuredKeyMetric } from '../core/runs/keyMetric';
 import { keyMetricSettings } from '../runs/settings';
@@ -24,6 +24,7 @@ interface Cached { version: number; insights: Promise<LoopInsight[]> }
  */
 export class LoopService extends Disposable {
   private readonly cache = new Map<string, Cached>();
+  private readonly suggestionCache = new Map<string, { version: number; suggestions: OptunaSuggestion[] }>();
   private readonly changed = this.track(new vscode.EventEmitter<void>());
   /** The loops' states may have changed (a run was logged, a setting changed). */
   readonly onDidChange = this.changed.event;
@@ -36,7 +37,7 @@ export class LoopService extends Disposable {
     super();
     this.track(stores.onDidChange(() => this.invalidate()));
     this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens')) this.invalidate(); }));
-    this.track(vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())));
+    this.track(vscode.workspace.onDidCloseTextDocument((d) => { this.cache.delete(d.uri.toString()); this.suggestionCache.delete(d.uri.toString()); }));
     this.track({ dispose: () => { if (this.refreshTimer) clearTimeout(this.refreshTimer); } });
   }
 
@@ -62,6 +63,26 @@ export class LoopService extends Disposable {
     this.cache.set(key, { version: doc.version, insights });
     void insights.then((list) => this.computed.fire({ doc, insights: list }));
     return insights;
+  }
+
+  /** The document's Optuna `trial.suggest_*` calls (in a notebook cell, seeing the cells above it), once per version. */
+  suggestions(doc: vscode.TextDocument): OptunaSuggestion[] {
+    const key = doc.uri.toString();
+    const cached = this.suggestionCache.get(key);
+    if (cached && cached.version === doc.version) return cached.suggestions;
+    let suggestions: OptunaSuggestion[] = [];
+    try {
+      const notebook = this.notebookOf(doc);
+      if (!notebook) suggestions = optunaSuggestions(doc.getText());
+      else {
+        const cells = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python');
+        suggestions = optunaSuggestions(cells.slice(0, cells.findIndex((c) => c.document === doc) + 1).map((c) => c.document.getText()));
+      }
+    } catch (e) {
+      this.log.warn(`${doc.uri.fsPath}: its Optuna suggestions could not be analysed (${(e as Error).message})`);
+    }
+    this.suggestionCache.set(key, { version: doc.version, suggestions });
+    return suggestions;
   }
 
   private loopsOf(doc: vscode.TextDocument): { loops: ExperimentLoop[]; cell: number | undefined } {
@@ -109,7 +130,8 @@ export class LoopService extends Disposable {
     return out;
   }
 
-  private async storeFor(doc: vscode.TextDocument): Promise<FolderStore | undefined> {
+  /** The store of the folder a document is in, if that folder has one (nothing is created for asking). */
+  async storeFor(doc: vscode.TextDocument): Promise<FolderStore | undefined> {
     // Reading only: a folder without a store has nothing logged, and gets no `.runlens/` from it.
     if (doc.uri.scheme === 'file') return this.stores.forUri(doc.uri, { create: false });
     const notebook = this.notebookOf(doc);

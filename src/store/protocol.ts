@@ -5,6 +5,7 @@ import type { LookupOptions } from '../core/store/queries';
 import type { HistoryPoint } from '../core/store/history';
 import type { TablePage, TableQuery } from '../core/store/runTable';
 import type { SourceKind } from '../core/sources/source';
+import type { TriedOptions, TriedValues } from '../core/store/triedValues';
 
 /**
  * What the extension asks of the store. The store lives in a worker thread (src/store/worker.ts) so
@@ -21,6 +22,8 @@ export interface StoreApi {
   runsTable(query: TableQuery): TablePage;
   lookup(keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions): CombinationState[];
   metricNames(): string[];
+  /** The values a parameter was tried with, and the best run's (the hover on an Optuna `trial.suggest_*`). */
+  triedValues(key: string, opts: TriedOptions): TriedValues;
   /** Which way a metric is better as its source says (an Optuna study's direction), in one experiment or in all. */
   declaredGoal(metric: string, experimentId?: number): 'maximize' | 'minimize' | undefined;
   importSource(kind: SourceKind, sourcePath: string): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;

@@ -4,6 +4,7 @@ import { setSqlJsWasmPath } from '../core/store/sqljs';
 import { countRuns, declaredGoal, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import type { FromWorker, StoreApi, ToWorker } from './protocol';
 import { RunTable } from '../core/store/runTable';
+import { triedValues } from '../core/store/triedValues';
 
 // The store's own thread: the only place the sql.js database lives in the extension.
 const port = parentPort!;
@@ -35,6 +36,7 @@ function api(s: WorkspaceStore): StoreApi {
     lookup: (keys, combos, opts) => lookupCombinations(s.catalog, keys, combos, opts),
     metricNames: () => metricNames(s.catalog),
     declaredGoal: (metric, experimentId) => declaredGoal(s.catalog, metric, experimentId),
+    triedValues: (key, opts) => triedValues(s.catalog, key, opts),
     importSource: (kind, p) => s.importSource(kind, p),
     sources: () => Object.fromEntries(Object.entries(s.sources()).map(([p, v]) => [p, { kind: v.kind }])),
     refusedSources: () => s.refusedSources(),

@@ -6,6 +6,9 @@ import { builtStudies, optunaStudies, pyNumber, type OptunaDump, type OptunaStud
 import { CollectingReporter, tempWorkspace } from './support/workspace';
 import { WorkspaceStore } from '../../src/core/store/workspaceStore';
 import { lookupCombinations } from '../../src/core/store/queries';
+import { triedValues } from '../../src/core/store/triedValues';
+import { suggestionHoverText } from '../../src/core/loops/suggestion';
+import { formatMetric } from '../../src/core/runs/format';
 
 type RunJson = Record<string, any>;
 
@@ -91,6 +94,55 @@ for (const kind of ['db', 'journal'] as const) {
       assert.equal(state.best, Math.max(...grid.filter((t) => t.params.optimizer === 'adam').map((t) => Number(t.values![0]))));
       assert.ok(values.some((v) => v < state.best!), 'a lower value exists, and is not the best');
       await store.close();
+    });
+
+    /**
+     * The study's best trial by its direction, over the values Optuna reports. Optuna 3.1's own
+     * best_trial agrees, but for an RDB storage and a study minimised with an infinite value: it
+     * stores infinity as NULL, which SQL sorts first, so it calls that trial the best.
+     */
+    function bestOf(study: OptunaStudyView): OptunaStudyView['trials'][number] {
+      const sign = study.directions[0] === 'maximize' ? -1 : 1;
+      const complete = study.trials.filter((t) => t.state === 'COMPLETE');
+      const best = complete.reduce((a, b) => (sign * pyNumber(b.values![0])! < sign * pyNumber(a.values![0])! ? b : a));
+      const optunas = complete.find((t) => t.number === study.best_trial)!;
+      if (Number.isFinite(pyNumber(optunas.values![0]))) assert.equal(best.number, optunas.number, "Optuna's own best_trial");
+      return best;
+    }
+
+    it("a suggest call's hover: the values its study's trials tried, and the best trial's, by the study's direction", async () => {
+      const store = await WorkspaceStore.open(built.dir, { reporter: new CollectingReporter(), role: 'read-only' });
+      for (const [name, param] of [['tpe', 'lr'], ['grid', 'lr']] as const) {
+        const study = want[kind][name];
+        const experimentId = store.catalog.experimentIds.get(name);
+        const tried = triedValues(store.catalog, param, { experimentId });
+        const holding = study.trials.filter((t) => param in (t.state === 'WAITING' ? t.fixed_params : t.params));
+        assert.equal(tried.runs, holding.length, name);
+        assert.equal(tried.distinct, new Set(holding.map((t) => Number(t.params[param]))).size, name);
+        const best = bestOf(study);
+        assert.deepEqual([tried.metric, tried.best?.name, tried.best?.value], ['value', `trial ${best.number}`, best.params[param]], `${name}: the best trial`);
+      }
+      const text = suggestionHoverText('lr', 'grid', triedValues(store.catalog, 'lr', { experimentId: store.catalog.experimentIds.get('grid') }));
+      const best = bestOf(want[kind].grid);
+      assert.match(text, new RegExp(`^\\*\\*RunLens\\*\\* · \`lr\` in study \`grid\`: 4 trials tried 3 values, from \`0\\.001\` to \`0\\.1\`\\.`));
+      assert.ok(text.endsWith(`Best: trial ${best.number} with \`lr=${best.params.lr}\` · value ${formatMetric(Number(best.values![0]))}`), text);
+      await store.close();
+    });
+
+    it("runlens analyze: a GridSampler's study.optimize counts the grid points its study has done, with the best by its direction", async () => {
+      const script = path.join(built.dir, 'search.py');
+      fs.writeFileSync(script, `import optuna
+space = {"lr": [0.001, 0.01, 0.1], "optimizer": ["adam", "sgd"]}
+study = optuna.create_study(study_name="grid", storage="sqlite:///studies.db", direction="maximize",
+                            sampler=optuna.samplers.GridSampler(space), load_if_exists=True)
+study.optimize(objective, n_trials=6)
+`);
+      const r = await cli(['analyze', script, '--workspace', built.dir]);
+      assert.equal(r.code, 0, r.err);
+      const best = bestOf(want[kind].grid);
+      assert.equal(r.out.split('\n')[0], `${script}:5  RunLens: 4 of 6 grid points done · best value ${formatMetric(Number(best.values![0]))} (lr=${best.params.lr}, optimizer=${best.params.optimizer})`);
+      const json = JSON.parse((await cli(['analyze', script, '--workspace', built.dir, '--json'])).out);
+      assert.deepEqual(json.loops[0].states.filter((s: string) => s === 'finished').length, 4);
     });
 
     it('follows the storage: trials added later, the running and waiting ones as they end, a study deleted: agree with Optuna again', async () => {

@@ -157,6 +157,7 @@ class Enumerator {
     if (experiment !== undefined) loop.experiment = experiment;
     const guard = this.reads.guard();
     if (guard) loop.guard = guard;
+    if (this.nest.sites.some(s => s.kind === 'start' && s.optuna && isUnder(s.loop, this.root))) loop.optuna = { kind: 'enqueue' };
     return loop;
   }
 

@@ -9,7 +9,7 @@
 import type { Catalog } from '../store/catalog';
 import type { StatusName } from '../store/types';
 import type { MetricPoint } from '../runlog/events';
-import { GOAL_TAG, STUDY_DIRECTIONS_TAG, STUDY_STORAGE_TAG } from '../store/queries';
+import { GOAL_TAG, STUDY_DIRECTIONS_TAG, STUDY_METRICS_TAG, STUDY_STORAGE_TAG } from '../store/queries';
 import { storeKey } from '../mlflow/apply';
 import type { OptunaChanges, OptunaStudy, OptunaTrial, StorageKind, TrialState } from './model';
 
@@ -72,7 +72,9 @@ export function applyOptunaChanges(catalog: Catalog, changes: OptunaChanges): Op
   return catalog.transaction(() => {
     for (const s of changes.studies) {
       const names = metricNamesOf(s);
-      const tags: Record<string, string> = { [STUDY_STORAGE_TAG]: changes.path, 'optuna.study_id': String(s.id), [STUDY_DIRECTIONS_TAG]: s.directions.join(',') };
+      const tags: Record<string, string> = {
+        [STUDY_STORAGE_TAG]: changes.path, 'optuna.study_id': String(s.id), [STUDY_DIRECTIONS_TAG]: s.directions.join(','), [STUDY_METRICS_TAG]: JSON.stringify(names),
+      };
       names.forEach((m, i) => { if (s.directions[i]) tags[GOAL_TAG + m] = s.directions[i]; });
       catalog.setExperimentTags(s.name, tags);
     }

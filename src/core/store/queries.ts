@@ -10,6 +10,8 @@ const RUN_COLUMNS = `r.id, r.uid, e.name, r.experiment_id, r.name, r.parent_uid,
 /** Experiment tags that mark an imported Optuna study (src/core/optuna/apply.ts writes them). */
 export const STUDY_STORAGE_TAG = 'optuna.storage';
 export const STUDY_DIRECTIONS_TAG = 'optuna.directions';
+/** The names of a study's objective values, in order, as a JSON list. */
+export const STUDY_METRICS_TAG = 'optuna.metrics';
 
 export function listExperiments(c: Catalog, includeDeleted = false): ExperimentSummary[] {
   const rows = c.all(`SELECT e.id, e.name, e.deleted,

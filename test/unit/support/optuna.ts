@@ -25,7 +25,13 @@ export interface OptunaTrialView {
   datetime_start: number | null;
   datetime_complete: number | null;
 }
-export interface OptunaStudyView { directions: string[]; metric_names: string[] | null; trials: OptunaTrialView[] }
+export interface OptunaStudyView {
+  directions: string[];
+  metric_names: string[] | null;
+  /** `study.best_trial.number` (one objective, some trial complete). */
+  best_trial: number | null;
+  trials: OptunaTrialView[];
+}
 export type OptunaDump = Record<'db' | 'journal', Record<string, OptunaStudyView>>;
 
 export function optunaStudies(command: 'build' | 'more' | 'drop' | 'dump', dir: string): string {

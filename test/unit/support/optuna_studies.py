@@ -101,6 +101,12 @@ def drop(root):
         optuna.delete_study(study_name="multi", storage=storage)
 
 
+def best_trial(study):
+    if len(study.directions) > 1 or not any(t.state == TrialState.COMPLETE for t in study.trials):
+        return None
+    return study.best_trial.number
+
+
 def number(v):
     if v is None:
         return None
@@ -124,6 +130,7 @@ def dump(root):
             studies[study.study_name] = {
                 "directions": [d.name.lower() for d in study.directions],
                 "metric_names": study._storage.get_study_system_attrs(study._study_id).get("study:metric_names"),
+                "best_trial": best_trial(study),
                 "trials": [{
                     "number": t.number,
                     "state": t.state.name,
