@@ -10,7 +10,7 @@ import { assertSameTrial, builtStudies, copyOf, optunaStudies, type OptunaDump }
 import { tempWorkspace } from './support/workspace';
 import { detectSources, sourceKindOf } from '../../src/core/sources/detect';
 import { sqliteUrlPath } from '../../src/core/optuna/detect';
-import { parsePyJson, pyDumps, PyJsonError, pyStr, type PyJson } from '../../src/core/optuna/pyJson';
+import { parsePyJson, pyDumps, PyJsonError, pyStr, rawMember, type PyJson } from '../../src/core/optuna/pyJson';
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -66,7 +66,7 @@ describe('Optuna storages written by real Optuna (TPE, GridSampler, two objectiv
     assert.equal(trials[0].params.choice, '3.0', 'a categorical choice by its value, a float as Python prints it');
     assert.equal(trials[0].params.layers, '2', 'an int as an int');
     assert.ok(trials.some((t) => t.values?.[0] === Infinity), 'an infinite objective value');
-    assert.ok(trials.some((t) => t.intermediate.some((p) => Number.isNaN(p.value))), 'a NaN intermediate value');
+    assert.ok(trials.some((t) => t.intermediate.values.some((v) => Number.isNaN(v))), 'a NaN intermediate value');
     assert.equal(trials[1].userAttrs.meta, '{"ok": true, "name": "\\u00e9"}', 'a user attribute that is not a string: its JSON as Optuna stored it');
   });
 
@@ -184,5 +184,11 @@ describe("JSON as Python's json.dumps writes it", () => {
     assert.deepEqual(items.items.map(pyStr), ['1', '1.0', '1e-05', 'nan', '-inf', 'None', 'True', 'é']);
     assert.equal(pyDumps(v), '{"a": [1, 1.0, 1e-05, NaN, -Infinity, null, true, "\\u00e9"]}');
     assert.throws(() => parsePyJson('{"a": 1,}'), PyJsonError);
+  });
+
+  it("finds one member of a long line's top level without parsing the rest", () => {
+    const line = '{"op_code": 4, "worker_id": "a,b", "params": {"user_attrs": 1.0}, "user_attrs": {"s": "x}y\\"", "f": 1.0}, "system_attrs": {}, "iv": [1, 2]}';
+    assert.deepEqual(['user_attrs', 'system_attrs', 'iv', 'op_code', 'params', 'missing'].map((k) => rawMember(line, k)),
+      ['{"s": "x}y\\"", "f": 1.0}', '{}', '[1, 2]', '4', '{"user_attrs": 1.0}', undefined]);
   });
 });

@@ -48,8 +48,9 @@ export function trialMetrics(study: OptunaStudy, trial: OptunaTrial): Record<str
   const names = metricNamesOf(study);
   const out: ReturnType<typeof trialMetrics> = {};
   const started = trial.start ?? trial.complete ?? 0;
-  const history = trial.intermediate.map((p) => ({ key: names[0], value: p.value, step: p.step, t: started }));
-  const lastStep = trial.intermediate.at(-1)?.step ?? 0;
+  const { steps, values } = trial.intermediate;
+  const history = steps.map((step, i) => ({ key: names[0], value: values[i], step, t: started }));
+  const lastStep = steps.at(-1) ?? 0;
   const ended = trial.complete ?? started;
   names.forEach((key, i) => {
     const value = trial.values?.[i];
@@ -100,17 +101,23 @@ export function applyOptunaChanges(catalog: Catalog, changes: OptunaChanges): Op
 
 function applyTrial(catalog: Catalog, changes: OptunaChanges, study: OptunaStudy, t: OptunaTrial): string {
   const uid = optunaUid(changes.path, t.id);
+  const known = catalog.runId(uid) !== undefined;
   const id = catalog.upsertRun({
     uid, experiment: study.name, name: `trial ${t.number}`, parentUid: null, status: STATUS[t.state],
     startTime: t.start, endTime: t.complete, lastUpdate: Math.max(t.start ?? 0, t.complete ?? 0) || null,
     scriptPath: null, scriptSha256: null, git: null, host: null, pid: null,
     source: optunaSource(changes.kind, changes.path, study.id, t.id),
   });
-  catalog.setDeleted(id, false);
-  catalog.replaceParams(id, t.params);
-  catalog.setTags(id, { ...t.userAttrs, [TRIAL_NUMBER_TAG]: String(t.number) });
   const metrics = trialMetrics(study, t);
-  catalog.removeMetricsExcept(id, Object.keys(metrics));
+  // A trial read again (it was running, or the storage was read from the start) may have changed.
+  if (known) {
+    catalog.setDeleted(id, false);
+    catalog.replaceParams(id, t.params);
+    catalog.removeMetricsExcept(id, Object.keys(metrics));
+  } else {
+    catalog.setParams(id, t.params);
+  }
+  catalog.setTags(id, { ...t.userAttrs, [TRIAL_NUMBER_TAG]: String(t.number) });
   for (const [key, m] of Object.entries(metrics)) catalog.setMetricSummary(id, key, m.points, m.latest);
   return uid;
 }

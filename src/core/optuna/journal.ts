@@ -12,9 +12,9 @@ import * as fs from 'node:fs';
 import { readLines } from '../runlog/lines';
 import { put } from '../mlflow/model';
 import { parseDistribution, paramText, type Distribution } from './distributions';
-import { entry, parseJsonLine, parsePyJson, pyDumps, pyStr, type PyJson } from './pyJson';
+import { entry, parseJsonLine, parsePyJson, pyDumps, pyStr, rawMember, type PyJson } from './pyJson';
 import {
-  FIXED_PARAMS_ATTR, METRIC_NAMES_ATTR, TRIAL_STATES, finished, localTime,
+  FIXED_PARAMS_ATTR, METRIC_NAMES_ATTR, TRIAL_STATES, finished, localTime, report,
   type Direction, type ImportProblem, type JournalReplayState, type JournalWatermark, type OptunaChanges, type OptunaTrial,
 } from './model';
 
@@ -51,6 +51,10 @@ class Replay {
 
   constructor(private readonly file: string, state?: JournalReplayState) {
     this.state = state ?? { nextStudyId: 0, nextTrialId: 0, studies: {}, distributions: {}, open: {} };
+    for (const t of Object.values(this.state.open)) {
+      t.intermediate.values = t.intermediate.values.map(Number);
+      if (t.values) t.values = t.values.map(Number);
+    }
   }
 
   problem(line: number, message: string): void {
@@ -112,11 +116,12 @@ class Replay {
     const trial: LiveTrial = {
       id, studyId, number: study.trials++, state, params: {}, distributions: {},
       values: numbers(log.values) ?? (typeof log.value === 'number' ? [log.value] : null),
-      intermediate: [], userAttrs: {},
+      intermediate: { steps: [], values: [] }, userAttrs: {},
       start: localTime(log.datetime_start as string | null), complete: localTime(log.datetime_complete as string | undefined),
     };
-    // A template trial (add_trial, enqueue_trial): exact texts of its attributes need Python's JSON.
-    const exact = 'user_attrs' in log || 'system_attrs' in log ? parsePyJson(text) : undefined;
+    // A template trial (add_trial, enqueue_trial): exact texts of its attributes need Python's JSON,
+    // of those members only (the line also holds every intermediate value).
+    const member = (key: string) => { const raw = rawMember(text, key); return raw === undefined ? undefined : parsePyJson(raw); };
     const distributions = (log.distributions ?? {}) as Record<string, string>;
     for (const [key, internal] of Object.entries((log.params ?? {}) as Record<string, number>)) {
       const decoded = paramText(internal, this.distribution(distributions[key]));
@@ -124,11 +129,10 @@ class Replay {
       put(trial.params, key, decoded);
       put(trial.distributions, key, distributions[key]);
     }
-    for (const [step, value] of Object.entries((log.intermediate_values ?? {}) as Record<string, number>)) trial.intermediate.push({ step: Number(step), value });
-    trial.intermediate.sort((a, b) => a.step - b.step);
-    const attrs = entry(exact, 'user_attrs');
+    for (const [step, value] of Object.entries((log.intermediate_values ?? {}) as Record<string, number>)) report(trial.intermediate, Number(step), value);
+    const attrs = hasEntries(log.user_attrs) ? member('user_attrs') : undefined;
     if (attrs?.t === 'dict') for (const [k, v] of attrs.entries) put(trial.userAttrs, k, attributeOf(v));
-    const fixed = entry(entry(exact, 'system_attrs'), FIXED_PARAMS_ATTR);
+    const fixed = state === 'WAITING' && hasEntries(log.system_attrs) ? entry(member('system_attrs'), FIXED_PARAMS_ATTR) : undefined;
     if (state === 'WAITING' && fixed?.t === 'dict') for (const [k, v] of fixed.entries) put(trial.params, k, pyStr(v));
     this.touched.set(id, trial);
     if (!finished(state)) this.state.open[id] = trial;
@@ -169,23 +173,20 @@ class Replay {
         break;
       }
       case Op.SetTrialIntermediateValue: {
-        const step = Number(log.step);
-        const i = trial.intermediate.findIndex((p) => p.step >= step);
-        const point = { step, value: Number(log.intermediate_value) };
-        if (i < 0) trial.intermediate.push(point);
-        else if (trial.intermediate[i].step === step) trial.intermediate[i] = point;
-        else trial.intermediate.splice(i, 0, point);
+        report(trial.intermediate, Number(log.step), Number(log.intermediate_value));
         break;
       }
       case Op.SetTrialUserAttr: {
-        const attrs = entry(parsePyJson(text), 'user_attr');
+        const raw = rawMember(text, 'user_attr');
+        const attrs = raw === undefined ? undefined : parsePyJson(raw);
         if (attrs?.t === 'dict') for (const [k, v] of attrs.entries) put(trial.userAttrs, k, attributeOf(v));
         break;
       }
       case Op.SetTrialSystemAttr: {
         const fixed = (log.system_attr as Log | undefined)?.[FIXED_PARAMS_ATTR];
         if (trial.state !== 'WAITING' || !fixed || typeof fixed !== 'object') return;
-        const exact = entry(entry(parsePyJson(text), 'system_attr'), FIXED_PARAMS_ATTR);
+        const raw = rawMember(text, 'system_attr');
+        const exact = raw === undefined ? undefined : entry(parsePyJson(raw), FIXED_PARAMS_ATTR);
         if (exact?.t === 'dict' && !Object.keys(trial.distributions).length) for (const [k, v] of exact.entries) put(trial.params, k, pyStr(v));
         break;
       }
@@ -202,15 +203,20 @@ class Replay {
     for (const t of this.touched.values()) {
       if (!this.state.studies[t.studyId]) continue;
       const { distributions: _, ...trial } = t;
-      out.push({ ...trial, params: { ...trial.params }, intermediate: [...trial.intermediate], userAttrs: { ...trial.userAttrs } });
+      out.push({ ...trial, params: { ...trial.params }, intermediate: { steps: [...trial.intermediate.steps], values: [...trial.intermediate.values] }, userAttrs: { ...trial.userAttrs } });
     }
     return out.sort((a, b) => a.id - b.id);
   }
 
+  /** The replay state, as plain JSON: NaN and the infinities an open trial reported kept as words. */
   watermark(): JournalReplayState {
-    // Trials of a deleted study can no longer change anything Optuna shows.
-    for (const [id, t] of Object.entries(this.state.open)) if (!this.state.studies[t.studyId]) delete this.state.open[id];
-    return this.state;
+    const open: JournalReplayState['open'] = {};
+    for (const [id, t] of Object.entries(this.state.open)) {
+      // Trials of a deleted study can no longer change anything Optuna shows.
+      if (!this.state.studies[t.studyId]) continue;
+      open[id] = { ...t, intermediate: { steps: t.intermediate.steps, values: words(t.intermediate.values) }, values: t.values && words(t.values) };
+    }
+    return { ...this.state, open };
   }
 }
 
@@ -219,6 +225,15 @@ function compatible(a: Distribution, b: Distribution): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'categorical' && b.kind === 'categorical') return a.choices.length === b.choices.length && a.choices.every((c, i) => c === b.choices[i]);
   return a.kind === 'categorical' || b.kind === 'categorical' || a.log === b.log;
+}
+
+/** Numbers JSON cannot hold, as the words Number() reads back (`NaN`, `Infinity`); typed as numbers, which Replay's constructor makes them again. */
+function words(xs: number[]): number[] {
+  return xs.map((x) => (Number.isFinite(x) ? x : String(x))) as unknown as number[];
+}
+
+function hasEntries(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.keys(v).length > 0;
 }
 
 function numbers(v: unknown): number[] | undefined {

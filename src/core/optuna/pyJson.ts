@@ -162,6 +162,39 @@ class Parser {
   }
 }
 
+/**
+ * The text of a member of a JSON object's top level, found without parsing the rest: for a long
+ * line whose one small part needs Python's exact texts (a trial's user attributes in the journal).
+ */
+export function rawMember(text: string, key: string): string | undefined {
+  const want = JSON.stringify(key);
+  let depth = 0;
+  /** The top-level member being passed, and where its value starts. */
+  let name: string | undefined;
+  let from = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (depth === 1 && from < 0) {
+        let j = i + 1;
+        while (text[j] === ' ') j++;
+        if (text[j] === ':') { name = text.slice(start, i + 1); from = j + 1; i = j; }
+      }
+    } else if (c === '{' || c === '[') {
+      depth++;
+    } else if (c === '}' || c === ']' || c === ',') {
+      if (c !== ',') depth--;
+      if (from >= 0 && (depth === 0 || (c === ',' && depth === 1))) {
+        if (name === want) return text.slice(from, i).trim();
+        from = -1;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The entry of a dict, or undefined. */
 export function entry(v: PyJson | undefined, key: string): PyJson | undefined {
   return v?.t === 'dict' ? v.entries.find(([k]) => k === key)?.[1] : undefined;

@@ -10,13 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { SqlValue } from 'sql.js';
-import { TableReader, num, text, type Row } from '../mlflow/sqliteTables';
+import { TableReader, num, text, type Computed, type Row } from '../mlflow/sqliteTables';
 import { openSqliteCopy } from '../sources/sqliteFile';
 import { parseDistribution, paramText } from './distributions';
 import { parsePyJson, pyStr, type PyJson } from './pyJson';
 import { put } from '../mlflow/model';
 import {
-  FIXED_PARAMS_ATTR, METRIC_NAMES_ATTR, TRIAL_STATES, finished, localTime,
+  FIXED_PARAMS_ATTR, METRIC_NAMES_ATTR, TRIAL_STATES, finished, localTime, report,
   type Direction, type ImportProblem, type OptunaChanges, type OptunaStudy, type OptunaTrial, type RdbWatermark, type TrialState,
 } from './model';
 
@@ -161,7 +161,7 @@ class TrialReader {
         if (!this.studies.has(Number(studyId))) { this.skipped.add(Number(id)); return; }
         const trial: OptunaTrial = {
           id: Number(id), studyId: Number(studyId), number: num(number) ?? -1, state: this.state(state, id),
-          params: {}, values: null, intermediate: [], userAttrs: {}, start: localTime(text(start)), complete: localTime(text(complete)),
+          params: {}, values: null, intermediate: { steps: [], values: [] }, userAttrs: {}, start: localTime(text(start)), complete: localTime(text(complete)),
         };
         // Before Optuna 2.4 the objective value was a column of the trial.
         if (cols.has('value') && !t.columns('study_directions', true) && value !== null) trial.values = [num(value) ?? NaN];
@@ -199,7 +199,7 @@ class TrialReader {
   }
 
   /** Each row of `table` for the trials read, with its trial. */
-  private each(table: string, wanted: string[], required: string[], where: string, onRow: (trial: OptunaTrial, row: Row) => void): void {
+  private each(table: string, wanted: (string | Computed)[], required: string[], where: string, onRow: (trial: OptunaTrial, row: Row) => void): void {
     let orphans = 0;
     let trial: OptunaTrial | undefined;
     let lastId: SqlValue = null;
@@ -237,15 +237,15 @@ class TrialReader {
   private readIntermediate(where: string): void {
     const modern = !!this.tables.columns('trial_intermediate_values', true);
     const table = modern ? 'trial_intermediate_values' : 'trial_values';
-    const cols = modern ? ['step', 'intermediate_value', 'intermediate_value_type'] : ['step', 'value', 'no_such_column'];
     if (!modern && !this.tables.columns('trial_values', true)?.has('step')) return;
-    this.each(table, cols, ['step'], where, (trial, [, step, value, type]) => {
-      trial.intermediate.push({ step: num(step) ?? 0, value: storedFloat(value, type) });
+    // The hot loop of an import (a row per reported value): the value and its type come as one
+    // number (infinities as such, NaN as NULL), so no row decodes a string.
+    const typed = this.tables.columns(table)?.has('intermediate_value_type');
+    const value = typed ? INTERMEDIATE_VALUE : modern ? 'intermediate_value' : 'value';
+    this.each(table, ['step', value], ['step'], where, (trial, row) => {
+      const v = row[2];
+      report(trial.intermediate, typeof row[1] === 'number' ? row[1] : num(row[1]) ?? 0, typeof v === 'number' ? v : v === null ? NaN : num(v) ?? NaN);
     });
-    for (const trial of this.trials.values()) {
-      const iv = trial.intermediate;
-      for (let i = 1; i < iv.length; i++) if (iv[i - 1].step > iv[i].step) { iv.sort((a, b) => a.step - b.step); break; }
-    }
   }
 
   private readAttributes(where: string): void {
@@ -258,6 +258,12 @@ class TrialReader {
       tail: `WHERE key = ? AND trial_id IN (${waiting.join(',')})`, params: [FIXED_PARAMS_ATTR] }, ([id, json]) => this.fixed.set(Number(id), text(json) ?? ''));
   }
 }
+
+/** An intermediate value as Optuna 3 stores one, the number and its type, as one number in SQL. */
+const INTERMEDIATE_VALUE = {
+  sql: `CASE intermediate_value_type WHEN 'FINITE' THEN intermediate_value WHEN 'INF_POS' THEN 9e999 WHEN 'INF_NEG' THEN -9e999 WHEN 'NAN' THEN NULL ELSE intermediate_value END`,
+  columns: ['intermediate_value', 'intermediate_value_type'],
+};
 
 /** A float as Optuna 3 stores one: the number, with infinities and NaN told by its type column. */
 function storedFloat(value: SqlValue, type: SqlValue): number {

@@ -78,9 +78,13 @@ async function readWhole(file: string): Promise<Uint8Array> {
     let total = 0;
     for (;;) {
       if (total === buffer.length) {
-        // The file grew while being read (the caller notices and reads again).
+        // Full: done, unless the file grew while being read (the caller notices and reads again).
+        // A byte read past the end tells, without copying what was read into a larger buffer.
+        const probe = Buffer.allocUnsafe(1);
+        if ((await handle.read(probe, 0, 1, total)).bytesRead === 0) return buffer;
         const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, 1 << 16));
         buffer.copy(grown, 0, 0, total);
+        grown[total++] = probe[0];
         buffer = grown;
       }
       const { bytesRead } = await handle.read(buffer, total, Math.min(READ_CHUNK, buffer.length - total), total);

@@ -78,7 +78,7 @@ export function assertSameTrial(got: OptunaTrial, want: OptunaTrialView, where: 
   // An enqueued trial not yet run has no params in Optuna; RunLens gives it those it will run with.
   assert.deepEqual(got.params, want.state === 'WAITING' ? want.fixed_params : want.params, `${at}: params`);
   assert.deepEqual(got.values, want.values === null ? null : want.values.map(pyNumber), `${at}: values`);
-  assert.deepEqual(Object.fromEntries(got.intermediate.map((p) => [String(p.step), p.value])),
+  assert.deepEqual(Object.fromEntries(got.intermediate.steps.map((step, i) => [String(step), got.intermediate.values[i]])),
     Object.fromEntries(Object.entries(want.intermediate_values).map(([k, v]) => [k, pyNumber(v)])), `${at}: intermediate values`);
   assert.deepEqual(got.userAttrs, want.user_attrs, `${at}: user attributes`);
   for (const f of ['start', 'complete'] as const) {

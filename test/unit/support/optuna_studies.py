@@ -72,7 +72,9 @@ def build(root):
         tpe = optuna.create_study(study_name="tpe", storage=storage, sampler=optuna.samplers.TPESampler(seed=1, n_startup_trials=4))
         tpe.enqueue_trial({"choice": 3.0, "layers": 2})  # a float choice, and a trial run from the queue
         tpe.optimize(tpe_objective, n_trials=12, catch=(ValueError,))
-        tpe.ask()  # asked, never told: RUNNING
+        running = tpe.ask()  # asked, never told: RUNNING, with what it reported so far
+        running.report(float("nan"), 0)
+        running.report(float("inf"), 1)
         grid = optuna.create_study(study_name="grid", storage=storage, direction="maximize", sampler=optuna.samplers.GridSampler(GRID, seed=0))
         grid.optimize(grid_objective, n_trials=4)
         multi = optuna.create_study(study_name="multi", storage=storage, directions=["minimize", "maximize"], sampler=optuna.samplers.RandomSampler(seed=2))
