@@ -157,7 +157,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         // An imported Optuna study counts trials, its runs.
         const noun = e.study ? 'trial' : 'run';
         const runs = node.matching !== undefined ? `${node.matching} of ${e.runs} ${noun}s match` : `${e.runs} ${noun}${e.runs === 1 ? '' : 's'}`;
-        item.description = `${e.study ? 'Optuna study · ' : ''}${runs}${e.running ? ` · ${e.running} running` : ''}${e.deleted ? ' · deleted' : ''}`;
+        item.description = `${runs}${e.running ? ` · ${e.running} running` : ''}${e.study ? ' · Optuna study' : ''}${e.deleted ? ' · deleted' : ''}`;
         item.iconPath = new vscode.ThemeIcon(e.study ? 'graph-scatter' : 'beaker');
         if (e.study) item.tooltip = `Optuna study ${e.name} (${e.study.directions.join(', ') || 'no direction recorded'}), from ${e.study.storage}`;
         item.contextValue = 'experiment';

@@ -6,45 +6,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { runlensExtension, waitFor, workspaceFolder } from './support/host';
 
-/**
- * A GridSampler study made by real Optuna (Debian's python3-optuna): of its 6 points 5 ran, in an
- * order set by enqueuing them, the one with lr=0.1 and sgd pruned; lr=0.01 with sgd is still to run.
- */
-const STUDY = `
-import sys, warnings
-import optuna
-warnings.simplefilter("ignore")
-optuna.logging.set_verbosity(optuna.logging.ERROR)
-space = {"lr": [0.001, 0.01, 0.1], "optimizer": ["adam", "sgd"]}
-def objective(trial):
-    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
-    optimizer = trial.suggest_categorical("optimizer", ["adam", "sgd"])
-    if lr == 0.1 and optimizer == "sgd":
-        raise optuna.TrialPruned()
-    return (0.9 if optimizer == "adam" else 0.8) - lr
-study = optuna.create_study(study_name="optuna-grid-lens", storage="sqlite:///" + sys.argv[1], direction="maximize",
-                            sampler=optuna.samplers.GridSampler(space, seed=0))
-for lr, optimizer in [(0.001, "adam"), (0.01, "adam"), (0.1, "adam"), (0.001, "sgd"), (0.1, "sgd")]:
-    study.enqueue_trial({"lr": lr, "optimizer": optimizer})
-study.optimize(objective, n_trials=5)
-`;
-
-/** The script a person would have: the same search, which the lens reads. */
-const SEARCH = `import optuna
-
-search_space = {"lr": [0.001, 0.01, 0.1], "optimizer": ["adam", "sgd"]}
-
-
-def objective(trial):
-    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
-    optimizer = trial.suggest_categorical("optimizer", ["adam", "sgd"])
-    return (0.9 if optimizer == "adam" else 0.8) - lr
-
-
-study = optuna.create_study(study_name="optuna-grid-lens", storage="sqlite:///tuning.db", direction="maximize",
-                            sampler=optuna.samplers.GridSampler(search_space), load_if_exists=True)
-study.optimize(objective, n_trials=6)
-`;
+/** The study (made by real Optuna) and the script a person has for it: test/fixtures/optuna. */
+function fixture(name: string): string {
+  return path.join(process.env.RUNLENS_TEST_FIXTURES!, 'optuna', name);
+}
 
 describe('An Optuna study in the workspace', () => {
   let project: string;
@@ -55,9 +20,9 @@ describe('An Optuna study in the workspace', () => {
     project = path.join(workspaceFolder().uri.fsPath, 'optuna-project');
     fs.mkdirSync(project, { recursive: true });
     storage = path.join(project, 'tuning.db');
-    const made = spawnSync('/usr/bin/python3', ['-c', STUDY, storage], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: '' } });
+    const made = spawnSync('/usr/bin/python3', [fixture('make_grid_study.py'), storage], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: '' } });
     assert.strictEqual(made.status, 0, made.stderr);
-    fs.writeFileSync(path.join(project, 'search.py'), SEARCH);
+    fs.copyFileSync(fixture('search.py'), path.join(project, 'search.py'));
   });
 
   it('imports the storage read-only and shows the study in the tree, its trials as runs', async function () {
@@ -68,7 +33,7 @@ describe('An Optuna study in the workspace', () => {
     const { tree } = await runlensExtension().activate();
     const study = await waitFor('the study in the tree', async () => (await tree.getChildren()).find((n) => n.kind === 'experiment' && n.experiment.name === 'optuna-grid-lens'));
     const item = tree.getTreeItem(study);
-    assert.strictEqual(item.description, 'Optuna study · 5 trials');
+    assert.strictEqual(item.description, '5 trials · Optuna study');
     assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'graph-scatter');
     const trials = (await tree.getChildren(study)).filter((n) => n.kind === 'run');
     const rows = trials.map((n) => {
