@@ -77,10 +77,10 @@ function studyName(s: StudyCall): string | undefined {
 }
 
 /** `x.method(..)`: the receiver, when the callee is a method call of that name (or pattern). */
-function receiverOf(call: SyntaxNode, env: Env, method: string | RegExp): { receiver: SyntaxNode; name: string } | undefined {
+function receiverOf(call: SyntaxNode, unit: Unit, method: string | RegExp): { receiver: SyntaxNode; name: string } | undefined {
   const callee = call.firstChild;
   if (callee?.name !== 'MemberExpression' || callee.lastChild?.name !== 'PropertyName' || !callee.firstChild) return undefined;
-  const name = text(env, callee.lastChild);
+  const name = unit.source.slice(callee.lastChild.from, callee.lastChild.to);
   return (typeof method === 'string' ? name === method : method.test(name)) ? { receiver: callee.firstChild, name } : undefined;
 }
 
@@ -89,7 +89,7 @@ function receiverOf(call: SyntaxNode, env: Env, method: string | RegExp): { rece
  * in the study's experiment. Undefined when the call is not one.
  */
 export function enqueueSites(call: SyntaxNode, env: Env): EnqueueSite[] | undefined {
-  const r = receiverOf(call, env, 'enqueue_trial');
+  const r = receiverOf(call, env.ctx.unit, 'enqueue_trial');
   const study = r && studyOf(r.receiver, env);
   if (!study) return undefined;
   const args = argNodes(call.getChild('ArgList'), env.ctx.unit.source);
@@ -123,9 +123,10 @@ function calls(unit: Unit, onCall: (call: SyntaxNode) => void): void {
 export function gridSearches(unit: Unit, notebook: boolean): ExperimentLoop[] {
   const out: ExperimentLoop[] = [];
   calls(unit, (call) => {
+    const r = receiverOf(call, unit, 'optimize');
+    if (!r) return;
     const env = envAt(unit, call.from);
-    const r = receiverOf(call, env, 'optimize');
-    const study = r && studyOf(r.receiver, env);
+    const study = studyOf(r.receiver, env);
     const samplerNode = study && studyArg(study, 'sampler');
     if (!study || !samplerNode) return;
     const sampler = samplerNode.name === 'CallExpression' ? { call: samplerNode, env: study.env } : boundCall(samplerNode, study.env);
@@ -185,9 +186,9 @@ export function suggestionsOf(unit: Unit): OptunaSuggestion[] {
   const out: OptunaSuggestion[] = [];
   const optimized = optimizedFunctions(unit);
   calls(unit, (call) => {
-    const env = envAt(unit, call.from);
-    const r = receiverOf(call, env, SUGGEST);
+    const r = receiverOf(call, unit, SUGGEST);
     if (!r) return;
+    const env = envAt(unit, call.from);
     const args = argNodes(call.getChild('ArgList'), unit.source);
     const nameNode = args.keywords.get('name') ?? args.positional[0];
     const param = nameNode && str(evaluate(nameNode, env));
@@ -205,9 +206,9 @@ export function suggestionsOf(unit: Unit): OptunaSuggestion[] {
 function optimizedFunctions(unit: Unit): Map<string, string> {
   const found = new Map<string, Set<string | undefined>>();
   calls(unit, (call) => {
-    const env = envAt(unit, call.from);
-    const r = receiverOf(call, env, 'optimize');
-    const study = r && studyOf(r.receiver, env);
+    const r = receiverOf(call, unit, 'optimize');
+    if (!r) return;
+    const study = studyOf(r.receiver, envAt(unit, call.from));
     if (!study) return;
     const args = argNodes(call.getChild('ArgList'), unit.source);
     const fn = args.keywords.get('func') ?? args.positional[0];
