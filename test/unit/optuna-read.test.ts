@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readOptunaDb } from '../../src/core/optuna/rdb';
 import { readOptunaJournal } from '../../src/core/optuna/journal';
-import type { OptunaChanges } from '../../src/core/optuna/model';
+import type { JournalWatermark, OptunaChanges, RdbWatermark } from '../../src/core/optuna/model';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { assertSameTrial, builtStudies, copyOf, optunaStudies, type OptunaDump } from './support/optuna';
 import { tempWorkspace } from './support/workspace';
@@ -137,6 +137,19 @@ describe('Optuna storages written by real Optuna (TPE, GridSampler, two objectiv
     const read = await readOptunaDb(copy);
     assert.deepEqual(read.problems.map((p) => p.message), ["schema version v9.1.0.a (written by Optuna 3.1.0) is not one RunLens knows (v3.0.0.d (Optuna 3.0 and 3.1)): read what matched"]);
     assertSameAsOptuna(read, want.db);
+    const next = await readOptunaDb(copy, read.watermark as RdbWatermark);
+    assert.deepEqual([next.full, next.problems.length], [false, 1], 'said again, but a follow-up still reads only what changed');
+  });
+
+  it('journal: one replaced by another file is read again from the start', async () => {
+    const copy = copyOf(built.journal, path.join(tempWorkspace(), 'journal.log'));
+    const first = await readOptunaJournal(copy);
+    // Another journal, longer, whose bytes at the old offset are the middle of a line.
+    fs.writeFileSync(copy, '{"op_code": 0, "worker_id": "w", "study_name": "other", "directions": [2]}\n' + fs.readFileSync(built.journal, 'utf8'));
+    const again = await readOptunaJournal(copy, first.watermark as JournalWatermark);
+    assert.equal(again.full, true);
+    assert.deepEqual(again.problems.map((p) => p.message), ['the journal is not the one read before (shorter, or another file): read again from the start']);
+    assert.deepEqual(again.studies.map((s) => s.name).sort(), ['grid', 'multi', 'other', 'queue', 'tpe']);
   });
 
   it('a file that is not an Optuna storage says so', async () => {

@@ -26,13 +26,13 @@ type Log = Record<string, unknown>;
 /** Reads an Optuna journal file: all of it, or the lines added since `since`. Throws only when the file is missing. */
 export async function readOptunaJournal(file: string, since?: JournalWatermark): Promise<OptunaChanges> {
   const size = fs.statSync(file).size; // a missing file throws: the one error the caller gets
-  const resume = since?.kind === 'optuna-journal' && since.offset <= size ? since : undefined;
+  const resume = since?.kind === 'optuna-journal' && since.offset <= size && endsLine(file, since.offset) ? since : undefined;
   const replay = new Replay(file, resume ? structuredClone(resume.replay) : undefined);
   const read = readLines(file, resume?.offset ?? 0, resume?.lines ?? 0, (l) => {
     if (!l.ok) { replay.problem(l.line, l.reason); return; }
     if (l.text.trim()) replay.line(l.text, l.line);
   }, { followLinks: true });
-  if (since && !resume) replay.problem(0, 'the journal is shorter than when it was last read: read again from the start');
+  if (since && !resume) replay.problem(0, 'the journal is not the one read before (shorter, or another file): read again from the start');
   return {
     kind: 'optuna-journal', path: file, full: !resume, problems: replay.problems,
     studies: Object.values(replay.state.studies).map(({ id, name, directions, metricNames }) => ({ id, name, directions, ...(metricNames ? { metricNames } : {}) })),
@@ -217,6 +217,18 @@ class Replay {
       open[id] = { ...t, intermediate: { steps: t.intermediate.steps, values: words(t.intermediate.values) }, values: t.values && words(t.values) };
     }
     return { ...this.state, open };
+  }
+}
+
+/** Whether a line ends just before `offset` (else the journal is another file than the one read). */
+function endsLine(file: string, offset: number): boolean {
+  if (offset === 0) return true;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    return fs.readSync(fd, b, 0, 1, offset - 1) === 1 && b[0] === 0x0a;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -8,13 +8,12 @@
  * a study gone or renamed, or the finished trials not what they were (a study deleted and its ids
  * given again).
  */
-import { createHash } from 'node:crypto';
 import type { SqlValue } from 'sql.js';
 import { TableReader, num, text, type Computed, type Row } from '../mlflow/sqliteTables';
 import { openSqliteCopy } from '../sources/sqliteFile';
 import { parseDistribution, paramText } from './distributions';
 import { parsePyJson, pyStr, type PyJson } from './pyJson';
-import { put } from '../mlflow/model';
+import { digest, put } from '../mlflow/model';
 import {
   FIXED_PARAMS_ATTR, METRIC_NAMES_ATTR, TRIAL_STATES, finished, localTime, report,
   type Direction, type ImportProblem, type OptunaChanges, type OptunaStudy, type OptunaTrial, type RdbWatermark, type TrialState,
@@ -42,6 +41,8 @@ export async function readOptunaDb(dbPath: string, since?: RdbWatermark, { trial
       return changes;
     }
     changes.schemaVersion = schemaVersion(tables);
+    // A schema RunLens does not know is said each time, but does not make each read a full one.
+    const known = problems.length;
     changes.studies = readStudies(tables);
     const mark = changes.watermark as RdbWatermark;
     for (const s of changes.studies) mark.studies[s.id] = studyDigest(s);
@@ -56,11 +57,11 @@ export async function readOptunaDb(dbPath: string, since?: RdbWatermark, { trial
     // The same predicate on every table: the trials after the last one read, and the open ones.
     const open = previous?.open.map(Number) ?? [];
     changes.trials = reader.read(previous ? `WHERE trial_id > ${Number(previous.maxTrialId)}${open.length ? ` OR trial_id IN (${open.join(',')})` : ''}` : '');
-    mark.maxTrialId = Math.max(previous?.maxTrialId ?? 0, ...changes.trials.map((t) => t.id));
+    mark.maxTrialId = changes.trials.reduce((max, t) => Math.max(max, t.id), previous?.maxTrialId ?? 0);
     mark.open = changes.trials.filter((t) => !finished(t.state)).map((t) => t.id);
     mark.settled = settledDigest(tables, mark);
-    // What was read with problems is read again next time, whole.
-    if (problems.length) mark.settled = '!';
+    // What was read with problems (a damaged page, a row that made no sense) is read again next time, whole.
+    if (problems.length > known) mark.settled = '!';
   } finally {
     db.close();
   }
@@ -118,10 +119,6 @@ function jsonOf(tables: TableReader, json: string, what: string): PyJson | undef
 
 function studyDigest(s: OptunaStudy): string {
   return digest([s.name, s.directions.join(','), (s.metricNames ?? []).join('\u0001')]);
-}
-
-function digest(parts: readonly string[]): string {
-  return createHash('sha1').update(parts.join('\0')).digest('base64').slice(0, 16);
 }
 
 /** Whether a follow-up from `since` reads right: every study still there as it was, the finished trials untouched. */

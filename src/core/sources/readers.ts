@@ -13,6 +13,7 @@ import type { SourceKind, SourceReader } from './source';
 
 const mlflow: SourceReader = {
   noun: 'MLflow store',
+  command: 'RunLens: Import MLflow Runs…',
   kinds: ['mlflow-file', 'mlflow-db'],
   async read(kind, path, watermark) {
     const previous = watermark as StoreFingerprint | undefined;
@@ -28,6 +29,7 @@ const mlflow: SourceReader = {
 
 const optuna: SourceReader = {
   noun: 'Optuna storage',
+  command: 'RunLens: Import Optuna Studies…',
   kinds: ['optuna-db', 'optuna-journal'],
   async read(kind, path, watermark) {
     const changes = kind === 'optuna-db' ? await readOptunaDb(path, watermark as RdbWatermark | undefined) : await readOptunaJournal(path, watermark as JournalWatermark | undefined);

@@ -23,6 +23,8 @@ export interface SourceRead {
 export interface SourceReader {
   /** What a person calls such a source: `MLflow store`, `Optuna storage`. */
   noun: string;
+  /** The editor's command that imports one, as the palette names it. */
+  command: string;
   kinds: readonly SourceKind[];
   /** What changed in the source at `path` since `watermark` (everything, without one). Throws only when it is missing. */
   read(kind: SourceKind, path: string, watermark: unknown): Promise<SourceRead>;

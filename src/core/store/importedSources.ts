@@ -3,7 +3,7 @@ import type { Catalog } from './catalog';
 import type { Reporter } from './ingest';
 import type { ImportProblem, MetricPoint } from '../mlflow/model';
 import { readerFor, sourceOfRun } from '../sources/readers';
-import type { SourceKind } from '../sources/source';
+import type { SourceKind, SourceReader } from '../sources/source';
 import { SqliteError, StoreError } from './errors';
 import type { SourcePolicy } from './sourcePolicy';
 
@@ -63,10 +63,9 @@ export class ImportedSources {
   }
 
   /** Says once that a source is not read, and how to allow it. */
-  private refuse(sourcePath: string, noun: string): void {
+  private refuse(sourcePath: string, { noun, command }: SourceReader): void {
     if (this.refusedSaid.has(sourcePath)) return;
     this.refusedSaid.add(sourcePath);
-    const command = noun === 'Optuna storage' ? 'RunLens: Import Optuna Studies…' : 'RunLens: Import MLflow Runs…';
     this.reporter.problem(`Not reading the ${noun} ${sourcePath}: the workspace names it, but it is outside the workspace folder, and only you can allow that (in VS Code when asked, or with ${command}; in a terminal with 'runlens import ${sourcePath} --allow-outside').`);
   }
 
@@ -74,7 +73,7 @@ export class ImportedSources {
   async history(source: string): Promise<Record<string, MetricPoint[]>> {
     const s = sourceOfRun(source);
     if (!s) return {};
-    if (!this.policy.mayFollow(s.path)) { this.refuse(s.path, s.reader.noun); return {}; }
+    if (!this.policy.mayFollow(s.path)) { this.refuse(s.path, s.reader); return {}; }
     return s.reader.history(source);
   }
 
@@ -82,7 +81,7 @@ export class ImportedSources {
   follow(force: boolean): Promise<void> {
     if (this.following) return this.following;
     if (!force && Date.now() < this.nextFollow) return Promise.resolve();
-    const sources = Object.entries(this.list()).filter(([p, src]) => this.policy.mayFollow(p) || (this.refuse(p, readerFor(src.kind).noun), false));
+    const sources = Object.entries(this.list()).filter(([p, src]) => this.policy.mayFollow(p) || (this.refuse(p, readerFor(src.kind)), false));
     if (!sources.length) return Promise.resolve();
     const started = Date.now();
     this.following = (async () => {
