@@ -24,7 +24,6 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs, setSqlJsWasmPath } from '../src/core/store/sqljs';
 import { Catalog } from '../src/core/store/catalog';
 import { applyOptunaChanges } from '../src/core/optuna/apply';
@@ -32,6 +31,7 @@ import { readOptunaDb } from '../src/core/optuna/rdb';
 import { readOptunaJournal } from '../src/core/optuna/journal';
 import type { OptunaChanges, RdbWatermark } from '../src/core/optuna/model';
 import type { Figure } from './figure';
+import { median, rawReadTables, round, scratchParent, seconds } from './measure';
 
 const TRIALS = 10_000;
 const ADDED = 100;
@@ -56,12 +56,12 @@ export async function run(ctx: { wasm?: string; root?: string } = {}): Promise<R
 
     // On machines shared with others the figures wander: the floor and the read take turns, after a
     // read that warms both up, and each figure is the median of its three.
-    await rawReadDb(SQL, dbPath);
+    rawReadTables(SQL, dbPath, OPTUNA_TABLES);
     const floors: number[] = [];
     const reads: number[] = [];
     let watermark: RdbWatermark | undefined;
     for (let round = 0; round < ROUNDS; round++) {
-      floors.push(await seconds(async () => rawReadDb(SQL, dbPath)));
+      floors.push(await seconds(async () => rawReadTables(SQL, dbPath, OPTUNA_TABLES)));
       let full: OptunaChanges | undefined;
       reads.push(await seconds(async () => { full = await readOptunaDb(dbPath); }));
       // Only the watermark is kept, as the store keeps it: a million intermediate values let go.
@@ -129,19 +129,6 @@ function checked(changes: OptunaChanges | undefined, trials: number): OptunaChan
   return changes;
 }
 
-async function rawReadDb(SQL: SqlJsStatic, dbPath: string): Promise<void> {
-  const db = new SQL.Database(fs.readFileSync(dbPath));
-  try {
-    for (const table of OPTUNA_TABLES) {
-      const statement = db.prepare(`SELECT * FROM ${table}`);
-      while (statement.step()) statement.get();
-      statement.free();
-    }
-  } finally {
-    db.close();
-  }
-}
-
 function rawReadJournal(file: string): void {
   const text = fs.readFileSync(file, 'utf8');
   for (let at = 0, nl = text.indexOf('\n'); nl >= 0; at = nl + 1, nl = text.indexOf('\n', at)) JSON.parse(text.slice(at, nl));
@@ -150,30 +137,4 @@ function rawReadJournal(file: string): void {
 /** A time against a floor: the ratio is floor / time, so 1 is as fast as the floor. */
 function speed(value: number, floor: number, note: string): Figure {
   return { value: round(value), unit: 's', baseline: round(floor), ratio: round(floor / value), note };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function round(n: number): number {
-  return Number(n.toPrecision(4));
-}
-
-async function seconds(work: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return (performance.now() - start) / 1000;
-}
-
-function scratchParent(): string {
-  const chosen = process.env.RUNLENS_BENCH_TMP;
-  if (chosen) return chosen;
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return os.tmpdir();
-  }
 }
