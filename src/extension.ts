@@ -6,6 +6,7 @@ import { Disposable } from './disposable';
 import { LaunchFeature } from './launch';
 import { LoopsFeature, type LoopService } from './loops';
 import { MLFLOW_STORES } from './mlflow/importCommands';
+import { ServerFeature } from './mlflow/servers';
 import { OPTUNA_STORAGES } from './optuna/importCommands';
 import { sourceImports } from './sources/importCommands';
 import { registerPanels, type PanelsApi } from './panels';
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     const launch = owner.track(new LaunchFeature(path.join(context.extensionPath, 'python'), stores, loops.service, log));
     const imports = sourceImports(stores, log, [MLFLOW_STORES, OPTUNA_STORAGES]);
     owner.track(imports.listener);
+    const servers = owner.track(new ServerFeature(stores, context.secrets, log));
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
     owner.track(registerCommands([
       { id: 'runlens.showLog', run: () => log.show() },
@@ -66,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       ...loops.commands,
       ...launch.commands,
       ...imports.commands,
+      ...servers.commands,
     ], log));
     void view.update();
     log.info(`RunLens ${VERSION} active in ${vscode.env.appName} ${vscode.version}`);

@@ -6,8 +6,9 @@ mlflow` gives MLflow's module layout); exists(), find(), failed(), grid() and sw
 """
 
 from ._errors import RunLensError
-from ._fluent import (active_run, end_run, log_metric, log_metrics, log_param, log_params,
-                      set_experiment, set_tag, set_tags, start_run)
+from ._fluent import (active_run, end_run, log_artifact, log_artifacts, log_dict, log_figure,
+                      log_image, log_metric, log_metrics, log_param, log_params, log_table,
+                      log_text, set_experiment, set_tag, set_tags, start_run)
 from ._lookup import Found, exists, failed, find
 from ._sweep import Sweep, grid, sweep
 from ._run import Run
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Found", "Run", "RunLensError", "Sweep", "active_run", "end_run", "exists", "failed", "find",
-    "grid", "log_metric", "log_metrics", "log_param", "log_params", "set_experiment", "set_tag",
-    "set_tags", "start_run", "sweep",
+    "grid", "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_image", "log_metric",
+    "log_metrics", "log_param", "log_params", "log_table", "log_text", "set_experiment",
+    "set_tag", "set_tags", "start_run", "sweep",
 ]

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { configuredKeyMetric } from '../core/runs/keyMetric';
 import { suggestionHoverText } from '../core/loops/suggestion';
-import { keyMetricSettings } from '../runs/settings';
+import { keyMetricSettings, setting } from '../settings';
 import { Disposable } from '../disposable';
 import { PYTHON_DOCUMENTS } from './selector';
 import type { LoopService } from './service';
@@ -23,14 +23,13 @@ export class SuggestionHoverProvider extends Disposable implements vscode.HoverP
     if (!s) return undefined;
     const store = await this.loops.storeFor(doc);
     if (!store) return undefined;
-    const config = vscode.workspace.getConfiguration('runlens', doc.uri);
     const api = store.client.api;
-    const scoped = s.study !== undefined && config.get<string>('lens.scope', 'experiment') === 'experiment';
+    const scoped = s.study !== undefined && setting('lens.scope', doc.uri) === 'experiment';
     const experimentId = scoped ? await api.experimentId(s.study!) : undefined;
     if (scoped && experimentId === undefined) return undefined; // the study is not in RunLens (not imported yet)
     const tried = await api.triedValues(s.param, {
       experimentId, metric: configuredKeyMetric(keyMetricSettings(doc.uri), s.study) || undefined,
-      goal: config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto'),
+      goal: setting('keyMetricGoal', doc.uri),
     });
     if (!tried.runs) return undefined;
     const md = new vscode.MarkdownString(suggestionHoverText(s.param, scoped ? s.study : undefined, tried));

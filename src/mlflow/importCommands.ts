@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { detectMlflowStores } from '../core/mlflow/detect';
 import type { SourceFamily } from '../sources/importCommands';
+import { setting, updateSetting } from '../settings';
 
 /**
  * MLflow's stores as a family of sources to import (src/sources/importCommands.ts finds, offers and
@@ -13,14 +14,13 @@ export const MLFLOW_STORES: SourceFamily = {
   runs: 'runs',
   offering: 'MLflow runs',
   settings(folder) {
-    const config = vscode.workspace.getConfiguration('runlens', folder);
-    const locations = config.get<string[]>('mlflow.locations', []).map((p) => path.resolve(folder.fsPath, p));
+    const locations = setting('mlflow.locations', folder).map((p) => path.resolve(folder.fsPath, p));
     return {
-      autoImport: config.get<'ask' | 'always' | 'never'>('mlflow.autoImport', 'ask'),
+      autoImport: setting('mlflow.autoImport', folder),
       extra: Promise.all(locations.map((p) => detectMlflowStores(p))).then((found) => found.flat()),
     };
   },
-  alwaysImport: (folder) => vscode.workspace.getConfiguration('runlens', folder).update('mlflow.autoImport', 'always', vscode.ConfigurationTarget.Workspace),
+  alwaysImport: (folder) => updateSetting('mlflow.autoImport', 'always', vscode.ConfigurationTarget.Workspace, folder),
   describe: (kind) => (kind === 'mlflow-file' ? 'MLflow file store' : 'MLflow SQLite store'),
   choose: { label: 'Choose a mlruns/ folder or a mlflow.db file…', folders: true },
 };

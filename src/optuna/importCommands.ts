@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { sourceKindOf } from '../core/sources/detect';
 import type { DetectedSource } from '../core/sources/detect';
 import type { SourceFamily } from '../sources/importCommands';
+import { updateSetting } from '../settings';
 import { optunaSettings } from './settings';
 
 /**
@@ -22,7 +23,7 @@ export const OPTUNA_STORAGES: SourceFamily = {
     })).then((found) => found.filter((d): d is DetectedSource => !!d));
     return { autoImport, extra };
   },
-  alwaysImport: (folder) => vscode.workspace.getConfiguration('runlens', folder).update('optuna.autoImport', 'always', vscode.ConfigurationTarget.Workspace),
+  alwaysImport: (folder) => updateSetting('optuna.autoImport', 'always', vscode.ConfigurationTarget.Workspace, folder),
   describe: (kind) => (kind === 'optuna-db' ? 'Optuna SQLite storage' : 'Optuna journal'),
   choose: { label: 'Choose an Optuna storage (an SQLite file or a journal file)…', folders: false },
 };

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { sqliteUrlPath } from '../core/optuna/detect';
+import { setting } from '../settings';
 
 export interface OptunaSettings {
   /** `runlens.optuna.autoImport`: on finding a storage, offer to import it, import it, or not. */
@@ -15,10 +16,9 @@ export interface OptunaSettings {
  * SQLite storage or a journal file.
  */
 export function optunaSettings(folder: vscode.Uri): OptunaSettings {
-  const config = vscode.workspace.getConfiguration('runlens', folder);
   return {
-    autoImport: config.get<'ask' | 'always' | 'never'>('optuna.autoImport', 'ask'),
-    storages: config.get<string[]>('optuna.storages', []).filter((s) => typeof s === 'string' && s.trim())
+    autoImport: setting('optuna.autoImport', folder),
+    storages: setting('optuna.storages', folder).filter((s) => s.trim())
       .map((s) => path.resolve(folder.fsPath, sqliteUrlPath(s) ?? s)),
   };
 }

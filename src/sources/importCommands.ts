@@ -56,7 +56,9 @@ export function sourceImports(stores: FolderStores, log: vscode.LogOutputChannel
       asked.add(key);
       const follow = 'Follow It';
       const answer = await vscode.window.showWarningMessage(
-        `The RunLens files of ${store.folder.name} name an ${readerFor(r.kind).noun} outside the folder: ${r.path}. Follow it? RunLens would copy its ${familyOf(r.kind).runs}, their parameters included, into this workspace's store.`, follow, 'Not Now');
+        r.kind === 'mlflow-server'
+          ? `The RunLens files of ${store.folder.name} name an MLflow tracking server: ${r.path}. Follow it? RunLens would contact it and copy its runs, their parameters included, into this workspace's store.`
+          : `The RunLens files of ${store.folder.name} name an ${readerFor(r.kind).noun} outside the folder: ${r.path}. Follow it? RunLens would copy its ${familyOf(r.kind).runs}, their parameters included, into this workspace's store.`, follow, 'Not Now');
       if (answer === follow) await allow(store, r.path);
     }
   }

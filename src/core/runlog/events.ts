@@ -1,6 +1,10 @@
 /** The events of a run log (docs/run-log.md), as the store understands them. */
 
-export const RUN_LOG_VERSION = 1;
+/** 2: `artifact` and `untag` events, and `resume` on a start line (docs/run-log.md). */
+export const RUN_LOG_VERSION = 2;
+/** The longest artifact path, in characters (code points): python/runlens/_logline.py's too. */
+export const MAX_ARTIFACT_PATH = 1024;
+const SHA256 = /^[0-9a-f]{64}$/;
 export const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const END_STATUSES = ['finished', 'failed', 'killed'] as const;
 export type EndStatus = (typeof END_STATUSES)[number];
@@ -11,6 +15,8 @@ export interface StartEvent {
   script: { path: string; sha256: string | null } | null;
   git: { commit: string | null; branch: string | null; dirty: boolean | null } | null;
   host: string | null; pid: number | null;
+  /** A run taken up again after it ended (MLflow's `start_run(run_id=…)`): running once more. */
+  resume: boolean;
 }
 export interface ParamsEvent { e: 'params'; t: number; params: Record<string, string> }
 export interface MetricPoint { key: string; value: number; step: number; t: number }
@@ -18,7 +24,10 @@ export interface MetricsEvent { e: 'metrics'; t: number; points: MetricPoint[] }
 export interface TagsEvent { e: 'tags'; t: number; tags: Record<string, string> }
 export interface HeartbeatEvent { e: 'heartbeat'; t: number }
 export interface EndEvent { e: 'end'; t: number; status: EndStatus; error: { type?: string; message?: string; traceback?: string } | null }
-export type RunEvent = StartEvent | ParamsEvent | MetricsEvent | TagsEvent | HeartbeatEvent | EndEvent;
+/** A file the run keeps, under `.runlens/artifacts/<run id>/<path>`. */
+export interface ArtifactEvent { e: 'artifact'; t: number; path: string; size: number; sha256: string | null; mediaType: string | null }
+export interface UntagEvent { e: 'untag'; t: number; key: string }
+export type RunEvent = StartEvent | ParamsEvent | MetricsEvent | TagsEvent | HeartbeatEvent | EndEvent | ArtifactEvent | UntagEvent;
 
 /** A line that was read but could not be used, with why. */
 export interface LineProblem { file: string; line: number; offset: number; reason: string }
@@ -57,6 +66,20 @@ function point(key: unknown, value: unknown, step: unknown, t: unknown): MetricP
   if (typeof s !== 'number' || !Number.isInteger(s)) return `metric '${key}' has a step that is not an integer`;
   if (typeof t !== 'number' || !Number.isFinite(t)) return `metric '${key}' has no time`;
   return { key, value: n, step: s, t };
+}
+
+/**
+ * Why `path` is no artifact path, or undefined: relative, '/' between folders, no empty, '.' or
+ * '..' part, no backslash or NUL, at most MAX_ARTIFACT_PATH characters. An artifact path names a
+ * file inside its run's folder, whoever wrote the line (python/runlens/_logline.py keeps the same).
+ */
+export function artifactPathProblem(path: string): string | undefined {
+  if (path === '') return 'is empty';
+  if (path.length > MAX_ARTIFACT_PATH && Array.from(path).length > MAX_ARTIFACT_PATH) return `is longer than ${MAX_ARTIFACT_PATH} characters`;
+  if (path.includes('\\') || path.includes('\0')) return 'holds a backslash or a NUL';
+  if (path.startsWith('/')) return 'is absolute';
+  if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) return "has an empty, '.' or '..' part";
+  return undefined;
 }
 
 /** What one decoded line of a run log says (test/vectors/runlog-lines.json has the cases). */
@@ -98,6 +121,7 @@ export function parseEvent(raw: unknown): Parsed<RunEvent> {
         e, t, run: str(raw.run) ?? undefined, experiment: str(raw.experiment) || 'Default', name: str(raw.name),
         parent: str(raw.parent), script, git, host: str(raw.host),
         pid: typeof raw.pid === 'number' && Number.isInteger(raw.pid) ? raw.pid : null,
+        resume: raw.resume === true,
       } };
     }
     case 'params': {
@@ -124,6 +148,21 @@ export function parseEvent(raw: unknown): Parsed<RunEvent> {
     }
     case 'heartbeat':
       return { ok: true, event: { e, t } };
+    case 'artifact': {
+      const path = raw.path;
+      const shown = JSON.stringify(path)?.slice(0, 40);
+      const why = typeof path === 'string' ? artifactPathProblem(path) : 'is not a string';
+      if (why) return { ok: false, reason: `'artifact' path ${shown} ${why}` };
+      const size = raw.size;
+      if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return { ok: false, reason: `'artifact' ${shown} has no size` };
+      const sha = raw.sha256;
+      if (sha !== undefined && sha !== null && (typeof sha !== 'string' || !SHA256.test(sha))) return { ok: false, reason: `'artifact' ${shown} has a sha256 that is not 64 hex digits` };
+      return { ok: true, event: { e, t, path: path as string, size, sha256: (sha as string | null | undefined) ?? null, mediaType: str(raw.media_type) } };
+    }
+    case 'untag': {
+      if (typeof raw.key !== 'string' || raw.key === '') return { ok: false, reason: "'untag' has no key" };
+      return { ok: true, event: { e, t, key: raw.key } };
+    }
     case 'end': {
       const status = raw.status;
       if (!END_STATUSES.includes(status as EndStatus)) return { ok: false, reason: `'end' has an unknown status ${JSON.stringify(status)}` };

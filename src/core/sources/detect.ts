@@ -9,11 +9,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isOptunaDb, isOptunaJournal, isSqlite } from '../optuna/detect';
-import type { SourceKind } from './source';
+import type { FileSourceKind } from './source';
 
 export interface DetectedSource {
   path: string;
-  kind: SourceKind;
+  kind: FileSourceKind;
 }
 
 const SKIPPED = new Set(['node_modules', '.git', '.hg', '.svn', '.runlens', '.venv', 'venv', '__pycache__', '.tox', '.mypy_cache']);
@@ -28,7 +28,7 @@ export async function detectSources(folder: string): Promise<DetectedSource[]> {
 }
 
 /** What kind of source a file or folder is, by what it holds (for an import the person asks for by path). */
-export async function sourceKindOf(p: string): Promise<SourceKind | undefined> {
+export async function sourceKindOf(p: string): Promise<FileSourceKind | undefined> {
   const stat = await fs.stat(p).catch(() => undefined);
   if (!stat) return undefined;
   if (stat.isDirectory()) return 'mlflow-file';
@@ -63,7 +63,7 @@ async function visit(dir: string, depth: number, found: DetectedSource[]): Promi
   await Promise.all(below.map(sub => visit(sub, depth + 1, found)));
 }
 
-async function fileKind(name: string, full: string): Promise<SourceKind | undefined> {
+async function fileKind(name: string, full: string): Promise<FileSourceKind | undefined> {
   if (/\.(db|sqlite3?)$/i.test(name) && await isOptunaDb(full)) return 'optuna-db';
   if (name === 'mlflow.db' && await isSqlite(full)) return 'mlflow-db';
   if (/\.(log|jsonl|journal)$/i.test(name) && await isOptunaJournal(full)) return 'optuna-journal';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { readLines } from '../runlog/lines';
 import type { Reporter } from './ingest';
 import { appendLineSync, realFs, type WriteFs } from './atomicFile';
-import { SOURCE_KINDS, type SourceKind } from '../sources/source';
+import { FILE_SOURCE_KINDS, type FileSourceKind } from '../sources/source';
 
 /** Edits made in the editor, kept as an append-only log beside the run logs (docs/run-log.md). */
 export type JournalEvent =
@@ -11,7 +11,9 @@ export type JournalEvent =
   | { e: 'note'; run: string; text: string }
   | { e: 'delete'; run: string }
   | { e: 'restore'; run: string }
-  | { e: 'source'; kind: SourceKind; path: string };
+  | { e: 'source'; kind: FileSourceKind; path: string }
+  /** A tracking server followed from this workspace (`runlens import http://…`), and which of its experiments. */
+  | { e: 'source'; kind: 'mlflow-server'; path: string; experiments?: string[] };
 
 const s = (v: unknown): v is string => typeof v === 'string';
 
@@ -23,7 +25,12 @@ function parseJournalEvent(raw: unknown): JournalEvent | string {
     case 'untag': return s(r.run) && s(r.key) ? { e: 'untag', run: r.run, key: r.key } : "'untag' needs run and key";
     case 'note': return s(r.run) && s(r.text) ? { e: 'note', run: r.run, text: r.text } : "'note' needs run and text";
     case 'delete': case 'restore': return s(r.run) ? { e: r.e, run: r.run } : `'${r.e}' needs run`;
-    case 'source': return SOURCE_KINDS.includes(r.kind as SourceKind) && s(r.path) ? { e: 'source', kind: r.kind as SourceKind, path: r.path } : "'source' needs kind and path";
+    case 'source':
+      if (r.kind === 'mlflow-server' && s(r.path)) {
+        const experiments = Array.isArray(r.experiments) ? r.experiments.filter(s) : undefined;
+        return experiments?.length ? { e: 'source', kind: r.kind, path: r.path, experiments } : { e: 'source', kind: r.kind, path: r.path };
+      }
+      return FILE_SOURCE_KINDS.includes(r.kind as FileSourceKind) && s(r.path) ? { e: 'source', kind: r.kind as FileSourceKind, path: r.path } : "'source' needs kind and path";
     default: return `unknown edit '${String(r.e)}'`;
   }
 }

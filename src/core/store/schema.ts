@@ -25,7 +25,11 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX metrics_by_value ON metrics (key, last);`,
   // 3: following the runs that have not ended (every poll, and the Python client's exact check).
   `CREATE INDEX runs_by_status ON runs (status);`,
-  // 4: what a source says of an experiment (an Optuna study: its storage, its directions, which way
+  // 4: artifacts, by path, size and hash (never their bytes); where an imported run keeps them.
+  `CREATE TABLE artifacts (run_id INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT, media_type TEXT,
+     time INTEGER, PRIMARY KEY (run_id, path)) WITHOUT ROWID;
+   ALTER TABLE runs ADD COLUMN artifact_uri TEXT;`,
+  // 5: what a source says of an experiment (an Optuna study: its storage, its directions, which way
   // each of its metrics is better).
   `CREATE TABLE experiment_tags (experiment_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
      PRIMARY KEY (experiment_id, key)) WITHOUT ROWID;`,
