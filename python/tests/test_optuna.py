@@ -17,6 +17,7 @@ import optuna
 from optuna.trial import TrialState
 
 import runlens
+import runlens.mlflow
 
 from .support import REPO, RunLensTestCase
 
@@ -82,6 +83,23 @@ class ImportedStudies(RunLensTestCase):
         self.assertIn("4 of 6 combinations already finished", err.getvalue())
         with contextlib.redirect_stderr(io.StringIO()):
             self.assertEqual(len(runlens.sweep(done, experiment="grid")), 0)
+
+    def test_the_mlflow_drop_in_gives_each_trial_a_status_mlflow_knows(self):
+        study = optuna.load_study(study_name="grid", storage="sqlite:///" + self.storage,
+                                  sampler=optuna.samplers.GridSampler(GRID, seed=0))
+        study.enqueue_trial({"lr": 0.01, "optimizer": "sgd"})
+        again = subprocess.run(["node", CLI, "import", self.storage, "--workspace", self.tmp],
+                               capture_output=True, text=True, timeout=120)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        runs = runlens.mlflow.search_runs(experiment_names=["grid"], output_format="list")
+        statuses = {run.info.run_name: run.info.status for run in runs}
+        # MLflow has no word for a pruned trial: it ended without a result, as a failed run did.
+        # An enqueued one waits to run, as an MLflow run SCHEDULED does.
+        want = {"trial %d" % t.number: {TrialState.COMPLETE: "FINISHED", TrialState.PRUNED: "FAILED",
+                                        TrialState.WAITING: "SCHEDULED"}[t.state] for t in study.trials}
+        self.assertEqual(statuses, want)
+        self.assertIn("SCHEDULED", statuses.values())
+        self.assertIn("FAILED", statuses.values())
 
     def test_a_trial_added_later_counts_once_the_store_has_followed_it(self):
         study = optuna.load_study(study_name="grid", storage="sqlite:///" + self.storage,
