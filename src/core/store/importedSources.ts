@@ -148,7 +148,7 @@ export class ImportedSources {
   async history(source: string, keys: string[]): Promise<Record<string, MetricPoint[]>> {
     const s = sourceOfRun(source);
     if (!s) return {};
-    const kind = s.reader.kinds[0];
+    const kind = s.reader.kinds[0]; // any of the reader's kinds: they share its words, and a server is its only kind
     if (!this.policy.mayFollow(s.path)) { this.refuse(s.path, kind); return {}; }
     return s.reader.history(source, keys, kind === 'mlflow-server' ? this.serverContext(s.path) : undefined);
   }
