@@ -57,4 +57,20 @@ describe('what the lens says about a loop', () => {
     assert.deepEqual([bs64.combinations, bs64.logged, bs64.failed], [2, 1, 1]);
   });
 
+  it('counts pruned Optuna trials and queued ones apart from failures', () => {
+    const states = [state('finished', [run('a', 'finished', 0.8)], 0.8), state('pruned', [run('b', 'pruned', null)]), state('pruned', [run('c', 'pruned', null)]), state('queued', [run('d', 'queued', null)])];
+    const s = summarize(LOOP, states, true);
+    assert.deepEqual([s.logged, s.failed, s.pruned, s.queued], [1, 0, 2, 1]);
+    assert.equal(lensTitle(LOOP, s, 'accuracy'), 'RunLens: 1 of 4 combinations logged · best accuracy 0.8000 (lr=0.01, bs=32) · 2 pruned · 1 queued');
+    const bs64 = valueSummaries(LOOP, states, true).find((v) => v.key === 'bs' && v.value === 64)!;
+    assert.deepEqual([bs64.logged, bs64.failed, bs64.pruned], [0, 0, 1]);
+  });
+
+  it("an Optuna GridSampler's lens counts grid points done", () => {
+    const grid = { ...LOOP, optuna: { kind: 'grid' as const } };
+    assert.equal(lensTitle(grid, summarize(grid, [state('never-run'), state('never-run')], true), undefined), 'RunLens: 2 grid points, none done yet');
+    const states = [state('finished', [run('a', 'finished', 0.2)], 0.2), state('finished', [run('b', 'finished', 0.1)], 0.1), state('pruned'), state('never-run')];
+    assert.equal(lensTitle(grid, summarize(grid, states, false), 'value'), 'RunLens: 2 of 4 grid points done · best value 0.1000 (lr=0.01, bs=64) · 1 pruned');
+  });
+
 });

@@ -14,19 +14,20 @@ export interface LoopSummary {
   crashed: number;
   killed: number;
   running: number;
+  /** Optuna trials its pruner stopped early: no result, like a failed run. */
+  pruned: number;
+  /** Waiting to run (an enqueued Optuna trial). */
+  queued: number;
   best: { value: number; combination: Record<string, unknown>; uid: string } | null;
   /** Logged combinations whose runs came from another version of this script. */
   codeChanged: number;
 }
 
 export function summarize(loop: ExperimentLoop, states: CombinationState[], higherIsBetter: boolean, scriptSha256?: string): LoopSummary {
-  const s: LoopSummary = { total: states.length, logged: 0, failed: 0, crashed: 0, killed: 0, running: 0, best: null, codeChanged: 0 };
+  const s: LoopSummary = { total: states.length, logged: 0, failed: 0, crashed: 0, killed: 0, running: 0, pruned: 0, queued: 0, best: null, codeChanged: 0 };
   states.forEach((st, i) => {
     if (st.state === 'finished') s.logged++;
-    else if (st.state === 'failed') s.failed++;
-    else if (st.state === 'crashed') s.crashed++;
-    else if (st.state === 'running') s.running++;
-    else if (st.state === 'killed') s.killed++;
+    else if (st.state !== 'never-run') s[st.state]++;
     if (st.best !== null && (s.best === null || (higherIsBetter ? st.best > s.best.value : st.best < s.best.value))) {
       s.best = { value: st.best, combination: loop.combinations[i], uid: st.runs[0]?.uid ?? '' };
     }
@@ -45,27 +46,33 @@ export function formatCombination(combo: Record<string, unknown>, keys = Object.
   return keys.filter((k) => k in combo).map((k) => `${k}=${pythonStr(combo[k])}`).join(', ');
 }
 
+/** Combinations some run holds, whatever its state. */
+function touched(s: LoopSummary): number {
+  return s.logged + s.failed + s.crashed + s.killed + s.running + s.pruned + s.queued;
+}
+
 /**
  * `RunLens: 3 of 4 combinations logged · best accuracy 0.81 (lr=0.01, bs=32) · 1 failed`;
  * `RunLens: 6 combinations, none logged yet`; `RunLens: all 6 combinations logged · best …`;
- * `RunLens: 9 combinations, none tracked` for a loop that logs to no tracker.
+ * `RunLens: 9 combinations, none tracked` for a loop that logs to no tracker; an Optuna
+ * GridSampler's `RunLens: 4 of 6 grid points done · best value 0.12 (…) · 2 pruned`.
  */
 export function lensTitle(loop: ExperimentLoop, s: LoopSummary, metric: string | undefined): string {
-  const combinations = `combination${s.total === 1 ? '' : 's'}`;
-  const untouched = s.logged + s.failed + s.crashed + s.killed + s.running === 0;
+  const grid = loop.optuna?.kind === 'grid';
+  const combinations = grid ? `grid point${s.total === 1 ? '' : 's'}` : `combination${s.total === 1 ? '' : 's'}`;
+  const done = grid ? 'done' : 'logged';
   const head = !loop.tracked ? `RunLens: ${s.total} ${combinations}, none tracked`
-    : untouched ? `RunLens: ${s.total} ${combinations}, none logged yet`
-      : s.logged === s.total && s.total > 1 ? `RunLens: all ${s.total} ${combinations} logged`
-        : `RunLens: ${s.logged} of ${s.total} ${combinations} logged`;
+    : touched(s) === 0 ? `RunLens: ${s.total} ${combinations}, none ${done} yet`
+      : s.logged === s.total && s.total > 1 ? `RunLens: all ${s.total} ${combinations} ${done}`
+        : `RunLens: ${s.logged} of ${s.total} ${combinations} ${done}`;
   const parts = [head];
   const repeats = repeatsText(loop);
   if (repeats) parts.push(repeats);
   if (s.best && metric) parts.push(`best ${metric} ${formatMetric(s.best.value)} (${formatCombination(s.best.combination, loop.keys)})`);
-  if (s.failed) parts.push(`${s.failed} failed`);
-  if (s.crashed) parts.push(`${s.crashed} crashed`);
-  if (s.killed) parts.push(`${s.killed} killed`);
-  if (s.running) parts.push(`${s.running} running`);
-  if (s.codeChanged) parts.push(`code changed since ${s.codeChanged === s.logged + s.failed + s.crashed + s.killed + s.running ? 'all of them' : s.codeChanged}`);
+  for (const state of ['failed', 'pruned', 'crashed', 'killed', 'running', 'queued'] as const) {
+    if (s[state]) parts.push(`${s[state]} ${state}`);
+  }
+  if (s.codeChanged) parts.push(`code changed since ${s.codeChanged === touched(s) ? 'all of them' : s.codeChanged}`);
   if (loop.unknown.length) parts.push(`${loop.unknown.join(', ')} unknown until run time`);
   if (loop.runtimeSkip) parts.push('skips logged combinations at run time');
   return parts.join(' · ');
@@ -85,7 +92,9 @@ export interface ValueSummary {
   site: LiteralValue;
   combinations: number;
   logged: number;
+  /** Failed or crashed. */
   failed: number;
+  pruned: number;
   best: number | null;
   runs: { uid: string; status: string; metric: number | null }[];
 }
@@ -94,13 +103,14 @@ export interface ValueSummary {
 export function valueSummaries(loop: ExperimentLoop, states: CombinationState[], higherIsBetter: boolean): ValueSummary[] {
   return loop.valueSites.map(({ key, value, site }) => {
     const canon = canonicalValue(value);
-    const v: ValueSummary = { key, value, site, combinations: 0, logged: 0, failed: 0, best: null, runs: [] };
+    const v: ValueSummary = { key, value, site, combinations: 0, logged: 0, failed: 0, pruned: 0, best: null, runs: [] };
     loop.combinations.forEach((combo, i) => {
       if (!(key in combo) || canonicalValue(combo[key]) !== canon) return;
       const st = states[i];
       v.combinations++;
       if (st.state === 'finished') v.logged++;
       if (st.state === 'failed' || st.state === 'crashed') v.failed++;
+      if (st.state === 'pruned') v.pruned++;
       if (st.best !== null && (v.best === null || (higherIsBetter ? st.best > v.best : st.best < v.best))) v.best = st.best;
       for (const r of st.runs) if (v.runs.length < 5 && !v.runs.some((x) => x.uid === r.uid)) v.runs.push({ uid: r.uid, status: r.status, metric: r.metric });
     });

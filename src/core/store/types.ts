@@ -19,6 +19,8 @@ export interface ExperimentSummary {
   deleted: boolean;
   runs: number;
   running: number;
+  /** An Optuna study imported as this experiment: the storage it is in, and its directions. */
+  study?: { storage: string; directions: string[] };
 }
 
 export interface RunSummary {
@@ -85,7 +87,7 @@ export interface MatchedRun {
 
 /** The state of one combination of a grid, as a lookup reports it. */
 export interface CombinationState {
-  state: 'finished' | 'failed' | 'crashed' | 'killed' | 'running' | 'never-run';
+  state: 'finished' | 'failed' | 'crashed' | 'killed' | 'running' | 'pruned' | 'queued' | 'never-run';
   /** How many matching runs there are, by status. */
   counts: Partial<Record<StatusName, number>>;
   /** The most telling matching runs (the best finished one first, then the newest), at most five. */
