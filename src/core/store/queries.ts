@@ -185,26 +185,28 @@ export function lookupCombinations(c: Catalog, keys: string[], combinations: Rec
     const counts: CombinationState['counts'] = {};
     let best: number | null = null;
     let bestId = -1;
+    const results = { n: 0, sum: 0, sumSq: 0 };
     for (const id of ids) {
       const status = STATUS_CODES[idx.status[id]];
       counts[status] = (counts[status] ?? 0) + 1;
       const v = metric ? metric[id] : NaN;
       if (status !== 'finished' || Number.isNaN(v)) continue;
+      if (Number.isFinite(v)) { results.n++; results.sum += v; results.sumSq += v * v; }
       if (best === null || (higher ? v > best : v < best)) { best = v; bestId = id; }
     }
     // Ids come in ascending order, so the newest runs are the last ones.
     const newest = ids.slice(-5).reverse();
     const pick = bestId >= 0 ? [bestId, ...newest.filter((id) => id !== bestId)].slice(0, 5) : newest;
-    return { counts, best, pick };
+    return { counts, best, pick, results };
   });
   const detail = (id: number): MatchedRun => {
     const r = idx.runs[id]!;
     const v = metric ? metric[id] : NaN;
     return { id, uid: r.uid, status: r.status, metric: Number.isNaN(v) ? null : v, scriptSha256: r.scriptSha256, gitCommit: r.gitCommit, startTime: r.startTime, endTime: r.endTime };
   };
-  return shown.map(({ counts, best, pick }) => ({
+  return shown.map(({ counts, best, pick, results }) => ({
     state: combinationState(Object.keys(counts) as StatusName[]),
-    counts, best, runs: pick.map(detail),
+    counts, best, runs: pick.map(detail), results,
   }));
 }
 

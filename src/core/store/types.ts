@@ -94,4 +94,12 @@ export interface CombinationState {
   runs: MatchedRun[];
   /** The best value of the key metric among the finished matching runs. */
   best: number | null;
+  /**
+   * The key metric over all the finished matching runs (not only those in `runs`): their number,
+   * sum and sum of squares, so repeats of a setting (seeds) can be averaged and pooled.
+   */
+  results?: MetricTally;
 }
+
+/** Values of a metric, tallied: enough for their mean and standard deviation, and to pool tallies. */
+export interface MetricTally { n: number; sum: number; sumSq: number }
