@@ -183,3 +183,27 @@ describe('listing runs', () => {
     await store.close();
   });
 });
+
+describe('a loop over seeds, against a real store', () => {
+  it('tallies every finished run of a combination, and the lens ranks settings by their mean over seeds', async () => {
+    const store = await storeWith([
+      { id: 's1', params: { lr: '0.01', seed: '0' }, metrics: [['accuracy', 0.8, 0]] },
+      { id: 's2', params: { lr: '0.01', seed: '1' }, metrics: [['accuracy', 0.82, 0]] },
+      { id: 's3', params: { lr: '0.1', seed: '0' }, metrics: [['accuracy', 0.95, 0]] },
+      { id: 's4', params: { lr: '0.1', seed: '1' }, metrics: [['accuracy', 0.6, 0]] },
+      // Run twice with the same seed: both count for its mean; a failed run does not.
+      { id: 's5', params: { lr: '0.1', seed: '1' }, metrics: [['accuracy', 0.61, 0]] },
+      { id: 's6', params: { lr: '0.5', seed: '0' }, status: 'failed' },
+    ]);
+    const [loop] = analyzePython('import mlflow\nfor lr in [0.01, 0.1, 0.5]:\n    for seed in [0, 1]:\n        with mlflow.start_run():\n            mlflow.log_params({"lr": lr, "seed": seed})\n');
+    const port = {
+      lookup: (keys: string[], combos: Record<string, unknown>[], o: { metric?: string }) => lookupCombinations(store.catalog, keys, combos, { metric: o.metric }),
+      metricsOf: () => ['accuracy'], experimentId: () => undefined, metricNames: () => ['accuracy'], declaredGoal: () => undefined,
+    };
+    const state = await describeLoop(loop, port, { configuredMetric: () => 'accuracy', goal: 'auto', sameExperiment: false });
+    assert.deepEqual(state.states[3].results?.n, 2);
+    // lr=0.1: (0.95 + 0.6 + 0.61) / 3 = 0.72 < lr=0.01's 0.81, though it has the best single run.
+    assert.equal(state.title, 'RunLens: 2 of 3 combinations logged (2 seeds each) · best mean accuracy 0.8100 ± 0.0141 (lr=0.01) · 1 failed');
+    await store.close();
+  });
+});
