@@ -155,7 +155,27 @@ def parse_event(raw):
         else:
             error = None
         return ("event", {"e": e, "t": t, "status": status, "error": error})
+    if e == "upload":
+        server, step = raw.get("server"), raw.get("step")
+        if type(server) is not str or not server:
+            return ("problem", "'upload' has no server")
+        if type(step) is not str or not step:
+            return ("problem", "'upload' has no step")
+        return ("event", {
+            "e": e, "t": t, "server": server, "step": step,
+            "run_id": _text(raw.get("run_id")), "experiment_id": _text(raw.get("experiment_id")),
+            "through": _position(raw.get("through")), "status": _text(raw.get("status")),
+            "kind": _text(raw.get("kind")), "key": _text(raw.get("key")),
+            "message": _text(raw.get("message"))})
     return ("unknown", e, "unknown event type '%s'" % e)
+
+
+def _position(value):
+    """An upload's [byte offset of a line, items of it] as a list of two integers, or None."""
+    if type(value) is not list or len(value) != 2:
+        return None
+    pair = [_integer(value[0]), _integer(value[1])]
+    return pair if None not in pair and min(pair) >= 0 else None
 
 
 def _text(value):

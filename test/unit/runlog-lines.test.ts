@@ -45,6 +45,7 @@ function meaning(ev: RunEvent): unknown {
     case 'metrics': return { e: ev.e, t: ev.t, points: ev.points.map((p) => [p.key, plain(p.value), p.step, p.t]) };
     case 'heartbeat': return { e: ev.e, t: ev.t };
     case 'end': return { e: ev.e, t: ev.t, status: ev.status, error: ev.error ? { type: ev.error.type ?? null, message: ev.error.message ?? null, traceback: ev.error.traceback ?? null } : null };
+    case 'upload': return { ...ev };
   }
 }
 
