@@ -4,13 +4,12 @@ The subset that experiment scripts use, with MLflow's names, arguments and behav
 does not record (artifacts, models, autolog) raises a clear AttributeError instead of pretending.
 """
 
-import warnings
-
-from . import _fluent, _validate
+from . import _fluent, _tracking, _validate
 from ._fluent import active_run
 
-__all__ = ["active_run", "end_run", "last_active_run", "log_metric", "log_metrics", "log_param",
-           "log_params", "set_experiment", "set_tag", "set_tags", "set_tracking_uri", "start_run"]
+__all__ = ["active_run", "end_run", "get_tracking_uri", "last_active_run", "log_metric",
+           "log_metrics", "log_param", "log_params", "set_experiment", "set_tag", "set_tags",
+           "set_tracking_uri", "start_run"]
 
 def start_run(run_id=None, experiment_id=None, run_name=None, nested=False, tags=None,
               description=None, **_ignored):
@@ -75,8 +74,13 @@ def log_metrics(metrics, step=None, synchronous=None, run_id=None, timestamp=Non
 
 
 def set_tracking_uri(uri):
-    warnings.warn("runlens.mlflow records to the .runlens folder; tracking URI %r is ignored"
-                  % (uri,), stacklevel=2)
+    """An http(s) tracking server gets the runs too (uploaded from .runlens, which stays the
+    record); any other URI (a file store, sqlite:) is not used, and stderr says so."""
+    _tracking.set_tracking_uri(None if uri is None else str(uri))
+
+
+def get_tracking_uri():
+    return _tracking.configured_uri()
 
 
 def _not_active(run_id):

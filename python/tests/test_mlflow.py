@@ -1,6 +1,8 @@
 """`import runlens.mlflow as mlflow`: MLflow's names and arguments for the subset RunLens keeps."""
 
-import warnings
+import io
+import os
+from unittest import mock
 
 import runlens
 import runlens.mlflow as mlflow
@@ -49,8 +51,15 @@ class MlflowLayout(RunLensTestCase):
             with self.assertRaisesRegex(NotImplementedError, "only to the active run"):
                 mlflow.log_metric("m", 1.0, run_id="someone-else")
 
-    def test_set_tracking_uri_is_accepted_with_a_warning(self):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+    def test_a_local_tracking_uri_is_accepted_and_said_to_be_unused(self):
+        with mock.patch("sys.stderr", io.StringIO()) as err:
             mlflow.set_tracking_uri("file:./mlruns")
-        self.assertIn("ignored", str(caught[0].message))
+            with mlflow.start_run():
+                mlflow.log_metric("m", 1.0)
+        self.assertIn("not an http(s) tracking server", err.getvalue())
+        self.assertEqual(mlflow.get_tracking_uri(), "file:./mlruns")
+        self.assertFalse(os.path.exists(os.path.join(self.root, "outbox")))
+
+    def test_a_server_tracking_uri_is_where_runs_are_uploaded(self):
+        mlflow.set_tracking_uri("http://127.0.0.1:9/")
+        self.assertEqual(runlens.get_tracking_uri(), "http://127.0.0.1:9")
