@@ -59,22 +59,17 @@ def _shape(value):
 
 
 def _fits(mine, seen):
-    """Whether the shape `mine` is one the server was sent: `seen` are recorded shapes."""
-    for recorded in seen:
-        if mine[0] != recorded[0]:
-            continue
-        if mine[0] == "object":
-            if all(k in recorded[1] for k in mine[1]) and all(
-                    _fits(v, [r[1][k] for r in seen if r[0] == "object" and k in r[1]])
-                    for k, v in mine[1].items()):
-                return True
-        elif mine[0] == "list":
-            items = [item for r in seen if r[0] == "list" for item in r[1]]
-            if all(_fits(item, items) for item in mine[1]):
-                return True
-        else:
-            return True
-    return False
+    """Whether the shape `mine` is one the server was sent: each field one it was sent (in some
+    recorded request to the same endpoint), of a JSON type it was sent there."""
+    kinds = [recorded for recorded in seen if recorded[0] == mine[0]]
+    if not kinds:
+        return False
+    if mine[0] == "object":
+        return all(_fits(v, [r[1][k] for r in kinds if k in r[1]]) for k, v in mine[1].items())
+    if mine[0] == "list":
+        items = [item for r in kinds for item in r[1]]
+        return all(_fits(item, items) for item in mine[1])
+    return True
 
 
 class Recorded:
@@ -89,6 +84,7 @@ class Recorded:
         self._lock = threading.Lock()
         self.drop_next = 0  # requests to read and then drop without an answer
         self.hold_next = None  # (endpoint, held Event, release Event): see hold()
+        self.unrouted = None  # the exchange that answers a path the real server does not route
         for entry in _index():
             request, response = exchange(entry["name"])
             key = (request["method"], request["path"])
@@ -120,6 +116,12 @@ class Recorded:
         assert request["path"].endswith("/" + endpoint), (endpoint, name)
         with self._lock:
             self._when.setdefault((request["method"], request["path"]), []).append((test, name))
+        return self
+
+    def answer_unrouted(self, name):
+        """Answers every request to a path the real server does not route (a wrong prefix in a
+        tracking URI) with that recorded exchange: 197 is its 404 page for a POST."""
+        self.unrouted = name
         return self
 
     def start(self):
@@ -198,6 +200,11 @@ class Recorded:
         key = (method, path)
         with self._lock:
             name = next((n for test, n in self._when.get(key, []) if test(body)), None)
+            if name is None and self.unrouted and not path.startswith("/api/"):
+                self.requests.append((method, path, query, body, self.unrouted))
+                name = self.unrouted
+                self._respond(handler, name)
+                return
             names = self._answers.get(key)
             if name is None and names:
                 name = names.pop(0) if len(names) > 1 else names[0]
@@ -218,6 +225,9 @@ class Recorded:
                 handler.wfile.write(data)
                 return
             self.requests.append((method, path, query, body, name))
+        self._respond(handler, name)
+
+    def _respond(self, handler, name):
         _, response = exchange(name)
         if response["body_kind"] == "json":
             data = json.dumps(response["body"], indent=2).encode("utf-8")

@@ -1,0 +1,172 @@
+"""The tracking server's runs for exists(), find(), grid() and sweep() (issue 16's client side).
+
+MLflow's filter compares parameter strings exactly (`params.lr = '0.001'` misses a run that
+logged 1e-3) and has neither IN nor OR for params, so the server is asked for candidates by key
+(`params.lr LIKE '%' and params.bs LIKE '%'`: every run that logged both) and the values are
+compared here, by canonical value, as everywhere in RunLens. One such question (paged by 50,000
+runs, MLflow's most) answers every combination of a grid with the same keys.
+
+A server that cannot be asked is said once on stderr, with how many combinations were checked only
+against the runs in .runlens; RUNLENS_REQUIRE_SERVER=1 (or set_tracking_uri(..., required=True))
+makes that an error instead. Its answers are kept for CACHE_S, and a failure for FAILED_S, so a
+loop of exists() calls costs a few requests, not one each.
+"""
+
+import re
+import time
+
+from ._canonical import canonical_param
+from ._errors import RunLensError
+from ._rest import Client, ServerError
+from ._upload import RUN_ID_TAG, CRASHED_TAG
+
+CACHE_S = 10.0
+FAILED_S = 30.0
+PAGE = 50000  # MLflow's largest max_results for runs/search
+LOOKUP_TIMEOUT_S = 10.0
+STATUSES = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "killed", "RUNNING": "running",
+            "SCHEDULED": "running"}
+# What MLflow accepts in a param key (mlflow/utils/validation.py); a key outside it is on no run.
+_MLFLOW_KEY = re.compile(r"[/\w.\- :]+")
+_cache = {}  # (server uri, experiment, keys, finished only) -> (monotonic time, [ServerRun])
+_failed = {}  # server uri -> (monotonic time, message)
+
+
+class ServerRun:
+    """A run on the server: what a lookup needs of it, and its params' canonical values."""
+
+    __slots__ = ("id", "name", "experiment", "status", "params", "canon", "metrics", "start_time",
+                 "end_time", "parent", "local_id", "source")
+
+    def __init__(self, raw, experiments, server_uri):
+        info = raw.get("info") or {}
+        data = raw.get("data") or {}
+        tags = {t.get("key"): t.get("value") for t in data.get("tags") or []}
+        self.id = info.get("run_id") or info.get("run_uuid")
+        self.name = info.get("run_name") or tags.get("mlflow.runName")
+        self.experiment = experiments.get(info.get("experiment_id"), info.get("experiment_id"))
+        status = STATUSES.get(info.get("status"), "running")
+        self.status = "crashed" if status == "failed" and tags.get(CRASHED_TAG) == "true" \
+            else status
+        self.params = {p.get("key"): p.get("value") or "" for p in data.get("params") or []}
+        self.canon = {key: canonical_param(value) for key, value in self.params.items()}
+        self.metrics = {m.get("key"): _number(m.get("value")) for m in data.get("metrics") or []}
+        self.start_time = info.get("start_time") or None
+        self.end_time = info.get("end_time") or None
+        self.parent = tags.get("mlflow.parentRunId")
+        self.local_id = tags.get(RUN_ID_TAG)  # uploaded from a RunLens run log
+        self.source = "mlflow-server:%s#%s" % (server_uri, self.id)
+
+
+class Remote:
+    """The server's runs, asked once per set of keys for one lookup (View)."""
+
+    def __init__(self, server, required):
+        self.server = server
+        self.required = required
+        self.error = None  # why the server could not be asked, once it could not
+        self._client = None
+        self._names = {}  # experiment id -> name
+        self._by_name = {}  # experiment name -> id, or None when the server has no such one
+        self._all = None  # ids of every active experiment
+
+    def runs_with(self, keys, experiment, finished_only):
+        """The server's runs (active ones, of `experiment` or of all) that logged every key.
+
+        None when the server cannot be asked (self.error says why; raised when required).
+        """
+        keys = tuple(sorted(keys))
+        if not all(_MLFLOW_KEY.fullmatch(key) for key in keys):
+            return []  # MLflow refuses such a key, so no run on it holds one
+        cache_key = (self.server.uri, experiment, keys, finished_only)
+        now = time.monotonic()
+        hit = _cache.get(cache_key)
+        if hit is not None and now - hit[0] < CACHE_S:
+            return hit[1]
+        failed = _failed.get(self.server.uri)
+        if failed is not None and now - failed[0] < FAILED_S:
+            return self._cannot(failed[1])
+        try:
+            runs = self._fetch(keys, experiment, finished_only)
+        except ServerError as e:
+            _failed[self.server.uri] = (now, e.message)
+            return self._cannot(e.message)
+        _failed.pop(self.server.uri, None)
+        _cache[cache_key] = (now, runs)
+        return runs
+
+    def _cannot(self, message):
+        self.error = message
+        if self.required:
+            raise RunLensError(
+                "%s, so RunLens cannot tell which runs the tracking server holds; "
+                "RUNLENS_REQUIRE_SERVER is set, so it does not answer from .runlens alone" % message)
+        return None
+
+    def close(self):
+        if self._client is not None:
+            self._client.close()
+
+    def _fetch(self, keys, experiment, finished_only):
+        if self._client is None:
+            self._client = Client(self.server, timeout=LOOKUP_TIMEOUT_S)
+        ids = self._experiment_ids(experiment)
+        if not ids:
+            return []
+        clauses = ["params.`%s` LIKE '%%'" % key for key in keys]
+        if finished_only:
+            clauses.append("attributes.status = 'FINISHED'")
+        body = {"experiment_ids": ids, "run_view_type": "ACTIVE_ONLY", "max_results": PAGE}
+        if clauses:
+            body["filter"] = " and ".join(clauses)
+        runs = []
+        while True:
+            answer = self._client.post("runs/search", body)
+            runs += [ServerRun(raw, self._names, self.server.uri)
+                     for raw in answer.get("runs") or []]
+            token = answer.get("next_page_token")
+            if not token or not answer.get("runs"):
+                return runs
+            body["page_token"] = token
+
+    def _experiment_ids(self, experiment):
+        """The ids of `experiment` (by name: MLflow's ids differ from server to server), or of
+        every active experiment."""
+        if experiment is not None:
+            if experiment not in self._by_name:
+                try:
+                    found = self._client.get("experiments/get-by-name", experiment_name=experiment)
+                    found = found.get("experiment") or {}
+                except ServerError as e:
+                    if e.kind != "missing":
+                        raise
+                    found = {}
+                active = found.get("lifecycle_stage") != "deleted" and "experiment_id" in found
+                self._by_name[experiment] = found["experiment_id"] if active else None
+                if active:
+                    self._names[found["experiment_id"]] = experiment
+            found_id = self._by_name[experiment]
+            return [found_id] if found_id is not None else []
+        if self._all is None:
+            ids = []
+            body = {"view_type": "ACTIVE_ONLY", "max_results": 1000}
+            while True:
+                answer = self._client.post("experiments/search", body)
+                for found in answer.get("experiments") or []:
+                    ids.append(found.get("experiment_id"))
+                    self._names[found.get("experiment_id")] = found.get("name")
+                token = answer.get("next_page_token")
+                if not token:
+                    break
+                body["page_token"] = token
+            self._all = ids
+        return self._all
+
+
+def _number(value):
+    if isinstance(value, str):
+        try:
+            return float(value)  # "NaN", and "Infinity" from servers that write it so
+        except ValueError:
+            return float("nan")
+    return float(value) if isinstance(value, (int, float)) else float("nan")
