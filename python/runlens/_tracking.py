@@ -31,8 +31,8 @@ class Server:
         self.port = parts.port or (443 if self.scheme == "https" else 80)
         self.prefix = parts.path.rstrip("/")
         netloc = self.host if ":" not in self.host else "[%s]" % self.host
-        if parts.port is not None:
-            netloc += ":%d" % parts.port
+        if parts.port is not None and parts.port != (443 if self.scheme == "https" else 80):
+            netloc += ":%d" % parts.port  # as a WHATWG URL writes it (the extension's side)
         self.uri = urlunsplit((self.scheme, netloc, self.prefix, "", ""))
         user, password = parts.username, parts.password
         if auth is None and user is not None:
@@ -62,8 +62,11 @@ def is_server_uri(uri):
 
 
 def identity(uri):
-    """The server's identity as run logs record it: scheme, host, port and path, no credentials."""
-    return Server(uri.strip()).uri
+    """The server's identity as run logs record it: scheme, host, port (unless the scheme's own)
+    and path without its last "/"; no credentials, query or fragment. None for a URI that is not
+    an http(s) server's. test/vectors/server-uri.json holds the cases, which the extension's
+    src/core/upload/outbox.ts keeps too."""
+    return Server(uri.strip()).uri if is_server_uri(uri) else None
 
 
 def set_tracking_uri(uri, required=None):

@@ -71,29 +71,34 @@ def main(argv=None):
 
 def _upload_all(root, server, waiting, wait_s, out):
     uploader = Uploader(Client(server), out.note)
-    known = []  # the RunUploads of this pass: a child finds its parent's server id here
+    taken = {}  # run id -> (RunUpload, Claim): kept across passes, so a run's stillness is timed
     results = {}
     left = list(waiting)  # oldest first: a parent before its children
     deadline = time.monotonic() + wait_s
     failure = None
-    while left and failure is None:
-        later = []
-        for w in left:
-            state, why = _upload_one(root, server, w, uploader, known)
-            if state == "later":
-                later.append((w, why))
-            elif isinstance(why, ServerError):
-                failure = why
-                break
-            else:
-                results[w.run_id] = (state, why)
-        left = [w for w, _ in later]
-        if left and failure is None:
-            if time.monotonic() < deadline:
-                time.sleep(min(1.0, deadline - time.monotonic()))
-            else:
-                results.update((w.run_id, ("waiting", why)) for w, why in later)
-                left = []
+    try:
+        while left and failure is None:
+            later = []
+            for w in left:
+                state, why = _upload_one(root, server, w, uploader, taken)
+                if state == "later":
+                    later.append((w, why))
+                elif isinstance(why, ServerError):
+                    failure = why
+                    break
+                else:
+                    results[w.run_id] = (state, why)
+            left = [w for w, _ in later]
+            if left and failure is None:
+                if time.monotonic() < deadline:
+                    time.sleep(min(1.0, deadline - time.monotonic()))
+                else:
+                    results.update((w.run_id, ("waiting", why)) for w, why in later)
+                    left = []
+    finally:
+        for up, claim in taken.values():
+            claim.release()
+            up.close()
     if failure is not None:
         out.say("%s; the runs wait, kept in .runlens" % failure.message)
     counts = {"done": 0, "stopped": 0, "waiting": 0, "busy": 0}
@@ -105,33 +110,30 @@ def _upload_all(root, server, waiting, wait_s, out):
     return 1 if counts["waiting"] or counts["busy"] else 0
 
 
-def _upload_one(root, server, w, uploader, known):
+def _upload_one(root, server, w, uploader, taken):
     """("done" | "stopped" | "busy" | "later" | "failed", why) of one run's upload."""
-    claim = _outbox.claim(root, w.run_id)
-    if claim is None:
-        return "busy", "another process is uploading it"
-    up = RunUpload(root, w.run_id, w.log.split("/")[1], server.uri)
-    known[:] = [k for k in known if k.run_id != w.run_id] + [up]
+    if w.run_id not in taken:
+        claim = _outbox.claim(root, w.run_id)
+        if claim is None:
+            return "busy", "another process is uploading it"
+        taken[w.run_id] = (RunUpload(root, w.run_id, w.log.split("/")[1], server.uri), claim)
+    up, claim = taken[w.run_id]
+    known = [each for each, _ in taken.values()]
     try:
         while uploader.advance(up, batches=50, parent_of=lambda parent: parent_server_id(
                 root, parent, server.uri, known)):
             pass
-        if up.done:
-            return "done", None
-        if up.stopped is not None:
-            return "stopped", up.stopped
+        if up.done or up.stopped is not None:
+            del taken[w.run_id]
+            claim.done()
+            up.close()
+            return ("done", None) if up.done else ("stopped", up.stopped)
         return "later", ("its process ended a moment ago: it is taken for crashed once its log "
                          "has been still for %.0f s" % QUIET_S)
     except Waiting as e:
         return "later", str(e)
     except ServerError as e:
         return "failed", e
-    finally:
-        if up.done or up.stopped is not None:
-            claim.done()
-        else:
-            claim.release()
-        up.close()
 
 
 def _rescan(root):

@@ -353,12 +353,13 @@ class Processes(RecordedServer):
         self.server.answer("runs/create", "024-runs-create-sweep-parent",
                            "025-runs-create-sweep-lr-0-001", "026-runs-create-sweep-lr-0-01")
         procs = [start_child(self.tmp, self.root, """
-            import runlens
+            import os, runlens
+            worker = int(os.environ["WORKER"])
             runlens.set_experiment("rec-alpha")
-            with runlens.start_run(params={"worker": %d}):
+            with runlens.start_run(params={"worker": worker}):
                 for step in range(2000):
-                    runlens.log_metric("loss", step + %d / 10, step=step)
-        """ % (i, i), RUNLENS_TRACKING_URI=self.server.uri) for i in range(3)]
+                    runlens.log_metric("loss", step + worker / 10, step=step)
+        """, RUNLENS_TRACKING_URI=self.server.uri, WORKER=str(i)) for i in range(3)]
         for proc in procs:
             out, err = proc.communicate(timeout=120)
             self.assertEqual(proc.returncode, 0, err)
@@ -376,6 +377,9 @@ class Processes(RecordedServer):
         self.assertEqual(len(created), 3)  # three runs, each created once
         for run_id, log in created.items():
             self.assertEqual(sorted(by_run[run_id]), sorted(logged_points(log)))
+        workers = sorted(p["value"] for b in self.server.posted("runs/log-batch", answered=200)
+                         for p in b.get("params", []) if p["key"] == "worker")
+        self.assertEqual(workers, ["0", "1", "2"])
         self.assertEqual(os.listdir(os.path.join(self.root, "outbox")), [])
 
 
