@@ -14,6 +14,7 @@ import type { RunsTreeProvider } from './runs/tree';
 import { RunsView } from './runs/view';
 import { FolderStores } from './store/folderStores';
 import { UserAllowedSources } from './store/allowedSources';
+import { UploadFeature } from './upload';
 
 /** What RunLens hands to other extensions and to its own integration tests. */
 export interface RunLensApi {
@@ -57,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     const mlflow = mlflowImport(stores, log);
     owner.track(mlflow.listener);
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
+    const upload = owner.track(new UploadFeature(path.join(context.extensionPath, 'python'), stores, log, context.globalState));
     owner.track(registerCommands([
       { id: 'runlens.showLog', run: () => log.show() },
       ...runCommands(stores, view),
@@ -64,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       ...loops.commands,
       ...launch.commands,
       ...mlflow.commands,
+      ...upload.commands,
     ], log));
     void view.update();
     log.info(`RunLens ${VERSION} active in ${vscode.env.appName} ${vscode.version}`);

@@ -248,3 +248,43 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def main(argv):
+    """python -m tests.mlflowrecorded [--port N] [--log FILE] ENDPOINT=EXCHANGE ...
+
+    Serves the recorded answers in a process of its own (for the extension's integration tests):
+    prints its URI on the first line of stdout, appends each request it answers, as a JSON line,
+    to FILE, and runs until it is killed.
+    """
+    import argparse
+    import sys
+    import time
+    parser = argparse.ArgumentParser(prog="python -m tests.mlflowrecorded")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--log")
+    parser.add_argument("answers", nargs="+", metavar="ENDPOINT=EXCHANGE")
+    args = parser.parse_args(argv)
+    server = Recorded(port=args.port)
+    for answer in args.answers:
+        endpoint, name = answer.split("=", 1)
+        server.answer(endpoint, *name.split(","))
+    print(server.uri, flush=True)
+    written = 0
+    while True:
+        time.sleep(0.1)
+        if args.log and len(server.requests) > written:
+            with open(args.log, "a", encoding="utf-8") as f:
+                for method, path, query, body, name in server.requests[written:]:
+                    f.write(json.dumps({"method": method, "path": path, "query": query,
+                                        "body": body if isinstance(body, (dict, list)) else None,
+                                        "answered": name}) + "\n")
+            written = len(server.requests)
+        if server.unexpected:
+            print("unexpected: %s" % server.unexpected, file=sys.stderr, flush=True)
+            server.unexpected.clear()
+
+
+if __name__ == "__main__":
+    import sys
+    main(sys.argv[1:])

@@ -1,0 +1,204 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CommandSpec } from '../commands';
+import { STORE_DIR } from '../core/store/workspaceStore';
+import { byServer, readUploadOutput, serverIdentity, uploaderArgs, uploaderEnv, waitingRuns, type UploadOutcome } from '../core/upload/outbox';
+import { Disposable } from '../disposable';
+import { findInterpreter } from '../launch/interpreter';
+import type { FolderStores } from '../store/folderStores';
+
+/** How often the window that writes a folder's store tries the runs still waiting (doubling while they fail, to RETRY_MAX_MS). */
+const RETRY_MS = 60_000;
+const RETRY_MAX_MS = 15 * 60_000;
+/** After the outbox changes (a run was queued, or its process ended), a first try this much later. */
+const SETTLE_MS = 5_000;
+const ALLOWED_KEY = 'runlens.upload.allowedServers';
+
+/**
+ * Runs that wait to be uploaded to an MLflow tracking server (a server that was down while they
+ * were logged, or a process that died before its upload finished) are uploaded by the window that
+ * writes the folder's store, in the background, with a status bar count of runs waiting, and by
+ * `RunLens: Upload Pending Runs` now. The uploading itself is the Python client's
+ * (`python -m runlens.upload`: core/upload/outbox.ts), run with the user's interpreter, so the
+ * extension, the client and a terminal resume one another exactly and never upload a run twice.
+ *
+ * A run is sent only to a server this person named on this machine (MLFLOW_TRACKING_URI or
+ * RUNLENS_TRACKING_URI in VS Code's environment, or one confirmed once in this command), never to
+ * one only a file of the workspace names, and only in a trusted workspace (it runs the folder's
+ * interpreter).
+ */
+export class UploadFeature extends Disposable {
+  readonly commands: CommandSpec[];
+  private readonly item = vscode.window.createStatusBarItem('runlens.upload', vscode.StatusBarAlignment.Left, 9);
+  private readonly running = new Map<string, ChildProcess>();
+  private readonly nextTry = new Map<string, { at: number; wait: number }>();
+  private settle: NodeJS.Timeout | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly clientDir: string, private readonly stores: FolderStores,
+    private readonly log: vscode.LogOutputChannel, private readonly state: vscode.Memento) {
+    super();
+    this.item.name = 'RunLens runs waiting to be uploaded';
+    this.item.command = 'runlens.uploadPendingRuns';
+    this.track(this.item);
+    const watcher = this.track(vscode.workspace.createFileSystemWatcher(`**/${STORE_DIR}/outbox/*.json`));
+    const changed = () => this.changed();
+    this.track(watcher.onDidCreate(changed));
+    this.track(watcher.onDidDelete(changed));
+    this.track(stores.onDidChange(changed));
+    this.track(vscode.workspace.onDidGrantWorkspaceTrust(changed));
+    this.timer = setInterval(() => void this.background(), RETRY_MS);
+    this.track({ dispose: () => { clearInterval(this.timer); if (this.settle) clearTimeout(this.settle); for (const p of this.running.values()) p.kill(); } });
+    this.commands = [{ id: 'runlens.uploadPendingRuns', runsWorkspaceCode: true, run: () => this.uploadNow() }];
+    this.changed();
+  }
+
+  /** The runs waiting in every folder, per server. */
+  waiting(): Map<vscode.WorkspaceFolder, Map<string, number>> {
+    const all = new Map<vscode.WorkspaceFolder, Map<string, number>>();
+    for (const folder of this.stores.folders()) {
+      const counts = byServer(waitingRuns(storeDir(folder)));
+      if (counts.size) all.set(folder, counts);
+    }
+    return all;
+  }
+
+  private changed(): void {
+    this.showCount();
+    if (this.settle) clearTimeout(this.settle);
+    this.settle = setTimeout(() => { this.settle = undefined; void this.background(); }, SETTLE_MS);
+  }
+
+  private showCount(): void {
+    const servers = new Map<string, number>();
+    for (const counts of this.waiting().values()) for (const [s, n] of counts) servers.set(s, (servers.get(s) ?? 0) + n);
+    const total = [...servers.values()].reduce((a, b) => a + b, 0);
+    if (!total) { this.item.hide(); return; }
+    this.item.text = `$(cloud-upload) ${total}`;
+    const where = [...servers].map(([s, n]) => `${n} to ${s || 'a server'}`).join(', ');
+    this.item.tooltip = `RunLens: ${total} run${total === 1 ? '' : 's'} waiting to be uploaded (${where}). Click to upload now.`;
+    this.item.show();
+  }
+
+  /** The servers this person named on this machine: VS Code's environment, and those confirmed here. */
+  private allowedServers(): Set<string> {
+    const allowed = new Set(this.state.get<string[]>(ALLOWED_KEY, []));
+    for (const v of [process.env.RUNLENS_TRACKING_URI, process.env.MLFLOW_TRACKING_URI]) {
+      const id = v ? serverIdentity(v) : undefined;
+      if (id) allowed.add(id);
+    }
+    return allowed;
+  }
+
+  /** What the window that writes a folder's store does by itself: the allowed servers' runs, with backoff. */
+  private async background(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    const allowed = this.allowedServers();
+    for (const [folder, counts] of this.waiting()) {
+      const store = await this.stores.get(folder);
+      if (store?.client.role !== 'writer') continue;
+      for (const server of counts.keys()) {
+        const key = `${folder.uri.toString()} ${server}`;
+        const next = this.nextTry.get(key);
+        if (!allowed.has(server) || this.running.has(key) || (next && Date.now() < next.at)) continue;
+        const outcome = await this.upload(folder, server);
+        if (!outcome || outcome.waiting || outcome.busy) {
+          const wait = Math.min(RETRY_MAX_MS, next ? next.wait * 2 : RETRY_MS);
+          this.nextTry.set(key, { at: Date.now() + wait, wait });
+        } else {
+          this.nextTry.delete(key);
+        }
+      }
+    }
+    this.showCount();
+  }
+
+  /** RunLens: Upload Pending Runs. */
+  private async uploadNow(): Promise<void> {
+    const waiting = this.waiting();
+    if (!waiting.size) {
+      void vscode.window.showInformationMessage('RunLens: no runs are waiting to be uploaded.');
+      return;
+    }
+    const allowed = this.allowedServers();
+    const jobs: [vscode.WorkspaceFolder, string][] = [];
+    for (const [folder, counts] of waiting) {
+      for (const [server, n] of counts) {
+        if (!server) continue;
+        if (!allowed.has(server)) {
+          const upload = 'Upload';
+          const answer = await vscode.window.showWarningMessage(
+            `Upload ${n} run${n === 1 ? '' : 's'} of ${folder.name} to ${server}? Only this folder's run logs name that server: RunLens sends runs only to a server you name.`,
+            { modal: true }, upload);
+          if (answer !== upload) continue;
+          allowed.add(server);
+          await this.state.update(ALLOWED_KEY, [...new Set([...this.state.get<string[]>(ALLOWED_KEY, []), server])]);
+        }
+        jobs.push([folder, server]);
+      }
+    }
+    const outcomes = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'RunLens: uploading runs', cancellable: true },
+      async (progress, token) => {
+        const done: [string, UploadOutcome | undefined][] = [];
+        for (const [folder, server] of jobs) {
+          if (token.isCancellationRequested) break;
+          progress.report({ message: `${folder.name} to ${server}` });
+          const key = `${folder.uri.toString()} ${server}`;
+          const cancel = token.onCancellationRequested(() => this.running.get(key)?.kill());
+          try { done.push([server, await this.upload(folder, server)]); } finally { cancel.dispose(); }
+          this.nextTry.delete(key);
+        }
+        return done;
+      });
+    this.showCount();
+    const uploaded = outcomes.reduce((a, [, o]) => a + (o?.done ?? 0), 0);
+    const problems = [...new Set(outcomes.flatMap(([, o]) => o?.problems ?? []))];
+    const left = outcomes.reduce((a, [, o]) => a + (o ? o.waiting + o.busy : 0), 0);
+    if (problems.length || left) {
+      void vscode.window.showWarningMessage(`RunLens uploaded ${uploaded} run${uploaded === 1 ? '' : 's'}; ${left} still wait${left === 1 ? 's' : ''}: ${problems.join('; ') || 'another process is uploading them'}.`, 'Show Output')
+        .then((a) => { if (a) this.log.show(); });
+    } else {
+      void vscode.window.showInformationMessage(`RunLens uploaded ${uploaded} run${uploaded === 1 ? '' : 's'}.`);
+    }
+  }
+
+  /** Runs the Python client's uploader for one folder and server; undefined when it could not run. */
+  private async upload(folder: vscode.WorkspaceFolder, server: string): Promise<UploadOutcome | undefined> {
+    const key = `${folder.uri.toString()} ${server}`;
+    const python = await findInterpreter(folder, this.log);
+    if (!python) {
+      this.log.warn(`Runs of ${folder.name} wait to be uploaded to ${server}, and no Python interpreter was found to upload them with (runlens.pythonPath)`);
+      return undefined;
+    }
+    const dir = storeDir(folder);
+    this.log.info(`Uploading the runs of ${folder.name} waiting for ${server} (${python} -m runlens.upload)`);
+    return new Promise((resolve) => {
+      const child = spawn(python, uploaderArgs(server), { cwd: folder.uri.fsPath, env: uploaderEnv(process.env, server, dir, this.clientDir), stdio: ['ignore', 'pipe', 'pipe'] });
+      this.running.set(key, child);
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString('utf8'); });
+      child.stderr.on('data', (d: Buffer) => { err += d.toString('utf8'); });
+      const finish = (code: number | null, failure?: Error) => {
+        this.running.delete(key);
+        for (const line of err.split('\n')) if (line.trim()) this.log.info(line);
+        if (failure || code === 2 || code === null) {
+          this.log.warn(`The uploader for ${folder.name} did not run: ${failure?.message ?? `exit ${code}`}`);
+          resolve(undefined);
+          return;
+        }
+        const outcome = readUploadOutput(out);
+        this.log.info(`Uploaded ${outcome.done} run${outcome.done === 1 ? '' : 's'} of ${folder.name} to ${server} (${outcome.points} metric points); ${outcome.waiting + outcome.busy} still wait`);
+        resolve(outcome);
+      };
+      child.on('error', (e) => finish(null, e));
+      child.on('close', (code) => finish(code));
+    });
+  }
+}
+
+function storeDir(folder: vscode.WorkspaceFolder): string {
+  return path.join(folder.uri.fsPath, STORE_DIR);
+}
