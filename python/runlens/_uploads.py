@@ -160,7 +160,9 @@ def _pass():
             if now >= entry.others_at:
                 entry.others_at = now + OTHERS_EVERY_S
                 _take_over(entry)
-            for up in [up for up in _others.values() if up.server is entry]:
+            with _lock:
+                theirs = [up for up in _others.values() if up.server is entry]
+            for up in theirs:
                 more |= _advance(entry, up, live=False)
         except ServerError as e:
             _down(entry, e)

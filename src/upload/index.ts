@@ -54,25 +54,36 @@ export class UploadFeature extends Disposable {
     this.changed();
   }
 
-  /** The runs waiting in every folder, per server. */
-  waiting(): Map<vscode.WorkspaceFolder, Map<string, number>> {
+  /**
+   * The runs waiting in every folder, per server: those of the outbox whose process is done with
+   * them. A run still running is being uploaded by its own process; it is not waiting.
+   */
+  async waiting(): Promise<Map<vscode.WorkspaceFolder, Map<string, number>>> {
     const all = new Map<vscode.WorkspaceFolder, Map<string, number>>();
     for (const folder of this.stores.folders()) {
-      const counts = byServer(waitingRuns(storeDir(folder)));
+      const runs = waitingRuns(storeDir(folder));
+      if (!runs.length) continue;
+      const store = this.stores.has(folder) ? await this.stores.get(folder) : undefined;
+      const idle = [];
+      for (const run of runs) {
+        const status = store ? (await store.client.api.run(run.runId).catch(() => undefined))?.status : undefined;
+        if (status !== 'running') idle.push(run);
+      }
+      const counts = byServer(idle);
       if (counts.size) all.set(folder, counts);
     }
     return all;
   }
 
   private changed(): void {
-    this.showCount();
+    void this.showCount();
     if (this.settle) clearTimeout(this.settle);
     this.settle = setTimeout(() => { this.settle = undefined; void this.background(); }, SETTLE_MS);
   }
 
-  private showCount(): void {
+  private async showCount(): Promise<void> {
     const servers = new Map<string, number>();
-    for (const counts of this.waiting().values()) for (const [s, n] of counts) servers.set(s, (servers.get(s) ?? 0) + n);
+    for (const counts of (await this.waiting()).values()) for (const [s, n] of counts) servers.set(s, (servers.get(s) ?? 0) + n);
     const total = [...servers.values()].reduce((a, b) => a + b, 0);
     if (!total) { this.item.hide(); return; }
     this.item.text = `$(cloud-upload) ${total}`;
@@ -95,7 +106,7 @@ export class UploadFeature extends Disposable {
   private async background(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
     const allowed = this.allowedServers();
-    for (const [folder, counts] of this.waiting()) {
+    for (const [folder, counts] of await this.waiting()) {
       const store = await this.stores.get(folder);
       if (store?.client.role !== 'writer') continue;
       for (const server of counts.keys()) {
@@ -111,12 +122,12 @@ export class UploadFeature extends Disposable {
         }
       }
     }
-    this.showCount();
+    await this.showCount();
   }
 
   /** RunLens: Upload Pending Runs. */
   private async uploadNow(): Promise<void> {
-    const waiting = this.waiting();
+    const waiting = await this.waiting();
     if (!waiting.size) {
       void vscode.window.showInformationMessage('RunLens: no runs are waiting to be uploaded.');
       return;
@@ -152,7 +163,7 @@ export class UploadFeature extends Disposable {
         }
         return done;
       });
-    this.showCount();
+    await this.showCount();
     const uploaded = outcomes.reduce((a, [, o]) => a + (o?.done ?? 0), 0);
     const problems = [...new Set(outcomes.flatMap(([, o]) => o?.problems ?? []))];
     const left = outcomes.reduce((a, [, o]) => a + (o ? o.waiting + o.busy : 0), 0);
