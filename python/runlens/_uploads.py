@@ -17,7 +17,8 @@ import time
 from . import _lifecycle, _outbox
 from ._log import now_ms
 from ._rest import Client, ServerError
-from ._upload import RunUpload, Uploader, Waiting, parent_server_id
+from ._upload import Uploader, parent_server_id
+from ._uploadlog import RunUpload, Waiting
 
 PASS_S = 0.5  # between passes while nothing is waiting to be sent
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)

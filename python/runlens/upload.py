@@ -25,13 +25,13 @@ server is down, refuses the credentials, or another process is uploading them); 
 
 import argparse
 import json
-import os
 import sys
 import time
 
 from . import _env, _logfiles, _logread, _outbox, _tracking
 from ._rest import Client, ServerError
-from ._upload import QUIET_S, RunUpload, Uploader, Waiting, parent_server_id
+from ._upload import Uploader, parent_server_id
+from ._uploadlog import QUIET_S, RunUpload, Waiting
 
 
 def main(argv=None):
