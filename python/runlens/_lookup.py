@@ -143,7 +143,7 @@ class View:
         local = {run.id for run in found}
         extra = [_from_server(run, self.with_details) for run in candidates
                  if not self._is_local(run, local)
-                 and all(run.canon.get(key) == canon for key, canon in pairs)]
+                 and all(run.canon(key) == canon for key, canon in pairs)]
         return _newest_first(found + extra) if extra else found
 
     @staticmethod
@@ -202,7 +202,7 @@ class View:
                 continue
             index = {}
             for run in candidates:
-                index.setdefault(tuple(run.canon.get(key) for key in keys), []).append(run)
+                index.setdefault(tuple(run.canon(key) for key in keys), []).append(run)
             for i in need:
                 pairs = [(_key(key), _canonical(key, combos[i][key])) for key in keys]
                 held = index.get(tuple(canon for _, canon in pairs), [])

@@ -35,8 +35,8 @@ _failed = {}  # server uri -> (monotonic time, message)
 class ServerRun:
     """A run on the server: what a lookup needs of it, and its params' canonical values."""
 
-    __slots__ = ("id", "name", "experiment", "status", "params", "canon", "metrics", "start_time",
-                 "end_time", "parent", "local_id", "source")
+    __slots__ = ("id", "name", "experiment", "status", "params", "metrics", "start_time",
+                 "end_time", "parent", "local_id", "source", "_canon")
 
     def __init__(self, raw, experiments, server_uri):
         info = raw.get("info") or {}
@@ -49,13 +49,20 @@ class ServerRun:
         self.status = "crashed" if status == "failed" and tags.get(CRASHED_TAG) == "true" \
             else status
         self.params = {p.get("key"): p.get("value") or "" for p in data.get("params") or []}
-        self.canon = {key: canonical_param(value) for key, value in self.params.items()}
+        self._canon = {}
         self.metrics = {m.get("key"): _number(m.get("value")) for m in data.get("metrics") or []}
         self.start_time = info.get("start_time") or None
         self.end_time = info.get("end_time") or None
         self.parent = tags.get("mlflow.parentRunId")
         self.local_id = tags.get(RUN_ID_TAG)  # uploaded from a RunLens run log
         self.source = "mlflow-server:%s#%s" % (server_uri, self.id)
+
+    def canon(self, key):
+        """The canonical value of param `key`, or None: worked out only for the keys asked about."""
+        if key not in self._canon:
+            value = self.params.get(key)
+            self._canon[key] = None if value is None else canonical_param(value)
+        return self._canon[key]
 
 
 class Remote:
