@@ -3,8 +3,10 @@
 MLflow's filter compares parameter strings exactly (`params.lr = '0.001'` misses a run that
 logged 1e-3) and has neither IN nor OR for params, so the server is asked for candidates by key
 (`params.lr LIKE '%' and params.bs LIKE '%'`: every run that logged both) and the values are
-compared here, by canonical value, as everywhere in RunLens. One such question (paged by 50,000
-runs, MLflow's most) answers every combination of a grid with the same keys.
+compared here, by canonical value, as everywhere in RunLens. One such question (paged by 1,000
+runs: a page of 50,000 can take a 2.17 server longer than a lookup waits) answers every
+combination of a grid with the same keys. Its cost is the server's: MLflow 2.17.2 on SQLite
+answers about 1,000 runs a second.
 
 A server that cannot be asked is said once on stderr, with how many combinations were checked only
 against the runs in .runlens; RUNLENS_REQUIRE_SERVER=1 (or set_tracking_uri(..., required=True))
@@ -22,7 +24,7 @@ from ._upload import RUN_ID_TAG, CRASHED_TAG
 
 CACHE_S = 10.0
 FAILED_S = 30.0
-PAGE = 50000  # MLflow's largest max_results for runs/search
+PAGE = 1000  # runs a runs/search page: each page answers well within LOOKUP_TIMEOUT_S
 LOOKUP_TIMEOUT_S = 10.0
 STATUSES = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "killed", "RUNNING": "running",
             "SCHEDULED": "running"}
