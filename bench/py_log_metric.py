@@ -96,9 +96,9 @@ def with_server(uri, root, plain_us, plain_reps):
     """log_metric while uploading, and the upload's points per second, each with its baseline."""
     os.environ["RUNLENS_DIR"] = root
     runlens.set_tracking_uri(uri)
-    runlens.set_experiment("runlens-bench-%s" % uuid.uuid4().hex[:8])
+    experiment = "runlens-bench-%s" % uuid.uuid4().hex[:8]
     # log_metric while the uploader is busy: a backlog it works through as the calls are timed.
-    with runlens.start_run("bench-busy"):
+    with runlens.start_run("bench-busy", experiment=experiment):
         for step in range(SERVER_BACKLOG):
             runlens.log_metric("backlog", 0.5, step=step)
         time.sleep(1.0)  # the flush thread writes them, the upload thread starts sending
@@ -114,7 +114,7 @@ def with_server(uri, root, plain_us, plain_reps):
     mean_ratio = statistics.mean(per_call) / statistics.mean(plain_reps)
     runlens.wait_for_upload(600)
     # Points per second from the run log to the server.
-    with runlens.start_run("bench-upload") as run:
+    with runlens.start_run("bench-upload", experiment=experiment) as run:
         for step in range(UPLOAD_POINTS):
             runlens.log_metric("loss", 1.0 / (step + 1), step=step)
     t0 = time.perf_counter()

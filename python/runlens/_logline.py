@@ -134,6 +134,15 @@ def parse_event(raw):
             return ("problem", "'metrics' has no list 'points'")
         points = []
         for p in listed:
+            if type(p) is list and len(p) == 4:
+                key, value, step, point_t = p
+                # The usual point, as this client writes it, taken as it is (what _point would
+                # make of it): a key, a float, an exact integer step and time.
+                if (type(key) is str and key and type(value) is float and type(step) is int
+                        and type(point_t) is int and -_EXACT <= step <= _EXACT
+                        and -_EXACT <= point_t <= _EXACT):
+                    points.append((key, value, step, point_t))
+                    continue
             if type(p) is list:
                 p = _point(*(p[i] if i < len(p) else None for i in range(3)),
                            t if len(p) < 4 or p[3] is None else p[3])

@@ -281,8 +281,10 @@ class Uploader:
             for key, items in by_key.items():
                 have = collections.Counter(self._history(run.server_run_id, key))
                 for item in items:
-                    if have[item.point] > 0:
-                        have[item.point] -= 1
+                    step, stamp, value = item.point
+                    point = (step, stamp, comparable(value))
+                    if have[point] > 0:
+                        have[point] -= 1
                         arrived.add(id(item))
             if arrived:
                 run.items = collections.deque(item for item in run.items if id(item) not in arrived)

@@ -39,7 +39,7 @@ class Item:
     def __init__(self, offset, index, kind, key, json_text, point=None):
         self.offset, self.index, self.kind, self.key = offset, index, kind, key
         self.json = json_text
-        self.point = point  # (step, timestamp, value) of a metric point
+        self.point = point  # (step, timestamp, value) of a metric point, as logged
 
     @property
     def after(self):
@@ -74,6 +74,7 @@ class RunUpload:
         self.still_since = None  # monotonic time the log was last seen to change
         self.writer = None  # writes an upload line: the live run's, else an appender of ours
         self._appender = None
+        self._keys = {}  # metric key -> its JSON
 
     def __repr__(self):
         return "<runlens upload of %s to %s>" % (self.run_id, self.server_uri)
@@ -170,25 +171,33 @@ class RunUpload:
             for index, (key, value) in enumerate(event["tags"].items()):
                 self._add(offset, index, "tag", key, value)
         elif kind == "metrics":
-            for index, (key, value, step, point_t) in enumerate(event["points"]):
-                self._add(offset, index, "metric", key, (value, step, point_t))
+            points = event["points"]
+            done_offset, done_items = self.through
+            first = 0 if offset > done_offset else done_items if offset == done_offset \
+                else len(points)
+            keys = self._keys
+            for index in range(first, len(points)):
+                key, v, step, point_t = points[index]
+                stamp = int(point_t)
+                encoded = keys.get(key)
+                if encoded is None:
+                    encoded = keys[key] = _ENCODE(key)
+                # The hot path of an upload: the point's JSON as log-batch sends it, made once.
+                self.items.append(Item(offset, index, "metric", key, '{"key":%s,"value":%s,'
+                                       '"timestamp":%d,"step":%d}' % (
+                                           encoded, float.__repr__(v) if v - v == 0
+                                           else _SPECIAL[repr(v)], stamp, step), (step, stamp, v)))
         elif kind == "end":
             self.end = event
         elif kind == "upload" and not self.scanned:
             self._apply_upload(event)
 
     def _add(self, offset, index, kind, key, value):
+        """A param or a tag (metric points are added in _apply, the hot path)."""
         if [offset, index] < self.through:
             return
-        if kind == "metric":
-            v, step, t = value
-            stamp = int(t)
-            text = '{"key":%s,"value":%s,"timestamp":%d,"step":%d}' % (
-                _ENCODE(key), float.__repr__(v) if v - v == 0 else _SPECIAL[repr(v)], stamp, step)
-            self.items.append(Item(offset, index, kind, key, text, (step, stamp, comparable(v))))
-        else:
-            text = '{"key":%s,"value":%s}' % (_ENCODE(key), _ENCODE(value))
-            self.items.append(Item(offset, index, kind, key, text))
+        text = '{"key":%s,"value":%s}' % (_ENCODE(key), _ENCODE(value))
+        self.items.append(Item(offset, index, kind, key, text))
 
     def _apply_upload(self, event):
         if self.queued_for is None and event["step"] == "queued":

@@ -43,33 +43,50 @@ def _index():
         return json.load(f)
 
 
-def _shape(value):
-    """A JSON value's shape: objects as {key: shapes}, lists as the set of their items' shapes."""
+class _Schema:
+    """The shapes of the JSON bodies (or queries) the real server was sent to one endpoint, merged:
+    which JSON types each place held, the fields of its objects, the items of its lists."""
+
+    def __init__(self):
+        self.types = set()
+        self.fields = {}
+        self.items = None
+
+    def add(self, value):
+        kind = _kind(value)
+        self.types.add(kind)
+        if kind == "object":
+            for k, v in value.items():
+                self.fields.setdefault(k, _Schema()).add(v)
+        elif kind == "list":
+            if self.items is None:
+                self.items = _Schema()
+            for item in value:
+                self.items.add(item)
+        return self
+
+    def fits(self, value):
+        """Whether `value` holds only fields the server was sent there, of types it was sent."""
+        kind = _kind(value)
+        if kind not in self.types:
+            return False
+        if kind == "object":
+            return all(k in self.fields and self.fields[k].fits(v) for k, v in value.items())
+        if kind == "list":
+            return all(self.items is not None and self.items.fits(item) for item in value)
+        return True
+
+
+def _kind(value):
     if isinstance(value, dict):
-        return ("object", {k: _shape(v) for k, v in value.items()})
+        return "object"
     if isinstance(value, list):
-        return ("list", [_shape(v) for v in value])
+        return "list"
     if isinstance(value, bool):
-        return ("bool",)
+        return "bool"
     if isinstance(value, (int, float)):
-        return ("number",)
-    if value is None:
-        return ("null",)
-    return ("string",)
-
-
-def _fits(mine, seen):
-    """Whether the shape `mine` is one the server was sent: each field one it was sent (in some
-    recorded request to the same endpoint), of a JSON type it was sent there."""
-    kinds = [recorded for recorded in seen if recorded[0] == mine[0]]
-    if not kinds:
-        return False
-    if mine[0] == "object":
-        return all(_fits(v, [r[1][k] for r in kinds if k in r[1]]) for k, v in mine[1].items())
-    if mine[0] == "list":
-        items = [item for r in kinds for item in r[1]]
-        return all(_fits(item, items) for item in mine[1])
-    return True
+        return "number"
+    return "null" if value is None else "string"
 
 
 class Recorded:
@@ -80,7 +97,7 @@ class Recorded:
         self.unexpected = []  # what was asked that no recorded exchange answers
         self._answers = {}  # (method, path) -> [exchange name, ...]: the last one stands
         self._when = {}  # (method, path) -> [(test of the body, exchange name)], tried first
-        self._seen = {}  # (method, path) -> shapes of the bodies the real server was sent
+        self._seen = {}  # (method, path) -> _Schema of the bodies the real server was sent
         self._lock = threading.Lock()
         self.drop_next = 0  # requests to read and then drop without an answer
         self.hold_next = None  # (endpoint, held Event, release Event): see hold()
@@ -89,9 +106,8 @@ class Recorded:
             request, response = exchange(entry["name"])
             key = (request["method"], request["path"])
             if 200 <= response["status"] < 300 and request["body_kind"] in ("json", "none"):
-                shape = _shape(request["body"] if request["body_kind"] == "json"
-                               else {k: v for k, v in request["query"].items()})
-                self._seen.setdefault(key, []).append(shape)
+                self._seen.setdefault(key, _Schema()).add(
+                    request["body"] if request["body_kind"] == "json" else dict(request["query"]))
         self._port = port
         self._httpd = None
         self.start()
@@ -208,8 +224,8 @@ class Recorded:
             names = self._answers.get(key)
             if name is None and names:
                 name = names.pop(0) if len(names) > 1 else names[0]
-            mine = _shape(body if body is not None else query)
-            fits = _fits(mine, self._seen.get(key, []))
+            seen = self._seen.get(key)
+            fits = seen is not None and seen.fits(body if body is not None else query)
             if name is None or not fits:
                 why = ("no recorded answer for %s %s" % key if name is None else
                        "%s %s sent a body the real server was never sent: %s"

@@ -349,6 +349,57 @@ class Processes(RecordedServer):
                     for t in b.get("tags", [])]
             self.assertIn({"key": "runlens.crashed", "value": "true"}, tags)
 
+    def test_the_next_client_process_takes_over_a_run_left_waiting(self):
+        port = mlflowrecorded.free_port()
+        uri = "http://127.0.0.1:%d" % port
+        code, _, err = _run(self.tmp, self.root, """
+            import runlens
+            runlens.set_experiment("rec-alpha")
+            with runlens.start_run(params={"first": 1}):
+                for step in range(500):
+                    runlens.log_metric("loss", step, step=step)
+        """, RUNLENS_TRACKING_URI=uri, RUNLENS_UPLOAD_EXIT_WAIT_S="1")
+        self.assertEqual(code, 0, err)
+        [left] = logs_in(self.root)
+        server = Recorded(port=port)
+        self.addCleanup(server.stop)
+        for endpoint, name in [("experiments/get-by-name", "017-experiments-get-by-name"),
+                               ("runs/create", "024-runs-create-sweep-parent"),
+                               ("runs/log-batch", "049-runs-log-batch-child1"),
+                               ("runs/update", "075-runs-update-finished")]:
+            server.answer(endpoint, name)
+        code, _, err = _run(self.tmp, self.root, """
+            import runlens, time
+            runlens.set_experiment("rec-alpha")
+            with runlens.start_run(params={"second": 2}):
+                runlens.log_metric("loss", 1.0)
+                time.sleep(3)  # while the first process's run goes up
+        """, RUNLENS_TRACKING_URI=uri)
+        self.assertEqual(code, 0, err)
+        logs = logs_in(self.root)
+        self.assertEqual([e["step"] for e in upload_lines(logs[left])][-1], "done")
+        self.assertEqual(len(server.posted("runs/create")), 2)
+        first = [p for b in server.posted("runs/log-batch") for p in b.get("metrics", [])]
+        self.assertEqual(len(first), 501)  # each point once: 500 of the first run, 1 of the second
+        self.assertEqual(os.listdir(os.path.join(self.root, "outbox")), [])
+        self.assertEqual(server.unexpected, [])
+
+    def test_a_lost_outbox_is_listed_again_from_the_logs(self):
+        uri = "http://127.0.0.1:%d" % mlflowrecorded.free_port()
+        code, _, err = _run(self.tmp, self.root, """
+            import runlens
+            with runlens.start_run():
+                runlens.log_metric("loss", 1.0)
+        """, RUNLENS_TRACKING_URI=uri, RUNLENS_UPLOAD_EXIT_WAIT_S="1")
+        self.assertEqual(code, 0, err)
+        [run_id] = logs_in(self.root)
+        os.remove(os.path.join(self.root, "outbox", run_id + ".json"))
+        code, lines, err = self.resume("--scan", "--status")
+        self.assertEqual(code, 0, err)
+        self.assertIn("1 run listed again", err)
+        self.assertEqual(lines[0], {"run": run_id, "server": uri, "state": "waiting",
+                                    "message": None})
+
     def test_concurrent_processes_upload_their_own_runs_once(self):
         self.server.answer("runs/create", "024-runs-create-sweep-parent",
                            "025-runs-create-sweep-lr-0-001", "026-runs-create-sweep-lr-0-01")
