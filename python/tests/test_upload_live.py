@@ -8,6 +8,8 @@ MLflow's own MlflowClient, run in a Python that imports mlflow: RUNLENS_TEST_MLF
 cannot import mlflow, the same is read over the REST API, and the test output says so.
 
 Each test uses an experiment of its own (rl-live-<test>-<random>), so the server may be shared.
+RUNLENS_TEST_MLFLOW_AUTH_URI names a server of MLflow's basic-auth app (its default admin is
+admin/password, or RUNLENS_TEST_MLFLOW_AUTH_USER and _PASSWORD) for the tests of credentials.
 The network's faults are made by an HTTP relay in front of the server (tests/httprelay.py).
 """
 
@@ -334,6 +336,48 @@ class Upload(LiveServer):
         log = read_log(run)
         self.assertEqual(upload_steps(log)[-1], "stopped")
         self.assertEqual(sum(logged(log).values()), 100)  # the record is whole
+
+
+AUTH = os.environ.get("RUNLENS_TEST_MLFLOW_AUTH_URI", "").strip()
+AUTH_USER = os.environ.get("RUNLENS_TEST_MLFLOW_AUTH_USER") or "admin"
+AUTH_PASSWORD = os.environ.get("RUNLENS_TEST_MLFLOW_AUTH_PASSWORD") or "password"
+
+
+@unittest.skipUnless(AUTH, "credentials against a real server: set RUNLENS_TEST_MLFLOW_AUTH_URI to "
+                           "a server of MLflow's basic-auth app")
+class Credentials(RunLensTestCase):
+    def test_refused_credentials_are_said_nothing_is_dropped_and_the_run_goes_up_with_them(self):
+        experiment = "rl-live-auth-%s" % uuid.uuid4().hex[:8]
+        proc = start_child(self.tmp, self.root, """
+            import runlens
+            with runlens.start_run(params={"lr": 0.1}):
+                for step in range(300):
+                    runlens.log_metric("loss", step, step=step)
+            print(runlens.exists({"lr": 0.1}))
+        """, RUNLENS_TRACKING_URI=AUTH, RUNLENS_EXPERIMENT=experiment,
+            MLFLOW_TRACKING_USERNAME=AUTH_USER, MLFLOW_TRACKING_PASSWORD="not-" + AUTH_PASSWORD)
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(b"refused the credentials (401", err)
+        self.assertIn(b"MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD", err)
+        self.assertEqual(out.strip(), b"True")  # the run itself answers; the server is said once
+        [run_id] = logs_in(self.root)
+        self.assertEqual(os.listdir(os.path.join(self.root, "outbox")), [run_id + ".json"])
+        proc = subprocess.run(
+            [sys.executable, "-m", "runlens.upload", "--json", "--server", AUTH],
+            cwd=self.tmp, env=child_env(self.root, MLFLOW_TRACKING_USERNAME=AUTH_USER,
+                                        MLFLOW_TRACKING_PASSWORD=AUTH_PASSWORD),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        log = logs_in(self.root)[run_id]
+        self.assertEqual(upload_steps(log)[-1], "done")
+        client = _rest.Client(_tracking.Server(AUTH, auth=_tracking.basic_auth(AUTH_USER,
+                                                                                AUTH_PASSWORD)))
+        self.addCleanup(client.close)
+        server_run = next(e for e in log if e["e"] == "upload" and e["step"] == "created")
+        history = client.get("metrics/get-history", run_id=server_run["run_id"],
+                             metric_key="loss")["metrics"]
+        self.assertEqual(sorted(p["step"] for p in history), list(range(300)))
 
 
 class Lookups(LiveServer):
