@@ -38,10 +38,11 @@ _said = set()
 class Upload:
     """A run this process uploads: what its log says (RunUpload), its claim, its Run if ours."""
 
-    __slots__ = ("log", "claim", "run", "server")
+    __slots__ = ("log", "claim", "run", "server", "released")
 
     def __init__(self, log, claim, run, server):
         self.log, self.claim, self.run, self.server = log, claim, run, server
+        self.released = False  # its claim let go while the server is down (_let_go_while_down)
 
     @property
     def finished(self):
@@ -152,6 +153,10 @@ def _pass():
         servers = list(_servers.values())
     for entry in servers:
         if now < entry.retry_at:
+            with _lock:
+                mine = [up for up in _own if up.server is entry and not up.released]
+            for up in mine:
+                _let_go_while_down(up)
             continue
         try:
             with _lock:
@@ -171,11 +176,16 @@ def _pass():
 
 
 def _advance(entry, up, live):
+    if up.released and not _claim_again(up):
+        return False
     try:
         more = entry.uploader.advance(up.log, live=live, batches=BATCHES_PER_PASS,
                                       parent_of=lambda parent: _parent_id(entry, up, parent))
     except Waiting:
         return False
+    except ServerError:
+        _let_go_while_down(up)
+        raise
     if entry.down is not None:
         say("%s answers again; uploading" % entry.server.uri, ("up", entry.server.uri, time.time()))
         _said.discard(("down", entry.server.uri))
@@ -183,6 +193,36 @@ def _advance(entry, up, live):
     if up.finished:
         _done(up)
     return more
+
+
+def _let_go_while_down(up):
+    """A run that has ended need not be held while its server is down: its claim (an open file)
+    is let go, so a sweep of many runs holds few files, and taken again at the next try."""
+    if up.run is not None and (up.run.status == "running" or up.run._end_line is not None):
+        return  # its process is still writing it: nobody else may take it
+    if up.claim is not None:
+        up.claim.release()
+        up.claim, up.released = None, True
+    if up.run is None:  # another process's run: taken over again from the outbox, later
+        with _lock:
+            _others.pop(up.log.run_id, None)
+        up.log.close()
+
+
+def _claim_again(up):
+    """Takes the claim of an ended run of ours back before trying it again; False when another
+    process has it now (or finished it: its log says so), which then uploads it."""
+    claim = _outbox.claim(up.log.root, up.log.run_id)
+    if claim is None:
+        with _lock:
+            if up in _own:
+                _own.remove(up)
+        up.log.close()
+        return False
+    up.claim, up.released = claim, False
+    up.log.close()
+    up.log = RunUpload(up.log.root, up.log.run_id, up.log.day, up.log.server_uri)  # read afresh
+    return True
 
 
 def _done(up):

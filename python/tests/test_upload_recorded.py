@@ -384,6 +384,39 @@ class Processes(RecordedServer):
         self.assertEqual(os.listdir(os.path.join(self.root, "outbox")), [])
         self.assertEqual(server.unexpected, [])
 
+    @unittest.skipUnless(os.path.isdir("/proc/self/fd"), "counts open files in /proc/self/fd")
+    def test_a_sweep_of_many_runs_while_the_server_is_down_holds_few_files(self):
+        port = mlflowrecorded.free_port()
+        uri = "http://127.0.0.1:%d" % port
+        code, out, err = _run(self.tmp, self.root, """
+            import os, runlens, time
+            runlens.set_experiment("rec-alpha")
+            before = len(os.listdir("/proc/self/fd"))
+            most = 0
+            for i in range(200):
+                with runlens.start_run(params={"i": i}):
+                    runlens.log_metric("loss", i)
+                    time.sleep(0.01)  # a run takes a moment; the upload thread looks twice a second
+                most = max(most, len(os.listdir("/proc/self/fd")) - before)
+            print(most)
+        """, RUNLENS_TRACKING_URI=uri, RUNLENS_UPLOAD_EXIT_WAIT_S="1")
+        self.assertEqual(code, 0, err)
+        self.assertLess(int(out.strip()), 80)  # the runs of a moment, not one file per run
+        self.assertEqual(len(os.listdir(os.path.join(self.root, "outbox"))), 200)
+        server = Recorded(port=port)
+        self.addCleanup(server.stop)
+        for endpoint, name in [("experiments/get-by-name", "017-experiments-get-by-name"),
+                               ("runs/create", "024-runs-create-sweep-parent"),
+                               ("runs/log-batch", "049-runs-log-batch-child1"),
+                               ("runs/update", "075-runs-update-finished")]:
+            server.answer(endpoint, name)
+        code, lines, err = self.resume("--server", uri)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(lines[-1]["summary"]["done"], 200)
+        self.assertEqual(len(server.posted("runs/create")), 200)
+        self.assertEqual(sorted(p["value"] for b in server.posted("runs/log-batch")
+                                for p in b.get("params", [])), sorted(str(i) for i in range(200)))
+
     def test_a_lost_outbox_is_listed_again_from_the_logs(self):
         uri = "http://127.0.0.1:%d" % mlflowrecorded.free_port()
         code, _, err = _run(self.tmp, self.root, """
