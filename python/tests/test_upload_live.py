@@ -236,7 +236,7 @@ class Upload(LiveServer):
         self.assertEqual(upload_steps(log)[-1], "done")
         [run] = read_back(self.experiment)
         self.assertEqual(on_server(run), logged(log))  # point by point: none lost, none twice
-        self.assertGreater(sum(logged(log).values()), 2000)
+        self.assertGreaterEqual(sum(logged(log).values()), 1000)  # several batches went up first
         self.assertEqual((run["status"], run["tags"].get("runlens.crashed")), ("FAILED", "true"))
 
     def test_a_server_down_for_the_whole_run_gets_all_of_it_when_it_is_up(self):

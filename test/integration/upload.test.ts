@@ -101,6 +101,8 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
       }, 30_000);
       assert.deepStrictEqual(steps.slice(0, 3), ['queued', 'creating', 'created']);
     }
+    // The server process writes down what it answered a moment later.
+    await waitFor('the server\'s record of both updates', () => server.requests('runs/update').length >= 2, 10_000);
     const created = server.requests('runs/create').map((r) => r.body.tags.find((t: any) => t.key === 'runlens.run_id')?.value);
     assert.deepStrictEqual(created.sort(), result.runs.map((r) => r.runId).sort(), 'each run created once on the server');
     const params = server.requests('runs/log-batch').flatMap((r) => r.body.params ?? []);
@@ -133,6 +135,7 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
     await vscode.commands.executeCommand('runlens.uploadPendingRuns');
     assert.strictEqual(uploadSteps(second).at(-1), 'done');
     assert.deepStrictEqual(outbox(), []);
+    await waitFor('the server\'s record of both runs', () => server.requests('runs/update').length >= 4, 10_000);
     const points = server.requests('runs/log-batch').filter((r) => r.body.params?.some((p: any) => p.value === '0.125'));
     assert.strictEqual(points.length, 2, 'each waiting run sent once');
   });
