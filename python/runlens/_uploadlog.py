@@ -17,7 +17,7 @@ from . import _launched, _logfiles, _logline
 from ._errors import RunLensError
 from ._log import RunLog, now_ms
 
-BUFFERED = 20000  # items read ahead of what was sent; the rest of the log waits on disk
+BUFFERED = 5000  # items read ahead of what was sent; the rest of the log waits on disk
 QUIET_S = 5.0  # a run with no end whose log is still for this long, and nobody uploading it, crashed
 FOREIGN_QUIET_S = 30.0  # the same for a run of another host (docs/run-log.md: six heartbeats)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
@@ -119,6 +119,9 @@ class RunUpload:
             self._apply(offset, data)
             if len(self.items) >= BUFFERED:
                 break
+            # A line can be 10,000 points: between lines the thread logging them gets the
+            # interpreter back, so reading for an upload never holds log_metric up for long.
+            time.sleep(0)
 
     def _lines(self, start, size):
         fd = _logfiles.open_log(self.root, self.day, self.run_id + ".jsonl",
