@@ -11,11 +11,11 @@ import type { Database, SqlJsStatic } from 'sql.js';
 export const PARAMS_PER_RUN = 10;
 export const METRICS_PER_RUN = 5;
 export const STEPS = 100;
-const METRIC_KEYS = ['loss', 'val_loss', 'accuracy', 'val_accuracy', 'learning_rate'].slice(0, METRICS_PER_RUN);
+export const METRIC_KEYS = ['loss', 'val_loss', 'accuracy', 'val_accuracy', 'learning_rate'].slice(0, METRICS_PER_RUN);
 const EXPERIMENT_ID = '1';
 const T0 = 1_795_000_000_000;
 
-interface SyntheticRun {
+export interface SyntheticRun {
   id: string;
   name: string;
   start: number;
@@ -26,7 +26,7 @@ interface SyntheticRun {
   point(step: number, metric: number): [number, number];
 }
 
-function syntheticRun(index: number): SyntheticRun {
+export function syntheticRun(index: number): SyntheticRun {
   const start = T0 + index * 10_000;
   const name = `run-${index}`;
   return {

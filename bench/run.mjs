@@ -35,9 +35,18 @@ for (const f of jsBenches.filter(wanted)) {
   if (r.status !== 0) { console.log(`  FAILED (exit ${r.status})`); failed++; continue; }
   collect(f, r.stdout);
 }
+// The hook for the Python client's benchmarks against a tracking server (mlflow_server_grid_check_ms):
+// RUNLENS_BENCH_MLFLOW_URI (unset: they print that they skipped, and report no figure) and the
+// experiment mlflow-server.bench.ts filled on it, 10,000+ runs of bench/mlflow-stores.ts's
+// syntheticRun (params param_0..param_9, param_0 in 1, 0.1, ... 0.0001; metrics loss, val_loss,
+// accuracy, val_accuracy, learning_rate), which runs before them.
+const serverBenchEnv = process.env.RUNLENS_BENCH_MLFLOW_URI
+  ? { RUNLENS_BENCH_MLFLOW_EXPERIMENT: 'runlens-bench-10k' }
+  : {};
+if (!process.env.RUNLENS_BENCH_MLFLOW_URI) console.log('\n(no RUNLENS_BENCH_MLFLOW_URI: the mlflow_server_* figures are skipped)');
 for (const f of pyBenches.filter(wanted)) {
   console.log(`\n# ${f}`);
-  const r = spawnSync('python3', [path.join('bench', f)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PYTHONPATH: path.join(root, 'python') } });
+  const r = spawnSync('python3', [path.join('bench', f)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...serverBenchEnv, PYTHONPATH: path.join(root, 'python') } });
   if (r.status !== 0) { console.log(`  FAILED (exit ${r.status})`); failed++; continue; }
   collect(f, r.stdout);
 }

@@ -14,19 +14,37 @@ const reader = String.raw`
 import ast, json, os, sys
 pkg = sys.argv[1]
 graph = {}
-for name in sorted(os.listdir(pkg)):
-    if not name.endswith(".py"):
-        continue
-    mod = name[:-3]
-    tree = ast.parse(open(os.path.join(pkg, name), encoding="utf-8").read(), name)
-    deps = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                deps.add(node.module.split(".")[0])
-            else:
-                deps.update(a.name for a in node.names)
-    graph[mod] = sorted(d for d in deps if os.path.exists(os.path.join(pkg, d + ".py")))
+def module_of(path):
+    rel = os.path.relpath(path, pkg)[:-3].replace(os.sep, ".")
+    return rel[:-len(".__init__")] if rel.endswith(".__init__") else ("" if rel == "__init__" else rel)
+modules = set()
+for folder, _, names in os.walk(pkg):
+    for name in names:
+        if name.endswith(".py"):
+            modules.add(module_of(os.path.join(folder, name)))
+for folder, _, names in sorted(os.walk(pkg)):
+    for name in sorted(names):
+        if not name.endswith(".py"):
+            continue
+        path = os.path.join(folder, name)
+        mod = module_of(path)
+        package = mod if name == "__init__.py" else mod.rpartition(".")[0]
+        tree = ast.parse(open(path, encoding="utf-8").read(), name)
+        deps = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level >= 1:
+                base = package.split(".") if package else []
+                base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+                prefix = ".".join(base + ([node.module] if node.module else []))
+                if node.module and prefix in modules:
+                    deps.add(prefix)
+                for alias in node.names:
+                    target = (prefix + "." if prefix else "") + alias.name
+                    if target in modules:
+                        deps.add(target)
+                    elif not node.module and prefix in modules:
+                        deps.add(prefix)
+        graph[mod or "runlens"] = sorted((d or "runlens") for d in deps if (d or "runlens") != (mod or "runlens"))
 print(json.dumps(graph))
 `;
 const r = spawnSync(python, ['-c', reader, PACKAGE], { encoding: 'utf8' });

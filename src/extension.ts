@@ -6,6 +6,7 @@ import { Disposable } from './disposable';
 import { LaunchFeature } from './launch';
 import { LoopsFeature, type LoopService } from './loops';
 import { mlflowImport } from './mlflow/importCommands';
+import { ServerFeature } from './mlflow/servers';
 import { registerPanels, type PanelsApi } from './panels';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
 import { runCommands } from './runs/commands';
@@ -57,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     const launch = owner.track(new LaunchFeature(path.join(context.extensionPath, 'python'), stores, loops.service, log));
     const mlflow = mlflowImport(stores, log);
     owner.track(mlflow.listener);
+    const servers = owner.track(new ServerFeature(stores, context.secrets, log));
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
     const upload = owner.track(new UploadFeature(path.join(context.extensionPath, 'python'), stores, log, context.globalState));
     owner.track(registerCommands([
@@ -66,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       ...loops.commands,
       ...launch.commands,
       ...mlflow.commands,
+      ...servers.commands,
       ...upload.commands,
     ], log));
     void view.update();

@@ -2,7 +2,8 @@
 // Runs RunLens's tests, tier by tier, and closes with one line `N passed, N failed[, N skipped]`
 // summed over every tier. Exit 1 if anything failed.
 //
-//   node test/run-all.mjs                      every tier: static, unit, python, clock, integration, ui
+//   node test/run-all.mjs                      every tier: static, unit, python, clock, integration,
+//                                              integration-1.90, ui
 //   node test/run-all.mjs unit python          only these tiers (npm run test:unit etc.)
 //   node test/run-all.mjs ui --grep 'RunLens view'   only the tests whose title matches
 //   node test/run-all.mjs --keep-going         go on past a failing static tier
@@ -14,29 +15,33 @@
 //   unit         test/unit/*.test.ts, bundled by `node esbuild.mjs --tests`, in plain Node (mocha).
 //   python       /usr/bin/python3 -m unittest discover -s python/tests -t python (Debian's interpreter,
 //                with python3-optuna, -sklearn, -matplotlib; RUNLENS_TEST_PYTHON names another).
-//   clock        the unit and python tiers again under libfaketime at 2028-02-29 23:59:40 UTC (a leap
-//                day, crossing midnight), TZ=Pacific/Kiritimati (UTC+14) and LC_ALL=de_DE.UTF-8.
+//   clock        the unit and python tiers again at 2024-02-29 23:59:40 UTC (a leap day, crossing
+//                midnight; libfaketime moves Node's clock, a sitecustomize Python's), with
+//                TZ=Pacific/Kiritimati (UTC+14) and LC_ALL=de_DE.UTF-8.
 //   integration  test/integration/*.test.ts inside the real VS Code extension host (code-server),
 //                on a temp copy of test/fixtures/python-project; counted from the closing line that
 //                test/integration/index.ts prints.
+//   integration-1.90  the same suite in VS Code 1.90 (code-server 4.90.3 on Node 20), the oldest
+//                that package.json's engines.vscode allows.
 //   ui           test/ui/*.test.mjs: the real workbench in headless Chromium (playwright-core); a
 //                failing UI test is tried once more before it counts as failed.
 //                Screenshots go to test/screenshots/; UPDATE_SCREENSHOTS=1 also refreshes docs/images/.
 // The integration and ui tiers install their real VS Code first (test/harness/setup.sh: about two
-// minutes once per machine, cached in $REAL_VSCODE_HOME or ~/.cache/real-vscode).
+// minutes once per machine and VS Code version, cached in $REAL_VSCODE_HOME or ~/.cache/real-vscode).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_VSCODE, SELECTED_VSCODE } from './harness/versions.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(REPO);
 // A RUNLENS_DIR from the developer's shell would send the tests' runs into their real store.
 delete process.env.RUNLENS_DIR;
 
-const ALL = ['static', 'unit', 'python', 'clock', 'integration', 'ui'];
+const ALL = ['static', 'unit', 'python', 'clock', 'integration', 'integration-1.90', 'ui'];
 // Debian's interpreter, on purpose: it is the one that sees Debian's python3-optuna, -sklearn and
 // -matplotlib, which the tests use for real. The `python3` first on PATH may be another one.
 const PYTHON = process.env.RUNLENS_TEST_PYTHON || '/usr/bin/python3';
@@ -132,20 +137,23 @@ function fakeNodeClock(offset) {
   };
 }
 
-let harness;
-/** Installs (or checks) code-server, Node 24, playwright-core and Chromium, once per run. */
-async function realVscode() {
-  if (harness === undefined) {
+const harness = new Map(); // VS Code version -> installed
+/**
+ * Installs (or checks) VS Code `vscode` (code-server and its Node; default REAL_VSCODE_VERSION, else the current one),
+ * playwright-core and Chromium, once per run.
+ */
+async function realVscode(vscode = SELECTED_VSCODE) {
+  if (!harness.has(vscode)) {
     try {
       const { ensureRealVscode } = await import('./harness/setup.mjs');
-      ensureRealVscode();
-      harness = true;
+      ensureRealVscode(vscode);
+      harness.set(vscode, true);
     } catch (e) {
       console.error(e.message);
-      harness = false;
+      harness.set(vscode, false);
     }
   }
-  return harness;
+  return harness.get(vscode);
 }
 
 const tiers = {
@@ -187,8 +195,9 @@ const tiers = {
     return counts(unit.passed + python.passed, unit.failed + python.failed, unit.skipped + python.skipped);
   },
 
-  async integration() {
-    if (!await build() || !await realVscode()) return counts(0, 1);
+  /** The integration suite in VS Code `vscode` (default the current one); `oldest`: the oldest the manifest allows. */
+  async integration(vscode = DEFAULT_VSCODE, { oldest = false } = {}) {
+    if (!await build() || !await realVscode(vscode)) return counts(0, 1);
     const testsJs = path.join(REPO, 'out/test/integration/index.js');
     if (!fs.existsSync(testsJs)) { console.error(`missing ${testsJs}`); return counts(0, 1); }
     const { copyFixture, FIXTURES } = await import('./harness/fixtures.mjs');
@@ -198,11 +207,14 @@ const tiers = {
       extensionDevelopmentPath: REPO,
       extensionTestsPath: testsJs,
       workspace: workspace.dir,
+      vscode,
       // The suite itself reports a hung test long before this (mocha timeouts in index.ts);
       // this only bounds a host that never starts or never answers.
       timeoutMs: Number(process.env.TEST_TIMEOUT_MS || 240000),
       env: {
         RUNLENS_TEST_FIXTURES: FIXTURES,
+        RUNLENS_TEST_VSCODE: vscode,
+        ...(oldest ? { RUNLENS_TEST_VSCODE_OLDEST: '1' } : {}),
         ...(opts.grep ? { RUNLENS_TEST_GREP: opts.grep } : {}),
       },
     });
@@ -216,6 +228,9 @@ const tiers = {
     if (code !== 0 && c.failed === 0) c.failed = 1; // run() rejected without a failing test
     return c;
   },
+
+  // VS Code 1.90, what engines.vscode claims: an API it lacks fails here, not in a user's editor.
+  'integration-1.90': () => tiers.integration('1.90', { oldest: true }),
 
   async ui() {
     if (!await build() || !await realVscode()) return counts(0, 1);
@@ -262,8 +277,8 @@ for (const tier of selected) {
 
 const total = results.reduce((a, r) => counts(a.passed + r.passed, a.failed + r.failed, a.skipped + r.skipped), counts());
 banner('summary');
-for (const r of results) console.log(`  ${r.tier.padEnd(12)} ${line(r).padEnd(34)} ${r.seconds.toFixed(1).padStart(6)} s`);
-for (const t of selected.slice(results.length)) console.log(`  ${t.padEnd(12)} not run`);
-console.log(`  ${'total'.padEnd(12)} ${''.padEnd(34)} ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`);
+for (const r of results) console.log(`  ${r.tier.padEnd(17)} ${line(r).padEnd(34)} ${r.seconds.toFixed(1).padStart(6)} s`);
+for (const t of selected.slice(results.length)) console.log(`  ${t.padEnd(17)} not run`);
+console.log(`  ${'total'.padEnd(17)} ${''.padEnd(34)} ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`);
 console.log(line(total));
 process.exitCode = total.failed ? 1 : 0;

@@ -8,8 +8,9 @@ mlflow` gives MLflow's module layout); exists(), find(), failed(), grid() and sw
 from . import _tracking
 from ._errors import RunLensError
 from ._tracking import set_tracking_uri
-from ._fluent import (active_run, end_run, log_metric, log_metrics, log_param, log_params,
-                      set_experiment, set_tag, set_tags, start_run)
+from ._fluent import (active_run, end_run, log_artifact, log_artifacts, log_dict, log_figure,
+                      log_image, log_metric, log_metrics, log_param, log_params, log_table,
+                      log_text, set_experiment, set_tag, set_tags, start_run)
 from ._lookup import Found, exists, failed, find
 from ._sweep import Sweep, grid, sweep
 from ._run import Run
@@ -32,7 +33,8 @@ def wait_for_upload(timeout=None):
 
 __all__ = [
     "Found", "Run", "RunLensError", "Sweep", "active_run", "end_run", "exists", "failed", "find",
-    "get_tracking_uri", "grid", "log_metric", "log_metrics", "log_param", "log_params",
+    "get_tracking_uri", "grid", "log_artifact", "log_artifacts", "log_dict", "log_figure",
+    "log_image", "log_metric", "log_metrics", "log_param", "log_params", "log_table", "log_text",
     "set_experiment", "set_tag", "set_tags", "set_tracking_uri", "start_run", "sweep",
     "wait_for_upload",
 ]

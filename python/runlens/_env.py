@@ -8,6 +8,16 @@ DEFAULT_EXPERIMENT = "Default"
 RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+def experiment_id_of(name):
+    """An experiment's MLflow id: RunLens knows experiments by name, and Default is "0" as in MLflow."""
+    return "0" if name == DEFAULT_EXPERIMENT else name
+
+
+def experiment_name_of(experiment_id):
+    experiment_id = str(experiment_id)
+    return DEFAULT_EXPERIMENT if experiment_id == "0" else experiment_id
+
+
 def runlens_dir():
     """RUNLENS_DIR, else the nearest .runlens/ above the working directory, else ./.runlens/."""
     explicit = os.environ.get("RUNLENS_DIR")

@@ -4,16 +4,18 @@ The active runs form one stack for the whole process, not one per thread: a data
 evaluation thread that logs a metric means the run the script is in, as it does in MLflow.
 """
 
+import json
 import os
 import sys
 import time
 import uuid
 
-from . import _active, _capture, _env, _launched, _lifecycle, _tracking, _uploads
+from . import (_active, _artifacts, _capture, _env, _launched, _lifecycle, _objects, _tracking,
+               _uploads)
 from ._active import (active_run, end_all, end_with_inner, forked, live_runs,  # noqa: F401 (the API)
                       stack as _stack, last_ended as _last_ended)
 from ._errors import RunLensError
-from ._log import RunLog
+from ._log import FORMAT_VERSION, RunLog
 from ._run import Run, checked_params, checked_tags, outcome
 from ._validate import MAX_KEY, check_key, metric_step, metric_value
 
@@ -47,16 +49,27 @@ def set_experiment(name):
 
 def start_run(name=None, experiment=None, params=None, tags=None):
     """Starts a run, nested in the active one if there is one; use it as a context manager."""
+    return open_run(name, experiment, params, tags)
+
+
+def open_run(name=None, experiment=None, params=None, tags=None, parent_id=None, on_stack=True):
+    """start_run, and what MLflow's API needs beyond it: `parent_id` names the parent (a run of
+    this process or not) instead of the innermost active run; a run not `on_stack` is not the
+    active run (MlflowClient.create_run's), yet is kept alive and ended at exit like one."""
     if experiment is not None and (not isinstance(experiment, str) or not experiment):
         raise TypeError("experiment must be a non-empty string")
     if name is not None and not isinstance(name, str):
         name = str(name)
     with _active.lock:
-        parent = _stack[-1] if _stack else None
+        parent = None
+        if parent_id is None and on_stack:
+            parent = _stack[-1] if _stack else None
+            parent_id = parent.id if parent else None
         if experiment is None:
             experiment = parent.experiment if parent else current_experiment()
         # All input is checked before the log exists, so a mistake leaves no half-made run.
-        from_launcher = checked_params(_env.launcher_params(), {}, None) if parent is None else {}
+        from_launcher = (checked_params(_env.launcher_params(), {}, None)
+                         if parent_id is None and on_stack else {})
         wanted = dict(from_launcher)
         try:
             wanted.update(checked_params(params or {}, from_launcher, None))
@@ -72,10 +85,10 @@ def start_run(name=None, experiment=None, params=None, tags=None):
         tags = checked_tags(tags or {})
         root = _env.runlens_dir()
         t = _now()
-        log, run_id = _create_log(root, parent, t)
-        run = Run(run_id, name, experiment, parent.id if parent else None, log, t)
+        log, run_id = _create_log(root, parent_id is not None or not on_stack, t)
+        run = Run(run_id, name, experiment, parent_id, log, t)
         run.git = parent.git if parent else _capture.git(_capture.code_directory())
-        start = {"e": "start", "t": run.start_time, "v": 1, "run": run_id,
+        start = {"e": "start", "t": run.start_time, "v": FORMAT_VERSION, "run": run_id,
                  "experiment": experiment, "name": name, "parent": run.parent_id,
                  "script": _capture.script(), "git": run.git}
         start.update(_capture.process())
@@ -96,13 +109,13 @@ def start_run(name=None, experiment=None, params=None, tags=None):
                 % (log.path, getattr(cause, "strerror", None) or cause,
                    "Nothing was recorded." if undone else "The log could not be removed either.")
             ) from cause
-        _stack.append(run)
+        (_stack if on_stack else _active.detached).append(run)
         _lifecycle.ensure(live_runs, end_all, forked, outcome)
         return run
 
 
-def _create_log(root, parent, t):
-    wanted = _launcher_id.pop() if parent is None and _launcher_id else None
+def _create_log(root, nested, t):
+    wanted = _launcher_id.pop() if not nested and _launcher_id else None
     if wanted is not None:
         if not _env.RUN_ID.fullmatch(wanted):
             raise ValueError("RUNLENS_RUN_ID %r is not a run id (1 to 64 of A-Z a-z 0-9 _ -)"
@@ -173,8 +186,8 @@ def log_metric(key, value, step=None):
     run._append((key, value, step, _now()))
 
 
-def log_metrics(metrics, step=None, t=None):
-    run = _stack[-1] if _stack else _autostart()
+def log_metrics(metrics, step=None, t=None, run=None):
+    run = run or (_stack[-1] if _stack else _autostart())
     step = 0 if step is None else metric_step(step)
     t = _now() if t is None else t
     points = [(check_key(key, "Metric"), metric_value(key, value), step, t)
@@ -188,3 +201,76 @@ def log_metric_at(key, value, step, t):
     run = _stack[-1] if _stack else _autostart()
     check_key(key, "Metric")
     run._append((key, metric_value(key, value), 0 if step is None else metric_step(step), t))
+
+
+def current_run():
+    """The run logging goes to: the innermost active one, else one started now (as MLflow)."""
+    return _stack[-1] if _stack else _autostart()
+
+
+# ---- artifacts (docs/run-log.md, "Artifacts") -------------------------------------------------
+
+def log_artifact(local_path, artifact_path=None, run=None):
+    """Copies a file into the run's artifacts, as `artifact_path/<its name>`."""
+    source, _ = _artifacts.source_file(local_path)
+    path = _artifacts.join(artifact_path, os.path.basename(source))
+    return (run or current_run())._log_artifact_file(path, source)
+
+
+def log_artifacts(local_dir, artifact_path=None, run=None):
+    """Copies every file under a folder into the run's artifacts, keeping the folder's layout."""
+    files = _artifacts.folder_files(local_dir)
+    paths = [_artifacts.join(artifact_path, rel) for _, rel in files]  # all checked first
+    run = run or current_run()
+    stored = []
+    for (source, _), path in zip(files, paths):
+        try:
+            stored.append(run._log_artifact_file(path, source))
+        except RunLensError as e:
+            raise RunLensError("%s (%d of the folder's %d files were logged before it)"
+                               % (e, len(stored), len(files))) from e
+    return stored
+
+
+def log_bytes(data, artifact_file, run=None):
+    """Records bytes made in memory (a text, a figure, an image) as the artifact `artifact_file`."""
+    path = _artifacts.check_path(artifact_file)
+    return (run or current_run())._log_artifact(path, _artifacts.bytes_reader(data))
+
+
+def log_text(text, artifact_file, run=None):
+    return log_bytes(_objects.text_bytes(text), artifact_file, run)
+
+
+def log_dict(dictionary, artifact_file, run=None):
+    return log_bytes(_objects.dict_bytes(dictionary, artifact_file), artifact_file, run)
+
+
+def log_figure(figure, artifact_file, save_kwargs=None, run=None):
+    _artifacts.check_path(artifact_file)
+    return log_bytes(_objects.figure_bytes(figure, artifact_file, save_kwargs), artifact_file, run)
+
+
+def log_image(image, artifact_file, run=None):
+    _artifacts.check_path(artifact_file)
+    return log_bytes(_objects.image_bytes(image, artifact_file), artifact_file, run)
+
+
+def log_table(data, artifact_file, run=None):
+    _artifacts.check_path(artifact_file)
+    run = run or current_run()
+    stored = log_bytes(_objects.table_bytes(data, artifact_file), artifact_file, run)
+    # MLflow lists the tables a run logged in this tag, for its UI to find them.
+    listed = _logged_artifacts(run)
+    entry = {"path": artifact_file, "type": "table"}
+    if entry not in listed:
+        run._set_tags({"mlflow.loggedArtifacts": json.dumps(listed + [entry])})
+    return stored
+
+
+def _logged_artifacts(run):
+    try:
+        listed = json.loads(run.tags.get("mlflow.loggedArtifacts", "[]"))
+    except ValueError:
+        return []
+    return listed if isinstance(listed, list) else []

@@ -15,7 +15,7 @@ import time
 from . import _logfiles
 from ._errors import RunLensError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: artifact and untag events, resumed runs (docs/run-log.md)
 # Keeps a second of fast logging from becoming one line of many megabytes for readers to hold.
 POINTS_PER_LINE = 10000
 
@@ -27,6 +27,19 @@ _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 # The primitives every byte of a log goes through; the fault-injection tests replace them.
 _os_write = os.write
 _os_ftruncate = os.ftruncate
+
+
+def write_fully(fd, data, done=0):
+    """Writes data[done:] to fd, through as many writes as a disk that fills needs; raises
+    OSError (ENOSPC when a write makes no progress) with what was written unknown to the caller
+    beyond `done`. Every byte RunLens writes goes through here (or _os_write directly)."""
+    view = memoryview(data)
+    while done < len(view):
+        wrote = _os_write(fd, view[done:])
+        if wrote <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        done += wrote
+    return done
 
 
 def now_ms():
@@ -78,6 +91,15 @@ class RunLog:
             raise self._unwritable(e) from e
         self._start_size = os.fstat(self._fd).st_size
 
+    @property
+    def root(self):
+        """The .runlens folder the log is in."""
+        return self._root
+
+    @property
+    def day(self):
+        return self._day
+
     def _unwritable(self, e):
         return RunLensError(
             "RunLens cannot create the run log %s (%s). Runs are recorded under the .runlens "
@@ -126,11 +148,7 @@ class RunLog:
         # A short write: the disk is full, or a signal came. Finish the line, or cut it off.
         self._torn = os.lseek(self._fd, 0, os.SEEK_CUR) - done  # O_APPEND: the end of the file
         try:
-            while done < len(data):
-                wrote = _os_write(self._fd, data[done:])
-                if wrote <= 0:
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                done += wrote
+            write_fully(self._fd, data, done)
         except OSError:
             try:
                 _os_ftruncate(self._fd, self._torn)

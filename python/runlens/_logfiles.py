@@ -1,8 +1,10 @@
-"""Where run logs are, .runlens/runs/<day>/<run id>.jsonl, reached without following a link.
+"""Where run logs are, .runlens/runs/<day>/<run id>.jsonl, reached without following a link;
+and the folders of artifacts, .runlens/artifacts/<run id>/..., reached the same way.
 
 A symbolic link under runs/ (the runs folder, a day folder, a log) would send a writer's lines,
 or a reader's attention, outside .runlens/; so neither side follows one (docs/run-log.md,
-"Where"). The .runlens folder itself may be a link: where it lives is the user's choice.
+"Where"). The same holds under artifacts/. The .runlens folder itself may be a link: where it
+lives is the user's choice.
 
 Where the platform allows it (Linux, macOS, the BSDs), each folder is opened relative to the one
 above it with O_NOFOLLOW, so nothing can swap a folder for a link between a check and its use.
@@ -77,6 +79,69 @@ def open_log(root, day, name, flags, make_folders=False):
         raise
     finally:
         os.close(day_fd)
+
+
+def folder_fd(root, parts, make_folders=False):
+    """A descriptor of the folder root/parts[0]/parts[1]/..., reached without following a link
+    (LinkRefused names the part that is one); with make_folders, missing ones are made.
+
+    Where the platform cannot open folders relative to each other, None is returned after each
+    part was checked with lstat: the caller then works with the path.
+    """
+    if make_folders and not os.path.isdir(root):
+        os.makedirs(root, exist_ok=True)
+    if not BY_DIR_FD:
+        path = root
+        for part in parts:
+            path = os.path.join(path, part)
+            if make_folders:
+                try:
+                    os.mkdir(path)
+                except FileExistsError:
+                    pass
+            if is_link(path):
+                raise LinkRefused(path)
+            if not os.path.isdir(path):
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), path)
+        return None
+    fd = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    path = root
+    try:
+        for part in parts:
+            try:  # the folder is usually there: open it first, make it only when it is not
+                inner = _subfolder(fd, part, path, False)
+            except FileNotFoundError:
+                if not make_folders:
+                    raise
+                inner = _subfolder(fd, part, path, True)
+            os.close(fd)
+            fd = inner
+            path = os.path.join(path, part)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def touch_folder(root, day):
+    """Moves the mtime of runs/<day>/ (an entry made and removed in it), which is how readers
+    notice that an ended log there grew again: a resumed run (docs/run-log.md, "Resuming")."""
+    name = ".resumed-%d" % os.getpid()
+    try:
+        if BY_DIR_FD:
+            fd = folder_fd(root, [RUNS, day])
+            try:
+                os.close(os.open(name, os.O_WRONLY | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o644,
+                                 dir_fd=fd))
+                os.unlink(name, dir_fd=fd)
+            finally:
+                os.close(fd)
+        else:
+            path = os.path.join(root, RUNS, day, name)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | _BINARY, 0o644))
+            os.unlink(path)
+    except OSError:
+        pass  # then readers notice the resumed run with the folder's next change
 
 
 def remove_log(root, day, name):

@@ -24,6 +24,8 @@ _JS_SPACE = ("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\
              "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
 _SPECIAL = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 _EXACT = 2 ** 53  # integers up to this are the same in a JavaScript double
+MAX_ARTIFACT_PATH = 1024  # events.ts MAX_ARTIFACT_PATH
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class Lines:
@@ -121,7 +123,7 @@ def parse_event(raw):
             "e": e, "t": t, "run": _text(raw.get("run")),
             "experiment": _text(raw.get("experiment")) or "Default", "name": _text(raw.get("name")),
             "parent": _text(raw.get("parent")), "host": _text(raw.get("host")),
-            "pid": _integer(raw.get("pid"))})
+            "pid": _integer(raw.get("pid")), "resume": raw.get("resume") is True})
     if e in ("params", "tags"):
         values = _string_map(raw.get(e), e)
         return ("problem", values) if type(values) is str else ("event", {"e": e, "t": t, e: values})
@@ -154,6 +156,24 @@ def parse_event(raw):
         return ("event", {"e": e, "t": t, "points": points})
     if e == "heartbeat":
         return ("event", {"e": e, "t": t})
+    if e == "artifact":
+        path = raw.get("path")
+        why = artifact_path_problem(path) if type(path) is str else "is not a string"
+        if why:
+            return ("problem", "'artifact' path %s %s" % (_shown(path), why))
+        size = _integer(raw.get("size"))
+        if size is None or size < 0:
+            return ("problem", "'artifact' %s has no size" % _shown(path))
+        sha = raw.get("sha256")
+        if sha is not None and (type(sha) is not str or not _SHA256.fullmatch(sha)):
+            return ("problem", "'artifact' %s has a sha256 that is not 64 hex digits" % _shown(path))
+        return ("event", {"e": e, "t": t, "path": path, "size": size, "sha256": sha,
+                          "media_type": _text(raw.get("media_type"))})
+    if e == "untag":
+        key = raw.get("key")
+        if type(key) is not str or key == "":
+            return ("problem", "'untag' has no key")
+        return ("event", {"e": e, "t": t, "key": key})
     if e == "end":
         status = raw.get("status")
         if type(status) is not str or status not in END_STATUSES:
@@ -185,6 +205,23 @@ def _position(value):
         return None
     pair = [_integer(value[0]), _integer(value[1])]
     return pair if None not in pair and min(pair) >= 0 else None
+
+
+def artifact_path_problem(path):
+    """Why `path` is no artifact path (relative, '/' between folders, inside the run's folder),
+    or None; events.ts artifactPathProblem."""
+    if path == "":
+        return "is empty"
+    if len(path) > MAX_ARTIFACT_PATH:
+        return "is longer than %d characters" % MAX_ARTIFACT_PATH
+    if "\\" in path or "\x00" in path:
+        return "holds a backslash or a NUL"
+    if path.startswith("/"):
+        return "is absolute"
+    for part in path.split("/"):
+        if part in ("", ".", ".."):
+            return "has an empty, '.' or '..' part"
+    return None
 
 
 def _text(value):

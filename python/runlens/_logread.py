@@ -40,6 +40,9 @@ class LogRun:
         self.experiment = self.name = self.parent = self.host = self.pid = None
         self.start_time = self.end_time = self.ended = self.error = None
         self.params = {}
+        self.tags = {}
+        self.artifacts = {}  # path -> (size, sha256, media type, time) of its latest line
+        self.resumed = False  # taken up again after it ended (a `start` line with resume)
         self.metrics = {}  # key -> (step, time, value) of the latest point
         self.mtime = 0.0
         self._canon = None
@@ -132,7 +135,12 @@ def _apply(run, event):
     # The event as src/core/runlog/events.ts reads it (see _logline), so both see the same run.
     kind = event["e"]
     t = event["t"]
-    if kind == "start":
+    if kind == "start" and event["resume"] and run.started:
+        run.resumed = True
+        run.ended = run.error = run.end_time = None  # running again, as in the store
+        run.host = event["host"] or run.host
+        run.pid = event["pid"] if event["pid"] is not None else run.pid
+    elif kind == "start":
         run.started = True
         run.experiment = event["experiment"]
         run.name = event["name"]
@@ -143,6 +151,13 @@ def _apply(run, event):
     elif kind == "params":
         for key, value in event["params"].items():
             run.params.setdefault(key, value)  # the first value stands
+    elif kind == "tags":
+        run.tags.update(event["tags"])
+    elif kind == "untag":
+        run.tags.pop(event["key"], None)
+    elif kind == "artifact":
+        run.artifacts[event["path"]] = (event["size"], event["sha256"], event["media_type"],
+                                        event["t"])
     elif kind == "end":
         run.ended = event["status"]
         run.error = event["error"]
@@ -245,3 +260,22 @@ def journal_deletes(root):
                 entry[1][event.get("run")] = event["e"] == "delete"
         entry[0] += complete
     return entry[1]
+
+
+def history(path, key):
+    """[(step, value, ms)] of every point of metric `key` in the log at `path`, in logged order."""
+    points = []
+    try:
+        fd = _logfiles.open_log(*_logfiles.split(path), os.O_RDONLY | _BINARY)
+    except OSError:
+        return points
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        for _, data in _logline.Lines(f, 0, size):
+            if data is None or b'"metric' not in data:
+                continue
+            outcome = _logline.read_line(data)
+            if outcome[0] == "event" and outcome[1]["e"] == "metrics":
+                points += [(step, value, int(t)) for k, value, step, t in outcome[1]["points"]
+                           if k == key]
+    return points

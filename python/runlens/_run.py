@@ -7,9 +7,10 @@ import time
 import traceback
 from types import SimpleNamespace
 
-from . import _lifecycle
+from . import _artifacts, _lifecycle, _logread
 from ._active import end_with_inner
 from ._canonical import canonical_param
+from ._env import experiment_id_of
 from ._errors import RunLensError
 from ._log import POINTS_PER_LINE, now_ms
 from ._validate import MAX_PARAM_VALUE, MAX_TAG_VALUE, check_key, text_value
@@ -31,6 +32,8 @@ class Run:
         self.status = "running"
         self.params = {}
         self.tags = {}
+        self.artifacts = {}  # artifact path -> _artifacts.Stored, as logged by this process
+        self.root = log.root
         self.log_path = log.path
         self._log = log
         self._pid = os.getpid()
@@ -63,12 +66,56 @@ class Run:
     @property
     def info(self):
         return SimpleNamespace(
-            run_id=self.id, run_name=self.name, experiment_id=self.experiment,
-            status=self.status.upper(), start_time=self.start_time, end_time=self.end_time)
+            run_id=self.id, run_uuid=self.id, run_name=self.name,
+            experiment_id=experiment_id_of(self.experiment), user_id=self.tags.get("mlflow.user", ""),
+            status=self.status.upper(), start_time=self.start_time, end_time=self.end_time,
+            artifact_uri=self.artifact_uri, lifecycle_stage="active")
 
     @property
     def data(self):
-        return SimpleNamespace(params=dict(self.params), tags=dict(self.tags))
+        return SimpleNamespace(params=dict(self.params), tags=dict(self.tags),
+                               metrics=self.latest_metrics())
+
+    @property
+    def artifact_uri(self):
+        return _artifacts.uri(self.root, self.id)
+
+    def latest_metrics(self):
+        """{key: latest value} (highest step, then latest time), from the log and the buffer."""
+        with self._lock:
+            points = list(self._points)
+        logged = _logread.read(self.log_path, self.id, True)
+        latest = dict(logged.metrics) if logged is not None else {}
+        for key, value, step, t in points:
+            point = (step, int(t * 1000), value)
+            if key not in latest or point[:2] >= latest[key][:2]:
+                latest[key] = point
+        return {key: point[2] for key, point in latest.items()}
+
+    def _log_artifact(self, path, read):
+        """Copies what `read` gives to the artifact `path` and records it (see _artifacts)."""
+        if self.status != "running":
+            raise RunLensError("run %s has ended; artifact %r was not logged" % (self.id, path))
+        stored = _artifacts.store(self.root, self.id, path, read, self._record_artifact)
+        return stored
+
+    def _log_artifact_file(self, path, source):
+        if self.status != "running":
+            raise RunLensError("run %s has ended; artifact %r was not logged" % (self.id, path))
+        return _artifacts.store_file(self.root, self.id, path, source, self._record_artifact)
+
+    def _record_artifact(self, stored):
+        # Only the line takes the run's lock: a copy of gigabytes must not hold up the
+        # background thread's heartbeats, or the run would look crashed meanwhile.
+        with self._lock:
+            self._write(stored.event(), "artifact %s" % stored.path)
+            self.artifacts[stored.path] = stored
+
+    def _delete_tag(self, key):
+        check_key(key, "Tag")
+        with self._lock:
+            self._write({"e": "untag", "t": now_ms(), "key": key}, "deleted tag")
+            self.tags.pop(key, None)
 
     def _log_params(self, params):
         with self._lock:
@@ -134,12 +181,12 @@ class Run:
                 return
             self._out_of_trouble()
 
-    def _end(self, status, error):
+    def _end(self, status, error, end_ms=None):
         """Ends the run. False when its end waits for room on the disk: see _finish."""
         with self._lock:
             if self.status != "running":
                 return True
-            self.end_time = now_ms()
+            self.end_time = now_ms() if end_ms is None else int(end_ms)
             if self._pid != os.getpid():
                 # Inherited through fork: the process that started it ends it.
                 self.status = status

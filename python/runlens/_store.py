@@ -195,6 +195,65 @@ class Store:
         return params, metrics
 
 
+    # ---- whole runs (runlens.mlflow's get_run and search_runs) ------------------------------
+
+    def has_column(self, table, column):
+        """Whether this database's schema has it (a database an older RunLens wrote may not)."""
+        try:
+            return any(row[1] == column for row in self._conn.execute(
+                "PRAGMA table_info(%s)" % table))
+        except sqlite3.Error:
+            return False
+
+    def experiments(self):
+        """{experiment name: deleted?}"""
+        return {name: bool(deleted) for name, deleted in
+                self._conn.execute("SELECT name, deleted FROM experiments")}
+
+    def every_run(self, experiments=None):
+        """Rows in matching()'s shape of every run, or of the runs of the named experiments."""
+        sql = _ROW + "FROM runs r CROSS JOIN experiments e ON e.id = r.experiment_id"
+        if experiments is None:
+            return self._conn.execute(sql).fetchall()
+        names = list(experiments)
+        rows = []
+        for first in range(0, len(names), _BATCH):
+            batch = names[first:first + _BATCH]
+            rows += self._conn.execute(sql + " WHERE e.name IN (%s)" % ",".join("?" * len(batch)),
+                                       batch).fetchall()
+        return rows
+
+    def run_row(self, uid):
+        return self._conn.execute(
+            _ROW + "FROM runs r CROSS JOIN experiments e ON e.id = r.experiment_id WHERE r.uid = ?",
+            (uid,)).fetchone()
+
+    def extras(self, ids):
+        """({run id: tags}, {run id: {path: (size, sha256, media type, time)}}, {run id: MLflow's
+        artifact_uri of an imported run})."""
+        ids = list(ids)
+        tags, artifacts, uris = {}, {}, {}
+        with_artifacts = self.has_column("artifacts", "path")
+        with_uri = self.has_column("runs", "artifact_uri")
+        for first in range(0, len(ids), _BATCH):
+            batch = ids[first:first + _BATCH]
+            marks = ",".join("?" * len(batch))
+            for run_id, key, value in self._conn.execute(
+                    "SELECT run_id, key, value FROM tags WHERE run_id IN (%s)" % marks, batch):
+                tags.setdefault(run_id, {})[key] = value
+            if with_artifacts:
+                for run_id, path, size, sha, media, t in self._conn.execute(
+                        "SELECT run_id, path, size, sha256, media_type, time FROM artifacts "
+                        "WHERE run_id IN (%s)" % marks, batch):
+                    artifacts.setdefault(run_id, {})[path] = (size, sha, media, t)
+            if with_uri:
+                for run_id, uri in self._conn.execute(
+                        "SELECT id, artifact_uri FROM runs WHERE artifact_uri IS NOT NULL AND id IN "
+                        "(%s)" % marks, batch):
+                    uris[run_id] = uri
+        return tags, artifacts, uris
+
+
 def _identity(st):
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 

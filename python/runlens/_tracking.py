@@ -65,7 +65,7 @@ def identity(uri):
     """The server's identity as run logs record it: scheme, host, port (unless the scheme's own)
     and path without its last "/"; no credentials, query or fragment. None for a URI that is not
     an http(s) server's. test/vectors/server-uri.json holds the cases, which the extension's
-    src/core/upload/outbox.ts keeps too."""
+    src/core/mlflowServer/uri.ts normalizeServerUri keeps too."""
     return Server(uri.strip()).uri if is_server_uri(uri) else None
 
 

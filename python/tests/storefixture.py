@@ -45,7 +45,8 @@ class StoreBuilder:
 
     def run(self, uid, params, status="finished", experiment="Default", canon=None,
             start=1_700_000_000_000, end=None, metrics=None, deleted=False, source=None,
-            log_offset=0, error=None, name=None, pid=None, host=None):
+            log_offset=0, error=None, name=None, pid=None, host=None, tags=None, artifacts=(),
+            artifact_uri=None):
         """params: {key: value as logged}; canon: {key: canonical form}, default from the twin."""
         canon = canon or {}
         if end is None and status != "running":
@@ -65,6 +66,13 @@ class StoreBuilder:
             "INSERT INTO metrics (run_id, key, last, last_step, last_time, min, max, count) "
             "VALUES (?, ?, ?, 0, ?, ?, ?, 1)",
             [(run_id, k, v, start, v, v) for k, v in (metrics or {}).items()])
+        self.conn.executemany("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)",
+                              [(run_id, k, v) for k, v in (tags or {}).items()])
+        self.conn.executemany(
+            "INSERT INTO artifacts (run_id, path, size, sha256, media_type, time) "
+            "VALUES (?, ?, ?, ?, ?, ?)", [(run_id,) + tuple(a) + (start,) for a in artifacts])
+        if artifact_uri is not None:
+            self.conn.execute("UPDATE runs SET artifact_uri = ? WHERE id = ?", (artifact_uri, run_id))
         return run_id
 
     def bulk(self, runs, params, metrics):
@@ -78,7 +86,7 @@ class StoreBuilder:
             "INSERT INTO metrics (run_id, key, last, last_step, last_time, min, max, count) "
             "VALUES (?, ?, ?, 0, 0, ?, ?, 1)", metrics)
 
-    def save(self, saved_at):
+    def save(self, saved_at=1_700_000_000_000):
         self.conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
                               [("schema_version", "1"), ("saved_at", str(saved_at))])
         self.conn.commit()

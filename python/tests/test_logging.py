@@ -39,7 +39,7 @@ class StartLine(RunLensTestCase):
             pass
         start = read_log(run.log_path)[0]
         self.assertEqual(start["e"], "start")
-        self.assertEqual(start["v"], 1)
+        self.assertEqual(start["v"], 2)
         self.assertEqual(start["run"], run.id)
         self.assertRegex(run.id, r"^[0-9a-f]{32}$")
         self.assertEqual(start["name"], "baseline")

@@ -6,17 +6,28 @@ import { getRun, listRuns, lookupCombinations, metricNames } from '../core/store
 import { jsonNumber } from '../core/store/history';
 import { AllowedSourcesFile, SourcePolicy } from '../core/store/sourcePolicy';
 import type { RunDetail } from '../core/store/types';
-import { type CliContext, CliError } from './args';
+import { type CliContext, CliError, type OptionSpec } from './args';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { artifactFolder } from '../core/artifacts/files';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
 import { formatCombination } from '../core/loops/summary';
 import { describeLoop, type Goal } from '../core/loops/describe';
 import { formatMetric, shortId } from '../core/runs/format';
 import { FilterError } from '../core/runs/filter';
 import { fileProblem } from '../core/store/errors';
+import { envCredentialsFor } from '../core/mlflowServer/credentials';
+import { isServerUri, normalizeServerUri, ServerUriError } from '../core/mlflowServer/uri';
+import { serverNotice } from '../core/runs/format';
 
-export interface Command { args: string; summary: string; run(ctx: CliContext): Promise<number> }
+export interface Command {
+  args: string;
+  summary: string;
+  /** The options it takes besides the global ones; any other is refused by name. */
+  options?: Record<string, OptionSpec>;
+  run(ctx: CliContext): Promise<number>;
+}
 
 /** This user's own list of sources outside a workspace folder that its store may follow. */
 const allowedSources = () => new AllowedSourcesFile();
@@ -32,7 +43,11 @@ function reporterFor(ctx: CliContext): Reporter & { problems: number } {
 /** Opens the store; a CLI follows a running VS Code window read-only rather than fight it for writing. */
 /** Reading commands never write, not even a `.runlens/`; `import` and `rebuild` need to be the writer. */
 async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<T>, role: 'read-only' | 'writer' = 'read-only'): Promise<T> {
-  const store = await WorkspaceStore.open(ctx.workspace, { reporter: reporterFor(ctx), role, writeFs: ctx.writeFs, allowedSources: allowedSources() });
+  const store = await WorkspaceStore.open(ctx.workspace, {
+    reporter: reporterFor(ctx), role, writeFs: ctx.writeFs, allowedSources: allowedSources(),
+    // The servers this person follows from here, with the credentials their environment gives.
+    servers: (uri) => ({ credentials: envCredentialsFor(uri, process.env, true), where: 'terminal', pageSize: Number(process.env.RUNLENS_MLFLOW_PAGE_SIZE) || undefined }),
+  });
   try {
     // A damaged database found by a query is set aside and rebuilt, and the command runs again.
     return await store.guard(() => fn(store));
@@ -42,7 +57,7 @@ async function withStore<T>(ctx: CliContext, fn: (s: WorkspaceStore) => Promise<
 }
 
 async function runJson(store: WorkspaceStore, r: RunDetail, history: boolean): Promise<Record<string, unknown>> {
-  const hist = history ? await store.history(r.source) : {};
+  const hist = history ? await store.history(r.source).catch((e: Error) => { throw new CliError(`the metric histories of run ${r.uid} could not be read: ${e.message}`); }) : {};
   const metrics: Record<string, unknown> = {};
   for (const [k, m] of Object.entries(r.metrics)) {
     // The catalog's REAL column drops the sign of -0.0; the history keeps it.
@@ -57,7 +72,15 @@ async function runJson(store: WorkspaceStore, r: RunDetail, history: boolean): P
     start_time: r.startTime, end_time: r.endTime, parent_run_id: r.parentUid, params: r.params, tags: r.tags, metrics,
     code: { script: r.scriptPath, sha256: r.scriptSha256, git_commit: r.git.commit, git_branch: r.git.branch, git_dirty: r.git.dirty },
     error: r.error, source: r.source,
+    artifact_uri: artifactUri(store.dir, r),
+    artifacts: r.artifacts.map((a) => ({ path: a.path, size: a.size, sha256: a.sha256, media_type: a.mediaType })),
   };
+}
+
+/** Where the run's artifacts are: a file: URI of the local folder, else MLflow's own URI (s3:, mlflow-artifacts:, …). */
+function artifactUri(storeDir: string, r: RunDetail): string | null {
+  const folder = artifactFolder(storeDir, r);
+  return folder.dir ? pathToFileURL(folder.dir).href : r.artifactUri;
 }
 
 function parseCombination(text: string): Record<string, unknown> {
@@ -89,8 +112,12 @@ function fileLoops(file: string): { cell: number | null; loop: ExperimentLoop }[
 
 export const COMMANDS: Record<string, Command> = {
   analyze: {
-    args: 'FILE [--all-experiments]',
+    args: 'FILE [--all-experiments] [--metric NAME]',
     summary: 'the experiment loops of a .py or .ipynb file and the state of each combination',
+    options: {
+      'all-experiments': { type: 'boolean', help: 'match every loop against every run, also a loop whose code names its experiment' },
+      metric: { type: 'string', value: 'NAME', help: 'the metric that ranks the combinations (default: a score such as accuracy if logged, else a loss)' },
+    },
     run: (ctx) => withStore(ctx, async (store) => {
       const file = ctx.positional[0];
       if (!file) throw new CliError('give a .py or .ipynb file');
@@ -126,11 +153,18 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   runs: {
-    args: '[--all] [--history] [--filter Q]',
+    args: '[--all] [--history] [--filter Q] [--experiment NAME]',
     summary: 'list runs with experiment, name, status, params, tags and latest metrics (--all: deleted too, with histories)',
+    options: {
+      all: { type: 'boolean', help: 'deleted runs too, and every metric\'s full history' },
+      history: { type: 'boolean', help: 'every metric\'s full history' },
+      filter: { type: 'string', value: 'Q', help: "only the runs a filter keeps, as in the view: params.lr = 0.01 and metrics.accuracy > 0.8" },
+      experiment: { type: 'string', value: 'NAME', help: 'only this experiment\'s runs' },
+    },
     run: (ctx) => withStore(ctx, async (store) => {
       const all = ctx.flags.has('all');
-      const history = all || ctx.flags.has('history');
+      // A tracking server's histories cost a request per metric: asked for by --history only.
+      const history = (r: RunDetail) => ctx.flags.has('history') || (all && !r.source.startsWith('mlflow-server:'));
       const experiment = ctx.options.get('experiment');
       let runs;
       try {
@@ -144,7 +178,7 @@ export const COMMANDS: Record<string, Command> = {
         .map((r) => getRun(store.catalog, r.id)!);
       if (ctx.json) {
         const runs = [];
-        for (const r of rows) runs.push(await runJson(store, r, history));
+        for (const r of rows) runs.push(await runJson(store, r, history(r)));
         ctx.out(JSON.stringify({ runs }, null, 1) + '\n');
         return 0;
       }
@@ -165,8 +199,12 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   exists: {
-    args: "'k=v k2=v2' | JSON",
+    args: "'k=v k2=v2' | JSON [--experiment NAME]",
     summary: 'whether a combination of parameters already has a finished run (exit 0 yes, 1 no, 2 error)',
+    options: {
+      experiment: { type: 'string', value: 'NAME', help: 'only this experiment\'s runs count (default: every experiment)' },
+      metric: { type: 'string', value: 'NAME', help: 'the metric whose best value is reported' },
+    },
     run: (ctx) => withStore(ctx, async (store) => {
       if (!ctx.positional.length) throw new CliError("give the combination, e.g. runlens exists 'lr=0.001 batch_size=32'");
       const combo = parseCombination(ctx.positional.join(' '));
@@ -182,11 +220,16 @@ export const COMMANDS: Record<string, Command> = {
     }),
   },
   import: {
-    args: 'PATH [--allow-outside]',
-    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) and follow it from then on; one outside the workspace folder needs --allow-outside',
+    args: 'PATH | http://host:port [--experiment NAME ...] [--allow-outside]',
+    options: {
+      'allow-outside': { type: 'boolean', help: 'follow a store outside the workspace folder (remembered for this folder on this machine)' },
+      experiment: { type: 'string', multiple: true, value: 'NAME', help: "a tracking server's experiment to follow (again for more; default: all)" },
+    },
+    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) or a tracking server\'s runs (those of the experiments named, else all) and follow it from then on; a store outside the workspace folder needs --allow-outside',
     run: async (ctx) => {
       const target = ctx.positional[0];
-      if (!target) throw new CliError('give a mlruns/ folder or a mlflow.db file');
+      if (!target) throw new CliError('give a mlruns/ folder, a mlflow.db file or a tracking server\'s http(s):// URI');
+      if (isServerUri(target)) return importServer(ctx, target);
       const abs = path.resolve(target);
       let stat: fs.Stats;
       try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`); }
@@ -218,6 +261,29 @@ export const COMMANDS: Record<string, Command> = {
       return importNow(ctx, kind, abs, target);
     },
   },
+  sync: {
+    args: '',
+    summary: 'catch up every followed source now: MLflow stores and tracking servers',
+    run: async (ctx) => {
+      const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
+      if (holder) {
+        ctx.out(`The VS Code window that writes this store (pid ${holder.pid}) follows its sources itself; RunLens: Refresh there catches up at once.\n`);
+        return 0;
+      }
+      return withStore(ctx, async (store) => {
+        await store.syncSources();
+        await store.save();
+        const servers = store.serverStatuses();
+        const failed = servers.filter((s) => serverNotice(s));
+        if (ctx.json) ctx.out(JSON.stringify({ sources: Object.keys(store.sources()), servers }) + '\n');
+        else {
+          ctx.out(`Caught up ${Object.keys(store.sources()).length} sources.\n`);
+          for (const s of failed) ctx.out(`${s.uri}: ${serverNotice(s)}${s.message ? ` (${s.message})` : ''}\n`);
+        }
+        return failed.length ? 2 : 0;
+      }, 'writer');
+    },
+  },
   rebuild: {
     args: '',
     summary: 'rebuild the store from the run logs, the edits journal and the imported MLflow stores',
@@ -231,6 +297,40 @@ export const COMMANDS: Record<string, Command> = {
     }, 'writer'),
   },
 };
+
+/**
+ * `runlens import http://host:port`: follow a tracking server from this workspace, as the setting
+ * does. The person typed it, so it is theirs to allow (remembered like --allow-outside).
+ */
+async function importServer(ctx: CliContext, target: string): Promise<number> {
+  let uri: string;
+  try { uri = normalizeServerUri(target); } catch (e) { throw new CliError((e as ServerUriError).message); }
+  const experiments = ctx.lists.get('experiment');
+  const allowed = allowedSources();
+  try {
+    await allowed.add(ctx.workspace, uri);
+  } catch (e) {
+    throw new CliError(`cannot remember ${uri} in ${allowed.file} (${fileProblem(e)})`);
+  }
+  const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
+  if (holder) {
+    try {
+      new Journal(path.join(ctx.workspace, STORE_DIR, 'journal.jsonl'), ctx.writeFs).append({ e: 'source', kind: 'mlflow-server', path: uri, ...(experiments?.length ? { experiments } : {}) });
+    } catch (e) {
+      throw new CliError(`could not hand the import to the window that writes this store (${fileProblem(e)})`);
+    }
+    if (ctx.json) ctx.out(JSON.stringify({ source: uri, kind: 'mlflow-server', queued: true, writer: { pid: holder.pid, host: holder.host } }) + '\n');
+    else ctx.out(`The window that writes this store (pid ${holder.pid}) asks you whether to follow ${uri}, and syncs it if you allow it.\n`);
+    return 0;
+  }
+  return withStore(ctx, async (store) => {
+    const result = await store.importSource('mlflow-server', uri, experiments);
+    await store.save();
+    if (ctx.json) ctx.out(JSON.stringify({ source: uri, kind: 'mlflow-server', experiments: experiments ?? null, runs: result.runs, removed: result.removed, problems: result.problems }) + '\n');
+    else ctx.out(`Synced ${result.runs} runs from ${uri}${experiments?.length ? ` (${experiments.join(', ')})` : ''}; it is followed from now on${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
+    return 0;
+  }, 'writer');
+}
 
 function importNow(ctx: CliContext, kind: 'mlflow-file' | 'mlflow-db', abs: string, target: string): Promise<number> {
   return withStore(ctx, async (store) => {

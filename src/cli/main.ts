@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, type CliContext, CliError } from './args';
+import { commandOf, GLOBAL_OPTIONS, parseCommandArgs, type CliContext, CliError, type OptionSpec } from './args';
+import { errorSentence } from '../core/commands/guard';
 import { COMMANDS } from './commands';
 import { StoreError } from '../core/store/errors';
 import type { WriteFs } from '../core/store/atomicFile';
@@ -21,41 +22,58 @@ Commands:
 ${rows.join('\n')}
 
 Options (every command):
-  --workspace DIR            the workspace folder whose .runlens/ is used (default: RUNLENS_DIR's
-                             folder, else the nearest folder up from here with a .runlens/, else here)
-  --json                     machine-readable output
-  --help                     this text
+${optionRows(GLOBAL_OPTIONS)}
 
+'runlens COMMAND --help' says what a command takes.
 Exit codes: 0 done (for exists: logged), 1 exists: not logged, 2 error.
 `;
+}
+
+function optionRows(options: Record<string, OptionSpec>): string {
+  return Object.entries(options).map(([name, o]) => {
+    const head = `${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`;
+    return head.length <= 26 ? `  ${head.padEnd(26)} ${o.help}` : `  ${head}\n  ${' '.repeat(26)} ${o.help}`;
+  }).join('\n');
+}
+
+/** `runlens COMMAND --help`. */
+export function commandUsage(name: string, c: { args: string; summary: string; options?: Record<string, OptionSpec> }): string {
+  return `Usage: runlens ${name} ${c.args}`.trimEnd() + `\n\n${c.summary[0].toUpperCase()}${c.summary.slice(1)}.\n\nOptions:\n${optionRows({ ...(c.options ?? {}), ...GLOBAL_OPTIONS })}\n`;
 }
 
 /** Where the command line writes: stdout and stderr, or a test's collector. */
 export interface Sink { write(text: string): unknown }
 
 export async function main(argv: string[], out: Sink = process.stdout, err: Sink = process.stderr, io: { writeFs?: WriteFs } = {}): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    err.write(`runlens: ${(e as Error).message}\n`);
+  const { name: cmd, rest } = commandOf(argv);
+  const command = cmd === undefined || cmd === 'help' || cmd === 'version' ? undefined : COMMANDS[cmd];
+  if (cmd !== undefined && cmd !== 'help' && cmd !== 'version' && !command) {
+    err.write(`runlens: unknown command '${cmd}' (commands: version, ${Object.keys(COMMANDS).join(', ')}; see runlens --help)\n`);
     return 2;
   }
-  const [cmd, ...rest] = args.positional;
-  if (!cmd || cmd === 'help' || args.flags.has('help')) { out.write(usage()); return 0; }
+  let args;
+  try {
+    args = parseCommandArgs(rest, command?.options ?? {});
+  } catch (e) {
+    err.write(`runlens${cmd ? ` ${cmd}` : ''}: ${(e as Error).message}; see 'runlens ${cmd ? `${cmd} ` : ''}--help'\n`);
+    return 2;
+  }
+  if (cmd === undefined || cmd === 'help') { out.write(usage()); return 0; }
   if (cmd === 'version') {
+    if (args.flags.has('help')) { out.write('Usage: runlens version [--json]\n\nPrints the RunLens version.\n'); return 0; }
     out.write(args.flags.has('json') ? JSON.stringify({ version: VERSION }) + '\n' : `${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[cmd];
-  if (!command) { err.write(`runlens: unknown command '${cmd}'\n\n${usage()}`); return 2; }
+  if (!command) return 2;
+  if (args.flags.has('help')) { out.write(commandUsage(cmd, command)); return 0; }
   const ctx: CliContext = {
     workspace: path.resolve(args.options.get('workspace') ?? findWorkspace(process.cwd())),
     writeFs: io.writeFs,
     json: args.flags.has('json'),
-    positional: rest,
+    positional: args.positional,
     flags: args.flags,
     options: args.options,
+    lists: args.lists,
     out: (s) => out.write(s),
     err: (s) => err.write(s),
   };
@@ -64,7 +82,8 @@ export async function main(argv: string[], out: Sink = process.stdout, err: Sink
   } catch (e) {
     if (e instanceof CliError) { err.write(`runlens ${cmd}: ${e.message}\n`); return e.code; }
     if (e instanceof StoreError) { err.write(`runlens ${cmd}: ${e.message}\n`); return 2; }
-    err.write(`runlens ${cmd}: ${(e as Error).stack ?? e}\n`);
+    // Anything else is a bug of ours: still one sentence; the stack when asked for (RUNLENS_DEBUG=1).
+    err.write(`runlens ${cmd}: ${errorSentence(e)}${process.env.RUNLENS_DEBUG ? `\n${(e as Error).stack ?? ''}` : ' (RUNLENS_DEBUG=1 shows the details)'}\n`);
     return 2;
   }
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { setting } from '../settings';
 import * as yaml from 'js-yaml';
 import { expandGrid, type SweepSpec } from '../core/launch/grid';
 import { parseOverrides } from '../core/launch/overrides';
@@ -25,7 +26,7 @@ export interface GridChoice {
  */
 export function loopGrid(ins: LoopInsight, file: string): GridChoice {
   const keys = matchableKeys(ins.loop);
-  const scoped = vscode.workspace.getConfiguration('runlens', vscode.Uri.file(file)).get<string>('lens.scope', 'experiment') === 'experiment';
+  const scoped = setting('lens.scope', vscode.Uri.file(file)) === 'experiment';
   return {
     spec: { keys, combinations: ins.loop.combinations, experiment: scoped ? ins.loop.experiment : undefined },
     script: file, from: `the loop at line ${ins.loop.line} of ${path.basename(file)}`, loop: ins.loop,

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { setting } from '../settings';
 import { renderArguments } from '../core/launch/args';
 import type { ArgumentStyle } from '../core/launch/grid';
 import type { LoopService } from '../loops';
@@ -155,7 +156,7 @@ function launchCommands(launcher: Launcher, stores: FolderStores, insights: Loop
     }
     const ready = await prepare(detail.scriptPath);
     if (!ready) return undefined;
-    const style = vscode.workspace.getConfiguration('runlens', ready.store.folder.uri).get<ArgumentStyle>('sweep.argumentStyle', 'argparse');
+    const style = setting('sweep.argumentStyle', ready.store.folder.uri);
     return launcher.launch({
       ...ready, script: detail.scriptPath, params: detail.params, args: renderArguments(detail.params, style),
       experiment: detail.experiment, label: `${path.basename(detail.scriptPath)} (rerun of ${shortId(run.uid)})`,

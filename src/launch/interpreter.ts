@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PythonExtension } from '@vscode/python-extension';
+import { setting, updateSetting } from '../settings';
 
 /** Activating the Python extension can take seconds on a cold start; longer than this, RunLens moves on. */
 const PYTHON_EXTENSION_TIMEOUT_MS = 15_000;
@@ -15,7 +16,7 @@ const PYTHON_EXTENSION_TIMEOUT_MS = 15_000;
 export async function findInterpreter(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChannel): Promise<string | undefined> {
   const fromExtension = await pythonExtensionInterpreter(folder, log);
   if (fromExtension) return fromExtension;
-  const configured = vscode.workspace.getConfiguration('runlens', folder.uri).get<string>('pythonPath', '').trim();
+  const configured = setting('pythonPath', folder.uri).trim();
   if (configured) {
     const resolved = expand(configured, folder);
     if (isExecutable(resolved)) return resolved;
@@ -59,7 +60,7 @@ export async function chooseInterpreter(folder: vscode.WorkspaceFolder): Promise
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use This Python', title: 'The Python interpreter RunLens runs experiments with', defaultUri: folder.uri });
   const file = picked?.[0]?.fsPath;
   if (!file) return undefined;
-  await vscode.workspace.getConfiguration('runlens').update('pythonPath', file, vscode.ConfigurationTarget.Global);
+  await updateSetting('pythonPath', file, vscode.ConfigurationTarget.Global);
   return file;
 }
 

@@ -13,7 +13,7 @@ import type { CombinationState, MatchedRun, RunDetail } from '../core/store/type
 import type { ExperimentLoop } from '../core/analysis';
 import { parseRunnerReport, runnerSpec, type LoopRunPlan, type RunnerReport } from '../core/launch/loopRun';
 import { runDestination, type Destination } from '../core/launch/destination';
-import { keyMetricSettings } from '../runs/settings';
+import { keyMetricSettings, setting } from '../settings';
 import type { RunsNode } from '../runs/tree';
 import type { FolderStore } from '../store/folderStores';
 import type { Launcher } from './launcher';
@@ -61,11 +61,10 @@ export interface SweepResult {
 export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscode.LogOutputChannel): Promise<SweepResult> {
   const { store, spec } = req;
   const api = store.client.api;
-  const config = vscode.workspace.getConfiguration('runlens', store.folder.uri);
   const label = path.relative(store.folder.uri.fsPath, req.script) || path.basename(req.script);
-  const style = spec.argumentStyle ?? config.get<ArgumentStyle>('sweep.argumentStyle', 'argparse');
+  const style = spec.argumentStyle ?? setting('sweep.argumentStyle', store.folder.uri);
   const metric = spec.metric?.name ?? chooseKeyMetric(configuredKeyMetric(keyMetricSettings(store.folder.uri), spec.experiment), await api.metricNames());
-  const goal = spec.metric?.goal ?? config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
+  const goal = spec.metric?.goal ?? setting('keyMetricGoal', store.folder.uri);
 
   // A named experiment is a scope: only its runs count. Otherwise any run holding the combination
   // counts, as on the CodeLens, so the sweep and the lens agree on what is missing.
@@ -100,12 +99,12 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
     return { ...nothing, runs: [], notStarted: [] };
   }
 
-  const how = req.loop?.plan.ok ? loopHow(req.loop.loop, label) : argumentsHow(spec, withFailed[0], style, label);
-  const indices = req.yes || req.again ? withFailed : await askFirst(plan, metric, `${how} The runs go to the experiment "${experiment}"${destination.from === 'code' ? ' (named in the code)' : destination.from === 'earlier runs' ? ' (where the earlier runs are)' : ''}.${req.loop ? '' : ` ${config.get<number>('sweep.concurrency', 1)} at a time (setting runlens.sweep.concurrency).`}`);
+  const how = req.loop?.plan.ok ? loopHow(req.loop.loop, label, withFailed.length === plan.total) : argumentsHow(spec, withFailed[0], style, label);
+  const indices = req.yes || req.again ? withFailed : await askFirst(plan, metric, `${how} The runs go to the experiment "${experiment}"${destination.from === 'code' ? ' (named in the code)' : destination.from === 'earlier runs' ? ' (where the earlier runs are)' : ''}.${req.loop ? '' : ` ${setting('sweep.concurrency', store.folder.uri)} at a time (setting runlens.sweep.concurrency).`}`);
   if (!indices) return { ...nothing, runs: [], notStarted: [] };
   if (req.loop?.plan.ok) return runLoop(req as SweepRequest & { loop: { plan: { ok: true } } }, indices, { plan, states, destination, label, lookup, launcher, log });
 
-  const concurrency = Math.max(1, Math.floor(config.get<number>('sweep.concurrency', 1)));
+  const concurrency = setting('sweep.concurrency', store.folder.uri);
   const sweepId = crypto.randomBytes(4).toString('hex');
   const outcome: SweepOutcome = { ...empty };
   const runs: SweepResult['runs'] = [];
@@ -186,8 +185,9 @@ function argumentsHow(spec: SweepSpec, first: number, style: ArgumentStyle, labe
   return `Each combination runs ${label} in its own process, with its parameters as arguments (${example || 'none'}) and in RUNLENS_PARAMS.`;
 }
 
-function loopHow(loop: ExperimentLoop, label: string): string {
-  return `They run as ${label}'s loop at line ${loop.line}, in one process: the file runs unchanged, and every other combination of the loop is skipped.`;
+function loopHow(loop: ExperimentLoop, label: string, all: boolean): string {
+  return all ? `${label} runs once, unchanged, in one process: its loop at line ${loop.line} runs them all.`
+    : `They run as ${label}'s loop at line ${loop.line}, in one process: the file runs unchanged, and every other combination of the loop is skipped.`;
 }
 
 interface LoopContext {
@@ -270,12 +270,16 @@ async function runLoop(req: SweepRequest & { loop: { loop: ExperimentLoop; plan:
         if (status === 'finished' || status === 'failed' || status === 'killed') outcome[status]++;
       }
       const ran = new Set(list.map((r) => r.index));
+      // Why the others did not run: the launch's fault (said as "could not be started"), or the
+      // script's own end (a failure, a cancel: plainly "not started", as in any sweep).
+      const failedExit = !e.spawnError && e.code !== 0 && !e.signal;
       const why = e.spawnError ? `${req.interpreter} could not start: ${e.spawnError}`
-        : e.code !== 0 && !e.signal && !ran.size ? `the script failed before the loop reached it: ${lastLine(e.stderrTail)}`
-          : reached?.unreached.length ? 'the loop did not produce this combination when it ran' : undefined;
+        : failedExit && !ran.size ? `the script failed before the loop reached it: ${lastLine(e.stderrTail)}`
+          : !failedExit && !e.signal && !cancelled && reached?.unreached.length ? 'the loop did not produce this combination when it ran (its values at run time differ from what the file says)'
+            : undefined;
       for (const index of indices) {
         if (ran.has(index)) continue;
-        if (why && (!reached || reached.unreached.includes(index) || !ran.size)) notStarted.push({ index, why });
+        if (why && (!reached || reached.unreached.includes(index))) notStarted.push({ index, why });
         else outcome.notStarted++;
       }
       outcome.notStarted += notStarted.length;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { setting } from '../settings';
 import { formatMetric } from '../core/runs/format';
 import type { LoopInsight, LoopService } from './service';
 import { Disposable } from '../disposable';
@@ -17,9 +18,9 @@ export class LoopDiagnostics extends Disposable {
   }
 
   private update(doc: vscode.TextDocument, insights: LoopInsight[]): void {
-    const level = vscode.workspace.getConfiguration('runlens', doc.uri).get<string>('diagnostics.level', 'information');
+    const level = setting('diagnostics.level', doc.uri);
     if (level === 'off' || !insights.length) { this.collection.delete(doc.uri); return; }
-    const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, hint: vscode.DiagnosticSeverity.Hint }[level] ?? vscode.DiagnosticSeverity.Information;
+    const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information, hint: vscode.DiagnosticSeverity.Hint }[level];
     const list: vscode.Diagnostic[] = [];
     for (const ins of insights) {
       for (const v of ins.values) {

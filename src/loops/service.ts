@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
 import { describable, describeLoop, untouchedLoop, type LoopState } from '../core/loops/describe';
 import { configuredKeyMetric } from '../core/runs/keyMetric';
-import { keyMetricSettings } from '../runs/settings';
+import { affectsSetting, keyMetricSettings, setting } from '../settings';
+import { serverNotice } from '../core/runs/format';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import { Disposable } from '../disposable';
 
@@ -35,7 +36,7 @@ export class LoopService extends Disposable {
   constructor(private readonly stores: FolderStores, private readonly log: vscode.LogOutputChannel) {
     super();
     this.track(stores.onDidChange(() => this.invalidate()));
-    this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('runlens')) this.invalidate(); }));
+    this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (affectsSetting(e)) this.invalidate(); }));
     this.track(vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())));
     this.track({ dispose: () => { if (this.refreshTimer) clearTimeout(this.refreshTimer); } });
   }
@@ -87,13 +88,12 @@ export class LoopService extends Disposable {
     const store = await this.storeFor(doc);
     // Nothing is logged in this folder yet (the store is made when the first run needs it).
     if (!store) return wanted.map((loop) => ({ ...untouchedLoop(loop), store: undefined, cell }));
-    const config = vscode.workspace.getConfiguration('runlens', doc.uri);
     const api = store.client.api;
     const settings = keyMetricSettings(doc.uri);
     const opts = {
       configuredMetric: (experiment: string | undefined) => configuredKeyMetric(settings, experiment),
-      goal: config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto'),
-      sameExperiment: config.get<string>('lens.scope', 'experiment') === 'experiment',
+      goal: setting('keyMetricGoal', doc.uri),
+      sameExperiment: setting('lens.scope', doc.uri) === 'experiment',
       scriptSha256: doc.uri.scheme === 'file' ? crypto.createHash('sha256').update(doc.getText(), 'utf8').digest('hex') : undefined,
     };
     const port = {
@@ -103,8 +103,15 @@ export class LoopService extends Disposable {
       metricNames: () => api.metricNames(),
     };
     const available = await api.metricNames();
+    // Runs of a tracking server that cannot be reached count as last synced: the lens says since when.
+    const stale = (await api.servers().catch(() => [])).filter((s) => serverNotice(s));
     const out: LoopInsight[] = [];
-    for (const loop of wanted) out.push({ ...await describeLoop(loop, port, opts, available), store, cell });
+    for (const loop of wanted) {
+      const state = await describeLoop(loop, port, opts, available);
+      const server = stale.find((s) => !opts.sameExperiment || loop.experiment === undefined || s.experiments.includes(loop.experiment));
+      const asOf = server?.lastSync ? serverNotice(server)?.replace(/^.*, (as of .*)$/, '$1') : undefined;
+      out.push({ ...state, title: asOf ? `${state.title} · ${asOf} (MLflow server ${server!.state === 'offline' ? 'offline' : 'not synced'})` : state.title, store, cell });
+    }
     return out;
   }
 

@@ -4,6 +4,7 @@ import { detectMlflowStores, type DetectedStore } from '../core/mlflow/detect';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import type { CommandSpec } from '../commands';
 import { SourcePolicy } from '../core/store/sourcePolicy';
+import { setting, updateSetting } from '../settings';
 
 /**
  * MLflow stores already in the workspace: found when a folder's store opens, offered for import
@@ -35,14 +36,15 @@ export function mlflowImport(stores: FolderStores, log: vscode.LogOutputChannel)
       asked.add(key);
       const follow = 'Follow It';
       const answer = await vscode.window.showWarningMessage(
-        `The RunLens files of ${store.folder.name} name an MLflow store outside the folder: ${r.path}. Follow it? RunLens would copy its runs, their parameters included, into this workspace's store.`, follow, 'Not Now');
+        r.kind === 'mlflow-server'
+          ? `The RunLens files of ${store.folder.name} name an MLflow tracking server: ${r.path}. Follow it? RunLens would contact it and copy its runs, their parameters included, into this workspace's store.`
+          : `The RunLens files of ${store.folder.name} name an MLflow store outside the folder: ${r.path}. Follow it? RunLens would copy its runs, their parameters included, into this workspace's store.`, follow, 'Not Now');
       if (answer === follow) await allow(store, r.path);
     }
   }
 
   async function candidates(store: FolderStore): Promise<DetectedStore[]> {
-    const config = vscode.workspace.getConfiguration('runlens', store.folder.uri);
-    const extra = config.get<string[]>('mlflow.locations', []).map((p) => path.resolve(store.folder.uri.fsPath, p));
+    const extra = setting('mlflow.locations', store.folder.uri).map((p) => path.resolve(store.folder.uri.fsPath, p));
     const found = await detectMlflowStores(store.folder.uri.fsPath);
     for (const p of extra) for (const d of await detectMlflowStores(p)) found.push(d);
     const known = await store.client.api.sources();
@@ -68,8 +70,7 @@ export function mlflowImport(stores: FolderStores, log: vscode.LogOutputChannel)
     const key = store.folder.uri.toString();
     if (offered.has(key)) return;
     offered.add(key);
-    const config = vscode.workspace.getConfiguration('runlens', store.folder.uri);
-    const mode = config.get<string>('mlflow.autoImport', 'ask');
+    const mode = setting('mlflow.autoImport', store.folder.uri);
     if (mode === 'never') return;
     const all = await candidates(store);
     const policy = policyOf(store);
@@ -87,7 +88,7 @@ export function mlflowImport(stores: FolderStores, log: vscode.LogOutputChannel)
     const names = found.map((f) => path.relative(store.folder.uri.fsPath, f.path) || f.path).join(', ');
     const answer = await vscode.window.showInformationMessage(
       `RunLens found MLflow runs in ${names}. Import them, so they count when RunLens checks what already ran?`, 'Import', 'Always Import', 'Not Now');
-    if (answer === 'Always Import') await config.update('mlflow.autoImport', 'always', vscode.ConfigurationTarget.Workspace);
+    if (answer === 'Always Import') await updateSetting('mlflow.autoImport', 'always', vscode.ConfigurationTarget.Workspace, store.folder.uri);
     if (answer === 'Import' || answer === 'Always Import') await importInto(store, found);
   }
 

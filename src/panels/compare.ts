@@ -4,13 +4,15 @@ import type { RunDetail } from '../core/store/types';
 import { canonicalParam } from '../core/params/canonical';
 import { runLabel, varyingKeys } from '../core/runs/format';
 import { higherIsBetter } from '../core/store/queries';
-import type { CompareFromWebview, CompareToWebview, CompareView, Series } from '../webview/protocol';
+import type { CompareFromWebview, CompareToWebview, CompareView, PanelMemento, Series } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
 import { comparisonCsv, comparisonJson } from './export';
 import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
-import { keyMetricSettings } from '../runs/settings';
+import { keyMetricSettings, setting } from '../settings';
 import { refTo, type OpenRun } from '../runs/ref';
+import { previewKind } from '../core/artifacts/preview';
+import { artifactPreview, openArtifact } from './artifacts';
 
 /** Any number of runs side by side: params (differences marked), metrics overlaid, parallel coordinates. */
 export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
@@ -18,15 +20,22 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
   private view: CompareView | undefined;
   private fingerprint = '';
   private followed = new Set<FolderStore>();
+  /** The runs shown, with their details, in the view's order. */
+  private shown: { ref: OpenRun; detail: RunDetail }[] = [];
 
-  constructor(ctx: PanelContext) {
-    super('compare', 'Compare runs', ctx);
+  constructor(ctx: PanelContext, revived?: vscode.WebviewPanel) {
+    super('compare', 'Compare runs', ctx, revived);
+  }
+
+  protected memento(): PanelMemento {
+    return { kind: 'compare', runs: this.refs.map(refTo) };
   }
 
   show(refs: OpenRun[]): void {
     this.refs = refs;
     this.view = undefined;
     this.panel.title = `Compare ${refs.length} runs`;
+    this.remember();
     for (const s of new Set(refs.map((r) => r.store))) {
       if (this.followed.has(s)) continue;
       this.followed.add(s);
@@ -55,6 +64,7 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
     const view = buildView(found.map((x) => x.detail), histories.map((h) => Object.fromEntries(Object.entries(h).map(([k, pts]) => [k, toSeries(pts, perSeries)]))), found[0]?.ref.store.folder);
     this.fingerprint = fingerprint;
     this.view = view;
+    this.shown = found;
     this.post({ type: 'compare', view });
   }
 
@@ -65,6 +75,16 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
       return;
     }
     if (m.type === 'export' && this.view) await this.export(m.format, this.view);
+    if (m.type === 'compareArtifact') {
+      // Side by side: the file of that path of each run, as the view lists them.
+      const shown = this.shown;
+      const previews = shown.map(({ ref, detail }) => (detail.artifacts.some((a) => a.path === m.path) ? artifactPreview(ref.store, detail, m.path) : null));
+      if (shown === this.shown) this.post({ type: 'artifacts', path: m.path, previews });
+    }
+    if (m.type === 'openArtifact') {
+      const run = this.shown[m.index];
+      if (run) await openArtifact(run.ref.store, run.detail, m.path);
+    }
   }
 
   private async export(format: 'csv' | 'json', view: CompareView): Promise<void> {
@@ -83,8 +103,7 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
 }
 
 export function buildView(runs: RunDetail[], histories: Record<string, Series>[], folder?: vscode.WorkspaceFolder): CompareView {
-  const config = vscode.workspace.getConfiguration('runlens', folder?.uri);
-  const goal = config.get<'maximize' | 'minimize' | 'auto'>('keyMetricGoal', 'auto');
+  const goal = setting('keyMetricGoal', folder?.uri);
   const varying = varyingKeys(runs);
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
   const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
@@ -99,5 +118,24 @@ export function buildView(runs: RunDetail[], histories: Record<string, Series>[]
     metrics: metricKeys.map((key) => ({ key, higherIsBetter: higherIsBetter(key, goal) })),
     keyMetric,
     history: Object.fromEntries(metricKeys.map((k) => [k, histories.map((h) => h[k] ?? null)])),
+    artifacts: comparedArtifacts(runs),
   };
+}
+
+/**
+ * Every artifact path of the runs, with each run's size there: the paths most runs share first
+ * (what there is to put side by side), images before other files, then by path.
+ */
+export function comparedArtifacts(runs: RunDetail[]): CompareView['artifacts'] {
+  const paths = new Map<string, (number | null)[]>();
+  runs.forEach((r, i) => {
+    for (const a of r.artifacts) {
+      let sizes = paths.get(a.path);
+      if (!sizes) paths.set(a.path, (sizes = runs.map(() => null)));
+      sizes[i] = a.size;
+    }
+  });
+  const shared = (sizes: (number | null)[]) => sizes.filter((s) => s !== null).length;
+  return [...paths].map(([path, sizes]) => ({ path, kind: previewKind(path), sizes }))
+    .sort((a, b) => shared(b.sizes) - shared(a.sizes) || Number(b.kind === 'image') - Number(a.kind === 'image') || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -6,10 +6,11 @@ import type { FolderStore } from '../store/folderStores';
 import type { RunDetail } from '../core/store/types';
 import type { JournalEvent } from '../core/store/journal';
 import { runLabel, varyingKeys } from '../core/runs/format';
-import type { DetailsFromWebview, DetailsToWebview, DetailsView } from '../webview/protocol';
+import type { DetailsFromWebview, DetailsToWebview, DetailsView, PanelMemento } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
 import { shortId } from '../core/runs/format';
+import { artifactList, artifactPreview, openArtifact, revealArtifact } from './artifacts';
 
 const NOTE_TAG = 'mlflow.note.content';
 
@@ -23,8 +24,8 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
   private varying: string[] | undefined;
   private following: vscode.Disposable | undefined;
 
-  constructor(private store: FolderStore, private uid: string, ctx: PanelContext) {
-    super('details', `Run ${shortId(uid)}`, ctx);
+  constructor(private store: FolderStore, private uid: string, ctx: PanelContext, revived?: vscode.WebviewPanel) {
+    super('details', `Run ${shortId(uid)}`, ctx, revived);
     this.disposables.push({ dispose: () => this.following?.dispose() });
     this.show(store, uid);
   }
@@ -38,8 +39,13 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
     this.store = store;
     this.uid = uid;
     this.lastSent = '';
+    this.remember();
     this.reveal();
     void this.refresh().catch((e) => this.ctx.log.error(`Showing run ${uid} failed: ${(e as Error).stack ?? e}`));
+  }
+
+  protected memento(): PanelMemento {
+    return { kind: 'details', ...refTo({ store: this.store, uid: this.uid }) };
   }
 
   protected async onReady(): Promise<void> {
@@ -64,7 +70,7 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
     const fingerprint = JSON.stringify(detail);
     if (fingerprint === this.lastSent) return;
     const history = await store.client.api.history(uid);
-    const run = view(detail, title);
+    const run = view(detail, title, artifactList(store, detail));
     run.code.script = await scriptState(detail, store.folder);
     if (stale()) return;
     this.lastSent = fingerprint;
@@ -78,6 +84,14 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
       case 'addTag': if (m.key.trim()) await edit({ e: 'tag', run: this.uid, key: m.key.trim(), value: m.value }); return;
       case 'removeTag': return edit({ e: 'untag', run: this.uid, key: m.key });
       case 'openScript': return this.openScript();
+      case 'previewArtifact': {
+        const { store, uid, detail } = this;
+        if (!detail || detail.uid !== uid) return;
+        this.post({ type: 'artifact', uid, preview: artifactPreview(store, detail, m.path) });
+        return;
+      }
+      case 'openArtifact': if (this.detail) await openArtifact(this.store, this.detail, m.path); return;
+      case 'revealArtifact': if (this.detail) await revealArtifact(this.store, this.detail, m.path); return;
       // The same command as the tree's, so both reveal the same record (a run log, an MLflow run or store).
       case 'revealLog': return void await vscode.commands.executeCommand('runlens.revealRunLog', refTo({ store: this.store, uid: this.uid }));
     }
@@ -95,7 +109,7 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
   }
 }
 
-function view(d: RunDetail, title: string): Omit<DetailsView, 'history'> {
+function view(d: RunDetail, title: string, artifacts: DetailsView['artifacts']): Omit<DetailsView, 'history'> {
   // A message to a webview goes as JSON, which would turn NaN and the infinities into null.
   const wire = (n: number | null) => (n === null ? null : Number.isFinite(n) ? n : String(n));
   return {
@@ -107,7 +121,7 @@ function view(d: RunDetail, title: string): Omit<DetailsView, 'history'> {
     tags: Object.entries(d.tags).filter(([k]) => k !== NOTE_TAG),
     note: d.note ?? '',
     code: { scriptPath: d.scriptPath, scriptSha256: d.scriptSha256, script: 'unknown', commit: d.git.commit, branch: d.git.branch, dirty: d.git.dirty },
-    host: d.host, error: d.error,
+    host: d.host, error: d.error, artifacts,
   };
 }
 

@@ -4,13 +4,14 @@ import type { RunsNode } from '../runs/tree';
 import type { ExperimentSummary } from '../core/store/types';
 import { formatMetric, shortId } from '../core/runs/format';
 import { keyMetricOf } from '../core/runs/keyMetric';
-import { keyMetricSettings } from '../runs/settings';
+import { keyMetricSettings } from '../settings';
 import { DetailsPanel } from './details';
 import { ComparePanel } from './compare';
-import { runsFromArgs, type OpenRun } from '../runs/ref';
+import { runsFromArgs, storeOf, type OpenRun } from '../runs/ref';
 import type { CommandSpec } from '../commands';
 import { RunsTablePanel } from './table';
 import type { PanelContext, PanelProbe } from './panel';
+import type { PanelMemento } from '../webview/protocol';
 
 /** What RunLensApi exposes of the panels: only for the integration tests to look at. */
 export interface PanelsApi {
@@ -32,26 +33,50 @@ export function registerPanels(context: vscode.ExtensionContext, stores: FolderS
   let comparison: ComparePanel | undefined;
   const all = () => [...(details ? [details] : []), ...(comparison ? [comparison] : []), ...tables.values()];
 
-  const openDetails = (store: FolderStore, uid: string) => {
+  const openDetails = (store: FolderStore, uid: string, revived?: vscode.WebviewPanel) => {
     if (details) { details.show(store, uid); return; }
-    details = new DetailsPanel(store, uid, ctx);
+    details = new DetailsPanel(store, uid, ctx, revived);
     details.onDidDispose(() => { details = undefined; });
   };
-  const compare = (refs: OpenRun[]) => {
+  const compare = (refs: OpenRun[], revived?: vscode.WebviewPanel) => {
     if (!comparison) {
-      comparison = new ComparePanel(ctx);
+      comparison = new ComparePanel(ctx, revived);
       comparison.onDidDispose(() => { comparison = undefined; });
     }
     comparison.show(refs);
   };
-  const openTable = (store: FolderStore, experiment: ExperimentSummary) => {
+  const openTable = (store: FolderStore, experiment: ExperimentSummary, revived?: vscode.WebviewPanel) => {
     const key = RunsTablePanel.key(store, experiment.id);
     const open = tables.get(key);
-    if (open) { open.reveal(); return; }
-    const panel = new RunsTablePanel(store, experiment, ctx, compare);
+    if (open) { open.reveal(); revived?.dispose(); return; }
+    const panel = new RunsTablePanel(store, experiment, ctx, compare, revived);
     tables.set(key, panel);
     panel.onDidDispose(() => tables.delete(key));
   };
+
+  // After a window reload VS Code brings back the panels that were open, with what each showed
+  // (PanelMemento, kept with its page): each comes back as it was, or says why it cannot.
+  const restore = async (panel: vscode.WebviewPanel, state: unknown) => {
+    const memento = (state as { memento?: PanelMemento } | undefined)?.memento;
+    try {
+      if (memento?.kind === 'details') {
+        const [run] = await runsFromArgs(stores, { folder: memento.folder, uid: memento.uid });
+        if (run && await run.store.client.api.run(run.uid)) return openDetails(run.store, run.uid, panel);
+      } else if (memento?.kind === 'compare') {
+        const runs = await runsFromArgs(stores, memento.runs);
+        if (runs.length) return compare(runs, panel);
+      } else if (memento?.kind === 'table') {
+        const store = await storeOf(stores, memento.folder);
+        const experiment = (await store.client.api.experiments()).find((e) => e.id === memento.experimentId);
+        if (experiment) return openTable(store, experiment, panel);
+      }
+    } catch (e) {
+      log.warn(`A RunLens panel could not be restored: ${(e as Error).message}`);
+    }
+    panel.dispose(); // what it showed is gone (a deleted folder, a rebuilt store): no empty tab
+  };
+  const serializers = (['details', 'compare', 'table'] as const).map((kind) =>
+    vscode.window.registerWebviewPanelSerializer(`runlens.${kind}`, { deserializeWebviewPanel: restore }));
 
   const commands: CommandSpec[] = [
     {
@@ -78,7 +103,7 @@ export function registerPanels(context: vscode.ExtensionContext, stores: FolderS
       },
     },
   ];
-  return { api: { open: () => all() }, commands, dispose: () => { for (const p of all()) p.dispose(); } };
+  return { api: { open: () => all() }, commands, dispose: () => { for (const p of all()) p.dispose(); for (const s of serializers) s.dispose(); } };
 }
 
 /** The palette's way to compare: the newest runs of every folder, pick any number. */

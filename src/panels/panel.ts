@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { CommonFromWebview, PanelKind } from '../webview/protocol';
+import type { CommonFromWebview, CommonToWebview, PanelKind, PanelMemento } from '../webview/protocol';
 import type { FolderStore } from '../store/folderStores';
 import { onStoreChange } from './storeEvents';
 
@@ -40,9 +40,12 @@ export abstract class Panel<ToWebview, FromWebview extends { type: string }> imp
   readonly onDidDispose = this.disposeEmitter.event;
   private disposed = false;
 
-  constructor(readonly kind: PanelKind, title: string, protected readonly ctx: PanelContext, column = vscode.ViewColumn.Active) {
+  /** `revived`: a panel VS Code restored after a window reload (see the serializers in index.ts). */
+  constructor(readonly kind: PanelKind, title: string, protected readonly ctx: PanelContext, revived?: vscode.WebviewPanel) {
     const roots = [vscode.Uri.joinPath(ctx.extensionUri, 'dist'), vscode.Uri.joinPath(ctx.extensionUri, 'media')];
-    this.panel = vscode.window.createWebviewPanel(`runlens.${kind}`, title, column, { enableScripts: true, localResourceRoots: roots });
+    const options = { enableScripts: true, localResourceRoots: roots };
+    this.panel = revived ?? vscode.window.createWebviewPanel(`runlens.${kind}`, title, vscode.ViewColumn.Active, options);
+    if (revived) { revived.webview.options = options; revived.title = title; }
     this.panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'runlens.svg');
     this.panel.webview.html = html(this.panel.webview, ctx.extensionUri, kind, title);
     this.disposables.push(
@@ -59,6 +62,7 @@ export abstract class Panel<ToWebview, FromWebview extends { type: string }> imp
     try {
       if (m.type === 'ready') {
         this.ready = true;
+        this.remember();
         await this.onReady();
       } else if (m.type === 'cspViolation') {
         const v = m as Extract<CommonFromWebview, { type: 'cspViolation' }>;
@@ -73,6 +77,11 @@ export abstract class Panel<ToWebview, FromWebview extends { type: string }> imp
     }
   }
 
+  /** Tells the page what the panel shows now, for VS Code to keep (a window reload brings it back). */
+  protected remember(): void {
+    if (this.ready && !this.disposed) void this.panel.webview.postMessage({ type: 'remember', memento: this.memento() } satisfies CommonToWebview);
+  }
+
   /** Posts to the webview if it listens; a page that is not ready asks for everything again when it is. */
   protected post(message: ToWebview): void {
     if (!this.ready || this.disposed) return;
@@ -83,6 +92,8 @@ export abstract class Panel<ToWebview, FromWebview extends { type: string }> imp
 
   /** Posts the panel's whole state. */
   protected abstract onReady(): Promise<void>;
+  /** What it shows, so VS Code can bring it back after a window reload. */
+  protected abstract memento(): PanelMemento;
   protected abstract onMessage(message: FromWebview): Promise<void>;
 
   /** Calls `fn` when the store changes (throttled), for as long as the panel lives. */

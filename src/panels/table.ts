@@ -5,7 +5,7 @@ import type { TableColumns, TablePage, TableQuery } from '../core/store/runTable
 import { parseFilter } from '../core/runs/filter';
 import { runLabel, varyingKeys } from '../core/runs/format';
 import { PAGE_SIZE } from '../runs/tree';
-import type { TableFromWebview, TableRow, TableState, TableToWebview } from '../webview/protocol';
+import type { TableFromWebview, TableRow, TableState, TableToWebview, PanelMemento } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { refTo, type OpenRun } from '../runs/ref';
 
@@ -27,8 +27,8 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
    */
   private naming: string[] = [];
 
-  constructor(readonly store: FolderStore, readonly experiment: ExperimentSummary, ctx: PanelContext, private readonly compare: (refs: OpenRun[]) => void) {
-    super('table', `Runs: ${experiment.name}`, ctx);
+  constructor(readonly store: FolderStore, readonly experiment: ExperimentSummary, ctx: PanelContext, private readonly compare: (refs: OpenRun[]) => void, revived?: vscode.WebviewPanel) {
+    super('table', `Runs: ${experiment.name}`, ctx, revived);
     // New runs change the total, the order and maybe the columns: start over, keeping the view.
     this.follow(store, 2000, () => this.reset());
   }
@@ -36,6 +36,10 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
   static key(store: FolderStore, experimentId: number): string { return `${store.folder.uri}#${experimentId}`; }
 
   protected onReady(): Promise<void> { return this.reset(); }
+
+  protected memento(): PanelMemento {
+    return { kind: 'table', folder: this.store.folder.uri.toString(), experimentId: this.experiment.id };
+  }
 
   private query(offset: number, limit: number, withColumns = false): TableQuery {
     return { experimentId: this.experiment.id, sort: this.state.sort ?? undefined, filter: this.state.filter || undefined, offset, limit, withColumns };

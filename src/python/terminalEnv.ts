@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { affectsSetting, setting } from '../settings';
 
 /**
  * Puts the bundled Python client on PYTHONPATH in integrated terminals, so `import runlens` works
@@ -9,12 +10,12 @@ export function registerPythonClientEnvironment(context: vscode.ExtensionContext
   const apply = () => {
     const env = context.environmentVariableCollection;
     env.clear();
-    if (!vscode.workspace.getConfiguration('runlens').get<boolean>('pythonClient.addToTerminals', true)) return;
+    if (!setting('pythonClient.addToTerminals')) return;
     env.description = 'RunLens: puts its Python client (`import runlens`) on PYTHONPATH';
     env.prepend('PYTHONPATH', pythonDir + path.delimiter);
   };
   apply();
   return vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('runlens.pythonClient.addToTerminals')) apply();
+    if (affectsSetting(e, 'pythonClient.addToTerminals')) apply();
   });
 }

@@ -21,7 +21,11 @@ export function runCommands(stores: FolderStores, runs: RunsView): CommandSpec[]
 
   reg('runlens.refresh', async () => {
     stores.retry();
-    for (const s of await stores.all()) await s.client.api.refresh();
+    for (const s of await stores.all()) {
+      await s.client.api.refresh();
+      // The followed sources too: every tracking server with a full pass (late edits included).
+      await s.client.api.syncSources();
+    }
     await runs.refresh();
   });
   reg('runlens.filterRuns', async () => {
@@ -145,6 +149,9 @@ export async function revealRunRecord(run: OpenRun): Promise<void> {
   switch (record.kind) {
     case 'missing':
       void vscode.window.showWarningMessage(`RunLens: the record of run ${run.uid} is not where it was (${record.why}).`);
+      return;
+    case 'mlflow-server':
+      await vscode.env.openExternal(vscode.Uri.parse(record.url, true));
       return;
     case 'mlflow-db':
       // A run of an MLflow SQLite store has no file of its own: show the store.

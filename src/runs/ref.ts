@@ -34,13 +34,16 @@ export async function runsFromArgs(stores: FolderStores, clicked: unknown, selec
   const out: OpenRun[] = [];
   for (const item of list) {
     if (isRunNode(item)) out.push({ store: item.store, uid: item.run.uid });
-    else if (isRunRef(item)) {
-      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(item.folder)) ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.toString() === item.folder);
-      if (!folder) throw new Error(`run ${item.uid} belongs to ${item.folder}, which is not a folder of this workspace`);
-      const store = await stores.get(folder);
-      if (!store) throw new Error(`the store of ${folder.name} could not be opened (see the RunLens output)`);
-      out.push({ store, uid: item.uid });
-    }
+    else if (isRunRef(item)) out.push({ store: await storeOf(stores, item.folder), uid: item.uid });
   }
   return out;
+}
+
+/** The store of a workspace folder, named by its URI (as RunRefs name it). */
+export async function storeOf(stores: FolderStores, folderUri: string): Promise<FolderStore> {
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.toString() === folderUri) ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(folderUri));
+  if (!folder) throw new Error(`${folderUri} is not a folder of this workspace`);
+  const store = await stores.get(folder);
+  if (!store) throw new Error(`the store of ${folder.name} could not be opened (see the RunLens output)`);
+  return store;
 }

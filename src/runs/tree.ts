@@ -1,17 +1,19 @@
 import * as vscode from 'vscode';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import type { ExperimentSummary, RunSummary, StatusName } from '../core/store/types';
-import { formatAge, formatMetric, runLabel, STATUS_LABEL, varyingKeys } from '../core/runs/format';
+import { formatAge, formatMetric, formatSyncTime, runLabel, serverNotice, STATUS_LABEL, varyingKeys } from '../core/runs/format';
+import type { ServerStatus } from '../core/store/serverFollow';
+import { storeKey } from '../core/mlflow/apply';
 import { keyMetricOf } from '../core/runs/keyMetric';
-import { keyMetricSettings } from './settings';
+import { keyMetricSettings, setting } from '../settings';
 import { escapeMd } from '../core/text/markdown';
 
 export const PAGE_SIZE = 200;
 
 export type RunsNode =
   | { kind: 'folder'; store: FolderStore }
-  | { kind: 'experiment'; store: FolderStore; experiment: ExperimentSummary; matching?: number }
-  | { kind: 'run'; store: FolderStore; run: RunSummary; varying: string[]; nested: Map<string, RunSummary[]> }
+  | { kind: 'experiment'; store: FolderStore; experiment: ExperimentSummary; matching?: number; server?: ServerStatus }
+  | { kind: 'run'; store: FolderStore; run: RunSummary; varying: string[]; nested: Map<string, RunSummary[]>; fromServer?: boolean }
   | { kind: 'group'; store: FolderStore; run: RunSummary; group: 'params' | 'metrics' | 'tags' }
   | { kind: 'leaf'; id: string; label: string; description: string; tooltip?: string }
   | { kind: 'more'; store: FolderStore; experiment: ExperimentSummary; offset: number }
@@ -70,7 +72,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       case 'folder': return this.experiments(node.store);
       case 'experiment': return this.runs(node.store, node.experiment);
       case 'run': return [
-        ...(node.nested.get(node.run.uid) ?? []).map((run) => ({ kind: 'run' as const, store: node.store, run, varying: node.varying, nested: node.nested })),
+        ...(node.nested.get(node.run.uid) ?? []).map((run) => ({ kind: 'run' as const, store: node.store, run, varying: node.varying, nested: node.nested, fromServer: node.fromServer })),
         ...(['params', 'metrics', 'tags'] as const).map((group) => ({ kind: 'group' as const, store: node.store, run: node.run, group })),
       ];
       case 'group': return this.details(node);
@@ -80,11 +82,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private async experiments(store: FolderStore): Promise<RunsNode[]> {
     const list = (await store.client.api.experiments(this.options.showDeleted)).filter((e) => e.runs > 0 || this.options.showDeleted);
+    // An experiment some of whose runs come from a tracking server that is not up to date says so.
+    const stale = (await store.client.api.servers().catch(() => [] as ServerStatus[])).filter((s) => serverNotice(s));
+    const serverOf = (name: string) => stale.find((s) => s.experiments.includes(name));
     const filter = this.options.filter;
-    if (!filter) return list.map((experiment) => ({ kind: 'experiment', store, experiment }));
+    if (!filter) return list.map((experiment) => ({ kind: 'experiment', store, experiment, server: serverOf(experiment.name) }));
     // Under a filter, an experiment shows how many of its runs match, and goes when none does.
     const matching = await Promise.all(list.map((e) => store.client.api.countRuns(e.id, this.options.showDeleted, filter).catch(() => 0)));
-    const shown = list.flatMap((experiment, i) => (matching[i] ? [{ kind: 'experiment' as const, store, experiment, matching: matching[i] }] : []));
+    const shown = list.flatMap((experiment, i) => (matching[i] ? [{ kind: 'experiment' as const, store, experiment, matching: matching[i], server: serverOf(experiment.name) }] : []));
     // Nothing left: the view's message says so; this row undoes it where the runs would be.
     if (!shown.length && list.length) {
       return [{ kind: 'message', id: `clearFilter:${store.folder.uri}`, label: 'Clear the filter', icon: 'clear-all', command: { command: 'runlens.clearFilter', title: 'Clear the filter' } }];
@@ -112,9 +117,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         children.set(r.parentUid, list);
       }
     }
+    // Runs of a tracking server have "Open in MLflow" (their uid holds the server's key: core/mlflow/apply.ts).
+    const servers = new Set((await store.client.api.servers().catch(() => [] as ServerStatus[])).map((s) => `mlflow-${storeKey(s.uri)}-`));
+    const fromServer = (r: RunSummary) => servers.has(r.uid.slice(0, 16));
     const nodes: RunsNode[] = page
       .filter((r) => !(r.parentUid && byUid.has(r.parentUid)))
-      .map((run) => ({ kind: 'run', store, run, varying, nested: children }));
+      .map((run) => ({ kind: 'run', store, run, varying, nested: children, fromServer: fromServer(run) }));
     if (more) nodes.push({ kind: 'more', store, experiment, offset: page.length });
     if (!nodes.length && this.options.filter) nodes.push({ kind: 'message', id: `nomatch:${store.folder.uri}#${experiment.id}`, label: 'No run matches the filter' });
     return nodes;
@@ -150,8 +158,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `exp:${node.store.folder.uri}#${e.id}`;
         const runs = node.matching !== undefined ? `${node.matching} of ${e.runs} runs match` : `${e.runs} run${e.runs === 1 ? '' : 's'}`;
-        item.description = `${runs}${e.running ? ` · ${e.running} running` : ''}${e.deleted ? ' · deleted' : ''}`;
-        item.iconPath = new vscode.ThemeIcon('beaker');
+        const notice = node.server && serverNotice(node.server);
+        item.description = `${runs}${e.running ? ` · ${e.running} running` : ''}${e.deleted ? ' · deleted' : ''}${notice ? ` · ${notice}` : ''}`;
+        item.iconPath = notice ? new vscode.ThemeIcon('cloud-offline', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('beaker');
+        if (notice && node.server) {
+          item.tooltip = `${e.name}: its runs from ${node.server.uri} are shown as they were ${node.server.lastSync ? `at the last sync (${formatSyncTime(node.server.lastSync)})` : 'never synced'}.${node.server.message ? `\n\n${node.server.message}` : ''}`;
+        }
         item.contextValue = 'experiment';
         return item;
       }
@@ -200,7 +212,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     // The status is the icon (and the tooltip's first line): the row's width goes to the key metric.
     item.description = [metric, formatAge(r.startTime)].filter(Boolean).join(' · ');
     item.iconPath = r.deleted ? new vscode.ThemeIcon('trash') : abandoned ? new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground')) : STATUS_ICON[r.status];
-    item.contextValue = `run.${r.status}${r.deleted ? '.deleted' : ''}`;
+    item.contextValue = `run.${r.status}${r.deleted ? '.deleted' : ''}${node.fromServer ? '.server' : ''}`;
     const status = abandoned ? `running? no update for ${formatAge(r.lastUpdate).replace(' ago', '')}, looks abandoned` : STATUS_LABEL[r.status];
     const md = new vscode.MarkdownString(undefined, true);
     md.supportHtml = false;
@@ -212,6 +224,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (rows.length) md.appendMarkdown(`| | |\n|---|---|\n${rows.join('\n')}\n`);
     md.appendMarkdown(`\n\nrun ${escapeMd(r.uid)}`);
     item.tooltip = md;
+    // A screen reader hears what the icon shows: the status comes right after the name.
+    item.accessibilityInformation = { label: [item.label, status, r.deleted ? 'deleted' : '', item.description].filter(Boolean).join(', ') as string };
     item.command = { command: 'runlens.openRunDetails', title: 'Open Details', arguments: [node] };
     return item;
   }
@@ -222,7 +236,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
    */
   private looksAbandoned(store: FolderStore, r: RunSummary): boolean {
     if (r.status !== 'running' || !r.uid.startsWith('mlflow-')) return false;
-    const hours = vscode.workspace.getConfiguration('runlens', store.folder.uri).get<number>('mlflow.abandonedAfterHours', 24);
+    const hours = setting('mlflow.abandonedAfterHours', store.folder.uri);
     return Date.now() - (r.lastUpdate ?? r.startTime ?? 0) > hours * 3_600_000;
   }
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { FolderStores } from '../store/folderStores';
 import { RunsTreeProvider, type RunsNode } from './tree';
 import { filterMessage, viewState, type FolderFacts, type ViewState } from '../core/runs/viewState';
+import { serverNotice } from '../core/runs/format';
 
 export const LOADING_MESSAGE = 'Loading runs…';
 
@@ -80,6 +81,13 @@ export class RunsView implements vscode.Disposable {
         matching += await s.client.api.countRuns(undefined, this.tree.options.showDeleted, filter).catch(() => 0);
       }
       lines.push(filterMessage(filter, matching, total));
+    }
+    // A tracking server that is not up to date: its runs are shown as last synced, and the line says so.
+    for (const s of open) {
+      for (const server of await s.client.api.servers().catch(() => [])) {
+        const notice = serverNotice(server);
+        if (notice) lines.push(`${server.uri}: ${notice}`);
+      }
     }
     // With runs in another folder the view lists those; the folder whose store failed is named here.
     const failed = folders.filter((f) => this.stores.failure(f));

@@ -40,7 +40,7 @@ export class StoreClient {
   }
 
   /** `allowed`: the sources outside the folder this user allowed its store to follow (see SourcePolicy). */
-  static async start(workerFile: string, wasm: string, folder: string, reporter: Reporter, pollMs = 1000, allowed: readonly string[] = []): Promise<StoreClient> {
+  static async start(workerFile: string, wasm: string, folder: string, reporter: Reporter, pollMs = 1000, allowed: readonly string[] = [], serverPollMs?: number): Promise<StoreClient> {
     const worker = new Worker(path.resolve(workerFile));
     const client = new StoreClient(worker, reporter);
     const opened = await new Promise<FromWorker>((resolve, reject) => {
@@ -49,7 +49,7 @@ export class StoreClient {
       };
       worker.on('message', onMessage);
       worker.once('error', reject);
-      worker.postMessage({ kind: 'open', folder, wasm, pollMs, allowed: [...allowed] } satisfies ToWorker);
+      worker.postMessage({ kind: 'open', folder, wasm, pollMs, allowed: [...allowed], serverPollMs } satisfies ToWorker);
     });
     if (opened.kind === 'open-failed') {
       await worker.terminate();

@@ -6,6 +6,7 @@ import { Disposable } from '../disposable';
 import type { Reporter } from '../core/store/ingest';
 import { STORE_DIR } from '../core/store/workspaceStore';
 import type { UserAllowedSources } from './allowedSources';
+import { serverSettings } from '../settings/servers';
 
 export interface FolderStore {
   folder: vscode.WorkspaceFolder;
@@ -97,7 +98,7 @@ export class FolderStores extends Disposable {
     try {
       // Polled twice a second: a new run reaches the tree and the lenses well within a second.
       const client = await StoreClient.start(path.join(dist, 'storeWorker.js'), path.join(dist, 'sql-wasm.wasm'), folder.uri.fsPath, this.reporter, 500,
-        this.allowedSources.list(folder.uri.fsPath));
+        this.allowedSources.list(folder.uri.fsPath), serverSettings(folder).pollMs);
       const store = { folder, client };
       const parts = new Disposable();
       void this.parts.get(key)?.dispose();

@@ -4,6 +4,23 @@ import type { IngestStats } from '../core/store/ingest';
 import type { LookupOptions } from '../core/store/queries';
 import type { HistoryPoint } from '../core/store/history';
 import type { TablePage, TableQuery } from '../core/store/runTable';
+import type { SourceKind } from '../core/store/importedSources';
+import type { ServerStatus } from '../core/store/serverFollow';
+import type { Credentials } from '../core/mlflowServer/credentials';
+
+/** A tracking server the editor's settings or environment name for a folder, with how to reach it. */
+export interface ServerConfig {
+  uri: string;
+  /** Experiment names to follow; none: all. */
+  experiments?: string[];
+  /** Whether the policy lets this folder contact it (sourcePolicy.mayContactServer). */
+  allowed: boolean;
+  /** Named by settings or the environment; otherwise by the store's journal (Connect…, `runlens import`). */
+  configured: boolean;
+  /** In memory only: never written to the store, a log or a message. */
+  credentials?: Credentials;
+  pageSize?: number;
+}
 
 /**
  * What the extension asks of the store. The store lives in a worker thread (src/store/worker.ts) so
@@ -20,10 +37,16 @@ export interface StoreApi {
   runsTable(query: TableQuery): TablePage;
   lookup(keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions): CombinationState[];
   metricNames(): string[];
-  importSource(kind: 'mlflow-file' | 'mlflow-db', sourcePath: string): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;
-  sources(): Record<string, { kind: 'mlflow-file' | 'mlflow-db' }>;
+  importSource(kind: SourceKind, sourcePath: string, experiments?: string[]): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;
+  sources(): Record<string, { kind: SourceKind }>;
   /** Sources the workspace's own files name, outside the folder, that the user has not allowed: not read. */
-  refusedSources(): { path: string; kind: 'mlflow-file' | 'mlflow-db' }[];
+  refusedSources(): { path: string; kind: SourceKind }[];
+  /** The tracking servers the settings and the environment name (replacing the previous list), and how to reach them. */
+  configureServers(servers: ServerConfig[]): void;
+  /** The followed tracking servers and their state (synced, offline since when, needing credentials). */
+  servers(): ServerStatus[];
+  /** Catches up every followed source now, the tracking servers included. */
+  syncSources(): Promise<void>;
   /** The user allowed this folder's store to follow a source outside it (kept in the extension's global state). */
   allowSource(sourcePath: string): Promise<void>;
   experimentId(name: string): number | undefined;
@@ -37,7 +60,7 @@ export interface StoreApi {
 export type Method = keyof StoreApi;
 
 export type ToWorker =
-  | { kind: 'open'; folder: string; wasm: string; pollMs: number; allowed: string[] }
+  | { kind: 'open'; folder: string; wasm: string; pollMs: number; allowed: string[]; serverPollMs?: number }
   | { kind: 'call'; id: number; method: Method; args: unknown[] }
   | { kind: 'close' };
 

@@ -2,7 +2,8 @@ import { parentPort } from 'node:worker_threads';
 import { WorkspaceStore } from '../core/store/workspaceStore';
 import { setSqlJsWasmPath } from '../core/store/sqljs';
 import { countRuns, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
-import type { FromWorker, StoreApi, ToWorker } from './protocol';
+import type { FromWorker, ServerConfig, StoreApi, ToWorker } from './protocol';
+import type { ServerConnection } from '../core/store/serverFollow';
 import { RunTable } from '../core/store/runTable';
 
 // The store's own thread: the only place the sql.js database lives in the extension.
@@ -14,6 +15,21 @@ let ticking = false;
 let table: RunTable | undefined;
 /** The sources outside the folder this user allowed (the extension keeps the list in its global state). */
 const allowed = new Set<string>();
+/** How to reach each server the editor configured: credentials live here, in memory, and nowhere else. */
+const connections = new Map<string, ServerConnection>();
+/** Servers allowed by the editor's settings (as opposed to by the person's own list). */
+let allowedBySettings = new Set<string>();
+
+function configure(s: WorkspaceStore, servers: ServerConfig[]): void {
+  // New credentials, another page size: a server that refused the old ones is asked again at once.
+  const before = JSON.stringify([...connections.entries()]);
+  const allowedBefore = [...allowedBySettings].sort().join('\n');
+  connections.clear();
+  allowedBySettings = new Set(servers.filter((c) => c.allowed).map((c) => c.uri));
+  for (const c of servers) connections.set(c.uri, { credentials: c.credentials, where: 'editor', pageSize: c.pageSize });
+  s.configureServers(servers.filter((c) => c.configured).map((c) => ({ uri: c.uri, experiments: c.experiments })),
+    before !== JSON.stringify([...connections.entries()]) || allowedBefore !== [...allowedBySettings].sort().join('\n'));
+}
 
 const reporter = {
   problem: (message: string) => post({ kind: 'report', level: 'problem', message }),
@@ -34,9 +50,12 @@ function api(s: WorkspaceStore): StoreApi {
     runsTable: (q) => (table?.catalog === s.catalog ? table : (table = new RunTable(s.catalog))).page(q),
     lookup: (keys, combos, opts) => lookupCombinations(s.catalog, keys, combos, opts),
     metricNames: () => metricNames(s.catalog),
-    importSource: (kind, p) => s.importSource(kind, p),
+    importSource: (kind, p, experiments) => s.importSource(kind, p, experiments),
     sources: () => Object.fromEntries(Object.entries(s.sources()).map(([p, v]) => [p, { kind: v.kind }])),
     refusedSources: () => s.refusedSources(),
+    configureServers: (servers) => configure(s, servers),
+    servers: () => s.serverStatuses(),
+    syncSources: () => s.syncSources(),
     allowSource: async (p) => {
       allowed.add(p);
       await s.imported.follow(true);
@@ -56,7 +75,10 @@ port.on('message', async (msg: ToWorker) => {
     try {
       setSqlJsWasmPath(msg.wasm);
       for (const p of msg.allowed) allowed.add(p);
-      store = await WorkspaceStore.open(msg.folder, { reporter, allowedSources: { list: () => [...allowed] } });
+      store = await WorkspaceStore.open(msg.folder, {
+        reporter, allowedSources: { list: () => [...allowed, ...allowedBySettings] }, serverPollMs: msg.serverPollMs,
+        servers: (uri) => connections.get(uri) ?? { where: 'editor' },
+      });
       store.onChange(() => post({ kind: 'changed' }));
       post({ kind: 'opened', role: store.role });
       timer = setInterval(async () => {

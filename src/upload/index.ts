@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CommandSpec } from '../commands';
 import { STORE_DIR } from '../core/store/workspaceStore';
-import { byServer, readUploadOutput, serverIdentity, uploaderArgs, uploaderEnv, waitingRuns, type UploadOutcome } from '../core/upload/outbox';
+import { normalizeServerUri } from '../core/mlflowServer/uri';
+import { byServer, readUploadOutput, uploadCredentials, uploaderArgs, uploaderEnv, waitingRuns, type UploadOutcome } from '../core/upload/outbox';
 import { Disposable } from '../disposable';
 import { findInterpreter } from '../launch/interpreter';
 import type { FolderStores } from '../store/folderStores';
@@ -96,8 +97,7 @@ export class UploadFeature extends Disposable {
   private allowedServers(): Set<string> {
     const allowed = new Set(this.state.get<string[]>(ALLOWED_KEY, []));
     for (const v of [process.env.RUNLENS_TRACKING_URI, process.env.MLFLOW_TRACKING_URI]) {
-      const id = v ? serverIdentity(v) : undefined;
-      if (id) allowed.add(id);
+      try { if (v?.trim()) allowed.add(normalizeServerUri(v)); } catch { /* not a server's URI */ }
     }
     return allowed;
   }
@@ -186,7 +186,7 @@ export class UploadFeature extends Disposable {
     const dir = storeDir(folder);
     this.log.info(`Uploading the runs of ${folder.name} waiting for ${server} (${python} -m runlens.upload)`);
     return new Promise((resolve) => {
-      const child = spawn(python, uploaderArgs(server), { cwd: folder.uri.fsPath, env: uploaderEnv(process.env, server, dir, this.clientDir), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(python, uploaderArgs(server), { cwd: folder.uri.fsPath, env: uploaderEnv(process.env, dir, this.clientDir, uploadCredentials(server, process.env, undefined)), stdio: ['ignore', 'pipe', 'pipe'] });
       this.running.set(key, child);
       let out = '';
       let err = '';

@@ -3,22 +3,27 @@
 import uplotCss from 'uplot/dist/uPlot.min.css';
 import baseCss from './lib/base.css';
 import compareCss from './compare.css';
-import type { CompareFromWebview, CompareToWebview, CompareView } from './protocol';
+import type { ArtifactPreview, CompareFromWebview, CompareToWebview, CompareView } from './protocol';
 import { addStyles, connect } from './lib/host';
 import { button, fill, h } from './lib/dom';
 import { lineChart, type Chart } from './lib/chart';
 import { parallelCoordinates } from './lib/parallel';
 import { seriesDash, seriesVar } from './lib/theme';
-import { formatMetric, shortId } from '../core/runs/format';
+import { formatBytes, formatMetric, shortId } from '../core/runs/format';
+import { previewBody } from './lib/artifacts';
 
 addStyles(uplotCss, baseCss, compareCss);
 
-interface UiState { onlyDiffering: boolean; metric: string | null }
+interface UiState { onlyDiffering: boolean; metric: string | null; artifact?: string | null }
 
 const root = document.getElementById('root')!;
 let view: CompareView | undefined;
 let charts: Chart[] = [];
-const host = connect<CompareToWebview, CompareFromWebview, UiState>((m) => { view = m.view; render(); });
+const host = connect<CompareToWebview, CompareFromWebview, UiState>((m) => {
+  if (m.type === 'artifacts') { showArtifacts(m.path, m.previews); return; }
+  view = m.view;
+  render();
+});
 const ui: UiState = host.state() ?? { onlyDiffering: false, metric: null };
 const save = () => host.saveState(ui);
 
@@ -51,7 +56,49 @@ function render(): void {
     v.metrics.length ? h('h2', null, 'Latest metrics') : null,
     v.metrics.length ? h('div', { className: 'scroll' }, metricsTable(v)) : null,
     v.metrics.length && v.params.length ? parallelSection(v) : null,
+    artifactsSection(v),
     chartsSection(v));
+}
+
+let artifactRow: HTMLElement | undefined;
+
+/**
+ * Artifacts side by side: a path (those most runs share first; the first image by default), and
+ * that file of every run in a column under the run's name.
+ */
+function artifactsSection(v: CompareView): HTMLElement | null {
+  if (!v.artifacts.length) return null;
+  const wanted = ui.artifact && v.artifacts.some((a) => a.path === ui.artifact) ? ui.artifact
+    : (v.artifacts.find((a) => a.kind === 'image') ?? v.artifacts[0]).path;
+  const select = h('select', { attrs: { 'aria-label': 'Artifact' } }, ...v.artifacts.map((a) => {
+    const held = a.sizes.filter((s) => s !== null).length;
+    const o = h('option', { attrs: { value: a.path } }, `${a.path}  (${held} of ${v.runs.length} runs)`);
+    o.selected = a.path === wanted;
+    return o;
+  }));
+  artifactRow = h('div', { className: 'artifact-row' }, ...v.runs.map((_, i) => column(i, h('p', { className: 'muted' }, 'Loading…'))));
+  select.addEventListener('change', () => { ui.artifact = select.value; save(); host.post({ type: 'compareArtifact', path: select.value }); });
+  host.post({ type: 'compareArtifact', path: wanted });
+  return h('section', { className: 'artifacts', attrs: { 'aria-label': 'Artifacts' } },
+    h('h2', null, 'Artifacts ', select),
+    h('p', { className: 'hint' }, 'The same file of each run, side by side.'),
+    h('div', { className: 'scroll' }, artifactRow));
+}
+
+function column(i: number, body: Node): HTMLElement {
+  return h('figure', { className: 'artifact-column', attrs: { 'data-run': view!.runs[i].uid } },
+    h('figcaption', null, swatch(i), view!.runs[i].label, h('span', { className: 'muted' }, ` · ${shortId(view!.runs[i].uid)}`)),
+    body);
+}
+
+function showArtifacts(path: string, previews: (ArtifactPreview | null)[]): void {
+  if (!artifactRow || !view) return;
+  artifactRow.setAttribute('data-path', path);
+  fill(artifactRow, ...previews.map((p, i) => column(i, p === null
+    ? h('p', { className: 'muted' }, 'This run has no such file.')
+    : h('div', null, previewBody(p), h('div', { className: 'toolbar' },
+      h('span', { className: 'muted' }, formatBytes(p.size)),
+      button('Open', () => host.post({ type: 'openArtifact', index: i, path }), { className: 'secondary' }))))));
 }
 
 function checkbox(checked: boolean, onChange: (on: boolean) => void): HTMLInputElement {

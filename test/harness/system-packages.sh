@@ -7,14 +7,20 @@
 #
 #   chromium                      the browser the UI tests drive (through playwright-core)
 #   libkrb5-dev make g++ pkg-config  code-server's native modules build from source offline
+#   ripgrep                       code-server 4.90 (the VS Code 1.90 tier) downloads ripgrep 13.0.0 from
+#                                 GitHub when installed; setup.sh gives it Debian's 13.0.0 instead
+#   librsvg2-bin                  rsvg-convert: `npm run icon` renders media/icon.png from media/runlens.svg
 #   python3                       Debian's interpreter: the Python tier runs on /usr/bin/python3,
 #   python3-optuna python3-sklearn python3-matplotlib   which is the one that sees these
+#   python3-pandas python3-yaml   (runlens.mlflow.search_runs's DataFrame, log_table; log_dict's YAML read back)
+#   python3-pip -setuptools -wheel  (a test installs the client with pip, offline)
 #   faketime                      the clock tier runs the unit and Python tiers at another date
 #   locales (de_DE.UTF-8)         ... and in another locale
 set -euo pipefail
 
-PACKAGES=(chromium libkrb5-dev python3 make g++ pkg-config faketime locales
-  python3-optuna python3-sklearn python3-matplotlib)
+PACKAGES=(chromium libkrb5-dev ripgrep librsvg2-bin python3 make g++ pkg-config faketime locales
+  python3-optuna python3-sklearn python3-matplotlib python3-pandas python3-yaml
+  python3-pip python3-setuptools python3-wheel)
 log() { printf '[system-packages %(%H:%M:%S)T] %s\n' -1 "$*"; }
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 

@@ -22,12 +22,13 @@ const STEP_TIMEOUT = 20000;
  * @param {Record<string, unknown>} [o.settings] user settings
  * @param {Record<string, string>} [o.env] extra environment for the server and extension host
  * @param {number} [o.port] fixed port (default: a free one)
+ * @param {string} [o.vscode] which VS Code (test/harness/versions.mjs: '1.139' or '1.90'; default REAL_VSCODE_VERSION, else the current one)
  * @param {boolean} [o.verbose] print code-server's and the browser's logs (default: VERBOSE=1)
  */
 export async function openWorkbench(o = {}) {
   const verbose = o.verbose ?? process.env.VERBOSE === '1';
   const log = verbose ? (m) => console.error(m) : () => {};
-  const cs = await startCodeServer({ settings: o.settings, env: o.env, vsix: o.vsix, port: o.port, log });
+  const cs = await startCodeServer({ settings: o.settings, env: o.env, vsix: o.vsix, port: o.port, vscode: o.vscode, log });
   let browser;
   try {
     browser = await launchChromium({ width: o.width, height: o.height });
@@ -109,8 +110,9 @@ export class Workbench {
   }
 
   /**
-   * The rows of a tree view as shown, top to bottom: { label, description, level, expanded }
-   * (expanded: true, false, or undefined for a leaf). Waits up to `timeout` for at least `min` rows.
+   * The rows of a tree view as shown, top to bottom: { label, description, level, expanded, ariaLabel }
+   * (expanded: true, false, or undefined for a leaf; ariaLabel: what a screen reader says, which
+   * for a run includes the status its icon shows). Waits up to `timeout` for at least `min` rows.
    */
   async treeItems(viewName, { min = 1, timeout = STEP_TIMEOUT } = {}) {
     const rows = (await this.view(viewName)).locator('.monaco-list-row');
@@ -123,6 +125,7 @@ export class Workbench {
         description: text('.label-description'),
         level: Number(row.getAttribute('aria-level') || 1),
         expanded: expanded === null ? undefined : expanded === 'true',
+        ariaLabel: row.getAttribute('aria-label') ?? '',
       };
     }));
   }
@@ -153,7 +156,7 @@ export class Workbench {
   async openFile(name) {
     await this.focusEditorArea();
     await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
+    const input = this.page.locator('.quick-input-widget input:not([type="checkbox"])');
     await input.waitFor({ timeout: STEP_TIMEOUT });
     await input.fill(name);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(name) }).first().waitFor({ timeout: STEP_TIMEOUT });
@@ -184,7 +187,7 @@ export class Workbench {
     for (let attempt = 1; ; attempt++) {
       await this.focusEditorArea();
       await this.page.keyboard.press('F1');
-      const input = this.page.locator('.quick-input-widget input');
+      const input = this.page.locator('.quick-input-widget input:not([type="checkbox"])');
       await input.waitFor({ timeout: STEP_TIMEOUT });
       await input.fill(`>${label}`);
       try {
@@ -235,6 +238,85 @@ export class Workbench {
       if (Date.now() > deadline) throw new Error(`no line of the Output panel matched ${waitFor} in ${timeout} ms; it shows:\n${lines.join('\n')}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+
+  /**
+   * Opens the Settings editor (Preferences: Open Settings (UI)) and types `query` into its search
+   * box ('' leaves it empty); `scope` picks the tab: 'User', 'Remote', 'Workspace'.
+   * Resolves once the editor shows its result (the "N Settings Found" count when searching).
+   */
+  async openSettings(query = '', { scope } = {}) {
+    const editor = this.page.locator('.settings-editor');
+    if (!await editor.isVisible()) await this.runCommand('Preferences: Open Settings (UI)');
+    const search = editor.locator('.settings-header .search-container .monaco-editor').first();
+    await search.waitFor({ timeout: STEP_TIMEOUT });
+    if (scope) {
+      await editor.locator('.settings-tabs-widget .action-label', { hasText: new RegExp(`^${escapeRe(scope)}\\b`) }).first().click();
+    }
+    await search.click();
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.press('Backspace');
+    if (query) {
+      await this.page.keyboard.type(query);
+      await this.page.waitForFunction(() => /\d+ Settings? Found|No Settings Found/i.test(document.querySelector('.settings-editor .settings-count-widget')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT });
+    }
+    // The list is redrawn a moment after the count changes.
+    await this.page.waitForTimeout(500);
+  }
+
+  /** The Settings editor's table of contents as shown: { label, count, level }, top to bottom. */
+  async settingsToc() {
+    return this.page.locator('.settings-editor .settings-toc-container .monaco-list-row').evaluateAll((rows) => rows.map((row) => {
+      const m = /^(.*?)\s*(?:\((\d+)\))?$/.exec(row.textContent.trim());
+      return { label: m[1], count: m[2] === undefined ? undefined : Number(m[2]), level: Number(row.getAttribute('aria-level') || 1) };
+    }));
+  }
+
+  /**
+   * The rows of the Settings editor's list, top to bottom, scrolling through it (the list draws
+   * only what is on screen): { group } for a group's title, { key, category, label } for a setting,
+   * its title as shown ("Runlens › Lens: " + "Scope"). From the top of the list, or with
+   * `fromTop: false` from where it is scrolled to; `until(items)` stops the scrolling early.
+   */
+  async settingsItems({ fromTop = true, until = () => false } = {}) {
+    const list = this.page.locator('.settings-editor .settings-tree-container .monaco-list');
+    await list.waitFor({ timeout: STEP_TIMEOUT });
+    // The rows on screen, and where the list is scrolled to: monaco's list moves its rows'
+    // container up by the scroll offset.
+    const read = () => list.evaluate((el) => {
+      const container = el.querySelector('.monaco-list-rows');
+      const offset = -parseFloat(container?.style.top || '0');
+      return {
+        atTop: offset <= 0,
+        atEnd: offset + el.clientHeight >= parseFloat(container?.style.height || '0') - 1,
+        rows: [...el.querySelectorAll('.monaco-list-row')].map((row) => {
+          const index = Number(row.getAttribute('data-index'));
+          const group = row.querySelector('.settings-group-title-label');
+          if (group) return { index, item: { group: group.textContent.trim() } };
+          const s = row.querySelector('.setting-item-contents');
+          return { index, item: s && {
+            key: s.getAttribute('data-key'),
+            category: s.querySelector('.setting-item-category')?.textContent ?? '',
+            label: s.querySelector('.setting-item-label')?.textContent ?? '',
+          } };
+        }),
+      };
+    });
+    await list.hover();
+    for (let i = 0; fromTop && i < 200 && !(await read()).atTop; i++) {
+      await this.page.mouse.wheel(0, -2000);
+      await this.page.waitForTimeout(50);
+    }
+    const seen = new Map(); // row index -> item
+    const inOrder = () => [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+    for (let i = 0; i < 1000; i++) {
+      const { rows, atEnd } = await read();
+      for (const r of rows) if (r.item) seen.set(r.index, r.item);
+      if (atEnd || until(inOrder())) break;
+      await this.page.mouse.wheel(0, 300);
+      await this.page.waitForTimeout(50);
+    }
+    return inOrder();
   }
 
   /** Writes a PNG of the whole window; returns its path. */

@@ -111,4 +111,21 @@ with runlens.start_run(params={"depth": 3}):
     const states = await s.client.api.lookup(['depth'], [{ depth: 4 }, { depth: 5 }], {});
     assert.deepStrictEqual(states.map((x) => x.state), ['never-run', 'never-run'], 'no lens counts them as failed');
   });
+
+  it('a script that fails before its loop is reported as not started, with the reason, and nothing counts as failed', async () => {
+    const file = writeWorkspaceFile('loops/broken_setup.py', `import runlens
+raise FileNotFoundError("data/train.csv")
+for kappa in [1, 2]:
+    with runlens.start_run(params={"kappa": kappa}):
+        pass
+`);
+    const result = await vscode.commands.executeCommand<SweepResult>('runlens.runMissingCombinations', vscode.Uri.file(file), 0, { yes: true });
+    assert.strictEqual(result?.mode, 'loop');
+    assert.deepStrictEqual(result.runs, []);
+    assert.deepStrictEqual(result.notStarted.map((n) => n.index), [0, 1]);
+    assert.match(result.notStarted[0].why, /failed before the loop reached it: FileNotFoundError: data\/train\.csv/);
+    const s = await store();
+    const states = await s.client.api.lookup(['kappa'], [{ kappa: 1 }, { kappa: 2 }], {});
+    assert.deepStrictEqual(states.map((x) => x.state), ['never-run', 'never-run']);
+  });
 });

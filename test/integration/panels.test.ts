@@ -3,31 +3,15 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { runlensExtension, waitFor, workspaceFolder } from './support/host';
+import { posted } from './support/panels';
+import { api } from './support/launch';
+import { waitFor, workspaceFolder } from './support/host';
 import { logRun } from './support/runLogs';
 import type { RunsNode } from '../../src/runs/tree';
-import type { PanelProbe } from '../../src/panels/panel';
 import type { CompareToWebview, DetailsToWebview, TableToWebview } from '../../src/webview/protocol';
 
 const EXPERIMENT = 'panels';
 const XSS = '<img src=x onerror=alert(1)>';
-
-async function api() {
-  const ext = runlensExtension();
-  return ext.isActive ? ext.exports : ext.activate();
-}
-
-/** The open panel of this kind once its webview said it is ready, and the last message of `type` it was sent. */
-async function posted<M extends { type: string }>(kind: PanelProbe['kind'], type: M['type'], accept: (m: M) => boolean = () => true): Promise<{ panel: PanelProbe; message: M }> {
-  const { panels } = await api();
-  return waitFor(`the ${kind} panel to post '${type}'`, () => {
-    for (const panel of panels.open().filter((p) => p.kind === kind && p.ready)) {
-      const message = [...panel.posted].reverse().find((m) => (m as M).type === type) as M | undefined;
-      if (message && accept(message)) return { panel, message };
-    }
-    return undefined;
-  }, 20_000);
-}
 
 async function runNodes(): Promise<(RunsNode & { kind: 'run' })[]> {
   const { tree } = await api();
@@ -98,7 +82,7 @@ describe('run details, comparison and the runs table, in editor panels', () => {
   it('compares the runs selected in the tree: params by meaning, metrics overlaid, export to CSV and JSON', async () => {
     const nodes = await runNodes();
     await vscode.commands.executeCommand('runlens.compareRuns', nodes[0], nodes);
-    const { panel, message } = await posted<CompareToWebview>('compare', 'compare');
+    const { panel, message } = await posted<CompareToWebview & { type: 'compare' }>('compare', 'compare');
     const view = message.view;
     assert.deepStrictEqual(view.runs.map((r) => r.uid), ['p3', 'p2', 'p1']);
     assert.deepStrictEqual(view.params, [{ key: 'depth', differs: true }, { key: 'note', differs: true }, { key: 'rate', differs: false }], '1e-3 and 0.001 are the same rate');

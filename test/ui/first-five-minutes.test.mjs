@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, useWorkbench } from './helpers.mjs';
-
-/** The lenses of the active editor once one of them contains `text`. */
-async function lensesSaying(wb, text, timeout = 60000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const lenses = await wb.codeLenses({ min: 0 });
-    if (lenses.some((l) => l.includes(text))) return lenses;
-    if (Date.now() > deadline) throw new Error(`no lens says "${text}"; the lenses: ${lenses.join(' | ') || '(none)'}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+import { REPO, lensesSaying, useWorkbench } from './helpers.mjs';
 
 /** Answers the sweep's question with `button`, after checking what it says. */
 async function confirm(wb, says, button, screenshot) {

@@ -86,3 +86,15 @@ export function useWorkbench({ workspace, ...options } = {}) {
     },
   });
 }
+
+/** The CodeLens texts of the active editor once one of them contains `text` (see workbench.codeLenses). */
+export async function lensesSaying(wb, text, { timeout = 60000, before } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (before) await before();
+    const lenses = await wb.codeLenses({ min: 0 });
+    if (lenses.some((l) => l.includes(text))) return lenses;
+    if (Date.now() > deadline) throw new Error(`no lens says "${text}"; the lenses: ${lenses.join(' | ') || '(none)'}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

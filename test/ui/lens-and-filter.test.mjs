@@ -64,7 +64,7 @@ describe('What a person sees on an experiment loop, and filtering runs', functio
     const pane = await wb.view('Runs');
     await pane.hover();
     await wb.page.locator('.part.sidebar .pane-header .action-label[aria-label="Filter Runs…"], .part.sidebar .title-actions .action-label[aria-label="Filter Runs…"]').first().click();
-    const input = wb.page.locator('.quick-input-widget input');
+    const input = wb.page.locator('.quick-input-widget input:not([type="checkbox"])');
     await input.waitFor({ timeout: 15000 });
     await input.fill('params.lr = 0.001 and');
     await wb.page.locator('.quick-input-message', { hasText: 'expected a field' }).waitFor({ timeout: 10000 });

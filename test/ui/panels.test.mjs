@@ -104,7 +104,7 @@ describe('Run details, comparison and the runs table in the real workbench', fun
     // From the palette, which asks for the experiment (wb.runCommand would wait for the palette to close).
     await wb.focusEditorArea();
     await wb.page.keyboard.press('F1');
-    await wb.page.locator('.quick-input-widget input').fill('>RunLens: Open Runs Table');
+    await wb.page.locator('.quick-input-widget input:not([type="checkbox"])').fill('>RunLens: Open Runs Table');
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'RunLens: Open Runs Table' }).first().click();
     const pick = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: `${BIG} runs` }).first();
     await pick.waitFor();

@@ -85,7 +85,8 @@ async function runRows(wb) {
   const items = await wb.treeItems('Runs', { min: 0 });
   return items.filter((i) => i.level === 2).map((i) => ({
     name: i.label,
-    status: /\brunning\b|looks abandoned/.test(i.description) ? 'running' : /\b(failed|killed|crashed)\b/.exec(i.description)?.[1] ?? 'finished',
+    // The status is the row's icon, which a screen reader says right after the name.
+    status: /, (running|finished|failed|killed|crashed)\b/.exec(i.ariaLabel)?.[1] ?? 'unknown',
     description: i.description,
   }));
 }

@@ -77,7 +77,7 @@ describe('The RunLens view in a new project', function () {
     const pane = await wb.view('Runs');
     await pane.hover();
     await wb.page.locator('.part.sidebar .title-actions .action-label[aria-label="Filter Runs…"], .part.sidebar .pane-header .action-label[aria-label="Filter Runs…"]').first().click();
-    const input = wb.page.locator('.quick-input-widget input');
+    const input = wb.page.locator('.quick-input-widget input:not([type="checkbox"])');
     await input.waitFor();
     await input.fill('params.lr = 0.5');
     await wb.page.keyboard.press('Enter');

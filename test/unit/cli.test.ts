@@ -56,3 +56,34 @@ describe('the runlens command line', () => {
     await window.close();
   });
 });
+
+describe('the command line parses strictly, as a command line should', () => {
+  it('refuses an option the command does not take, naming it and what was meant, instead of listing everything', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, { id: 'a', params: { lr: '0.001' } });
+    const r = await cli(['runs', '--fitler', 'params.lr = 1', '--workspace', ws]);
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '', 'nothing listed');
+    assert.equal(r.err, "runlens runs: unknown option --fitler (did you mean --filter?); see 'runlens runs --help'\n");
+    assert.equal((await cli(['exists', 'lr=1', '--all', '--workspace', ws])).code, 2, 'an option of another command');
+    assert.match((await cli(['runs', '--filter'])).err, /--filter needs a value/);
+    assert.match((await cli(['runs', '--json=yes', '--workspace', ws])).err, /--json takes no value/);
+  });
+
+  it('answers -h and --help on every command with what it takes', async () => {
+    for (const command of ['analyze', 'runs', 'exists', 'import', 'rebuild', 'version']) {
+      for (const flag of ['-h', '--help']) {
+        const r = await cli([command, flag]);
+        assert.equal(r.code, 0, `${command} ${flag}`);
+        assert.match(r.out, new RegExp(`^Usage: runlens ${command}\\b`));
+      }
+    }
+    assert.match((await cli(['runs', '--help'])).out, /--filter Q\s+only the runs a filter keeps/);
+  });
+
+  it('takes the global options before the command too', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, { id: 'a', params: { lr: '0.001' } });
+    assert.equal((await cli(['--workspace', ws, 'exists', 'lr=1e-3'])).code, 0);
+  });
+});

@@ -177,7 +177,7 @@ describe('MLflow file store follow-up reads', () => {
     assert.equal(again.unchangedRunIds.length, 23);
   });
 
-  it('notices a tag edited in place, a new run and a removed one', async () => {
+  it('a full read notices a tag edited in place, a new run and a removed one', async () => {
     const edited = runDir(first, 'Default/01');
     fs.writeFileSync(path.join(edited.dir, 'tags', 'fixture_id'), 'Default/01-edited');
     const removed = runDir(first, 'Default/02');
@@ -186,10 +186,28 @@ describe('MLflow file store follow-up reads', () => {
     const meta = path.join(added, 'meta.yaml');
     fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replaceAll(removed.run.runId, 'f'.repeat(32)));
     fs.rmSync(removed.dir, { recursive: true });
-    const again = await readFileStore(mlruns, { previous: first.fingerprint });
+    const again = await readFileStore(mlruns, { previous: first.fingerprint, fullEveryMs: 0 });
     assert.deepEqual(again.runs.map(r => r.runId).sort(), [edited.run.runId, 'f'.repeat(32)].sort());
     assert.deepEqual(again.removedRunIds, [removed.run.runId]);
     assert.equal(again.runs.find(r => r.runId === edited.run.runId)?.tags.fixture_id, 'Default/01-edited');
     assert.deepEqual(again.problems, []);
+  });
+
+  it('between full reads, reads only the new runs and the running ones: an ended run\'s late edit waits for the next full read', async () => {
+    const ended = runDir(first, 'Default/01');
+    fs.writeFileSync(path.join(ended.dir, 'tags', 'fixture_id'), 'Default/01-edited');
+    const running = first.runs.find(r => r.status === 'RUNNING' && r.lifecycle === 'active')!;
+    fs.appendFileSync(path.join(mlruns, running.experimentId, running.runId, 'metrics', 'loss'), '1795744999999 0.25 50\n');
+    const added = path.join(mlruns, ended.run.experimentId, 'e'.repeat(32));
+    fs.cpSync(ended.dir, added, { recursive: true });
+    const meta = path.join(added, 'meta.yaml');
+    fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replaceAll(ended.run.runId, 'e'.repeat(32)));
+    // A run created in an experiment folder changes the folder's time; make sure the clock saw it.
+    fs.utimesSync(path.dirname(added), new Date(), new Date(Date.now() + 5000));
+    const quick = await readFileStore(mlruns, { previous: first.fingerprint });
+    assert.deepEqual(quick.runs.map(r => r.runId).sort(), [running.runId, 'e'.repeat(32)].sort());
+    assert.equal(quick.unchangedRunIds.length, 23);
+    const full = await readFileStore(mlruns, { previous: quick.fingerprint, fullEveryMs: 0 });
+    assert.deepEqual(full.runs.map(r => r.runId), [ended.run.runId]);
   });
 });

@@ -35,6 +35,7 @@ describe('exporting a comparison', () => {
     metrics: [{ key: 'acc', higherIsBetter: true }],
     keyMetric: 'acc',
     history: {},
+    artifacts: [],
   };
 
   it('writes CSV a spreadsheet reads as data: quoted where needed, formulas defused, numbers left alone', () => {

@@ -39,11 +39,13 @@ const plain = (n: number): number | string => (Number.isNaN(n) ? 'NaN' : n === I
 /** What an event means, in the vectors' terms (the fields both readers use). */
 function meaning(ev: RunEvent): unknown {
   switch (ev.e) {
-    case 'start': return { e: ev.e, t: ev.t, run: ev.run ?? null, experiment: ev.experiment, name: ev.name, parent: ev.parent, host: ev.host, pid: ev.pid };
+    case 'start': return { e: ev.e, t: ev.t, run: ev.run ?? null, experiment: ev.experiment, name: ev.name, parent: ev.parent, host: ev.host, pid: ev.pid, resume: ev.resume };
     case 'params': return { e: ev.e, t: ev.t, params: { ...ev.params } };
     case 'tags': return { e: ev.e, t: ev.t, tags: { ...ev.tags } };
     case 'metrics': return { e: ev.e, t: ev.t, points: ev.points.map((p) => [p.key, plain(p.value), p.step, p.t]) };
     case 'heartbeat': return { e: ev.e, t: ev.t };
+    case 'artifact': return { e: ev.e, t: ev.t, path: ev.path, size: ev.size, sha256: ev.sha256, media_type: ev.mediaType };
+    case 'untag': return { e: ev.e, t: ev.t, key: ev.key };
     case 'end': return { e: ev.e, t: ev.t, status: ev.status, error: ev.error ? { type: ev.error.type ?? null, message: ev.error.message ?? null, traceback: ev.error.traceback ?? null } : null };
     case 'upload': return { ...ev };
   }

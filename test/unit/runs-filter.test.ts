@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from './support/repo';
 import { WorkspaceStore } from '../../src/core/store/workspaceStore';
 import { listRuns } from '../../src/core/store/queries';
 import { FilterError, parseFilter } from '../../src/core/runs/filter';
@@ -56,5 +59,47 @@ describe('the runs filter', () => {
 
   it('an empty filter is no filter', () => {
     assert.equal(ids('  '), 'a,b,c,d');
+  });
+});
+
+describe('the runs filter finds the runs the shared vectors say (the Python client evaluates the same file)', () => {
+  interface VectorRun {
+    id: string; experiment: string; name: string | null; status: 'finished' | 'failed' | 'killed' | 'crashed';
+    start_time: number; end_time: number | null;
+    params: Record<string, string>; metrics: Record<string, number | string>; tags: Record<string, string>;
+  }
+  const shared = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test/vectors/run-filters.json'), 'utf8')) as {
+    runs: VectorRun[]; cases: { filter: string; runs: string[] }[]; errors: { filter: string; error: string }[];
+  };
+  let store: WorkspaceStore;
+  before(async () => {
+    const ws = tempWorkspace();
+    for (const r of shared.runs) {
+      const t = r.start_time;
+      // A crashed run: no end, its process on another host, nothing written for long.
+      let text = line({ e: 'start', v: 2, t, run: r.id, experiment: r.experiment, name: r.name, parent: null, script: null, git: null, host: 'elsewhere', pid: 1 });
+      text += line({ e: 'params', t, params: r.params });
+      if (Object.keys(r.metrics).length) text += line({ e: 'metrics', t, points: Object.entries(r.metrics).map(([k, v]) => [k, v, 0, t]) });
+      if (Object.keys(r.tags).length) text += line({ e: 'tags', t, tags: r.tags });
+      if (r.status !== 'crashed') text += line({ e: 'end', t: r.end_time, status: r.status, error: null });
+      appendLog(ws, r.id, text, new Date(t).toISOString().slice(0, 10));
+    }
+    store = await WorkspaceStore.open(ws, { reporter: new CollectingReporter() });
+  });
+  after(() => store.close());
+
+  it('keeps the runs each filter keeps', () => {
+    assert.deepEqual(shared.runs.map((r) => `${r.id} ${store.catalog.one('SELECT status FROM runs WHERE uid = ?', [r.id])?.[0]}`),
+      shared.runs.map((r) => `${r.id} ${r.status}`), 'the runs are in the store as the vectors have them');
+    for (const c of shared.cases) {
+      const kept = listRuns(store.catalog, { filter: c.filter, limit: 100, sort: { by: 'start_time', descending: false } }).map((r) => r.uid);
+      assert.deepEqual(kept, c.runs, c.filter);
+    }
+  });
+
+  it('says where a filter does not read', () => {
+    for (const c of shared.errors) {
+      assert.throws(() => listRuns(store.catalog, { filter: c.filter }), (e: Error) => e instanceof FilterError && e.message.startsWith(c.error), c.filter);
+    }
   });
 });

@@ -87,10 +87,10 @@ describe('ingesting run logs', () => {
     const ws = tempWorkspace();
     const reporter = new CollectingReporter();
     writeRun(ws, { id: 'r1', params: { a: '1' } });
-    appendLog(ws, 'r1', line({ e: 'artifact', t: T0, path: 'model.pt', extra: { nested: true } }) + line({ e: 'artifact', t: T0 }));
+    appendLog(ws, 'r1', line({ e: 'video', t: T0, path: 'model.mp4', extra: { nested: true } }) + line({ e: 'video', t: T0 }));
     const store = await open(ws, reporter);
     assert.deepEqual(reporter.problems, []);
-    assert.equal(reporter.infos.filter((m) => m.includes("unknown event type 'artifact'")).length, 1);
+    assert.equal(reporter.infos.filter((m) => m.includes("unknown event type 'video'")).length, 1);
     assert.equal(getRun(store.catalog, 'r1')!.status, 'finished');
     await store.close();
   });

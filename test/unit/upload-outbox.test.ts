@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { byServer, readUploadOutput, serverIdentity, uploaderArgs, uploaderEnv, waitingRuns } from '../../src/core/upload/outbox';
+import { normalizeServerUri } from '../../src/core/mlflowServer/uri';
+import { byServer, readUploadOutput, uploadCredentials, uploaderArgs, uploaderEnv, waitingRuns } from '../../src/core/upload/outbox';
 import { repoRoot } from './support/repo';
 import { tempWorkspace } from './support/workspace';
 
@@ -9,7 +10,12 @@ const vectors = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test/vectors/s
 
 describe('a tracking server is named in run logs as the Python client names it (shared vectors)', () => {
   for (const [uri, identity] of vectors.vectors) {
-    it(`${JSON.stringify(uri)} -> ${identity}`, () => assert.equal(serverIdentity(uri) ?? null, identity));
+    const credentials = identity !== null && new URL(uri.trim()).username !== '';
+    if (identity === null || credentials) {
+      it(`${JSON.stringify(uri)} is refused${credentials ? ' (credentials are kept out of URIs here)' : ''}`, () => assert.throws(() => normalizeServerUri(uri), credentials ? /credentials/ : /not (a|an http\(s\)) URI/));
+    } else {
+      it(`${JSON.stringify(uri)} -> ${identity}`, () => assert.equal(normalizeServerUri(uri), identity));
+    }
   }
 });
 
@@ -51,8 +57,10 @@ describe('the uploader is the Python client, run with the credentials that belon
     MLFLOW_TRACKING_TOKEN: 't0ken', RUNLENS_DIR: '/elsewhere/.runlens', RUNLENS_RUN_ID: 'x',
   };
 
+  const envFor = (server: string, from: NodeJS.ProcessEnv = base) => uploaderEnv(from, '/w/.runlens', '/ext/python', uploadCredentials(server, from, undefined));
+
   it('keeps the token for the server the environment names', () => {
-    const env = uploaderEnv(base, 'http://127.0.0.1:5000', '/w/.runlens', '/ext/python');
+    const env = envFor('http://127.0.0.1:5000');
     assert.equal(env.MLFLOW_TRACKING_TOKEN, 't0ken');
     assert.equal(env.RUNLENS_DIR, '/w/.runlens');
     assert.equal(env.RUNLENS_RUN_ID, undefined);
@@ -61,9 +69,8 @@ describe('the uploader is the Python client, run with the credentials that belon
   });
 
   it('drops it for another server', () => {
-    const env = uploaderEnv(base, 'http://other:5000', '/w/.runlens', '/ext/python');
-    assert.equal(env.MLFLOW_TRACKING_TOKEN, undefined);
-    assert.equal(uploaderEnv({ ...base, MLFLOW_TRACKING_URI: undefined }, 'http://127.0.0.1:5000', '/w', '/p').MLFLOW_TRACKING_TOKEN, undefined);
+    assert.equal(envFor('http://other:5000').MLFLOW_TRACKING_TOKEN, undefined);
+    assert.equal(envFor('http://127.0.0.1:5000', { ...base, MLFLOW_TRACKING_URI: undefined }).MLFLOW_TRACKING_TOKEN, undefined);
   });
 
   it('reads what the uploader said', () => {

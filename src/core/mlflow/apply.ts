@@ -19,13 +19,16 @@ export function importedUid(storePath: string, runId: string): string {
   return `mlflow-${storeKey(storePath)}-${runId}`;
 }
 
-/** `mlflow-file:/abs/mlruns#<experiment id>/<run id>` or `mlflow-db:/abs/mlflow.db#<run id>`. */
+/**
+ * `mlflow-file:/abs/mlruns#<experiment id>/<run id>`, `mlflow-db:/abs/mlflow.db#<run id>` or
+ * `mlflow-server:http://host:5000#<run id>`.
+ */
 export function importedSource(kind: StoreKind, storePath: string, run: Pick<MlflowRun, 'experimentId' | 'runId'>): string {
-  return kind === 'mlflow-file' ? `mlflow-file:${storePath}#${run.experimentId}/${run.runId}` : `mlflow-db:${storePath}#${run.runId}`;
+  return kind === 'mlflow-file' ? `mlflow-file:${storePath}#${run.experimentId}/${run.runId}` : `${kind}:${storePath}#${run.runId}`;
 }
 
 export function parseImportedSource(source: string): { kind: StoreKind; storePath: string; experimentId?: string; runId: string } | undefined {
-  const m = /^(mlflow-file|mlflow-db):(.*)#(?:([^/#]+)\/)?([^/#]+)$/.exec(source);
+  const m = /^(mlflow-file|mlflow-db|mlflow-server):(.*)#(?:([^/#]+)\/)?([^/#]+)$/.exec(source);
   if (!m) return undefined;
   return { kind: m[1] as StoreKind, storePath: m[2], experimentId: m[3], runId: m[4] };
 }
@@ -68,9 +71,15 @@ function applyRun(catalog: Catalog, snap: MlflowSnapshot, run: MlflowRun, experi
     source: importedSource(snap.kind, snap.path, run),
   });
   catalog.setDeleted(id, run.lifecycle === 'deleted');
+  catalog.setArtifactUri(id, run.artifactUri ?? null);
+  if (run.artifacts) catalog.setArtifacts(id, run.artifacts, run.lastUpdate);
   catalog.setParams(id, run.params);
   catalog.setTags(id, run.tags);
   for (const [key, points] of Object.entries(run.metrics)) {
     catalog.setMetricSummary(id, key, points.map((p) => ({ key, value: p.value, step: p.step, t: p.timestamp })), run.latest[key]);
+  }
+  // A tracking server's search reports each metric's latest point only: its history is read on demand.
+  for (const [key, latest] of Object.entries(run.latest)) {
+    if (!Object.hasOwn(run.metrics, key)) catalog.setMetricSummary(id, key, [], latest);
   }
 }

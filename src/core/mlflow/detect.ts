@@ -7,11 +7,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { StoreKind } from './model';
 
 export interface DetectedStore {
   path: string;
-  kind: StoreKind;
+  kind: 'mlflow-file' | 'mlflow-db';
 }
 
 const SKIPPED = new Set(['node_modules', '.git', '.hg', '.svn', '.runlens', '.venv', 'venv', '__pycache__', '.tox', '.mypy_cache']);

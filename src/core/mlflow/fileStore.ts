@@ -16,11 +16,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Meta, firstLine } from './metaYaml';
 import { parseMetricFile } from './metricFile';
+import { importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
 import {
   PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
   type ImportProblem, type Lifecycle, type MetricPoint, type MlflowExperiment, type MlflowRun,
   type MlflowSnapshot, type ReadOptions,
 } from './model';
+import type { ArtifactEntry } from '../store/types';
 
 const TRASH = '.trash';
 /** Folders in the store root that are not experiments (`models` is MLflow's model registry). */
@@ -47,21 +49,50 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
     problems.push({ path: root, message: 'not a folder: an MLflow file store is a folder (mlruns/)' });
     return snapshot;
   }
-  const previous = options.previous?.kind === 'mlflow-file' ? options.previous.runs : undefined;
+  const prev = options.previous?.kind === 'mlflow-file' ? options.previous : undefined;
+  const previous = prev?.runs;
+  const now = (options.now ?? Date.now)();
   const experimentDirs = [
     ...subfolders(root, problems).filter(name => !NOT_EXPERIMENTS.has(name))
       .map(name => ({ dir: path.join(root, name), deleted: false })),
     ...subfolders(path.join(root, TRASH), problems, true)
       .map(name => ({ dir: path.join(root, TRASH, name), deleted: true })),
   ];
+  const folders: Record<string, number> = {};
+  for (const { dir } of experimentDirs) folders[path.relative(root, dir)] = mtimeOf(dir);
+  // Between full reads, only what can have changed is read: the runs of experiment folders that
+  // changed (a new run makes a folder), and the runs that were running. The rest keep their
+  // fingerprints; a full read every `fullEveryMs` finds late edits of ended runs and deletions.
+  const sameFolders = prev?.folders !== undefined && sameKeys(prev.folders, folders);
+  const incremental = sameFolders && prev?.lastFull !== undefined && now - prev.lastFull < (options.fullEveryMs ?? 10 * 60_000);
+  snapshot.fingerprint.folders = folders;
+  snapshot.fingerprint.lastFull = incremental ? prev!.lastFull : now;
+  const running: string[] = [];
   const runDirs: { dir: string; experimentId: string }[] = [];
   for (const { dir, deleted } of experimentDirs) {
     const experiment = readExperiment(dir, deleted, problems);
     if (!experiment) continue;
     snapshot.experiments.push(experiment);
+    if (incremental && prev!.folders![path.relative(root, dir)] === folders[path.relative(root, dir)]) continue;
     for (const name of subfolders(dir, problems)) {
-      if (!NOT_RUNS.has(name)) runDirs.push({ dir: path.join(dir, name), experimentId: experiment.id });
+      if (NOT_RUNS.has(name) || (incremental && previous?.[name] !== undefined)) continue;
+      runDirs.push({ dir: path.join(dir, name), experimentId: experiment.id });
     }
+  }
+  if (incremental) {
+    const again = new Set<string>();
+    for (const rel of prev!.running ?? []) {
+      const dir = path.join(root, rel);
+      const experimentId = path.basename(path.dirname(dir));
+      if (fs.existsSync(dir)) { runDirs.push({ dir, experimentId }); again.add(path.basename(dir)); }
+    }
+    const toRead = new Set(runDirs.map((r) => path.basename(r.dir)));
+    for (const [runId, fingerprint] of Object.entries(previous!)) {
+      if (toRead.has(runId)) continue;
+      snapshot.fingerprint.runs[runId] = fingerprint;
+      snapshot.unchangedRunIds.push(runId);
+    }
+    for (const rel of prev!.running ?? []) if (!again.has(path.basename(rel))) running.push(rel);
   }
   let sliceStart = performance.now();
   for (const { dir, experimentId } of runDirs) {
@@ -75,21 +106,46 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
     // the open files, saving a call per file.
     const files = listRunFiles(dir, runProblems, previous !== undefined);
     if (files) {
-      let fingerprint = previous && fingerprintOf(files);
+      // MLflow writes an artifact without touching the run's other files: its listing counts too.
+      const artifacts = listArtifactFolder(path.join(dir, 'artifacts'), runProblems);
+      let fingerprint = previous && fingerprintOf(files, artifacts);
       if (fingerprint !== undefined && previous?.[runId] === fingerprint) {
         snapshot.unchangedRunIds.push(runId);
+        if (prev?.running?.includes(path.relative(root, dir))) running.push(path.relative(root, dir));
       } else {
         const run = readRun(runId, experimentId, files, runProblems);
-        if (run) snapshot.runs.push(run);
-        fingerprint ??= fingerprintOf(files);
+        if (run) {
+          run.artifacts = artifacts.length || !run.artifactUri ? artifacts : listedElsewhere(root, experimentId, run, runProblems);
+          snapshot.runs.push(run);
+          if (run.lifecycle === 'active' && (run.status === 'RUNNING' || run.status === 'SCHEDULED')) running.push(path.relative(root, dir));
+        }
+        fingerprint ??= fingerprintOf(files, artifacts);
       }
       // A run that had problems is always read again, so that its problems are reported again.
       snapshot.fingerprint.runs[runId] = runProblems.length ? '!' + fingerprint : fingerprint;
+      if (runProblems.length) running.push(path.relative(root, dir));
     }
     problems.push(...runProblems);
   }
-  snapshot.removedRunIds = removedRuns(options.previous, Object.keys(snapshot.fingerprint.runs));
+  // A run whose status is unknown after an unchanged full read (it was not read) keeps its place.
+  if (!incremental && prev?.running) {
+    for (const rel of prev.running) {
+      const id = path.basename(rel);
+      if (snapshot.unchangedRunIds.includes(id) && !running.includes(rel)) running.push(rel);
+    }
+  }
+  snapshot.fingerprint.running = [...new Set(running)];
+  snapshot.removedRunIds = incremental ? [] : removedRuns(options.previous, Object.keys(snapshot.fingerprint.runs));
   return snapshot;
+}
+
+function mtimeOf(dir: string): number {
+  try { return fs.statSync(dir).mtimeMs; } catch { return -1; }
+}
+
+function sameKeys(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b);
 }
 
 function readExperiment(dir: string, deleted: boolean, problems: ImportProblem[]): MlflowExperiment | undefined {
@@ -152,8 +208,14 @@ function listRunFiles(dir: string, problems: ImportProblem[], withStats: boolean
   return { meta, params, tags, metrics, all: [meta, ...params, ...tags, ...metrics] };
 }
 
-function fingerprintOf(files: RunFiles): string {
-  return digest(files.all.map(f => `${f.path}\0${f.size}\0${f.mtimeMs}`));
+function fingerprintOf(files: RunFiles, artifacts: ArtifactEntry[]): string {
+  return digest([...files.all.map(f => `${f.path}\0${f.size}\0${f.mtimeMs}`), ...artifacts.map(a => `a\0${a.path}\0${a.size}`)]);
+}
+
+/** A run whose `artifacts/` folder is empty or gone may have its artifacts where its artifact_uri says. */
+function listedElsewhere(root: string, experimentId: string, run: MlflowRun, problems: ImportProblem[]): ArtifactEntry[] {
+  const folder = importedArtifactFolder('mlflow-file', root, experimentId, run.runId, run.artifactUri);
+  return folder.dir && folder.dir !== path.join(root, experimentId, run.runId, 'artifacts') ? listArtifactFolder(folder.dir, problems) : [];
 }
 
 function readRun(runId: string, experimentId: string, files: RunFiles, problems: ImportProblem[]): MlflowRun | undefined {

@@ -12,7 +12,8 @@ import type { ImportProblem, MetricPoint } from './model';
 
 export async function importedHistory(source: string, problems: ImportProblem[] = []): Promise<Record<string, MetricPoint[]>> {
   const s = parseImportedSource(source);
-  if (!s) return {};
+  // A tracking server's histories come through its connection (src/core/mlflowServer/history.ts).
+  if (!s || s.kind === 'mlflow-server') return {};
   if (s.kind === 'mlflow-file') {
     const dir = [path.join(s.storePath, s.experimentId ?? '', s.runId), path.join(s.storePath, '.trash', s.experimentId ?? '', s.runId)].find((d) => fs.existsSync(d));
     if (!dir) { problems.push({ path: s.storePath, message: `run ${s.runId} is no longer in the store` }); return {}; }

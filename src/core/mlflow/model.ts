@@ -1,15 +1,16 @@
 /**
  * What the MLflow importers produce: a neutral picture of an MLflow store, the same shape for the
- * file store (`mlruns/`) and the SQLite store (`mlflow.db`), holding values exactly as MLflow's own
+ * file store (`mlruns/`), the SQLite store (`mlflow.db`) and a tracking server, holding values exactly as MLflow's own
  * client returns them for that store (so the SQLite store's +/-inf arrive as +/-1.797e308, as
  * MLflow reports them there). Turning this into RunLens runs is the caller's business.
  */
 
 import { createHash } from 'node:crypto';
+import type { ArtifactEntry } from '../store/types';
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 export type Lifecycle = 'active' | 'deleted';
-export type StoreKind = 'mlflow-file' | 'mlflow-db';
+export type StoreKind = 'mlflow-file' | 'mlflow-db' | 'mlflow-server';
 
 export interface MetricPoint {
   step: number;
@@ -49,6 +50,8 @@ export interface MlflowRun {
   parentRunId?: string;
   /** ms: the latest of start and end time, metric timestamps and (file store) file mtimes. */
   lastUpdate: number;
+  /** The files of its artifact location, when that is a folder on this machine (MLflow keeps no list). */
+  artifacts?: ArtifactEntry[];
 }
 
 export interface ImportProblem {
@@ -67,6 +70,32 @@ export interface StoreFingerprint {
   runs: Record<string, string>;
   /** SQLite only: the highest `metrics` rowid seen; points logged later have higher rowids. */
   metricsRowid?: number;
+  /** A tracking server only: what its reader remembers (src/core/mlflowServer/sync.ts). */
+  server?: ServerWatermark;
+  /**
+   * File store only: each experiment folder's mtime (a run created in it changes it), the folders
+   * of the runs that were running (relative to the store), and when the last full read was.
+   */
+  folders?: Record<string, number>;
+  running?: string[];
+  lastFull?: number;
+}
+
+/** What the reader of a tracking server remembers between two syncs (src/core/mlflowServer/sync.ts). */
+export interface ServerWatermark {
+  /** The followed experiments by id, as last seen. */
+  experiments: Record<string, { name: string; lifecycle: Lifecycle }>;
+  /** The highest start time among the runs seen (ms, the server's). */
+  maxStart: number;
+  /** Runs that were active and running at the last sync. */
+  running: string[];
+  /** Runs that were deleted at the last sync. */
+  deleted: string[];
+  /** When (this machine's clock) the last full pass and the last check of deletions were. */
+  lastFull: number;
+  lastDeletedCheck: number;
+  /** When the last sync that reached the server began. */
+  syncedAt: number;
 }
 
 export interface MlflowSnapshot {
@@ -90,6 +119,12 @@ export interface MlflowSnapshot {
 export interface ReadOptions {
   /** The fingerprint of an earlier read of the same store: unchanged runs are skipped. */
   previous?: StoreFingerprint;
+  /**
+   * File store: how often a follow-up read looks at every run (late edits of ended runs, deletions);
+   * in between it reads only new runs and the runs that were running. 0: every time.
+   */
+  fullEveryMs?: number;
+  now?: () => number;
 }
 
 /**
@@ -152,4 +187,20 @@ export function removedRuns(previous: StoreFingerprint | undefined, present: Ite
 /** A short digest of strings: enough to notice that any of them changed. */
 export function digest(parts: readonly string[]): string {
   return createHash('sha1').update(parts.join('\0')).digest('base64').slice(0, 16);
+}
+
+/**
+ * Everything that changes when MLflow changes a run, short of its metric histories: what a store's
+ * or a server's reader compares to tell a changed run from one it already has. Sorted, so the order
+ * rows come back in (which a VACUUM, or a server, may change) does not matter.
+ */
+export function runDigest(run: MlflowRun): string {
+  const parts = [run.experimentId, run.name, run.status, run.lifecycle, String(run.startTime), String(run.endTime)];
+  for (const key of Object.keys(run.params).sort()) parts.push('p', key, run.params[key]);
+  for (const key of Object.keys(run.tags).sort()) parts.push('t', key, run.tags[key]);
+  for (const key of Object.keys(run.latest).sort()) {
+    const p = run.latest[key];
+    parts.push('m', key, String(p.step), String(p.timestamp), String(p.value));
+  }
+  return digest(parts);
 }

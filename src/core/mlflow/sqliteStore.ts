@@ -12,13 +12,15 @@
 import { promises as fs } from 'node:fs';
 import { firstLine } from './metaYaml';
 import {
-  PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
+  PARENT_RUN_TAG, RUN_NAME_TAG, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
   type ImportProblem, type MetricPoint, type MlflowExperiment, type MlflowRun, type MlflowSnapshot,
   type ReadOptions,
+  runDigest,
 } from './model';
 import { loadSqlJs } from '../store/sqljs';
 import { TableReader, num, text, type Row } from './sqliteTables';
 import { metricPoint, readMetricHistories } from './sqliteMetrics';
+import { importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
 
 /** Alembic revisions whose schema this reader was checked against. */
 export const KNOWN_SCHEMA_VERSIONS: Record<string, string> = { f5a4f2784254: 'MLflow 2.17.2' };
@@ -61,7 +63,7 @@ export async function readSqliteStore(dbPath: string, options: ReadOptions = {})
     const previous = options.previous?.kind === 'mlflow-db' ? options.previous : undefined;
     const runs = readRuns(tables);
     for (const run of runs.values()) {
-      snapshot.fingerprint.runs[run.runId] = runFingerprint(run);
+      snapshot.fingerprint.runs[run.runId] = runDigest(run);
     }
     const history = await readMetricHistories(tables, runs, snapshot.fingerprint, previous);
     for (const run of runs.values()) {
@@ -70,6 +72,9 @@ export async function readSqliteStore(dbPath: string, options: ReadOptions = {})
         continue;
       }
       finishRun(run);
+      const folder = importedArtifactFolder('mlflow-db', dbPath, undefined, run.runId, run.artifactUri);
+      // Artifacts MLflow logs later do not change the database: they are listed again with the run's next change.
+      run.artifacts = folder.dir ? listArtifactFolder(folder.dir, problems) : [];
       snapshot.runs.push(run);
     }
     snapshot.removedRunIds = removedRuns(previous, runs.keys());
@@ -124,10 +129,16 @@ async function readWhole(file: string): Promise<Uint8Array> {
     let total = 0;
     for (;;) {
       if (total === buffer.length) {
-        // The file grew while being read (the caller notices and reads again).
+        // Read as much as the file had: a small read tells whether it grew meanwhile, without
+        // copying a gigabyte to find out (the caller notices the growth and reads again).
+        const probe = Buffer.allocUnsafe(1 << 16);
+        const { bytesRead } = await handle.read(probe, 0, probe.length, total);
+        if (bytesRead === 0) return buffer;
         const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, 1 << 16));
         buffer.copy(grown, 0, 0, total);
+        probe.copy(grown, total, 0, bytesRead);
         buffer = grown;
+        total += bytesRead;
       }
       const { bytesRead } = await handle.read(buffer, total, Math.min(READ_CHUNK, buffer.length - total), total);
       if (bytesRead === 0) return buffer.subarray(0, total);
@@ -232,19 +243,6 @@ function readRuns(tables: TableReader): Map<string, MlflowRun> {
 function reportStatus(tables: TableReader, runId: string, status: unknown): 'RUNNING' {
   tables.report(`run ${runId}: status ${JSON.stringify(status)} is not a run status: read as RUNNING`);
   return 'RUNNING';
-}
-
-/** Everything that changes when MLflow changes a run, short of its metric histories. */
-function runFingerprint(run: MlflowRun): string {
-  const parts = [run.experimentId, run.name, run.status, run.lifecycle, String(run.startTime), String(run.endTime)];
-  // Sorted, so that the order rows come back in (which a VACUUM may change) does not matter.
-  for (const key of Object.keys(run.params).sort()) parts.push('p', key, run.params[key]);
-  for (const key of Object.keys(run.tags).sort()) parts.push('t', key, run.tags[key]);
-  for (const key of Object.keys(run.latest).sort()) {
-    const p = run.latest[key];
-    parts.push('m', key, String(p.step), String(p.timestamp), String(p.value));
-  }
-  return digest(parts);
 }
 
 function finishRun(run: MlflowRun): void {

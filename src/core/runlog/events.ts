@@ -1,6 +1,10 @@
 /** The events of a run log (docs/run-log.md), as the store understands them. */
 
-export const RUN_LOG_VERSION = 1;
+/** 2: `artifact` and `untag` events, and `resume` on a start line (docs/run-log.md). */
+export const RUN_LOG_VERSION = 2;
+/** The longest artifact path, in characters (code points): python/runlens/_logline.py's too. */
+export const MAX_ARTIFACT_PATH = 1024;
+const SHA256 = /^[0-9a-f]{64}$/;
 export const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const END_STATUSES = ['finished', 'failed', 'killed'] as const;
 export type EndStatus = (typeof END_STATUSES)[number];
@@ -11,6 +15,8 @@ export interface StartEvent {
   script: { path: string; sha256: string | null } | null;
   git: { commit: string | null; branch: string | null; dirty: boolean | null } | null;
   host: string | null; pid: number | null;
+  /** A run taken up again after it ended (MLflow's `start_run(run_id=…)`): running once more. */
+  resume: boolean;
 }
 export interface ParamsEvent { e: 'params'; t: number; params: Record<string, string> }
 export interface MetricPoint { key: string; value: number; step: number; t: number }
@@ -18,6 +24,9 @@ export interface MetricsEvent { e: 'metrics'; t: number; points: MetricPoint[] }
 export interface TagsEvent { e: 'tags'; t: number; tags: Record<string, string> }
 export interface HeartbeatEvent { e: 'heartbeat'; t: number }
 export interface EndEvent { e: 'end'; t: number; status: EndStatus; error: { type?: string; message?: string; traceback?: string } | null }
+/** A file the run keeps, under `.runlens/artifacts/<run id>/<path>`. */
+export interface ArtifactEvent { e: 'artifact'; t: number; path: string; size: number; sha256: string | null; mediaType: string | null }
+export interface UntagEvent { e: 'untag'; t: number; key: string }
 /**
  * How far the run's upload to a tracking server got (docs/run-log.md, "Uploads"). The uploader is
  * the Python client (python/runlens/_upload.py); the store reads these lines and keeps nothing of them.
@@ -29,7 +38,7 @@ export interface UploadEvent {
   through: [number, number] | null;
   status: string | null; kind: string | null; key: string | null; message: string | null;
 }
-export type RunEvent = StartEvent | ParamsEvent | MetricsEvent | TagsEvent | HeartbeatEvent | EndEvent | UploadEvent;
+export type RunEvent = StartEvent | ParamsEvent | MetricsEvent | TagsEvent | HeartbeatEvent | EndEvent | ArtifactEvent | UntagEvent | UploadEvent;
 
 /** A line that was read but could not be used, with why. */
 export interface LineProblem { file: string; line: number; offset: number; reason: string }
@@ -77,6 +86,20 @@ function position(v: unknown): [number, number] | null {
   return typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b >= 0 ? [a, b] : null;
 }
 
+/**
+ * Why `path` is no artifact path, or undefined: relative, '/' between folders, no empty, '.' or
+ * '..' part, no backslash or NUL, at most MAX_ARTIFACT_PATH characters. An artifact path names a
+ * file inside its run's folder, whoever wrote the line (python/runlens/_logline.py keeps the same).
+ */
+export function artifactPathProblem(path: string): string | undefined {
+  if (path === '') return 'is empty';
+  if (path.length > MAX_ARTIFACT_PATH && Array.from(path).length > MAX_ARTIFACT_PATH) return `is longer than ${MAX_ARTIFACT_PATH} characters`;
+  if (path.includes('\\') || path.includes('\0')) return 'holds a backslash or a NUL';
+  if (path.startsWith('/')) return 'is absolute';
+  if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) return "has an empty, '.' or '..' part";
+  return undefined;
+}
+
 /** What one decoded line of a run log says (test/vectors/runlog-lines.json has the cases). */
 export type LineReading =
   | { kind: 'event'; event: RunEvent }
@@ -116,6 +139,7 @@ export function parseEvent(raw: unknown): Parsed<RunEvent> {
         e, t, run: str(raw.run) ?? undefined, experiment: str(raw.experiment) || 'Default', name: str(raw.name),
         parent: str(raw.parent), script, git, host: str(raw.host),
         pid: typeof raw.pid === 'number' && Number.isInteger(raw.pid) ? raw.pid : null,
+        resume: raw.resume === true,
       } };
     }
     case 'params': {
@@ -142,6 +166,21 @@ export function parseEvent(raw: unknown): Parsed<RunEvent> {
     }
     case 'heartbeat':
       return { ok: true, event: { e, t } };
+    case 'artifact': {
+      const path = raw.path;
+      const shown = JSON.stringify(path)?.slice(0, 40);
+      const why = typeof path === 'string' ? artifactPathProblem(path) : 'is not a string';
+      if (why) return { ok: false, reason: `'artifact' path ${shown} ${why}` };
+      const size = raw.size;
+      if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return { ok: false, reason: `'artifact' ${shown} has no size` };
+      const sha = raw.sha256;
+      if (sha !== undefined && sha !== null && (typeof sha !== 'string' || !SHA256.test(sha))) return { ok: false, reason: `'artifact' ${shown} has a sha256 that is not 64 hex digits` };
+      return { ok: true, event: { e, t, path: path as string, size, sha256: (sha as string | null | undefined) ?? null, mediaType: str(raw.media_type) } };
+    }
+    case 'untag': {
+      if (typeof raw.key !== 'string' || raw.key === '') return { ok: false, reason: "'untag' has no key" };
+      return { ok: true, event: { e, t, key: raw.key } };
+    }
     case 'end': {
       const status = raw.status;
       if (!END_STATUSES.includes(status as EndStatus)) return { ok: false, reason: `'end' has an unknown status ${JSON.stringify(status)}` };

@@ -8,7 +8,9 @@
  *   tags.team = 'vision' and name like 'lr%'
  *
  * Parameters compare by meaning (`params.lr = 1e-2` matches a logged `0.01`), numbers by value.
- * A query that cannot be read raises a FilterError that says where.
+ * A query that cannot be read raises a FilterError that says where. The Python client evaluates
+ * the same language over runs in memory (python/runlens/_filter.py, for runlens.mlflow.search_runs);
+ * both are tested against test/vectors/run-filters.json.
  */
 import type { SqlValue } from 'sql.js';
 import { canonicalParam } from '../params/canonical';
@@ -157,6 +159,7 @@ export function parseFilter(query: string): FilterNode | undefined {
       const caseless = isWord('ilike');
       i++;
       const v = value();
+      if (f.kind === 'metric') throw new FilterError(`metrics.${f.key} is a number: compare it with =, <, >, not like`, v.pos);
       return { kind: 'like', field: f, pattern: v.text, caseless, negated };
     }
     if (negated) throw new FilterError(`expected 'in' or 'like' after 'not' but found ${describe(peek())}`, peek().pos);

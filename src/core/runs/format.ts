@@ -72,6 +72,36 @@ export function formatAge(from: number | null, now = Date.now()): string {
   return `${Math.round(h / 24)}d ago`;
 }
 
+/** A file's size: 512 B, 4.2 KB, 37 MB (binary units, no locale). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+/**
+ * When a source was last synced, in this machine's local time: `14:03` the same day, else
+ * `2026-12-05 14:03`.
+ */
+export function formatSyncTime(t: number, now = Date.now()): string {
+  const d = new Date(t);
+  const n = new Date(now);
+  const pad = (x: number) => String(x).padStart(2, '0');
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const sameDay = d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
+  return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+}
+
+/** What a view says of a tracking server that is not up to date: `MLflow server offline, as of 14:03`. */
+export function serverNotice(s: { state: string; lastSync?: number }, now = Date.now()): string | undefined {
+  const what = s.state === 'offline' ? 'MLflow server offline' : s.state === 'auth' ? 'MLflow server needs credentials' : s.state === 'error' ? 'MLflow server not synced' : undefined;
+  if (!what) return undefined;
+  return s.lastSync ? `${what}, as of ${formatSyncTime(s.lastSync, now)}` : `${what}, never synced`;
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;

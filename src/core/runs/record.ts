@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseImportedSource } from '../mlflow/apply';
 import { RUN_LOG_SOURCE } from '../store/history';
+import { runPageUrl } from '../mlflowServer/uri';
 
 export type RunRecord =
   | { kind: 'run-log'; file: string }
@@ -15,6 +16,8 @@ export type RunRecord =
   | { kind: 'mlflow-run'; file: string }
   /** An MLflow SQLite store: the run has no file of its own. */
   | { kind: 'mlflow-db'; file: string }
+  /** A tracking server's run: its page in the server's UI. */
+  | { kind: 'mlflow-server'; url: string }
   | { kind: 'missing'; why: string };
 
 export function runRecord(folder: string, source: string, exists: (f: string) => boolean = fs.existsSync): RunRecord {
@@ -24,6 +27,7 @@ export function runRecord(folder: string, source: string, exists: (f: string) =>
   }
   const imported = parseImportedSource(source);
   if (!imported) return { kind: 'missing', why: `${source} names no run log and no imported store` };
+  if (imported.kind === 'mlflow-server') return { kind: 'mlflow-server', url: runPageUrl(imported.storePath, imported.runId) };
   if (imported.kind === 'mlflow-db') return exists(imported.storePath) ? { kind: 'mlflow-db', file: imported.storePath } : { kind: 'missing', why: `${imported.storePath} is gone` };
   const file = [path.join(imported.storePath, imported.experimentId ?? '', imported.runId, 'meta.yaml'),
     path.join(imported.storePath, '.trash', imported.experimentId ?? '', imported.runId, 'meta.yaml')].find((f) => exists(f));

@@ -5,6 +5,7 @@ import { migrate } from './schema';
 import { INDEXED_RUN_COLUMNS, indexedRunFromRow, ParamIndex, type StatusName } from './paramIndex';
 import type { MetricPoint } from '../runlog/events';
 import { SqliteError } from './errors';
+import type { ArtifactEntry } from './types';
 
 export interface RunHeader {
   uid: string;
@@ -270,6 +271,26 @@ export class Catalog {
 
   removeTag(id: number, key: string): void {
     this.run('DELETE FROM tags WHERE run_id = ? AND key = ?', [id, key]);
+  }
+
+  /** Records an artifact (a later one of the same path replaces it, as the file was replaced). */
+  setArtifact(id: number, a: ArtifactEntry, time: number | null): void {
+    this.run('INSERT OR REPLACE INTO artifacts (run_id, path, size, sha256, media_type, time) VALUES (?, ?, ?, ?, ?, ?)',
+      [id, a.path, a.size, a.sha256, a.mediaType, time]);
+  }
+
+  /** Replaces every artifact of a run (an import lists them all again). Changes nothing when they are the same. */
+  setArtifacts(id: number, artifacts: ArtifactEntry[], time: number | null): void {
+    const now = this.all('SELECT path, size, sha256, media_type FROM artifacts WHERE run_id = ? ORDER BY path', [id]);
+    const sorted = [...artifacts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (now.length === sorted.length && now.every((r, i) => r[0] === sorted[i].path && Number(r[1]) === sorted[i].size && r[2] === sorted[i].sha256 && r[3] === sorted[i].mediaType)) return;
+    this.run('DELETE FROM artifacts WHERE run_id = ?', [id]);
+    for (const a of sorted) this.setArtifact(id, a, time);
+  }
+
+  setArtifactUri(id: number, uri: string | null): void {
+    if (this.one('SELECT artifact_uri FROM runs WHERE id = ?', [id])?.[0] === uri) return;
+    this.run('UPDATE runs SET artifact_uri = ? WHERE id = ?', [uri, id]);
   }
 
   /** Folds metric points into each metric's summary (latest, min, max, count). */

@@ -34,8 +34,9 @@ export class Ingester {
   /**
    * Every log that may have grown. `full` lists every day folder (a rebuild). Otherwise: the day
    * folders whose mtime changed since they were last listed (a log was created in them, also one
-   * that arrived late, copied or pulled), and of those only the logs of runs that have not ended;
-   * plus the logs of runs still running.
+   * that arrived late, copied or pulled, or a run of theirs was resumed), and of those the logs of
+   * runs that have not ended, or that grew past their end (a resumed run); plus the logs of runs
+   * still running.
    */
   candidates(full: boolean): string[] {
     const root = path.join(this.dir, RUNS_DIR);
@@ -44,7 +45,7 @@ export class Ingester {
     let days: string[];
     try { days = fs.readdirSync(root).filter((d) => DAY.test(d)).sort(); } catch { return []; }
     const seen = full ? {} : this.dayFolderTimes();
-    const ended = full ? new Set<string>() : this.endedLogs();
+    const ended = full ? new Map<string, number>() : this.endedLogs();
     const files = new Set<string>();
     const listed: Record<string, number> = {};
     for (const day of days) {
@@ -66,7 +67,10 @@ export class Ingester {
           this.badNames.add(rel);
           continue;
         }
-        if (!ended.has(rel)) files.add(rel);
+        const endedAt = ended.get(rel);
+        // An ended log is read again only if it grew past its end: a resumed run (one lstat each,
+        // and only in a folder that changed).
+        if (endedAt === undefined || endedAt !== sizeOf(path.join(root, day, name))) files.add(rel);
       }
     }
     this.listedDays = listed;
@@ -102,17 +106,19 @@ export class Ingester {
   }
   /** The day folders the last candidates() listed, with their mtimes then. */
   private listedDays: Record<string, number> | undefined;
-  private ended: Set<string> | undefined;
+  /** Logs of ended runs, with the size they had at their end. */
+  private ended: Map<string, number> | undefined;
 
   /** When each day folder was last listed (its mtime then), kept in the snapshot with the offsets. */
   private dayFolderTimes(): Record<string, number> {
     try { return JSON.parse(this.catalog.meta('day_folders') ?? '{}'); } catch { return {}; }
   }
 
-  /** Logs of runs that have ended: a log ends with its `end` line, so these never grow. */
-  private endedLogs(): Set<string> {
+  /** Logs of runs that have ended: a log ends with its `end` line, so these grow only when the run is resumed. */
+  private endedLogs(): Map<string, number> {
     if (!this.ended) {
-      this.ended = new Set(this.catalog.all(`SELECT source FROM runs WHERE status IN ('finished', 'failed', 'killed') AND source LIKE 'runs/%'`).map((r) => String(r[0])));
+      this.ended = new Map(this.catalog.all(`SELECT source, log_offset FROM runs WHERE status IN ('finished', 'failed', 'killed') AND source LIKE 'runs/%'`)
+        .map((r) => [String(r[0]), Number(r[1])]));
     }
     return this.ended;
   }
@@ -219,6 +225,7 @@ export class Ingester {
     }
     if (runId !== undefined) {
       this.catalog.setLogPosition(runId, result.offset, result.line);
+      if (this.ended?.has(rel)) this.ended.set(rel, result.offset);
       if (lastTime) this.catalog.touch(runId, lastTime);
       // New lines from a run taken for crashed mean it is alive after all.
       const status = this.catalog.one('SELECT status FROM runs WHERE id = ?', [runId])?.[0];
@@ -233,6 +240,13 @@ export class Ingester {
       case 'start': {
         if (ev.run && ev.run !== uid) this.report.problem(`${where}: the start line names run ${ev.run} but the file is ${uid}; using ${uid}`);
         const existing = this.catalog.one('SELECT status FROM runs WHERE uid = ?', [uid]);
+        if (ev.resume && existing) {
+          // A run taken up again (docs/run-log.md, "Resuming"): running once more, its start kept.
+          const id = this.catalog.upsertRun({ uid, experiment: ev.experiment, source: rel, status: 'running', endTime: null, pid: ev.pid, host: ev.host });
+          this.ended?.delete(rel);
+          setRun(id);
+          return;
+        }
         const id = this.catalog.upsertRun({
           uid, experiment: ev.experiment, name: ev.name, parentUid: ev.parent, startTime: ev.t, source: rel,
           status: existing && existing[0] !== 'running' && existing[0] !== 'crashed' ? undefined : 'running',
@@ -250,12 +264,18 @@ export class Ingester {
       case 'tags':
         this.catalog.setTags(ensureRun(ev.t), ev.tags);
         return;
+      case 'untag':
+        this.catalog.removeTag(ensureRun(ev.t), ev.key);
+        return;
+      case 'artifact':
+        this.catalog.setArtifact(ensureRun(ev.t), ev, ev.t);
+        return;
       case 'heartbeat':
         ensureRun(ev.t);
         return;
       case 'end':
         this.catalog.setStatus(ensureRun(ev.t), ev.status, ev.t, ev.error ?? undefined);
-        this.ended?.add(rel);
+        this.ended?.set(rel, -1); // its size once read to here: set below
         return;
     }
   }
@@ -277,6 +297,10 @@ export class Ingester {
     }
     return n;
   }
+}
+
+function sizeOf(file: string): number {
+  try { return fs.lstatSync(file).size; } catch { return -1; }
 }
 
 export function pidAlive(pid: number): boolean {

@@ -10,7 +10,9 @@ export type JournalEvent =
   | { e: 'note'; run: string; text: string }
   | { e: 'delete'; run: string }
   | { e: 'restore'; run: string }
-  | { e: 'source'; kind: 'mlflow-file' | 'mlflow-db'; path: string };
+  | { e: 'source'; kind: 'mlflow-file' | 'mlflow-db'; path: string }
+  /** A tracking server followed from this workspace (`runlens import http://…`), and which of its experiments. */
+  | { e: 'source'; kind: 'mlflow-server'; path: string; experiments?: string[] };
 
 const s = (v: unknown): v is string => typeof v === 'string';
 
@@ -22,7 +24,12 @@ function parseJournalEvent(raw: unknown): JournalEvent | string {
     case 'untag': return s(r.run) && s(r.key) ? { e: 'untag', run: r.run, key: r.key } : "'untag' needs run and key";
     case 'note': return s(r.run) && s(r.text) ? { e: 'note', run: r.run, text: r.text } : "'note' needs run and text";
     case 'delete': case 'restore': return s(r.run) ? { e: r.e, run: r.run } : `'${r.e}' needs run`;
-    case 'source': return (r.kind === 'mlflow-file' || r.kind === 'mlflow-db') && s(r.path) ? { e: 'source', kind: r.kind, path: r.path } : "'source' needs kind and path";
+    case 'source':
+      if (r.kind === 'mlflow-server' && s(r.path)) {
+        const experiments = Array.isArray(r.experiments) ? r.experiments.filter(s) : undefined;
+        return experiments?.length ? { e: 'source', kind: r.kind, path: r.path, experiments } : { e: 'source', kind: r.kind, path: r.path };
+      }
+      return (r.kind === 'mlflow-file' || r.kind === 'mlflow-db') && s(r.path) ? { e: 'source', kind: r.kind, path: r.path } : "'source' needs kind and path";
     default: return `unknown edit '${String(r.e)}'`;
   }
 }

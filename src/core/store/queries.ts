@@ -1,6 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { Catalog } from './catalog';
-import type { CombinationState, ExperimentSummary, MatchedRun, MetricSummary, RunDetail, RunQuery, RunSummary, StatusName } from './types';
+import type { ArtifactEntry, CombinationState, ExperimentSummary, MatchedRun, MetricSummary, RunDetail, RunQuery, RunSummary, StatusName } from './types';
 import { STATUS_CODES } from './paramIndex';
 import { canonicalValue } from '../params/canonical';
 import { compileFilter } from '../runs/filter';
@@ -84,7 +84,7 @@ function toMetric(r: SqlValue[]): MetricSummary {
 }
 
 export function getRun(c: Catalog, uidOrId: string | number): RunDetail | undefined {
-  const row = c.one(`SELECT ${RUN_COLUMNS}, r.script_path, r.script_sha256, r.git_commit, r.git_branch, r.git_dirty, r.host, r.pid, r.error, r.source
+  const row = c.one(`SELECT ${RUN_COLUMNS}, r.script_path, r.script_sha256, r.git_commit, r.git_branch, r.git_dirty, r.host, r.pid, r.error, r.source, r.artifact_uri
     FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE ${typeof uidOrId === 'number' ? 'r.id' : 'r.uid'} = ?`, [uidOrId]);
   if (!row) return undefined;
   const [summary] = withDetails(c, [toSummary(row)]);
@@ -97,7 +97,15 @@ export function getRun(c: Catalog, uidOrId: string | number): RunDetail | undefi
     scriptPath: row[11] === null ? null : String(row[11]), scriptSha256: row[12] === null ? null : String(row[12]),
     git: { commit: row[13] === null ? null : String(row[13]), branch: row[14] === null ? null : String(row[14]), dirty: row[15] === null ? null : Number(row[15]) !== 0 },
     host: row[16] === null ? null : String(row[16]), pid: num(row[17]), error, source: String(row[19]),
+    artifacts: runArtifacts(c, summary.id), artifactUri: row[20] === null ? null : String(row[20]),
   };
+}
+
+/** A run's artifacts, by path. */
+export function runArtifacts(c: Catalog, id: number): ArtifactEntry[] {
+  return c.all('SELECT path, size, sha256, media_type FROM artifacts WHERE run_id = ? ORDER BY path', [id]).map((r) => ({
+    path: String(r[0]), size: Number(r[1]), sha256: r[2] === null ? null : String(r[2]), mediaType: r[3] === null ? null : String(r[3]),
+  }));
 }
 
 /** Whether a metric is better when higher: `auto` minimises names that read like losses or errors. */

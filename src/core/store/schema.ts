@@ -25,6 +25,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX metrics_by_value ON metrics (key, last);`,
   // 3: following the runs that have not ended (every poll, and the Python client's exact check).
   `CREATE INDEX runs_by_status ON runs (status);`,
+  // 4: artifacts, by path, size and hash (never their bytes); where an imported run keeps them.
+  `CREATE TABLE artifacts (run_id INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT, media_type TEXT,
+     time INTEGER, PRIMARY KEY (run_id, path)) WITHOUT ROWID;
+   ALTER TABLE runs ADD COLUMN artifact_uri TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

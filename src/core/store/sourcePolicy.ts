@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from './atomicFile';
+import { isServerUri, normalizeServerUri } from '../mlflowServer/uri';
 
 /**
  * This user's own list, on this machine, of the sources outside a workspace folder that the folder's
@@ -41,9 +42,13 @@ export class SourcePolicy {
   }
 
   mayFollow(source: string): boolean {
+    if (isServerUri(source)) {
+      const uri = normalizeServerUri(source);
+      return this.allowed.list(this.folder).some((a) => isServerUri(a) && normalizeServerUri(a) === uri);
+    }
     if (this.isInside(source)) return true;
     const target = realPath(this.resolve(source));
-    return this.allowed.list(this.folder).some((a) => realPath(path.resolve(a)) === target);
+    return this.allowed.list(this.folder).some((a) => !isServerUri(a) && realPath(path.resolve(a)) === target);
   }
 
   /** Whether the source is inside the folder, where it really is. */
@@ -51,6 +56,20 @@ export class SourcePolicy {
     const rel = path.relative(realPath(this.folder), realPath(this.resolve(source)));
     return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
   }
+}
+
+/** Who named a tracking server for a workspace folder. */
+export type ServerNamedBy = 'user' | 'environment' | 'workspace';
+
+/**
+ * Whether RunLens may contact a tracking server for a workspace folder (and so copy its runs into
+ * the folder's store): when the person named it (their own settings, a command they ran, their
+ * environment's MLFLOW_TRACKING_URI), or when the workspace's own settings name it and the person
+ * trusts the workspace. An untrusted workspace cannot make RunLens contact a server. The servers
+ * this allows are what the store's list of allowed sources holds (`mayFollow`).
+ */
+export function mayContactServer(namedBy: readonly ServerNamedBy[], trusted: boolean): boolean {
+  return namedBy.some((n) => n !== 'workspace') || (trusted && namedBy.includes('workspace'));
 }
 
 /** Where a path really is: symbolic links followed as far as the path exists. */
@@ -84,7 +103,7 @@ export class AllowedSourcesFile implements AllowedSources {
   async add(folder: string, source: string): Promise<void> {
     const all = this.read();
     const key = path.resolve(folder);
-    all[key] = [...new Set([...(all[key] ?? []), path.resolve(source)])];
+    all[key] = [...new Set([...(all[key] ?? []), isServerUri(source) ? normalizeServerUri(source) : path.resolve(source)])];
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     await writeFileAtomic(this.file, JSON.stringify(all, null, 1) + '\n');
   }

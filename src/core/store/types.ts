@@ -37,6 +37,16 @@ export interface RunSummary {
   metrics: Record<string, MetricSummary>;
 }
 
+/** A file a run keeps (its bytes stay where they are: `.runlens/artifacts/<run id>/`, or MLflow's artifact folder). */
+export interface ArtifactEntry {
+  /** Relative, '/' between folders. */
+  path: string;
+  size: number;
+  /** null for imported runs: their files are listed, not read. */
+  sha256: string | null;
+  mediaType: string | null;
+}
+
 export interface RunDetail extends RunSummary {
   tags: Record<string, string>;
   note: string | null;
@@ -48,6 +58,9 @@ export interface RunDetail extends RunSummary {
   error: { type?: string; message?: string; traceback?: string } | null;
   /** The run log (relative to `.runlens/`) or the MLflow store the run came from. */
   source: string;
+  artifacts: ArtifactEntry[];
+  /** MLflow's `artifact_uri` of an imported run; null for RunLens's own (`.runlens/artifacts/<run id>/`). */
+  artifactUri: string | null;
 }
 
 export interface RunQuery {

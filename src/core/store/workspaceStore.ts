@@ -5,7 +5,9 @@ import { Ingester, type IngestStats, type Reporter, RUNS_DIR } from './ingest';
 import { Journal, type JournalEvent } from './journal';
 import { writeFileAtomic, realFs, type WriteFs } from './atomicFile';
 import { WriterLock, LOCK_RENEW_MS } from './writerLock';
-import { ImportedSources, type SourceKind, type SyncResult } from './importedSources';
+import { ImportedSources, type ConfiguredServer, type SourceKind, type SyncResult } from './importedSources';
+import { ServerFollow, type ServerConnection, type ServerStatus } from './serverFollow';
+import { isServerUri, normalizeServerUri } from '../mlflowServer/uri';
 import { fileProblem, isDamage, SqliteError, StoreError } from './errors';
 import { SourcePolicy, type AllowedSources } from './sourcePolicy';
 import { readRunLogHistory, type HistoryPoint } from './history';
@@ -31,6 +33,10 @@ export interface StoreOptions {
   now?: () => number;
   /** This user's list of sources outside the folder that its store may follow (see SourcePolicy). */
   allowedSources?: AllowedSources;
+  /** How to reach each tracking server (credentials in memory); by default, without credentials. */
+  servers?: (uri: string) => ServerConnection;
+  /** How often a followed tracking server is asked what changed. */
+  serverPollMs?: number;
 }
 
 
@@ -66,7 +72,8 @@ export class WorkspaceStore {
     this.lock = new WriterLock(path.join(this.dir, LOCK_FILE), Date.now, opts.writeFs);
     this.journal = new Journal(path.join(this.dir, 'journal.jsonl'), opts.writeFs);
     const policy = new SourcePolicy(folder, opts.allowedSources);
-    this.imported = new ImportedSources(() => this.catalog, opts.reporter, (uids) => this.reapplyEdits(uids), policy, opts.followEveryMs);
+    const servers = new ServerFollow(opts.servers ?? (() => ({ where: 'terminal' })), opts.serverPollMs);
+    this.imported = new ImportedSources(() => this.catalog, opts.reporter, (uids) => this.reapplyEdits(uids), policy, opts.followEveryMs, servers, () => this.notify());
   }
 
   get dir(): string { return path.join(this.folder, STORE_DIR); }
@@ -173,6 +180,8 @@ export class WorkspaceStore {
   private async buildFromScratch(): Promise<IngestStats> {
     // A read under way belongs to the old catalog: let it finish before the swap.
     await this.imported.settle();
+    // What this session synced from servers went into the old catalog: the new one syncs afresh.
+    this.imported.servers.reset();
     const fresh = await Catalog.open();
     const old = this.catalog;
     this.catalog = fresh;
@@ -307,6 +316,11 @@ export class WorkspaceStore {
     for (const l of this.listeners) l();
   }
 
+  /** Tells the listeners that something they show changed outside the catalog (a server went offline). */
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -346,7 +360,14 @@ export class WorkspaceStore {
   }
 
   private applyEdit(ev: JournalEvent, report: boolean): void {
-    if (ev.e === 'source') { this.imported.register(ev.kind, ev.path); return; }
+    if (ev.e === 'source') {
+      try {
+        this.imported.register(ev.kind, ev.path, ev.kind === 'mlflow-server' ? ev.experiments : undefined);
+      } catch (e) {
+        if (report) this.opts.reporter.problem(`journal: the source ${ev.path} cannot be followed (${(e as Error).message}); skipped`);
+      }
+      return;
+    }
     const id = this.catalog.runId(ev.run);
     if (id === undefined) {
       // An imported run comes back when its source is read; the edit is applied then.
@@ -386,23 +407,68 @@ export class WorkspaceStore {
     return this.imported.refused();
   }
 
-  /** Full metric histories of a run: from its log, or from the MLflow store it was imported from. */
+  /**
+   * Full metric histories of a run: from its log, or from the MLflow store it was imported from (a
+   * tracking server's: sampled to what a chart shows, see src/core/mlflowServer/history.ts).
+   */
   async history(source: string, keys?: string[]): Promise<Record<string, HistoryPoint[]>> {
     if (source.startsWith(`${RUNS_DIR}/`)) return readRunLogHistory(this.dir, source, keys);
-    const all = await this.imported.history(source);
+    const wanted = keys ?? this.catalog.all('SELECT m.key FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.source = ? ORDER BY m.key', [source]).map((r) => String(r[0]));
+    const all = await this.imported.history(source, wanted);
     return keys ? Object.fromEntries(keys.filter((k) => all[k]).map((k) => [k, all[k]])) : all;
   }
 
   /**
-   * Imports an MLflow store (`mlruns/` or `mlflow.db`) and follows it from then on. Recorded in the
+   * The tracking servers the person's settings and environment name for this folder (see
+   * ImportedSources); they are synced at once when the list changed, or when `reconnect` (new
+   * credentials, say).
+   */
+  configureServers(servers: ConfiguredServer[], reconnect = false): void {
+    const changed = this.imported.configureServers(servers);
+    if ((changed || reconnect) && this.role === 'writer') void this.imported.followServers(true);
+  }
+
+  /** The followed tracking servers and their state: synced, offline since when, refusing credentials. */
+  serverStatuses(): ServerStatus[] {
+    return this.imported.serverStatuses();
+  }
+
+  /**
+   * Catches up every followed source now, and waits for them: each tracking server with a full
+   * pass, which finds late edits too (asked for by a person: `runlens sync`, Refresh).
+   */
+  async syncSources(): Promise<void> {
+    if (this.role !== 'writer') return; // the window that writes the store follows its sources
+    await this.imported.followServers(true, true);
+    await this.imported.follow(true);
+    this.scheduleSave();
+    this.emitIfChanged();
+  }
+
+  /**
+   * Imports an MLflow store (`mlruns/` or `mlflow.db`) or a tracking server (`http://host:port`,
+   * `experiments`: the names to follow, none for all) and follows it from then on. Recorded in the
    * journal, so a rebuild imports it again. Importing the same store twice creates nothing twice.
    */
-  async importSource(kind: SourceKind, sourcePath: string): Promise<SyncResult> {
+  async importSource(kind: SourceKind, sourcePath: string, experiments?: string[]): Promise<SyncResult> {
+    if (kind === 'mlflow-server' || isServerUri(sourcePath)) {
+      const uri = normalizeServerUri(sourcePath);
+      if (!this.imported.policy.mayFollow(uri)) throw new StoreError(`RunLens contacts the MLflow server ${uri} only once you allow it`);
+      const known = this.imported.list()[uri];
+      if (!known || known.configured !== false || JSON.stringify(known.experiments ?? []) !== JSON.stringify(experiments ?? [])) {
+        this.record({ e: 'source', kind: 'mlflow-server', path: uri, ...(experiments?.length ? { experiments } : {}) });
+      }
+      this.applyJournal();
+      const result = await this.imported.sync(uri);
+      this.scheduleSave();
+      await this.refresh();
+      return result;
+    }
     const abs = path.resolve(sourcePath);
     if (!this.imported.policy.mayFollow(abs)) {
       throw new StoreError(`${abs} is outside the workspace folder ${this.folder}: RunLens imports it only once you allow it`);
     }
-    if (!this.imported.list()[abs]) this.record({ e: 'source', kind, path: this.imported.policy.journalName(abs) });
+    if (!this.imported.list()[abs]) this.record({ e: 'source', kind: kind as 'mlflow-file' | 'mlflow-db', path: this.imported.policy.journalName(abs) });
     this.applyJournal();
     await this.imported.settle();
     const result = await this.imported.sync(abs);
@@ -484,6 +550,8 @@ export class WorkspaceStore {
 
   async close(): Promise<void> {
     if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
+    // A server's sync under way ends (or times out) before the catalog it writes to goes.
+    await this.imported.settle();
     if (this.role === 'writer') await this.save().catch(() => undefined);
     this.abandon();
   }

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { envCredentials, type Credentials } from '../mlflowServer/credentials';
+import { normalizeServerUri } from '../mlflowServer/uri';
 
 /**
  * The runs of a `.runlens/` folder that wait to be uploaded to a tracking server, and how the
@@ -48,32 +50,35 @@ export function byServer(runs: readonly WaitingRun[]): Map<string, number> {
   return counts;
 }
 
-/**
- * A server URI as run logs record it: scheme and host in lower case, the port, the path without its
- * last '/', no credentials, no query (python/runlens/_tracking.py `Server.uri`). Undefined for
- * anything that is not an http(s) URI.
- */
-export function serverIdentity(uri: string): string | undefined {
-  let u: URL;
-  try { u = new URL(uri.trim()); } catch { return undefined; }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-  const host = u.hostname.toLowerCase();
-  const port = u.port ? `:${u.port}` : '';
-  return `${u.protocol}//${host}${port}${u.pathname.replace(/\/+$/, '')}`;
-}
-
 const CREDENTIALS = ['MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD'];
 
 /**
- * The uploader's environment: this process's, with the client on PYTHONPATH and the folder named;
- * MLflow's credential variables only when they belong to `server` (the tracking URI of the same
- * environment names it), so credentials never go to a server they were not given for.
+ * The credentials an upload to `server` gets: those the editor keeps for its origin (entered once,
+ * VS Code's secret storage), else MLflow's variables of VS Code's environment when that environment
+ * names this server as its tracking URI; never credentials meant for another server.
  */
-export function uploaderEnv(base: NodeJS.ProcessEnv, server: string, storeDir: string, clientDir: string): NodeJS.ProcessEnv {
+export function uploadCredentials(server: string, env: NodeJS.ProcessEnv, kept: Credentials | undefined): Credentials | undefined {
+  if (kept) return kept;
+  const named = [env.RUNLENS_TRACKING_URI, env.MLFLOW_TRACKING_URI].find((u) => u && u.trim());
+  return named && sameServer(named, server) ? envCredentials(env) : undefined;
+}
+
+function sameServer(a: string, b: string): boolean {
+  try { return normalizeServerUri(a) === normalizeServerUri(b); } catch { return false; }
+}
+
+/**
+ * The uploader's environment: this process's, with the client on PYTHONPATH and the folder named,
+ * and `credentials` as MLflow's variables (the only ones it gets: the environment's own are
+ * dropped). They reach the uploader in its environment, in memory: never in a file or an argument.
+ */
+export function uploaderEnv(base: NodeJS.ProcessEnv, storeDir: string, clientDir: string, credentials: Credentials | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(base)) if (!k.startsWith('RUNLENS_') && k !== 'MLFLOW_TRACKING_URI') env[k] = v;
-  const named = [base.RUNLENS_TRACKING_URI, base.MLFLOW_TRACKING_URI].find((u) => u && u.trim());
-  if (!named || serverIdentity(named) !== server) for (const k of CREDENTIALS) delete env[k];
+  for (const [k, v] of Object.entries(base)) {
+    if (!k.startsWith('RUNLENS_') && k !== 'MLFLOW_TRACKING_URI' && !CREDENTIALS.includes(k)) env[k] = v;
+  }
+  if (credentials && 'token' in credentials) env.MLFLOW_TRACKING_TOKEN = credentials.token;
+  else if (credentials) { env.MLFLOW_TRACKING_USERNAME = credentials.username; env.MLFLOW_TRACKING_PASSWORD = credentials.password; }
   env.PYTHONPATH = [clientDir, base.PYTHONPATH].filter(Boolean).join(path.delimiter);
   env.PYTHONIOENCODING = 'utf-8';
   env.RUNLENS_DIR = storeDir;

@@ -2,7 +2,7 @@
  * The webview's side of the handshake with the extension host: post `ready` once listening, report
  * CSP violations, and add styles under the page's nonce (the CSP allows no other inline style).
  */
-import type { CommonFromWebview } from '../protocol';
+import type { CommonFromWebview, CommonToWebview } from '../protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -28,16 +28,25 @@ export interface HostConnection<Out, State> {
   saveState(state: State): void;
 }
 
+/** The page's whole state as VS Code keeps it: the page's own UI state, and what the panel shows. */
+interface Kept { ui?: unknown; memento?: unknown }
+
 export function connect<In, Out, State = unknown>(onMessage: (message: In) => void): HostConnection<Out, State> {
   const api = acquireVsCodeApi();
-  window.addEventListener('message', (e: MessageEvent) => onMessage(e.data as In));
+  const kept = (): Kept => (api.getState() as Kept | undefined) ?? {};
+  window.addEventListener('message', (e: MessageEvent) => {
+    const m = e.data as In | CommonToWebview;
+    // What the panel shows, for VS Code to hand back to the panel serializer after a reload.
+    if ((m as CommonToWebview).type === 'remember') { api.setState({ ...kept(), memento: (m as CommonToWebview).memento }); return; }
+    onMessage(m as In);
+  });
   document.addEventListener('securitypolicyviolation', (e) => {
     api.postMessage({ type: 'cspViolation', directive: e.violatedDirective, blocked: e.blockedURI || e.sample } satisfies CommonFromWebview);
   });
   api.postMessage({ type: 'ready' } satisfies CommonFromWebview);
   return {
     post: (m) => api.postMessage(m),
-    state: () => api.getState() as State | undefined,
-    saveState: (s) => api.setState(s),
+    state: () => kept().ui as State | undefined,
+    saveState: (s) => api.setState({ ...kept(), ui: s }),
   };
 }
