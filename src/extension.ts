@@ -60,7 +60,9 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     owner.track(mlflow.listener);
     const servers = owner.track(new ServerFeature(stores, context.secrets, log));
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
-    const upload = owner.track(new UploadFeature(path.join(context.extensionPath, 'python'), stores, log, context.globalState));
+    const upload = owner.track(new UploadFeature(path.join(context.extensionPath, 'python'), stores, log, context.globalState, {
+      kept: (uri) => servers.keptCredentials(uri), ask: (uri) => servers.askCredentials(uri), onDidChange: context.secrets.onDidChange,
+    }));
     owner.track(registerCommands([
       { id: 'runlens.showLog', run: () => log.show() },
       ...runCommands(stores, view),

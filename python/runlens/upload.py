@@ -14,8 +14,10 @@ MLFLOW_TRACKING_URI. Credentials come from MLflow's variables and go only to tha
 --status   say what waits (for every server) and change nothing
 --scan     first list again, in .runlens/outbox, every ended run whose log says it waits (the
            outbox is an index of the logs: this rebuilds it)
---json     one JSON object a line on stdout: {"run", "server", "state", "message"} per run
-           (state: "done", "stopped", "waiting", "busy"), then {"summary": {...}}
+--json     one JSON object a line on stdout: {"run", "server", "state", "message", "problem"} per
+           run (state: "done", "stopped", "waiting", "busy"; problem, for a run that waits on the
+           server: "auth" when it refuses the credentials, else "unreachable"), then
+           {"summary": {...}}
 --wait S   how long to wait for a run whose process just died to be taken for crashed (5 s of
            quiet in its log, docs/run-log.md), and between tries while it waits (default 15)
 
@@ -105,7 +107,8 @@ def _upload_all(root, server, waiting, wait_s, out):
     for w in waiting:
         state, why = results.get(w.run_id, ("waiting", failure.message if failure else None))
         counts[state] += 1
-        out.run(w.run_id, server.uri, state, why)
+        out.run(w.run_id, server.uri, state, why,
+                failure.kind if failure is not None and w.run_id not in results else None)
     out.summary(server=server.uri, folder=root, points=uploader.sent_points, **counts)
     return 1 if counts["waiting"] or counts["busy"] else 0
 
@@ -184,9 +187,10 @@ class _Output:
     def say(self, message):
         print("runlens: %s" % message, file=sys.stderr)
 
-    def run(self, run_id, server, state, message):
+    def run(self, run_id, server, state, message, problem=None):
         if self.as_json:
-            self._line({"run": run_id, "server": server, "state": state, "message": message})
+            self._line({"run": run_id, "server": server, "state": state, "message": message,
+                        "problem": problem})
         elif state != "done":
             self.say("run %s: %s%s" % (run_id, state, ": %s" % message if message else ""))
 

@@ -102,6 +102,10 @@ class Recorded:
         self.drop_next = 0  # requests to read and then drop without an answer
         self.hold_next = None  # (endpoint, held Event, release Event): see hold()
         self.unrouted = None  # the exchange that answers a path the real server does not route
+        # An authenticating proxy in front of the server (there is no recording of 401/403: the
+        # recorded server had no authentication): a request without this Authorization header is
+        # answered 401, by the proxy, before the server sees it.
+        self.require_auth = None
         for entry in _index():
             request, response = exchange(entry["name"])
             key = (request["method"], request["path"])
@@ -202,6 +206,17 @@ class Recorded:
             return
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
+        if self.require_auth is not None and handler.headers.get("Authorization") != \
+                self.require_auth:
+            self.requests.append((method, path, query, "unauthorized", None))
+            data = b"<html><body><h1>401 Authorization Required</h1></body></html>"
+            handler.send_response(401)
+            handler.send_header("Content-Type", "text/html")
+            handler.send_header("WWW-Authenticate", 'Basic realm="mlflow"')
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+            return
         with self._lock:
             if self.drop_next > 0:
                 self.drop_next -= 1
@@ -267,11 +282,11 @@ def free_port():
 
 
 def main(argv):
-    """python -m tests.mlflowrecorded [--port N] [--log FILE] ENDPOINT=EXCHANGE ...
+    """python -m tests.mlflowrecorded [--port N] [--log FILE] [--auth HEADER] ENDPOINT=EXCHANGE ...
 
     Serves the recorded answers in a process of its own (for the extension's integration tests):
     prints its URI on the first line of stdout, appends each request it answers, as a JSON line,
-    to FILE, and runs until it is killed.
+    to FILE, and runs until it is killed. --auth puts require_auth's proxy in front of it.
     """
     import argparse
     import sys
@@ -279,9 +294,11 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="python -m tests.mlflowrecorded")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--log")
+    parser.add_argument("--auth", help="the Authorization header a request needs (else 401)")
     parser.add_argument("answers", nargs="+", metavar="ENDPOINT=EXCHANGE")
     args = parser.parse_args(argv)
     server = Recorded(port=args.port)
+    server.require_auth = args.auth
     for answer in args.answers:
         endpoint, name = answer.split("=", 1)
         server.answer(endpoint, *name.split(","))
@@ -294,7 +311,9 @@ def main(argv):
                 for method, path, query, body, name in server.requests[written:]:
                     f.write(json.dumps({"method": method, "path": path, "query": query,
                                         "body": body if isinstance(body, (dict, list)) else None,
-                                        "answered": name}) + "\n")
+                                        # else "unauthorized", "dropped", "held": a fault's
+                                        "answered": name if name is not None else
+                                        body if isinstance(body, str) else None}) + "\n")
             written = len(server.requests)
         if server.unexpected:
             print("unexpected: %s" % server.unexpected, file=sys.stderr, flush=True)

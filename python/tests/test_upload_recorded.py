@@ -217,6 +217,28 @@ class Upload(RecordedServer):
         self.assertEqual(len(sent_points(self.server)), 40)
         self.assertEqual(self.server.posted("runs/update")[0]["status"], "FINISHED")
 
+    def test_a_server_that_does_not_answer_in_time_is_waited_out_and_nothing_doubles(self):
+        # The first log-batch gets no answer: the client gives up on it after its timeout, says
+        # so once, and (the batch may have arrived) reads the histories before sending it again.
+        held, release = self.server.hold("runs/log-batch")
+        self.addCleanup(release.set)
+        self.upload()
+        with mock.patch.dict(os.environ, {"RUNLENS_HTTP_TIMEOUT_S": "0.5"}), \
+                mock.patch("sys.stderr") as stderr:
+            with runlens.start_run(params={"lr": 0.1}):
+                for step in range(40):
+                    runlens.log_metric("loss", step, step=step)
+            self.assertTrue(held.wait(20))
+            self.assertTrue(runlens.wait_for_upload(20))
+        said = "".join(str(c.args[0]) for c in stderr.write.call_args_list)
+        self.assertEqual(said.count("cannot be reached (no answer within the timeout)"), 1, said)
+        self.assertIn("answers again", said)
+        self.assertEqual(self.server.asked("metrics/get-history"),
+                         [{"run_id": PARENT_ID, "metric_key": "loss", "max_results": "25000"}])
+        self.assertEqual(sorted(sent_points(self.server)), sorted(logged_points(self.only_log())))
+        self.assertEqual(len(sent_points(self.server)), 40)
+        self.assertEqual(self.server.posted("runs/update")[0]["status"], "FINISHED")
+
     def test_a_connection_dropped_before_the_answer_loses_and_doubles_nothing(self):
         self.server.drop_next = 1  # the first request (get-by-name) and its retry
         self.upload()
@@ -313,6 +335,42 @@ class Processes(RecordedServer):
         self.assertEqual(sorted(sent_points(server)), sorted(logged_points(self.only_log())))
         self.assertEqual(os.listdir(os.path.join(self.root, "outbox")), [])
         self.assertEqual(server.unexpected, [])
+
+    def test_refused_credentials_keep_the_run_waiting_until_they_are_given(self):
+        # A proxy in front of the server wants a token. The run's process is refused, says how
+        # to give credentials, and leaves the run waiting; the uploader without them says why
+        # (problem "auth", which the extension offers to fix); with them, all of it goes up once.
+        self.server.require_auth = "Bearer t0ken"
+        code, _, err = _run(self.tmp, self.root, """
+            import runlens
+            runlens.set_experiment("rec-alpha")
+            with runlens.start_run(params={"lr": 0.1}):
+                for step in range(300):
+                    runlens.log_metric("loss", step, step=step)
+        """, RUNLENS_TRACKING_URI=self.server.uri, RUNLENS_UPLOAD_EXIT_WAIT_S="2")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(err.count("refused the credentials (401)"), 1, err)
+        self.assertIn("set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and "
+                      "MLFLOW_TRACKING_PASSWORD", err)
+        self.assertIn("1 run is not uploaded to %s yet" % self.server.uri, err)
+        self.assertNotIn("t0ken", err)
+        [waiting] = os.listdir(os.path.join(self.root, "outbox"))
+        self.assertEqual([e["step"] for e in upload_lines(self.only_log())], ["queued"])
+
+        code, lines, err = self.resume("--server", self.server.uri)
+        self.assertEqual(code, 1, err)
+        self.assertEqual((lines[0]["state"], lines[0]["problem"]), ("waiting", "auth"))
+        self.assertIn("refused the credentials (401)", lines[0]["message"])
+        self.assertEqual(os.listdir(os.path.join(self.root, "outbox")), [waiting])
+
+        code, lines, err = self.resume("--server", self.server.uri, MLFLOW_TRACKING_TOKEN="t0ken")
+        self.assertEqual(code, 0, err)
+        self.assertEqual((lines[0]["state"], lines[0]["problem"]), ("done", None))
+        self.assertEqual(len(sent_points(self.server)), 300)
+        self.assertEqual(sorted(sent_points(self.server)), sorted(logged_points(self.only_log())))
+        self.assertEqual(self.server.posted("runs/update")[0]["status"], "FINISHED")
+        self.assertEqual(os.listdir(os.path.join(self.root, "outbox")), [])
+        self.assertNotIn("t0ken", json.dumps(self.only_log()))
 
     def test_sigkill_in_the_middle_of_an_upload_then_resume(self):
         held, release = self.server.hold("runs/log-batch")

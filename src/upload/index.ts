@@ -3,11 +3,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CommandSpec } from '../commands';
 import { STORE_DIR } from '../core/store/workspaceStore';
+import type { Credentials } from '../core/mlflowServer/credentials';
 import { normalizeServerUri } from '../core/mlflowServer/uri';
 import { byServer, readUploadOutput, uploadCredentials, uploaderArgs, uploaderEnv, waitingRuns, type UploadOutcome } from '../core/upload/outbox';
 import { Disposable } from '../disposable';
 import { findInterpreter } from '../launch/interpreter';
 import type { FolderStores } from '../store/folderStores';
+import { runsFromArgs } from '../runs/ref';
+import { serverSettings } from '../settings/servers';
 
 /** How often the window that writes a folder's store tries the runs still waiting (doubling while they fail, to RETRY_MAX_MS). */
 const RETRY_MS = 60_000;
@@ -15,6 +18,16 @@ const RETRY_MAX_MS = 15 * 60_000;
 /** After the outbox changes (a run was queued, or its process ended), a first try this much later. */
 const SETTLE_MS = 5_000;
 const ALLOWED_KEY = 'runlens.upload.allowedServers';
+
+/** The credentials the editor keeps for tracking servers (src/mlflow/servers.ts), as the upload needs them. */
+export interface KeptCredentials {
+  /** Those entered for the server's origin and kept in VS Code's secret storage. */
+  kept(uri: string): Promise<Credentials | undefined>;
+  /** Asks the person for them (and keeps them); false when they gave none. */
+  ask(uri: string): Promise<boolean>;
+  /** Fires when kept credentials change. */
+  readonly onDidChange: vscode.Event<unknown>;
+}
 
 /**
  * Runs that wait to be uploaded to an MLflow tracking server (a server that was down while they
@@ -25,9 +38,12 @@ const ALLOWED_KEY = 'runlens.upload.allowedServers';
  * extension, the client and a terminal resume one another exactly and never upload a run twice.
  *
  * A run is sent only to a server this person named on this machine (MLFLOW_TRACKING_URI or
- * RUNLENS_TRACKING_URI in VS Code's environment, or one confirmed once in this command), never to
- * one only a file of the workspace names, and only in a trusted workspace (it runs the folder's
- * interpreter).
+ * RUNLENS_TRACKING_URI in VS Code's environment, `runlens.mlflow.trackingServers` in their user
+ * settings, one they connected the folder to, or one confirmed once in this command), never to one
+ * only a file of the workspace names, and only in a trusted workspace (it runs the folder's
+ * interpreter). Its credentials are those the editor keeps for the server's origin (entered once,
+ * in VS Code's secret storage), else MLflow's variables when VS Code's environment names that
+ * server: handed to the uploader in its environment, never written to a file.
  */
 export class UploadFeature extends Disposable {
   readonly commands: CommandSpec[];
@@ -37,8 +53,12 @@ export class UploadFeature extends Disposable {
   private settle: NodeJS.Timeout | undefined;
   private readonly timer: NodeJS.Timeout;
 
+  /** Servers whose refusal of credentials was said, so it is said once. */
+  private readonly authSaid = new Set<string>();
+
   constructor(private readonly clientDir: string, private readonly stores: FolderStores,
-    private readonly log: vscode.LogOutputChannel, private readonly state: vscode.Memento) {
+    private readonly log: vscode.LogOutputChannel, private readonly state: vscode.Memento,
+    private readonly credentials: KeptCredentials) {
     super();
     this.item.name = 'RunLens runs waiting to be uploaded';
     this.item.command = 'runlens.uploadPendingRuns';
@@ -49,9 +69,11 @@ export class UploadFeature extends Disposable {
     this.track(watcher.onDidDelete(changed));
     this.track(stores.onDidChange(changed));
     this.track(vscode.workspace.onDidGrantWorkspaceTrust(changed));
+    // New credentials: the runs that waited for them are tried again now.
+    this.track(credentials.onDidChange(() => { this.nextTry.clear(); this.authSaid.clear(); changed(); }));
     this.timer = setInterval(() => void this.background(), RETRY_MS);
     this.track({ dispose: () => { clearInterval(this.timer); if (this.settle) clearTimeout(this.settle); for (const p of this.running.values()) p.kill(); } });
-    this.commands = [{ id: 'runlens.uploadPendingRuns', runsWorkspaceCode: true, run: () => this.uploadNow() }];
+    this.commands = [{ id: 'runlens.uploadPendingRuns', runsWorkspaceCode: true, run: (clicked?: unknown) => this.uploadNow(clicked) }];
     this.changed();
   }
 
@@ -93,27 +115,32 @@ export class UploadFeature extends Disposable {
     this.item.show();
   }
 
-  /** The servers this person named on this machine: VS Code's environment, and those confirmed here. */
-  private allowedServers(): Set<string> {
+  /**
+   * The servers this person named on this machine for the folder: VS Code's environment, their
+   * user settings, the servers they connected the folder to, and those confirmed here.
+   */
+  private allowedServers(folder: vscode.WorkspaceFolder): Set<string> {
     const allowed = new Set(this.state.get<string[]>(ALLOWED_KEY, []));
-    for (const v of [process.env.RUNLENS_TRACKING_URI, process.env.MLFLOW_TRACKING_URI]) {
+    for (const v of [process.env.RUNLENS_TRACKING_URI, process.env.MLFLOW_TRACKING_URI, ...this.stores.allowedSources.list(folder.uri.fsPath)]) {
       try { if (v?.trim()) allowed.add(normalizeServerUri(v)); } catch { /* not a server's URI */ }
     }
+    for (const s of serverSettings(folder).servers) if (s.namedBy.some((n) => n !== 'workspace')) allowed.add(s.uri);
     return allowed;
   }
 
   /** What the window that writes a folder's store does by itself: the allowed servers' runs, with backoff. */
   private async background(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
-    const allowed = this.allowedServers();
     for (const [folder, counts] of await this.waiting()) {
       const store = await this.stores.get(folder);
       if (store?.client.role !== 'writer') continue;
+      const allowed = this.allowedServers(folder);
       for (const server of counts.keys()) {
         const key = `${folder.uri.toString()} ${server}`;
         const next = this.nextTry.get(key);
         if (!allowed.has(server) || this.running.has(key) || (next && Date.now() < next.at)) continue;
         const outcome = await this.upload(folder, server);
+        if (outcome?.auth) this.offerCredentials(server, outcome.problems.join('; '));
         if (!outcome || outcome.waiting || outcome.busy) {
           const wait = Math.min(RETRY_MAX_MS, next ? next.wait * 2 : RETRY_MS);
           this.nextTry.set(key, { at: Date.now() + wait, wait });
@@ -125,16 +152,26 @@ export class UploadFeature extends Disposable {
     await this.showCount();
   }
 
-  /** RunLens: Upload Pending Runs. */
-  private async uploadNow(): Promise<void> {
-    const waiting = await this.waiting();
+  /** A server that refuses the credentials: said once, with the way to give them. */
+  private offerCredentials(server: string, why: string): void {
+    if (this.authSaid.has(server)) return;
+    this.authSaid.add(server);
+    const enter = 'Enter Credentials…';
+    void vscode.window.showWarningMessage(`RunLens: runs wait to be uploaded: ${why || `${server} refused the credentials`}`, enter)
+      .then((a) => { if (a === enter) void this.credentials.ask(server); });
+  }
+
+  /** RunLens: Upload Pending Runs (of every folder, or of the folders of the runs it was given). */
+  private async uploadNow(clicked?: unknown): Promise<void> {
+    const only = clicked === undefined ? undefined : new Set((await runsFromArgs(this.stores, clicked)).map((r) => r.store.folder));
+    const waiting = new Map([...await this.waiting()].filter(([folder]) => !only?.size || only.has(folder)));
     if (!waiting.size) {
       void vscode.window.showInformationMessage('RunLens: no runs are waiting to be uploaded.');
       return;
     }
-    const allowed = this.allowedServers();
     const jobs: [vscode.WorkspaceFolder, string][] = [];
     for (const [folder, counts] of waiting) {
+      const allowed = this.allowedServers(folder);
       for (const [server, n] of counts) {
         if (!server) continue;
         if (!allowed.has(server)) {
@@ -167,9 +204,15 @@ export class UploadFeature extends Disposable {
     const uploaded = outcomes.reduce((a, [, o]) => a + (o?.done ?? 0), 0);
     const problems = [...new Set(outcomes.flatMap(([, o]) => o?.problems ?? []))];
     const left = outcomes.reduce((a, [, o]) => a + (o ? o.waiting + o.busy : 0), 0);
+    const refusedBy = outcomes.filter(([, o]) => o?.auth).map(([server]) => server);
     if (problems.length || left) {
-      void vscode.window.showWarningMessage(`RunLens uploaded ${uploaded} run${uploaded === 1 ? '' : 's'}; ${left} still wait${left === 1 ? 's' : ''}: ${problems.join('; ') || 'another process is uploading them'}.`, 'Show Output')
-        .then((a) => { if (a) this.log.show(); });
+      const enter = 'Enter Credentials…';
+      const show = 'Show Output';
+      void vscode.window.showWarningMessage(`RunLens uploaded ${uploaded} run${uploaded === 1 ? '' : 's'}; ${left} still wait${left === 1 ? 's' : ''}: ${problems.join('; ') || 'another process is uploading them'}.`, ...(refusedBy.length ? [enter] : []), show)
+        .then(async (a) => {
+          if (a === show) this.log.show();
+          if (a === enter) for (const server of new Set(refusedBy)) if (!await this.credentials.ask(server)) break;
+        });
     } else {
       void vscode.window.showInformationMessage(`RunLens uploaded ${uploaded} run${uploaded === 1 ? '' : 's'}.`);
     }
@@ -184,9 +227,10 @@ export class UploadFeature extends Disposable {
       return undefined;
     }
     const dir = storeDir(folder);
+    const env = uploaderEnv(process.env, dir, this.clientDir, uploadCredentials(server, process.env, await this.credentials.kept(server)));
     this.log.info(`Uploading the runs of ${folder.name} waiting for ${server} (${python} -m runlens.upload)`);
     return new Promise((resolve) => {
-      const child = spawn(python, uploaderArgs(server), { cwd: folder.uri.fsPath, env: uploaderEnv(process.env, dir, this.clientDir, uploadCredentials(server, process.env, undefined)), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(python, uploaderArgs(server), { cwd: folder.uri.fsPath, env, stdio: ['ignore', 'pipe', 'pipe'] });
       this.running.set(key, child);
       let out = '';
       let err = '';

@@ -17,7 +17,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import * as vscode from 'vscode';
 import { runlensExtension, waitFor, workspaceFolder } from './support/host';
-import { logEvents, runsOf, TRAIN_SCRIPT, writeWorkspaceFile } from './support/launch';
+import { api, logEvents, runsOf, TRAIN_SCRIPT, writeWorkspaceFile } from './support/launch';
 import type { SweepResult } from '../../src/launch/sweep';
 
 const LIVE = process.env.RUNLENS_TEST_MLFLOW_URI;
@@ -30,12 +30,15 @@ class RecordedServer {
   readonly requestLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-recorded-')), 'requests.jsonl');
   unexpected = '';
 
-  async start(port = 0): Promise<this> {
+  /** `auth`: the Authorization header a proxy in front of the server wants (else it answers 401). */
+  async start(port = 0, auth?: string): Promise<this> {
     const pythonDir = path.join(runlensExtension().extensionPath, 'python');
-    const proc = this.proc = spawn(PYTHON, ['-m', 'tests.mlflowrecorded', '--port', String(port), '--log', this.requestLog,
+    const proc = this.proc = spawn(PYTHON, ['-m', 'tests.mlflowrecorded', '--port', String(port), '--log', this.requestLog, ...(auth ? ['--auth', auth] : []),
       'experiments/get-by-name=017-experiments-get-by-name', 'runs/create=024-runs-create-sweep-parent,025-runs-create-sweep-lr-0-001,026-runs-create-sweep-lr-0-01',
       'runs/log-batch=049-runs-log-batch-child1', 'runs/update=075-runs-update-finished', 'metrics/get-history=157-history-unknown-key',
-      'runs/search=113-runs-search-filter-metrics-nan'], { cwd: pythonDir, stdio: ['ignore', 'pipe', 'pipe'] });
+      'runs/search=113-runs-search-filter-metrics-nan',
+      // The window follows the server MLFLOW_TRACKING_URI names (its read side): its experiments, none of whose runs it has.
+      'experiments/search=008-experiments-search-all'], { cwd: pythonDir, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stderr!.on('data', (d: Buffer) => { this.unexpected += d.toString(); });
     const first = await new Promise<string>((resolve, reject) => {
       readline.createInterface({ input: proc.stdout! }).once('line', resolve);
@@ -65,6 +68,31 @@ function logFileOf(runId: string): string {
     if (fs.existsSync(file)) return file;
   }
   throw new Error(`no log of run ${runId}`);
+}
+
+/** What a process leaves when the server was down for its whole run: a finished log that says it goes to the server, and its outbox entry. */
+function leaveWaiting(id: string, serverUri: string): string {
+  const day = new Date().toISOString().slice(0, 10);
+  const t = Date.now() - 60_000;
+  const lines = [
+    { e: 'start', v: 1, t, run: id, experiment: 'rec-alpha', name: null, parent: null, script: null, git: null, host: 'test', pid: 1 },
+    { e: 'params', t, params: { lr: '0.125' } },
+    { e: 'upload', t, server: serverUri, step: 'queued' },
+    { e: 'metrics', t, points: [['accuracy', 0.5, 0, t], ['accuracy', 0.75, 1, t + 1]] },
+    { e: 'end', t: t + 1000, status: 'finished', error: null },
+  ];
+  writeWorkspaceFile(path.join('.runlens', 'runs', day, `${id}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  writeWorkspaceFile(path.join('.runlens', 'outbox', `${id}.json`), JSON.stringify({ server: serverUri, log: `runs/${day}/${id}.jsonl` }));
+  return path.join(workspaceFolder().uri.fsPath, '.runlens', 'runs', day, `${id}.jsonl`);
+}
+
+/** The Runs view's row of a run of rec-alpha, as VS Code shows it. */
+async function treeRow(runId: string): Promise<vscode.TreeItem | undefined> {
+  const { tree } = await api();
+  const experiment = (await tree.getChildren()).find((n) => n.kind === 'experiment' && n.experiment.name === 'rec-alpha');
+  if (!experiment) return undefined;
+  const row = (await tree.getChildren(experiment)).find((n) => n.kind === 'run' && n.run.uid === runId);
+  return row && tree.getTreeItem(row);
 }
 
 function outbox(): string[] {
@@ -113,22 +141,7 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
 
   it('the window that writes the store uploads a run left waiting, by itself and with Upload Pending Runs', async () => {
     process.env.MLFLOW_TRACKING_URI = server.uri;
-    const pending = (id: string) => {
-      // What a process leaves when the server was down for its whole run: a finished log that
-      // says it goes to the server, and its entry in the outbox.
-      const day = new Date().toISOString().slice(0, 10);
-      const t = Date.now() - 60_000;
-      const lines = [
-        { e: 'start', v: 1, t, run: id, experiment: 'rec-alpha', name: null, parent: null, script: null, git: null, host: 'test', pid: 1 },
-        { e: 'params', t, params: { lr: '0.125' } },
-        { e: 'upload', t, server: server.uri, step: 'queued' },
-        { e: 'metrics', t, points: [['accuracy', 0.5, 0, t], ['accuracy', 0.75, 1, t + 1]] },
-        { e: 'end', t: t + 1000, status: 'finished', error: null },
-      ];
-      writeWorkspaceFile(path.join('.runlens', 'runs', day, `${id}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-      writeWorkspaceFile(path.join('.runlens', 'outbox', `${id}.json`), JSON.stringify({ server: server.uri, log: `runs/${day}/${id}.jsonl` }));
-      return path.join(workspaceFolder().uri.fsPath, '.runlens', 'runs', day, `${id}.jsonl`);
-    };
+    const pending = (id: string) => leaveWaiting(id, server.uri);
     const first = pending('waiting01');
     await waitFor('the waiting run uploaded in the background', () => uploadSteps(first).at(-1) === 'done', 60_000);
     const second = pending('waiting02');
@@ -138,6 +151,38 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
     await waitFor('the server\'s record of both runs', () => server.requests('runs/update').length >= 4, 10_000);
     const points = server.requests('runs/log-batch').filter((r) => r.body.params?.some((p: any) => p.value === '0.125'));
     assert.strictEqual(points.length, 2, 'each waiting run sent once');
+  });
+
+  it('a run waiting is marked "not uploaded" in the Runs view, and goes up with the credentials entered once in the editor', async () => {
+    const guarded = await new RecordedServer().start(0, 'Bearer k3pt');
+    // The person's answers: VS Code's own prompts, stood in for (restored below).
+    const window = vscode.window as unknown as Record<'showWarningMessage' | 'showQuickPick' | 'showInputBox', unknown>;
+    const { showWarningMessage, showQuickPick, showInputBox } = window;
+    const asked: string[] = [];
+    try {
+      process.env.MLFLOW_TRACKING_URI = guarded.uri; // the person's server; its token is not in VS Code's environment
+      const log = leaveWaiting('waiting03', guarded.uri);
+      const row = await waitFor('the run in the Runs view', () => treeRow('waiting03'));
+      assert.match(String(row.description), /not uploaded/);
+      assert.ok((row.tooltip as vscode.MarkdownString).value.replace(/\\/g, '').includes(`Not uploaded to ${guarded.uri} yet`));
+      assert.match(String(row.contextValue), /\.notUploaded$/);
+      // The server refuses: the window says so and offers to take credentials (a person clicks, then gives a token).
+      window.showWarningMessage = async (message: string, ...items: unknown[]) => { asked.push(message); return items.find((i) => typeof i === 'string' && i.startsWith('Enter Credentials')); };
+      window.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) => (await items)[0];
+      window.showInputBox = async () => 'k3pt';
+      await waitFor('the run uploaded with the token kept in secret storage', () => uploadSteps(log).at(-1) === 'done', 60_000);
+      assert.ok(asked.some((m) => m.includes('refused the credentials (401)')), asked.join('\n'));
+      await waitFor('its row no longer marked', async () => !String((await treeRow('waiting03'))?.description).includes('not uploaded'), 15_000);
+      await waitFor('the server\'s record of the run', () => guarded.requests('runs/update').length >= 1, 10_000);
+      assert.ok(guarded.requests('experiments/get-by-name').some((r) => r.answered === 'unauthorized'), 'the first try was refused');
+      // Nowhere on disk in the clear: not in the folder's .runlens, not in the run log.
+      const files = fs.readdirSync(path.join(workspaceFolder().uri.fsPath, '.runlens'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+      for (const f of files) assert.ok(!fs.readFileSync(path.join(f.parentPath, f.name)).includes('k3pt'), `${f.name} holds the token`);
+    } finally {
+      Object.assign(window, { showWarningMessage, showQuickPick, showInputBox });
+      guarded.stop();
+    }
+    assert.strictEqual(guarded.unexpected, '');
   });
 
   it('the lens counts the sweep\'s runs in a workspace that only follows the server (live tier)', async function () {

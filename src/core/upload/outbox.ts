@@ -19,8 +19,11 @@ export interface WaitingRun {
   server?: string;
 }
 
-/** Every run in `storeDir`'s outbox, whatever its server. A link is never followed. */
-export function waitingRuns(storeDir: string): WaitingRun[] {
+/**
+ * Every run in `storeDir`'s outbox, whatever its server (`only`: those of these run ids, so a page
+ * of the tree reads a file per run it shows, not per run waiting). A link is never followed.
+ */
+export function waitingRuns(storeDir: string, only?: ReadonlySet<string>): WaitingRun[] {
   const dir = path.join(storeDir, OUTBOX_DIR);
   let names: string[];
   try {
@@ -30,7 +33,7 @@ export function waitingRuns(storeDir: string): WaitingRun[] {
   const runs: WaitingRun[] = [];
   for (const name of names.sort()) {
     const m = NAME.exec(name);
-    if (!m) continue;
+    if (!m || (only && !only.has(m[1]))) continue;
     let server: string | undefined;
     try {
       const file = path.join(dir, name);
@@ -41,6 +44,21 @@ export function waitingRuns(storeDir: string): WaitingRun[] {
     runs.push({ runId: m[1], server });
   }
   return runs;
+}
+
+/**
+ * How the Runs view marks a run of the outbox: `uploading` while its own process runs (it uploads
+ * as it logs), `not uploaded` once it has ended and waits (a server that was down, a process that
+ * died), with a tooltip that says where it goes and how it gets there.
+ */
+export function uploadMark(run: WaitingRun, running: boolean): { label: string; tooltip: string } {
+  const where = run.server ?? 'its tracking server';
+  return running
+    ? { label: 'uploading', tooltip: `Being uploaded to ${where} by the process that logs it.` }
+    : {
+      label: 'not uploaded',
+      tooltip: `Not uploaded to ${where} yet: it waits in .runlens/outbox, and goes up when the server answers (the window that writes this folder's store tries it in the background; RunLens: Upload Pending Runs tries now).`,
+    };
 }
 
 /** The runs waiting per server (unreadable ones under ''). */
@@ -93,11 +111,13 @@ export interface UploadOutcome {
   done: number; stopped: number; waiting: number; busy: number; points: number;
   /** What the uploader said about runs it could not upload, each once (sentences for a person). */
   problems: string[];
+  /** The server refused the credentials (401/403): the runs wait for them. */
+  auth: boolean;
 }
 
 /** Reads the uploader's JSON lines (python/runlens/upload.py, --json). */
 export function readUploadOutput(stdout: string): UploadOutcome {
-  const out: UploadOutcome = { done: 0, stopped: 0, waiting: 0, busy: 0, points: 0, problems: [] };
+  const out: UploadOutcome = { done: 0, stopped: 0, waiting: 0, busy: 0, points: 0, problems: [], auth: false };
   for (const line of stdout.split('\n')) {
     if (!line.trim()) continue;
     let o: Record<string, unknown>;
@@ -107,8 +127,9 @@ export function readUploadOutput(stdout: string): UploadOutcome {
       for (const k of ['done', 'stopped', 'waiting', 'busy', 'points'] as const) {
         if (typeof summary[k] === 'number') out[k] = summary[k];
       }
-    } else if ((o.state === 'waiting' || o.state === 'stopped') && typeof o.message === 'string' && !out.problems.includes(o.message)) {
-      out.problems.push(o.message);
+    } else if ((o.state === 'waiting' || o.state === 'stopped') && typeof o.message === 'string') {
+      if (!out.problems.includes(o.message)) out.problems.push(o.message);
+      if (o.problem === 'auth') out.auth = true;
     }
   }
   return out;
