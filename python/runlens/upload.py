@@ -6,7 +6,7 @@ The runs a client logged while the server was down, or whose process died before
 finished, wait in .runlens/outbox/. This takes them over where their logs say they stopped (the
 same code as the client's background thread: python/runlens/_upload.py), one run at a time, each
 under its lock, so a run is never uploaded by two processes at once. The extension runs it for
-"RunLens: Upload Pending Runs" and in the background; `runlens sync` may too.
+"RunLens: Upload Pending Runs" and in the background, and `runlens sync` does too.
 
 Only runs queued for the server named here are uploaded: --server, else RUNLENS_TRACKING_URI or
 MLFLOW_TRACKING_URI. Credentials come from MLflow's variables and go only to that server.

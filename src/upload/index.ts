@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CommandSpec } from '../commands';
 import { STORE_DIR } from '../core/store/workspaceStore';
 import type { Credentials } from '../core/mlflowServer/credentials';
 import { normalizeServerUri } from '../core/mlflowServer/uri';
-import { byServer, readUploadOutput, uploadCredentials, uploaderArgs, uploaderEnv, waitingRuns, type UploadOutcome } from '../core/upload/outbox';
+import { byServer, uploadCredentials, waitingRuns, type UploadOutcome } from '../core/upload/outbox';
+import { startUploader } from '../core/upload/uploader';
 import { Disposable } from '../disposable';
 import { findInterpreter } from '../launch/interpreter';
 import type { FolderStores } from '../store/folderStores';
@@ -226,31 +227,19 @@ export class UploadFeature extends Disposable {
       this.log.warn(`Runs of ${folder.name} wait to be uploaded to ${server}, and no Python interpreter was found to upload them with (runlens.pythonPath)`);
       return undefined;
     }
-    const dir = storeDir(folder);
-    const env = uploaderEnv(process.env, dir, this.clientDir, uploadCredentials(server, process.env, await this.credentials.kept(server)));
+    const credentials = uploadCredentials(server, process.env, await this.credentials.kept(server));
     this.log.info(`Uploading the runs of ${folder.name} waiting for ${server} (${python} -m runlens.upload)`);
-    return new Promise((resolve) => {
-      const child = spawn(python, uploaderArgs(server), { cwd: folder.uri.fsPath, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      this.running.set(key, child);
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => { out += d.toString('utf8'); });
-      child.stderr.on('data', (d: Buffer) => { err += d.toString('utf8'); });
-      const finish = (code: number | null, failure?: Error) => {
-        this.running.delete(key);
-        for (const line of err.split('\n')) if (line.trim()) this.log.info(line);
-        if (failure || code === 2 || code === null) {
-          this.log.warn(`The uploader for ${folder.name} did not run: ${failure?.message ?? `exit ${code}`}`);
-          resolve(undefined);
-          return;
-        }
-        const outcome = readUploadOutput(out);
-        this.log.info(`Uploaded ${outcome.done} run${outcome.done === 1 ? '' : 's'} of ${folder.name} to ${server} (${outcome.points} metric points); ${outcome.waiting + outcome.busy} still wait`);
-        resolve(outcome);
-      };
-      child.on('error', (e) => finish(null, e));
-      child.on('close', (code) => finish(code));
-    });
+    const run = startUploader(python, server, storeDir(folder), this.clientDir, credentials);
+    this.running.set(key, run.child);
+    const { outcome, failure, stderr } = await run.done;
+    this.running.delete(key);
+    for (const line of stderr.split('\n')) if (line.trim()) this.log.info(line);
+    if (!outcome) {
+      this.log.warn(`The uploader for ${folder.name} did not run: ${failure}`);
+      return undefined;
+    }
+    this.log.info(`Uploaded ${outcome.done} run${outcome.done === 1 ? '' : 's'} of ${folder.name} to ${server} (${outcome.points} metric points); ${outcome.waiting + outcome.busy} still wait`);
+    return outcome;
   }
 }
 

@@ -10,56 +10,17 @@
  * once the workspace, without the runs' logs, follows the server.
  */
 import * as assert from 'assert';
-import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import * as readline from 'readline';
 import * as vscode from 'vscode';
 import { runlensExtension, waitFor, workspaceFolder } from './support/host';
-import { api, logEvents, runsOf, TRAIN_SCRIPT, writeWorkspaceFile } from './support/launch';
+import { api, runsOf, TRAIN_SCRIPT, writeWorkspaceFile } from './support/launch';
 import type { SweepResult } from '../../src/launch/sweep';
+import { RecordedServer, uploadSteps, writeWaitingRun } from '../support/recordedServer';
 
 const LIVE = process.env.RUNLENS_TEST_MLFLOW_URI;
-const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
-/** The recorded server in a process of its own; its requests are read from a log it appends to. */
-class RecordedServer {
-  uri = '';
-  private proc: ChildProcess | undefined;
-  readonly requestLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-recorded-')), 'requests.jsonl');
-  unexpected = '';
-
-  /** `auth`: the Authorization header a proxy in front of the server wants (else it answers 401). */
-  async start(port = 0, auth?: string): Promise<this> {
-    const pythonDir = path.join(runlensExtension().extensionPath, 'python');
-    const proc = this.proc = spawn(PYTHON, ['-m', 'tests.mlflowrecorded', '--port', String(port), '--log', this.requestLog, ...(auth ? ['--auth', auth] : []),
-      'experiments/get-by-name=017-experiments-get-by-name', 'runs/create=024-runs-create-sweep-parent,025-runs-create-sweep-lr-0-001,026-runs-create-sweep-lr-0-01',
-      'runs/log-batch=049-runs-log-batch-child1', 'runs/update=075-runs-update-finished', 'metrics/get-history=157-history-unknown-key',
-      'runs/search=113-runs-search-filter-metrics-nan',
-      // The window follows the server MLFLOW_TRACKING_URI names (its read side): its experiments, none of whose runs it has.
-      'experiments/search=008-experiments-search-all'], { cwd: pythonDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stderr!.on('data', (d: Buffer) => { this.unexpected += d.toString(); });
-    const first = await new Promise<string>((resolve, reject) => {
-      readline.createInterface({ input: proc.stdout! }).once('line', resolve);
-      proc.once('exit', (code) => reject(new Error(`the recorded server exited (${code}): ${this.unexpected}`)));
-    });
-    this.uri = first.trim();
-    return this;
-  }
-
-  requests(endpoint: string): Record<string, any>[] {
-    if (!fs.existsSync(this.requestLog)) return [];
-    return fs.readFileSync(this.requestLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
-      .filter((r) => r.path.endsWith(`/${endpoint}`));
-  }
-
-  stop(): void { this.proc?.kill(); }
-}
-
-function uploadSteps(logFile: string): string[] {
-  return logEvents(logFile).filter((e) => e.e === 'upload').map((e) => e.step);
-}
+/** The recorded server (python/tests/mlflowrecorded.py), run from the extension's own python/ folder. */
+const recorded = () => new RecordedServer(path.join(runlensExtension().extensionPath, 'python'));
 
 function logFileOf(runId: string): string {
   const runs = path.join(workspaceFolder().uri.fsPath, '.runlens', 'runs');
@@ -70,21 +31,8 @@ function logFileOf(runId: string): string {
   throw new Error(`no log of run ${runId}`);
 }
 
-/** What a process leaves when the server was down for its whole run: a finished log that says it goes to the server, and its outbox entry. */
-function leaveWaiting(id: string, serverUri: string): string {
-  const day = new Date().toISOString().slice(0, 10);
-  const t = Date.now() - 60_000;
-  const lines = [
-    { e: 'start', v: 1, t, run: id, experiment: 'rec-alpha', name: null, parent: null, script: null, git: null, host: 'test', pid: 1 },
-    { e: 'params', t, params: { lr: '0.125' } },
-    { e: 'upload', t, server: serverUri, step: 'queued' },
-    { e: 'metrics', t, points: [['accuracy', 0.5, 0, t], ['accuracy', 0.75, 1, t + 1]] },
-    { e: 'end', t: t + 1000, status: 'finished', error: null },
-  ];
-  writeWorkspaceFile(path.join('.runlens', 'runs', day, `${id}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  writeWorkspaceFile(path.join('.runlens', 'outbox', `${id}.json`), JSON.stringify({ server: serverUri, log: `runs/${day}/${id}.jsonl` }));
-  return path.join(workspaceFolder().uri.fsPath, '.runlens', 'runs', day, `${id}.jsonl`);
-}
+/** A run left waiting for the server in the test workspace. */
+const leaveWaiting = (id: string, serverUri: string) => writeWaitingRun(workspaceFolder().uri.fsPath, id, serverUri);
 
 /** The Runs view's row of a run of rec-alpha, as VS Code shows it. */
 async function treeRow(runId: string): Promise<vscode.TreeItem | undefined> {
@@ -106,7 +54,7 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
   let train: string;
 
   before(async () => {
-    server = await new RecordedServer().start();
+    server = await recorded().start();
     train = writeWorkspaceFile('upload/train_args.py', TRAIN_SCRIPT);
   });
   afterEach(() => { delete process.env.MLFLOW_TRACKING_URI; });
@@ -154,7 +102,7 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
   });
 
   it('a run waiting is marked "not uploaded" in the Runs view, and goes up with the credentials entered once in the editor', async () => {
-    const guarded = await new RecordedServer().start(0, 'Bearer k3pt');
+    const guarded = await recorded().start(0, 'Bearer k3pt');
     // The person's answers: VS Code's own prompts, stood in for (restored below).
     const window = vscode.window as unknown as Record<'showWarningMessage' | 'showQuickPick' | 'showInputBox', unknown>;
     const { showWarningMessage, showQuickPick, showInputBox } = window;
