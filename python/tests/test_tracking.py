@@ -63,7 +63,8 @@ class UploaderCommand(RunLensTestCase):
         lines = [json.loads(line) for line in proc.stdout.decode().splitlines()]
         self.assertEqual(proc.returncode, 0)
         self.assertEqual(lines, [
-            {"run": "a1", "server": "http://127.0.0.1:5000", "state": "waiting", "message": None},
+            {"run": "a1", "server": "http://127.0.0.1:5000", "state": "waiting", "message": None,
+             "problem": None},
             {"summary": {"waiting": 1, "folder": self.root}}])
 
     def test_without_a_server_it_says_so(self):
