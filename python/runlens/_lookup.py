@@ -51,7 +51,7 @@ class View:
         self.root = root
         self.with_details = with_details
         server = _tracking.server()
-        self.remote = _remote.Remote(server, _tracking.server_required()) if server else None
+        self.remote = _remote.Remote(server, _tracking.server_required(), root) if server else None
         self.unchecked = 0  # lookups the server could not be asked about
         self.store = None
         try:

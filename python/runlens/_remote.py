@@ -1,12 +1,12 @@
 """The tracking server's runs for exists(), find(), grid() and sweep() (issue 16's client side).
 
 MLflow's filter compares parameter strings exactly (`params.lr = '0.001'` misses a run that
-logged 1e-3) and has neither IN nor OR for params, so the server is asked for candidates by key
-(`params.lr LIKE '%' and params.bs LIKE '%'`: every run that logged both) and the values are
-compared here, by canonical value, as everywhere in RunLens. One such question (paged by 1,000
-runs: a page of 50,000 can take a 2.17 server longer than a lookup waits) answers every
-combination of a grid with the same keys. Its cost is the server's: MLflow 2.17.2 on SQLite
-answers about 1,000 runs a second.
+logged 1e-3) and has neither IN nor OR for params, so the values are compared here, by canonical
+value, as everywhere in RunLens, against the experiment's runs: one question (paged by 1,000 runs:
+a page of 50,000 can take a 2.17 server longer than a lookup waits) answers every combination of
+a grid, whatever its keys. Its cost is the server's (MLflow 2.17.2 on SQLite answers about 1,000
+runs a second, filtered or not), so the runs are kept in .runlens/cache between processes and a
+later lookup asks only for what changed since (_servercache).
 
 A server that cannot be asked is said once on stderr, with how many combinations were checked only
 against the runs in .runlens; RUNLENS_REQUIRE_SERVER=1 (or set_tracking_uri(..., required=True))
@@ -17,6 +17,7 @@ loop of exists() calls costs a few requests, not one each.
 import re
 import time
 
+from . import _servercache
 from ._canonical import canonical_param
 from ._errors import RunLensError
 from ._rest import Client, ServerError
@@ -24,13 +25,12 @@ from ._upload import RUN_ID_TAG, CRASHED_TAG
 
 CACHE_S = 10.0
 FAILED_S = 30.0
-PAGE = 1000  # runs a runs/search page: each page answers well within LOOKUP_TIMEOUT_S
 LOOKUP_TIMEOUT_S = 10.0
 STATUSES = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "killed", "RUNNING": "running",
             "SCHEDULED": "running"}
 # What MLflow accepts in a param key (mlflow/utils/validation.py); a key outside it is on no run.
 _MLFLOW_KEY = re.compile(r"[/\w.\- :]+")
-_cache = {}  # (server uri, experiment, keys, finished only) -> (monotonic time, [ServerRun])
+_cache = {}  # (folder, server uri, experiment) -> (monotonic time, [ServerRun])
 _failed = {}  # server uri -> (monotonic time, message)
 
 
@@ -70,9 +70,10 @@ class ServerRun:
 class Remote:
     """The server's runs, asked once per set of keys for one lookup (View)."""
 
-    def __init__(self, server, required):
+    def __init__(self, server, required, root):
         self.server = server
         self.required = required
+        self.root = root  # the .runlens folder, whose cache/ keeps the server's runs
         self.error = None  # why the server could not be asked, once it could not
         self._client = None
         self._names = {}  # experiment id -> name
@@ -87,7 +88,15 @@ class Remote:
         keys = tuple(sorted(keys))
         if not all(_MLFLOW_KEY.fullmatch(key) for key in keys):
             return []  # MLflow refuses such a key, so no run on it holds one
-        cache_key = (self.server.uri, experiment, keys, finished_only)
+        runs = self._runs(experiment)
+        if runs is None:
+            return None
+        return [run for run in runs if (not finished_only or run.status == "finished")
+                and all(key in run.params for key in keys)]
+
+    def _runs(self, experiment):
+        """Every active run of `experiment` (or of all), kept CACHE_S in this process."""
+        cache_key = (self.root, self.server.uri, experiment)
         now = time.monotonic()
         hit = _cache.get(cache_key)
         if hit is not None and now - hit[0] < CACHE_S:
@@ -96,7 +105,7 @@ class Remote:
         if failed is not None and now - failed[0] < FAILED_S:
             return self._cannot(failed[1])
         try:
-            runs = self._fetch(keys, experiment, finished_only)
+            runs = self._fetch(experiment)
         except ServerError as e:
             _failed[self.server.uri] = (now, e.message)
             return self._cannot(e.message)
@@ -116,27 +125,15 @@ class Remote:
         if self._client is not None:
             self._client.close()
 
-    def _fetch(self, keys, experiment, finished_only):
+    def _fetch(self, experiment):
         if self._client is None:
             self._client = Client(self.server, timeout=LOOKUP_TIMEOUT_S)
         ids = self._experiment_ids(experiment)
         if not ids:
             return []
-        clauses = ["params.`%s` LIKE '%%'" % key for key in keys]
-        if finished_only:
-            clauses.append("attributes.status = 'FINISHED'")
-        body = {"experiment_ids": ids, "run_view_type": "ACTIVE_ONLY", "max_results": PAGE}
-        if clauses:
-            body["filter"] = " and ".join(clauses)
-        runs = []
-        while True:
-            answer = self._client.post("runs/search", body)
-            runs += [ServerRun(raw, self._names, self.server.uri)
-                     for raw in answer.get("runs") or []]
-            token = answer.get("next_page_token")
-            if not token or not answer.get("runs"):
-                return runs
-            body["page_token"] = token
+        # A pipeline that requires the server gets it as it is now, not as the cache last saw it.
+        return [ServerRun(raw, self._names, self.server.uri)
+                for raw in _servercache.runs(self._client, self.root, ids, full=self.required)]
 
     def _experiment_ids(self, experiment):
         """The ids of `experiment` (by name: MLflow's ids differ from server to server), or of
