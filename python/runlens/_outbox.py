@@ -29,6 +29,10 @@ except ImportError:  # Windows
     import msvcrt
 
 
+class Claimed(OSError):
+    """Another process holds the run's upload."""
+
+
 class Waiting:
     """One run in the outbox: its id, the server it goes to and its log (relative to .runlens)."""
 
@@ -90,7 +94,7 @@ def add(root, run_id, server, log):
                  0o644)
     try:
         if not _lock(fd):
-            raise OSError("the upload of run %s is claimed by another process" % run_id)
+            raise Claimed("the upload of run %s is claimed by another process" % run_id)
         os.ftruncate(fd, 0)
         os.write(fd, data)
     except BaseException:

@@ -138,10 +138,14 @@ class RunUpload:
 
     def _scan_uploads(self, size):
         for _, data in self._lines(0, size):
-            if data is not None and b'"upload"' in data:
+            if data is not None and (b'"upload"' in data or b'"resume":true' in data):
                 reading = _logline.read_line(data)
-                if reading[0] == "event" and reading[1]["e"] == "upload":
+                if reading[0] != "event":
+                    continue
+                if reading[1]["e"] == "upload":
                     self._apply_upload(reading[1])
+                elif reading[1]["e"] == "start" and reading[1]["resume"]:
+                    self.done = False  # taken up again after its upload was done: more to send
         self.cursor = 0
 
     def _apply(self, offset, data):
@@ -157,7 +161,9 @@ class RunUpload:
         kind = event["e"]
         t = event["t"]
         self.last_t = t if self.last_t is None else max(self.last_t, t)
-        if kind == "start":
+        if kind == "start" and event["resume"] and self.started:
+            self.end = None  # running again (docs/run-log.md, "Resuming"): its new end comes later
+        elif kind == "start":
             # A later start line completes a launcher's (docs/run-log.md): its fields stand, as
             # in the store. What readers do not keep (script, git, argv, user) is read here.
             raw = _raw(data)

@@ -71,12 +71,16 @@ def say(message, once=None):
 
 
 def queue(run, server):
-    """Uploads `run` (just started, its log written) to `server`. Raises RunLensError when its log
-    cannot say so, like any other line of a starting run."""
+    """Uploads `run` (just started, or taken up again: its start line written) to `server`.
+    Raises RunLensError when its log cannot say so, like any other line of a starting run."""
     root, day, name = _split(run.log_path)
     claim = None
     try:
         claim = _outbox.add(root, run.id, server.uri, "runs/%s/%s" % (day, name))
+    except _outbox.Claimed:
+        # A resumed run whose earlier upload another process is finishing: that process reads
+        # the log on, the lines of the resumed run too, and ends the upload at its new end.
+        return
     except OSError as e:
         say("run %s cannot be listed in %s (%s): this process uploads it, and nothing else will "
             "if it stops first" % (run.id, _outbox.folder(root), getattr(e, "strerror", None) or e))
@@ -162,7 +166,8 @@ def _pass():
             with _lock:
                 mine = [up for up in _own if up.server is entry]
             for up in mine:
-                more |= _advance(entry, up, live=True)  # ours: never taken for crashed
+                # Ours: never taken for crashed while it runs (a resumed run left crashed may be).
+                more |= _advance(entry, up, live=up.run.status == "running")
             if now >= entry.others_at:
                 entry.others_at = now + OTHERS_EVERY_S
                 _take_over(entry)

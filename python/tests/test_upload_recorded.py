@@ -156,6 +156,28 @@ class Upload(RecordedServer):
         self.assertNotIn("mlflow.parentRunId", {t["key"] for t in parent["tags"]})
         self.assertIn({"key": "mlflow.parentRunId", "value": PARENT_ID}, child["tags"])
 
+    def test_a_run_taken_up_again_sends_what_it_logs_then_and_its_new_end(self):
+        # MLflow's start_run(run_id=...) on a run whose upload was done: the same server run gets
+        # the new points and the new end; nothing is created or sent twice.
+        import runlens.mlflow as mlflow
+        self.upload()
+        with runlens.start_run(params={"lr": 0.1}) as run:
+            for step in range(10):
+                runlens.log_metric("loss", step, step=step)
+        self.assertTrue(runlens.wait_for_upload(20))
+        self.assertEqual(upload_lines(self.only_log())[-1]["step"], "done")
+        with mlflow.start_run(run_id=run.id):
+            for step in range(10, 15):
+                mlflow.log_metric("loss", step, step=step)
+        self.assertTrue(runlens.wait_for_upload(20))
+        self.assertEqual(len(self.server.posted("runs/create")), 1)
+        self.assertEqual(sorted(sent_points(self.server)), sorted(logged_points(self.only_log())))
+        self.assertEqual(len(sent_points(self.server)), 15)
+        self.assertEqual([u["status"] for u in self.server.posted("runs/update")],
+                         ["FINISHED", "FINISHED"])
+        self.assertEqual(upload_lines(self.only_log())[-1]["step"], "done")
+        self.assertEqual(os.listdir(os.path.join(self.root, "outbox")), [])
+
     def test_a_refused_key_is_reported_and_the_rest_goes_up(self):
         # The real server's answer to a param key with a comma (040), for every batch holding it.
         self.server.answer_if("runs/log-batch", lambda body: any(
