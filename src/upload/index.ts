@@ -18,6 +18,8 @@ const RETRY_MS = 60_000;
 const RETRY_MAX_MS = 15 * 60_000;
 /** After the outbox changes (a run was queued, or its process ended), a first try this much later. */
 const SETTLE_MS = 5_000;
+/** Runs another process is uploading, or a window that is not the writer yet: looked at again this much later. */
+const RECHECK_MS = 15_000;
 const ALLOWED_KEY = 'runlens.upload.allowedServers';
 
 /** The credentials the editor keeps for tracking servers (src/mlflow/servers.ts), as the upload needs them. */
@@ -132,9 +134,12 @@ export class UploadFeature extends Disposable {
   /** What the window that writes a folder's store does by itself: the allowed servers' runs, with backoff. */
   private async background(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
+    let soon = false;
     for (const [folder, counts] of await this.waiting()) {
       const store = await this.stores.get(folder);
-      if (store?.client.role !== 'writer') continue;
+      // Asked of the store's thread: a window that opened reading takes over writing when the
+      // writer goes (its lock goes stale), and then uploads what waits.
+      if (!store || await store.client.api.role().catch(() => 'reader') !== 'writer') { soon = true; continue; }
       const allowed = this.allowedServers(folder);
       for (const server of counts.keys()) {
         const key = `${folder.uri.toString()} ${server}`;
@@ -142,15 +147,19 @@ export class UploadFeature extends Disposable {
         if (!allowed.has(server) || this.running.has(key) || (next && Date.now() < next.at)) continue;
         const outcome = await this.upload(folder, server);
         if (outcome?.auth) this.offerCredentials(server, outcome.problems.join('; '));
-        if (!outcome || outcome.waiting || outcome.busy) {
+        if (!outcome || outcome.waiting) {
+          // The server is down or refuses, or the uploader cannot run: later and later.
           const wait = Math.min(RETRY_MAX_MS, next ? next.wait * 2 : RETRY_MS);
           this.nextTry.set(key, { at: Date.now() + wait, wait });
         } else {
           this.nextTry.delete(key);
+          // Runs another process was uploading (their own, a moment ago): looked at again soon.
+          soon ||= outcome.busy > 0;
         }
       }
     }
     await this.showCount();
+    if (soon && !this.settle) this.settle = setTimeout(() => { this.settle = undefined; void this.background(); }, RECHECK_MS);
   }
 
   /** A server that refuses the credentials: said once, with the way to give them. */
