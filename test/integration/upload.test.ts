@@ -43,6 +43,14 @@ async function treeRow(runId: string): Promise<vscode.TreeItem | undefined> {
   return row && tree.getTreeItem(row);
 }
 
+/** Every file under `dir` (Node 20 of VS Code 1.90 has no `parentPath` for a recursive listing). */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const full = path.join(dir, d.name);
+    return d.isDirectory() ? filesUnder(full) : d.isFile() ? [full] : [];
+  });
+}
+
 function outbox(): string[] {
   const dir = path.join(workspaceFolder().uri.fsPath, '.runlens', 'outbox');
   return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
@@ -124,8 +132,7 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
       await waitFor('the server\'s record of the run', () => guarded.requests('runs/update').length >= 1, 10_000);
       assert.ok(guarded.requests('experiments/get-by-name').some((r) => r.answered === 'unauthorized'), 'the first try was refused');
       // Nowhere on disk in the clear: not in the folder's .runlens, not in the run log.
-      const files = fs.readdirSync(path.join(workspaceFolder().uri.fsPath, '.runlens'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
-      for (const f of files) assert.ok(!fs.readFileSync(path.join(f.parentPath, f.name)).includes('k3pt'), `${f.name} holds the token`);
+      for (const file of filesUnder(path.join(workspaceFolder().uri.fsPath, '.runlens'))) assert.ok(!fs.readFileSync(file).includes('k3pt'), `${file} holds the token`);
     } finally {
       Object.assign(window, { showWarningMessage, showQuickPick, showInputBox });
       guarded.stop();
