@@ -5,12 +5,23 @@ flushes as it would in training). exists(): a .runlens folder in a temp dir with
 the database and 100,000 run logs on disk (1,000 a day over 100 days, the newest days partly not
 yet ingested), timed against two naive ways of answering the same question, measured here too.
 
+With a real MLflow tracking server named by RUNLENS_BENCH_MLFLOW_URI (else said and skipped):
+py_log_metric_with_server_us, log_metric while the background thread uploads (50 reps; it has 300,000
+points to send while the calls are timed), against py_log_metric_us from the same run; and
+py_upload_points_per_s, 4 runs of 50,000 points from the run log to the server, against MLflow's
+own client doing log_batch (1,000 a request) of the same points into the same server, in turns
+with it (so neither gets the server's quieter moments), run in a
+Python that imports mlflow (RUNLENS_BENCH_MLFLOW_PYTHON, default /usr/bin/python3, with
+RUNLENS_BENCH_MLFLOW_PYTHONPATH on its path; /work/mlflow-live/HOWTO.txt has one).
+
 Prints human lines, then one JSON line (read by bench/run.mjs).
 """
 
 import json
 import os
 import random
+import subprocess
+import uuid
 import shutil
 import sqlite3
 import statistics
@@ -61,6 +72,106 @@ def log_metric_cost(root):
     write_us = (time.perf_counter() - t0) / max(buffered, 1) * 1e6
     runlens.end_run()
     return statistics.median(per_call), per_call, write_us
+
+
+SERVER_BACKLOG = 300_000
+UPLOAD_POINTS = 50_000  # a round; the rounds alternate between the two clients
+UPLOAD_ROUNDS = 4
+MLFLOW_LOG_BATCH = r"""
+import json, sys, time
+from mlflow.entities import Metric
+from mlflow.tracking import MlflowClient
+uri, experiment, n, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+client = MlflowClient(tracking_uri=uri)
+run_id = client.create_run(client.create_experiment(experiment)).info.run_id
+metrics = [Metric("loss", 1.0 / (i + 1), t0 + i // 1000, i) for i in range(n)]
+start = time.perf_counter()
+for first in range(0, n, 1000):
+    client.log_batch(run_id, metrics=metrics[first:first + 1000])
+seconds = time.perf_counter() - start
+client.set_terminated(run_id)
+print(json.dumps({"seconds": seconds}))
+"""
+
+
+def with_server(uri, root, plain_us, plain_reps):
+    """log_metric while uploading, and the upload's points per second, each with its baseline."""
+    os.environ["RUNLENS_DIR"] = root
+    runlens.set_tracking_uri(uri)
+    experiment = "runlens-bench-%s" % uuid.uuid4().hex[:8]
+    # log_metric while the uploader is busy: a backlog it works through as the calls are timed.
+    with runlens.start_run("bench-busy", experiment=experiment):
+        for step in range(SERVER_BACKLOG):
+            runlens.log_metric("backlog", 0.5, step=step)
+        time.sleep(1.0)  # the flush thread writes them, the upload thread starts sending
+        per_call = []
+        # Ten times the reps of py_log_metric_us: a rep is a few milliseconds, and whether one
+        # falls where the upload thread holds the interpreter is chance; over 50 the median is
+        # what a call costs, and the mean (in the note) what the thread costs on average.
+        for _ in range(REPS * 10):
+            t0 = time.perf_counter()
+            for step in range(CALLS):
+                runlens.log_metric("loss", 0.5, step=step)
+            per_call.append((time.perf_counter() - t0) / CALLS * 1e6)
+    busy_us = statistics.median(per_call)
+    # The median, as py_log_metric_us; the mean too, which counts the reps the upload thread
+    # held the interpreter lock in (it does, while it parses and encodes a batch).
+    mean_ratio = statistics.mean(per_call) / statistics.mean(plain_reps)
+    runlens.wait_for_upload(600)
+    # Points per second from the run log to the server, in rounds that alternate with MLflow's
+    # client, so that neither has the server's quieter moments (its SQLite checkpoints, other load).
+    ours = mlflow = 0.0
+    uploaded = True
+    for _ in range(UPLOAD_ROUNDS):
+        with runlens.start_run("bench-upload", experiment=experiment) as run:
+            for step in range(UPLOAD_POINTS):
+                runlens.log_metric("loss", 1.0 / (step + 1), step=step)
+        t0 = time.perf_counter()
+        uploaded = runlens.wait_for_upload(600) and uploaded
+        ours += time.perf_counter() - t0
+        theirs = _mlflow_log_batch(uri)
+        mlflow = None if theirs is None or mlflow is None else mlflow + theirs
+    runlens.set_tracking_uri(None)
+    total = UPLOAD_POINTS * UPLOAD_ROUNDS
+    print("log_metric while uploading: median %.3f us/call (%s); without a server %.3f us"
+          % (busy_us, ", ".join("%.3f" % r for r in per_call), plain_us))
+    print("upload: %d points in %d runs in %.2f s after they ended%s"
+          % (total, UPLOAD_ROUNDS, ours, "" if uploaded else " (NOT all uploaded)"))
+    figures = {"py_log_metric_with_server_us": {
+        "value": round(busy_us, 3), "unit": "us", "baseline": round(plain_us, 3),
+        "ratio": round(busy_us / plain_us, 2),
+        "note": "log_metric while the background thread uploads a %d-point backlog to %s, "
+                "against py_log_metric_us of the same run, medians of %d and %d reps (means: ratio "
+                "%.2f); goal: at most 2" % (SERVER_BACKLOG, uri, REPS * 10, REPS, mean_ratio)}}
+    if mlflow is None:
+        print("py_upload_points_per_s: skipped its baseline: no Python here imports mlflow "
+              "(RUNLENS_BENCH_MLFLOW_PYTHON, RUNLENS_BENCH_MLFLOW_PYTHONPATH)")
+    else:
+        print("MLflow's client, log_batch of the same points: %.2f s" % mlflow)
+        figures["py_upload_points_per_s"] = {
+            "value": round(total / ours), "unit": "points/s",
+            "baseline": round(total / mlflow), "ratio": round(mlflow / ours, 2),
+            "note": "%d points from run logs to %s by the client's uploader, against MLflow's "
+                    "MlflowClient.log_batch (1,000 a request) of the same points, in %d rounds "
+                    "taking turns (goal: ratio at least 1)" % (total, uri, UPLOAD_ROUNDS)}
+    return figures
+
+
+def _mlflow_log_batch(uri):
+    python = os.environ.get("RUNLENS_BENCH_MLFLOW_PYTHON") or "/usr/bin/python3"
+    env = dict(os.environ)
+    if os.environ.get("RUNLENS_BENCH_MLFLOW_PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["RUNLENS_BENCH_MLFLOW_PYTHONPATH"]
+    try:
+        proc = subprocess.run(
+            [python, "-c", MLFLOW_LOG_BATCH, uri, "mlflow-bench-%s" % uuid.uuid4().hex[:8],
+             str(UPLOAD_POINTS), str(int(time.time() * 1000))],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=1200)
+    except OSError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])["seconds"]
 
 
 def random_run(rng):
@@ -172,6 +283,14 @@ def main():
         print("log_metric: median %.3f us/call over %d reps of %d calls (%s); writing them: "
               "%.2f us/point more, on the background thread"
               % (median_us, REPS, CALLS, ", ".join("%.3f" % r for r in reps), write_us))
+        server_uri = os.environ.get("RUNLENS_BENCH_MLFLOW_URI", "").strip()
+        server_figures = {}
+        if server_uri:
+            server_figures = with_server(server_uri, os.path.join(tmp, "server", ".runlens"),
+                                         median_us, reps)
+        else:
+            print("py_log_metric_with_server_us, py_upload_points_per_s: skipped "
+                  "(RUNLENS_BENCH_MLFLOW_URI names no MLflow tracking server)")
 
         root = os.path.join(tmp, "store", ".runlens")
         os.environ["RUNLENS_DIR"] = root
@@ -226,7 +345,7 @@ def main():
               % (sweep_ms, sweep_ms / len(sweep_combos)))
 
         baseline = min(group_median, scan_ms)
-        print(json.dumps({
+        print(json.dumps(dict(server_figures, **{
             "py_log_metric_us": {
                 "value": round(median_us, 3), "unit": "us", "baseline": MLFLOW_FILE_STORE_US,
                 "ratio": round(MLFLOW_FILE_STORE_US / median_us, 1),
@@ -237,7 +356,7 @@ def main():
                 "note": "baseline: the faster of a GROUP BY ... HAVING scan of params (%.0f ms) "
                         "and reading every run log (%.0f ms), measured in the same run"
                         % (group_median, scan_ms)},
-        }))
+        })))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

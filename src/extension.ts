@@ -17,6 +17,7 @@ import type { RunsTreeProvider } from './runs/tree';
 import { RunsView } from './runs/view';
 import { FolderStores } from './store/folderStores';
 import { UserAllowedSources } from './store/allowedSources';
+import { UploadFeature } from './upload';
 
 /** What RunLens hands to other extensions and to its own integration tests. */
 export interface RunLensApi {
@@ -61,6 +62,9 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     owner.track(imports.listener);
     const servers = owner.track(new ServerFeature(stores, context.secrets, log));
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
+    const upload = owner.track(new UploadFeature(path.join(context.extensionPath, 'python'), stores, log, context.globalState, {
+      kept: (uri) => servers.keptCredentials(uri), ask: (uri) => servers.askCredentials(uri), onDidChange: context.secrets.onDidChange,
+    }));
     owner.track(registerCommands([
       { id: 'runlens.showLog', run: () => log.show() },
       ...runCommands(stores, view),
@@ -69,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       ...launch.commands,
       ...imports.commands,
       ...servers.commands,
+      ...upload.commands,
     ], log));
     void view.update();
     log.info(`RunLens ${VERSION} active in ${vscode.env.appName} ${vscode.version}`);

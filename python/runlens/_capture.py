@@ -1,5 +1,6 @@
 """What a run's start line records about the code and the machine that ran it."""
 
+import getpass
 import hashlib
 import os
 import platform
@@ -79,4 +80,13 @@ def process():
         "pid": os.getpid(),
         "python": platform.python_version(),
         "argv": list(sys.argv),
+        "user": user(),
     }
+
+
+def user():
+    """The login name, as MLflow records it in mlflow.user; None when the system has none."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no LOGNAME/USER and no password entry (a container's random uid)
+        return None

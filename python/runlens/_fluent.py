@@ -10,7 +10,8 @@ import sys
 import time
 import uuid
 
-from . import _active, _artifacts, _capture, _env, _launched, _lifecycle, _objects
+from . import (_active, _artifacts, _capture, _env, _launched, _lifecycle, _objects, _tracking,
+               _uploads)
 from ._active import (active_run, end_all, end_with_inner, forked, live_runs,  # noqa: F401 (the API)
                       stack as _stack, last_ended as _last_ended)
 from ._errors import RunLensError
@@ -91,10 +92,13 @@ def open_run(name=None, experiment=None, params=None, tags=None, parent_id=None,
                  "experiment": experiment, "name": name, "parent": run.parent_id,
                  "script": _capture.script(), "git": run.git}
         start.update(_capture.process())
+        server = _tracking.server()
         try:
             log.write(start)
             run._log_params(wanted)
             run._set_tags(tags)
+            if server is not None:
+                _uploads.queue(run, server)
         except (OSError, RunLensError) as e:
             # Nothing half-made is left: no log holding a start and no end, no empty file.
             undone = log.discard()

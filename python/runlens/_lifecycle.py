@@ -19,6 +19,7 @@ FLUSH_S = 0.5
 HEARTBEAT_S = 5.0
 
 _hooks = {}  # given by _fluent, which imports this module
+_after_exit = []  # called at exit once the runs have ended (the uploads wait there)
 _flusher = []  # (thread, stop event, pid) of the running background thread
 _state = {"terminated": False, "uncaught": None, "sigterm_installed": False,
           "previous_sigterm": None, "in_sigterm": False, "warned": False}
@@ -50,6 +51,12 @@ def ensure(live_runs, end_all, forked, outcome):
         del _flusher[:]
         _flusher.append((thread, stop))
         thread.start()
+
+
+def at_exit(fn):
+    """Calls fn() at exit after every run has ended (a normal exit, not SIGTERM's)."""
+    if fn not in _after_exit:
+        _after_exit.append(fn)
 
 
 def _flush_loop(stop):
@@ -112,6 +119,11 @@ def _at_exit():
         print("runlens: %s" % e, file=sys.stderr)
     for _, stop in _flusher:
         stop.set()
+    for fn in _after_exit:
+        try:
+            fn()
+        except Exception as e:
+            print("runlens: %s" % e, file=sys.stderr)
 
 
 def _after_fork_in_child():

@@ -113,6 +113,10 @@ class RunLog:
         """Writes up to POINTS_PER_LINE buffered (key, value, step, seconds) points as one line."""
         self._write(points_line(chunk))
 
+    @property
+    def is_open(self):
+        return self._fd >= 0
+
     def close(self):
         fd, self._fd = self._fd, -1
         if fd >= 0:

@@ -136,6 +136,15 @@ def parse_event(raw):
             return ("problem", "'metrics' has no list 'points'")
         points = []
         for p in listed:
+            if type(p) is list and len(p) == 4:
+                key, value, step, point_t = p
+                # The usual point, as this client writes it, taken as it is (what _point would
+                # make of it): a key, a float, an exact integer step and time.
+                if (type(key) is str and key and type(value) is float and type(step) is int
+                        and type(point_t) is int and -_EXACT <= step <= _EXACT
+                        and -_EXACT <= point_t <= _EXACT):
+                    points.append((key, value, step, point_t))
+                    continue
             if type(p) is list:
                 p = _point(*(p[i] if i < len(p) else None for i in range(3)),
                            t if len(p) < 4 or p[3] is None else p[3])
@@ -175,7 +184,27 @@ def parse_event(raw):
         else:
             error = None
         return ("event", {"e": e, "t": t, "status": status, "error": error})
+    if e == "upload":
+        server, step = raw.get("server"), raw.get("step")
+        if type(server) is not str or not server:
+            return ("problem", "'upload' has no server")
+        if type(step) is not str or not step:
+            return ("problem", "'upload' has no step")
+        return ("event", {
+            "e": e, "t": t, "server": server, "step": step,
+            "run_id": _text(raw.get("run_id")), "experiment_id": _text(raw.get("experiment_id")),
+            "through": _position(raw.get("through")), "status": _text(raw.get("status")),
+            "kind": _text(raw.get("kind")), "key": _text(raw.get("key")),
+            "message": _text(raw.get("message"))})
     return ("unknown", e, "unknown event type '%s'" % e)
+
+
+def _position(value):
+    """An upload's [byte offset of a line, items of it] as a list of two integers, or None."""
+    if type(value) is not list or len(value) != 2:
+        return None
+    pair = [_integer(value[0]), _integer(value[1])]
+    return pair if None not in pair and min(pair) >= 0 else None
 
 
 def artifact_path_problem(path):

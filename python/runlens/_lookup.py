@@ -2,7 +2,8 @@
 
 The answer comes from the extension's database, read-only, plus the run logs it has not caught up
 with (docs/store.md, last section), so it is right whether or not VS Code is running, and it
-includes the runs this process logged a moment ago.
+includes the runs this process logged a moment ago. With a tracking server configured
+(_tracking), the server's runs count too (_remote).
 """
 
 import itertools
@@ -11,7 +12,7 @@ import sqlite3
 import sys
 import time
 
-from . import _env, _fluent, _logread
+from . import _env, _fluent, _logread, _remote, _tracking
 from ._canonical import canonical_value
 from ._store import Store, Unreadable, parse_error
 from ._validate import check_unicode
@@ -26,7 +27,7 @@ class Found:
     """A run that holds a combination, with its outcome."""
 
     __slots__ = ("id", "name", "experiment", "status", "params", "metrics", "start_time",
-                 "end_time", "error", "parent")
+                 "end_time", "error", "parent", "source")
 
     def __init__(self, **fields):
         for name in self.__slots__:
@@ -50,6 +51,9 @@ class View:
     def __init__(self, root, with_details):
         self.root = root
         self.with_details = with_details
+        server = _tracking.server()
+        self.remote = _remote.Remote(server, _tracking.server_required(), root) if server else None
+        self.unchecked = 0  # lookups the server could not be asked about
         self.store = None
         try:
             self.store = Store.open(root)
@@ -71,6 +75,13 @@ class View:
     def close(self):
         if self.store is not None:
             self.store.close()
+        if self.remote is not None:
+            self.remote.close()
+            if self.unchecked:
+                _warn("%s: exists(), find(), grid() and sweep() answer from the runs in .runlens "
+                      "alone until the tracking server can be asked, so a combination logged only "
+                      "there is not seen (RUNLENS_REQUIRE_SERVER=1 makes this an error)"
+                      % self.remote.error)
 
     def _read_logs(self):
         """Finds the logs the database has not caught up with (docs/store.md, last section)."""
@@ -109,6 +120,13 @@ class View:
     def runs(self, params, experiment, until_finished=False):
         """The runs holding `params`; with until_finished, stops at the first finished one."""
         pairs = [(_key(key), _canonical(key, value)) for key, value in params.items()]
+        found = self._local_runs(pairs, experiment, until_finished)
+        if self.remote is None or (until_finished and _has_result(found)):
+            return found
+        candidates = self.remote.runs_with([key for key, _ in pairs], experiment, until_finished)
+        return self._with_server(found, pairs, candidates)
+
+    def _local_runs(self, pairs, experiment, until_finished):
         try:
             rows = () if self.store is None else self.store.matching(
                 pairs, experiment, ("finished", "crashed") if until_finished else None)
@@ -116,6 +134,30 @@ class View:
         except sqlite3.Error as e:
             self._drop_store(e)
             return self._merge(pairs, experiment, (), until_finished)
+
+    def _with_server(self, found, pairs, candidates):
+        """The local runs `found`, and the server's `candidates` holding `pairs` that are not
+        copies of them (uploaded from this folder, or imported into its store)."""
+        if candidates is None:
+            self.unchecked += 1
+            return found
+        local = {run.id for run in found}
+        extra = [_from_server(run, self.with_details) for run in candidates
+                 if not self._is_local(run, local)
+                 and all(run.canon(key) == canon for key, canon in pairs)]
+        return _newest_first(found + extra) if extra else found
+
+    @staticmethod
+    def _pairs(params):
+        return [(_key(key), _canonical(key, value)) for key, value in params.items()]
+
+    def _is_local(self, run, found_ids):
+        """Whether the server's run is one of this folder's (uploaded from here, or imported
+        into its store): the local record answers for it, deleted or not."""
+        for uid in (run.id, run.local_id):
+            if uid is not None and (uid in found_ids or uid in self.hidden or uid in self.pending):
+                return True
+        return False
 
     def many(self, combos, experiment):
         """runs(combo, experiment, until_finished=True) for each of many combinations."""
@@ -126,7 +168,7 @@ class View:
         for keys, members in groups.items():
             if self.store is None or not keys or len(members) < PROJECT_FROM:
                 for i in members:
-                    results[i] = self.runs(combos[i], experiment, until_finished=True)
+                    results[i] = self._local_runs(self._pairs(combos[i]), experiment, True)
                 continue
             pairs_of = {i: [(_key(key), _canonical(key, combos[i][key])) for key in keys]
                         for i in members}
@@ -138,13 +180,34 @@ class View:
             except sqlite3.Error as e:
                 self._drop_store(e)
                 for i in members:
-                    results[i] = self.runs(combos[i], experiment, until_finished=True)
+                    results[i] = self._local_runs(self._pairs(combos[i]), experiment, True)
                 continue
             for i in members:
                 mine = [rows[rid] for rid in held[i] if rid in rows
                         and (experiment is None or rows[rid][9] == experiment)]
                 results[i] = self._merge(pairs_of[i], experiment, mine, True)
+        if self.remote is not None:
+            self._many_on_server(combos, experiment, groups, results)
         return results
+
+    def _many_on_server(self, combos, experiment, groups, results):
+        """The server's finished runs for the combinations without a local result: one question
+        (paged) per set of keys, answered for all of them from an index by canonical values."""
+        for keys, members in groups.items():
+            need = [i for i in members if not _has_result(results[i])]
+            if not need:
+                continue
+            candidates = self.remote.runs_with(keys, experiment, True)
+            if candidates is None:
+                self.unchecked += len(need)
+                continue
+            index = {}
+            for run in candidates:
+                index.setdefault(tuple(run.canon(key) for key in keys), []).append(run)
+            for i in need:
+                pairs = [(_key(key), _canonical(key, combos[i][key])) for key in keys]
+                held = index.get(tuple(canon for _, canon in pairs), [])
+                results[i] = self._with_server(results[i], pairs, held)
 
     def _merge(self, pairs, experiment, db_rows, until_finished):
         """The logs' runs holding `pairs`, then the database's, each run once, newest first."""
@@ -202,6 +265,18 @@ def _from_log(uid, run, now):
         id=uid, name=run.name, experiment=run.experiment, status=run.status(now),
         parent=run.parent, start_time=run.start_time, end_time=run.end_time, error=run.error,
         params=dict(run.params), metrics={key: point[2] for key, point in run.metrics.items()})
+
+
+def _from_server(run, with_details):
+    return Found(
+        id=run.id, name=run.name, experiment=run.experiment, status=run.status, parent=run.parent,
+        start_time=run.start_time, end_time=run.end_time, error=None, source=run.source,
+        params=dict(run.params) if with_details else {},
+        metrics=dict(run.metrics) if with_details else {})
+
+
+def _has_result(found):
+    return any(run.status == "finished" for run in found)
 
 
 def _newest_first(found):

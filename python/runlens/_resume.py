@@ -7,9 +7,11 @@ process is logging is refused; an imported MLflow run has no RunLens log and is 
 """
 
 import contextlib
+import sys
 import time
 
-from . import _active, _capture, _catalog, _env, _fluent, _lifecycle, _logfiles, _logread
+from . import (_active, _capture, _catalog, _env, _fluent, _lifecycle, _logfiles, _logread,
+               _tracking, _uploads)
 from ._errors import RunLensError
 from ._log import FORMAT_VERSION, RunLog, now_ms
 from ._run import Run
@@ -67,6 +69,13 @@ def resume(run_id, on_stack):
         log.discard()
         raise RunLensError("RunLens could not resume run %s: writing its log %s failed (%s)"
                            % (run_id, path, e.strerror or e)) from e
+    server = _tracking.server()
+    if server is not None:
+        # Its upload goes on from where it stopped: what the resumed run logs, and its new end.
+        try:
+            _uploads.queue(run, server)
+        except RunLensError as e:
+            print("runlens: %s; the resumed run is not uploaded" % e, file=sys.stderr)
     _logfiles.touch_folder(root, day)
     with _active.lock:
         (_active.stack if on_stack else _active.detached).append(run)

@@ -138,6 +138,15 @@ class Run:
             raise RunLensError("RunLens could not write the %s of run %s to %s (%s); they were "
                                "not logged" % (what, self.id, self.log_path, e.strerror or e)) from e
 
+    def _note_upload(self, event):
+        """Writes an upload line through the run's own log while it is open (the uploader and
+        this process's other writers then share one writer); False once it is closed."""
+        with self._lock:
+            if not self._log.is_open:
+                return False
+            self._log.write(event)
+            return True
+
     def flush(self):
         """Writes the buffered metric points; raises if the log cannot take them (kept for later)."""
         with self._lock:

@@ -16,6 +16,7 @@ class Sweep:
         self.total = len(combinations)
         self.combinations = []  # still to run
         self.skipped_runs = []  # for each skipped combination, the finished run it has
+        self.unchecked = 0  # combinations the tracking server could not be asked about
         view = View(_env.runlens_dir(), False)
         try:
             for combo, runs in zip(combinations, view.many(combinations, self.experiment)):
@@ -24,6 +25,7 @@ class Sweep:
                     self.skipped_runs.append(done[0])
                 else:
                     self.combinations.append(combo)
+            self.unchecked = view.unchecked
         finally:
             view.close()
         self.skipped = len(self.skipped_runs)
@@ -37,7 +39,11 @@ class Sweep:
             text += ", skipped (saving %s of compute, as logged)" % _span(self.skipped_seconds)
         elif self.skipped:
             text += ", skipped"
-        return text + "; %d to run" % len(self.combinations)
+        text += "; %d to run" % len(self.combinations)
+        if self.unchecked:
+            text += " (%d of them not checked on the tracking server, which cannot be asked)" \
+                % self.unchecked
+        return text
 
     def __iter__(self):
         return self

@@ -13,11 +13,14 @@ import unittest
 from unittest import mock
 
 import runlens
-from runlens import _fluent
+from runlens import _fluent, _remote, _tracking, _uploads
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(PYTHON_DIR)
 LAUNCHER_VARS = ("RUNLENS_DIR", "RUNLENS_EXPERIMENT", "RUNLENS_PARAMS", "RUNLENS_RUN_ID")
+# A tracking server in the developer's environment must not receive the tests' runs.
+TRACKING_VARS = ("RUNLENS_TRACKING_URI", "MLFLOW_TRACKING_URI", "RUNLENS_REQUIRE_SERVER",
+                 "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
 
 
 def read_log(path):
@@ -63,10 +66,11 @@ class RunLensTestCase(unittest.TestCase):
         patcher = mock.patch.dict(os.environ)  # restores the whole environment afterwards
         patcher.start()
         self.addCleanup(patcher.stop)
-        for name in LAUNCHER_VARS:
+        for name in LAUNCHER_VARS + TRACKING_VARS:
             os.environ.pop(name, None)
         os.environ["RUNLENS_DIR"] = self.root
         del _fluent._experiment[:]
+        self.addCleanup(forget_tracking)
         self.addCleanup(self._no_run_left_open)
 
     def _no_run_left_open(self):
@@ -86,8 +90,30 @@ class RunLensTestCase(unittest.TestCase):
         return next(iter(logs.values()))
 
 
+def forget_tracking():
+    """Back to no tracking server: this process's uploads let go (their runs stay in the outbox,
+    as when a process exits), and what lookups remembered of servers is forgotten."""
+    _tracking.set_tracking_uri(None)
+    del _tracking._required[:]
+    _tracking._warned.clear()
+    with _uploads._lock:
+        leftover = list(_uploads._own) + list(_uploads._others.values())
+        servers = list(_uploads._servers.values())
+        del _uploads._own[:]
+        _uploads._others.clear()
+        _uploads._servers.clear()
+    for entry in servers:
+        entry.uploader.client.close()
+    for up in leftover:
+        if up.claim is not None:
+            up.claim.release()
+        up.log.close()
+    _remote._cache.clear()
+    _remote._failed.clear()
+
+
 def child_env(root, **extra):
-    env = {k: v for k, v in os.environ.items() if k not in LAUNCHER_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in LAUNCHER_VARS + TRACKING_VARS}
     # What the test run itself had on PYTHONPATH (the clock tier's clock) reaches the child too.
     env["PYTHONPATH"] = os.pathsep.join(p for p in [PYTHON_DIR, os.environ.get("PYTHONPATH")] if p)
     env["RUNLENS_DIR"] = root

@@ -1,10 +1,10 @@
 """`import runlens.mlflow as mlflow`: MLflow's names, arguments, return values and errors."""
 
+import io
 import json
 import os
 import unittest
 import unittest.mock
-import warnings
 
 import runlens
 import runlens.mlflow as mlflow
@@ -53,12 +53,19 @@ class MlflowLayout(RunLensTestCase):
         mlflow.end_run("FAILED")
         self.assertEqual(read_log(run.log_path)[-1]["status"], "failed")
 
-    def test_set_tracking_uri_is_accepted_with_a_warning(self):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+    def test_a_local_tracking_uri_is_accepted_and_said_to_be_unused(self):
+        with unittest.mock.patch("sys.stderr", io.StringIO()) as err:
             mlflow.set_tracking_uri("file:./mlruns")
-        self.assertIn("ignored", str(caught[0].message))
+            with mlflow.start_run():
+                mlflow.log_metric("m", 1.0)
+        self.assertIn("not an http(s) tracking server", err.getvalue())
         self.assertTrue(mlflow.get_tracking_uri().startswith("file:///"))
+        self.assertFalse(os.path.exists(os.path.join(self.root, "outbox")))
+
+    def test_a_server_tracking_uri_is_where_runs_are_uploaded(self):
+        mlflow.set_tracking_uri("http://127.0.0.1:9/")
+        self.assertEqual(mlflow.get_tracking_uri(), "http://127.0.0.1:9")
+        self.assertEqual(runlens.get_tracking_uri(), "http://127.0.0.1:9")
 
 
 class TagsMlflowSets(RunLensTestCase):

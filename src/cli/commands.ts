@@ -23,6 +23,8 @@ import type { FileSourceKind } from '../core/sources/source';
 import { envCredentialsFor } from '../core/mlflowServer/credentials';
 import { isServerUri, normalizeServerUri, ServerUriError } from '../core/mlflowServer/uri';
 import { serverNotice } from '../core/runs/format';
+import { byServer, waitingRuns } from '../core/upload/outbox';
+import { pythonClientDir, startUploader } from '../core/upload/uploader';
 
 export interface Command {
   args: string;
@@ -267,24 +269,30 @@ export const COMMANDS: Record<string, Command> = {
   },
   sync: {
     args: '',
-    summary: 'catch up every followed source now: MLflow stores and tracking servers, Optuna storages',
+    options: {
+      python: { type: 'string', value: 'PATH', help: 'the Python that uploads the runs waiting for a tracking server (default: python3 on PATH)' },
+    },
+    summary: 'catch up every followed source now (MLflow stores and tracking servers, Optuna storages), and upload the runs waiting for a tracking server you named (MLFLOW_TRACKING_URI, RUNLENS_TRACKING_URI, or one followed from here)',
     run: async (ctx) => {
       const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
+      const uploads = await uploadWaiting(ctx);
+      const uploadFailed = uploads.some((u) => u.waiting > 0 && u.named);
       if (holder) {
-        ctx.out(`The VS Code window that writes this store (pid ${holder.pid}) follows its sources itself; RunLens: Refresh there catches up at once.\n`);
-        return 0;
+        if (ctx.json) ctx.out(JSON.stringify({ writer: { pid: holder.pid, host: holder.host }, uploads }) + '\n');
+        else ctx.out(`The VS Code window that writes this store (pid ${holder.pid}) follows its sources itself; RunLens: Refresh there catches up at once.\n`);
+        return uploadFailed ? 2 : 0;
       }
       return withStore(ctx, async (store) => {
         await store.syncSources();
         await store.save();
         const servers = store.serverStatuses();
         const failed = servers.filter((s) => serverNotice(s));
-        if (ctx.json) ctx.out(JSON.stringify({ sources: Object.keys(store.sources()), servers }) + '\n');
+        if (ctx.json) ctx.out(JSON.stringify({ sources: Object.keys(store.sources()), servers, uploads }) + '\n');
         else {
           ctx.out(`Caught up ${Object.keys(store.sources()).length} sources.\n`);
           for (const s of failed) ctx.out(`${s.uri}: ${serverNotice(s)}${s.message ? ` (${s.message})` : ''}\n`);
         }
-        return failed.length ? 2 : 0;
+        return failed.length || uploadFailed ? 2 : 0;
       }, 'writer');
     },
   },
@@ -301,6 +309,55 @@ export const COMMANDS: Record<string, Command> = {
     }, 'writer'),
   },
 };
+
+/** What `runlens sync` did for the runs waiting for one tracking server. */
+interface UploadReport {
+  server: string;
+  /** Whether this person named the server here (else its runs are left to those who did). */
+  named: boolean;
+  done: number; stopped: number; waiting: number; busy: number; points: number;
+  problems: string[];
+}
+
+/**
+ * Uploads the folder's runs that wait for a tracking server (`.runlens/outbox`) with the Python
+ * client's uploader, as the window that writes the store does: to the servers this person named
+ * (the environment's tracking URI, or one they follow from this folder), with the credentials
+ * their environment gives that server. Runs for another server are listed, not sent.
+ */
+async function uploadWaiting(ctx: CliContext): Promise<UploadReport[]> {
+  const storeDir = path.join(ctx.workspace, STORE_DIR);
+  const counts = byServer(waitingRuns(storeDir));
+  if (!counts.size) return [];
+  const named = new Set<string>();
+  for (const v of [process.env.RUNLENS_TRACKING_URI, process.env.MLFLOW_TRACKING_URI, ...allowedSources().list(ctx.workspace)]) {
+    try { if (v && isServerUri(v)) named.add(normalizeServerUri(v)); } catch { /* not a server's URI */ }
+  }
+  const python = ctx.options.get('python') ?? (process.platform === 'win32' ? 'python' : 'python3');
+  const clientDir = pythonClientDir(__dirname);
+  const reports: UploadReport[] = [];
+  for (const [server, n] of counts) {
+    const report: UploadReport = { server, named: !!server && named.has(server), done: 0, stopped: 0, waiting: n, busy: 0, points: 0, problems: [] };
+    reports.push(report);
+    if (!report.named) {
+      ctx.err(`note: ${n} run${n === 1 ? '' : 's'} wait${n === 1 ? 's' : ''} for ${server || 'a tracking server'}, which you have not named here (MLFLOW_TRACKING_URI, or runlens import ${server || 'URI'}); not uploaded\n`);
+      continue;
+    }
+    if (!clientDir) throw new CliError(`the Python client (python/runlens) is not beside this command line, so the ${n} runs waiting for ${server} cannot be uploaded`);
+    const { outcome, failure, stderr } = await startUploader(python, server, storeDir, clientDir, envCredentialsFor(server, process.env, true)).done;
+    if (stderr) ctx.err(stderr.endsWith('\n') ? stderr : `${stderr}\n`);
+    if (!outcome) {
+      report.problems.push(`the uploader did not run with ${python} (${failure}); give another interpreter with --python`);
+      ctx.err(`problem: ${report.problems[0]}\n`);
+      continue;
+    }
+    Object.assign(report, { done: outcome.done, stopped: outcome.stopped, waiting: outcome.waiting, busy: outcome.busy, points: outcome.points, problems: outcome.problems });
+    if (!ctx.json) {
+      ctx.out(`Uploaded ${outcome.done} run${outcome.done === 1 ? '' : 's'} to ${server}${outcome.waiting ? `; ${outcome.waiting} still wait${outcome.waiting === 1 ? 's' : ''}: ${outcome.problems.join('; ')}` : ''}${outcome.busy ? `; ${outcome.busy} being uploaded by their own process` : ''}.\n`);
+    }
+  }
+  return reports;
+}
 
 /**
  * `runlens import http://host:port`: follow a tracking server from this workspace, as the setting

@@ -39,6 +39,9 @@ export interface LaunchedProcess {
   stop(): Promise<void>;
 }
 
+/** RunLens's variables a launched run inherits from VS Code's environment: the person's, not a launcher's. */
+const KEPT_FROM_HOST = new Set(['RUNLENS_TRACKING_URI', 'RUNLENS_REQUIRE_SERVER']);
+
 /** Set on a launched run whose script failed before logging it; the run is then deleted. */
 export const LAUNCH_FAILED_TAG = 'runlens.launch_failed';
 
@@ -147,8 +150,9 @@ export class Launcher implements vscode.Disposable {
 
   private environment(folder: vscode.WorkspaceFolder, experiment: string | undefined): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
-    // What the extension host inherited from a terminal of its own must not leak into the run.
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RUNLENS_')) env[k] = v;
+    // What the extension host inherited from a terminal of its own must not leak into the run; the
+    // person's tracking server does reach it (its runs are uploaded there: docs/run-log.md, "Uploads").
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RUNLENS_') || KEPT_FROM_HOST.has(k)) env[k] = v;
     env.PYTHONPATH = [this.pythonClientDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
     env.PYTHONUNBUFFERED = '1'; // on a pipe Python would hold output back in blocks
     env.PYTHONIOENCODING ??= 'utf-8';

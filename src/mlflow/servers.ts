@@ -81,9 +81,14 @@ export class ServerFeature extends Disposable {
   }
 
   private async credentials(uri: string, namedByUser: boolean): Promise<Credentials | undefined> {
+    return await this.keptCredentials(uri) ?? envCredentialsFor(uri, process.env, namedByUser);
+  }
+
+  /** The credentials entered for the server's origin and kept in VS Code's secret storage, if any. */
+  async keptCredentials(uri: string): Promise<Credentials | undefined> {
     const kept = await this.secrets.get(SECRET(serverOrigin(uri)));
     if (kept) { try { return JSON.parse(kept) as Credentials; } catch { /* entered again when asked */ } }
-    return envCredentialsFor(uri, process.env, namedByUser);
+    return undefined;
   }
 
   /** A server that refuses the credentials: said once, with the way to give them. */

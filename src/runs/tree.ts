@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FolderStore, FolderStores } from '../store/folderStores';
 import type { ExperimentSummary, RunSummary, StatusName } from '../core/store/types';
@@ -7,13 +8,19 @@ import { storeKey } from '../core/mlflow/apply';
 import { keyMetricOf } from '../core/runs/keyMetric';
 import { keyMetricSettings, setting } from '../settings';
 import { escapeMd } from '../core/text/markdown';
+import { STORE_DIR } from '../core/store/workspaceStore';
+import { uploadMark, waitingRuns, type WaitingRun } from '../core/upload/outbox';
 
 export const PAGE_SIZE = 200;
 
 export type RunsNode =
   | { kind: 'folder'; store: FolderStore }
   | { kind: 'experiment'; store: FolderStore; experiment: ExperimentSummary; matching?: number; server?: ServerStatus }
-  | { kind: 'run'; store: FolderStore; run: RunSummary; varying: string[]; nested: Map<string, RunSummary[]>; fromServer?: boolean }
+  | {
+    kind: 'run'; store: FolderStore; run: RunSummary; varying: string[]; nested: Map<string, RunSummary[]>; fromServer?: boolean;
+    /** The page's runs waiting in the outbox for a tracking server (core/upload/outbox.ts). */
+    notUploaded?: Map<string, WaitingRun>;
+  }
   | { kind: 'group'; store: FolderStore; run: RunSummary; group: 'params' | 'metrics' | 'tags' }
   | { kind: 'leaf'; id: string; label: string; description: string; tooltip?: string }
   | { kind: 'more'; store: FolderStore; experiment: ExperimentSummary; offset: number }
@@ -77,7 +84,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       case 'folder': return this.experiments(node.store);
       case 'experiment': return this.runs(node.store, node.experiment);
       case 'run': return [
-        ...(node.nested.get(node.run.uid) ?? []).map((run) => ({ kind: 'run' as const, store: node.store, run, varying: node.varying, nested: node.nested, fromServer: node.fromServer })),
+        ...(node.nested.get(node.run.uid) ?? []).map((run) => ({ kind: 'run' as const, store: node.store, run, varying: node.varying, nested: node.nested, fromServer: node.fromServer, notUploaded: node.notUploaded })),
         ...(['params', 'metrics', 'tags'] as const).map((group) => ({ kind: 'group' as const, store: node.store, run: node.run, group })),
       ];
       case 'group': return this.details(node);
@@ -125,9 +132,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     // Runs of a tracking server have "Open in MLflow" (their uid holds the server's key: core/mlflow/apply.ts).
     const servers = new Set((await store.client.api.servers().catch(() => [] as ServerStatus[])).map((s) => `mlflow-${storeKey(s.uri)}-`));
     const fromServer = (r: RunSummary) => servers.has(r.uid.slice(0, 16));
+    // Runs still to reach a tracking server are in the folder's outbox: one file per run of the page.
+    const outbox = waitingRuns(path.join(store.folder.uri.fsPath, STORE_DIR), new Set(byUid.keys()));
+    const notUploaded = outbox.length ? new Map(outbox.map((w) => [w.runId, w])) : undefined;
     const nodes: RunsNode[] = page
       .filter((r) => !(r.parentUid && byUid.has(r.parentUid)))
-      .map((run) => ({ kind: 'run', store, run, varying, nested: children, fromServer: fromServer(run) }));
+      .map((run) => ({ kind: 'run', store, run, varying, nested: children, fromServer: fromServer(run), notUploaded }));
     if (more) nodes.push({ kind: 'more', store, experiment, offset: page.length });
     if (!nodes.length && this.options.filter) nodes.push({ kind: 'message', id: `nomatch:${store.folder.uri}#${experiment.id}`, label: 'No run matches the filter' });
     return nodes;
@@ -218,10 +228,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     // Value first, as in "4 runs": where the row is cut at the side bar's edge, the name goes first.
     const metric = metricKey ? `${formatMetric(r.metrics[metricKey].last)} ${metricKey}` : '';
     const abandoned = this.looksAbandoned(node.store, r);
+    const waiting = node.notUploaded?.get(r.uid);
+    const upload = waiting && uploadMark(waiting, r.status === 'running');
     // The status is the icon (and the tooltip's first line): the row's width goes to the key metric.
-    item.description = [metric, formatAge(r.startTime)].filter(Boolean).join(' · ');
+    item.description = [metric, formatAge(r.startTime), upload?.label].filter(Boolean).join(' · ');
     item.iconPath = r.deleted ? new vscode.ThemeIcon('trash') : abandoned ? new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground')) : STATUS_ICON[r.status];
-    item.contextValue = `run.${r.status}${r.deleted ? '.deleted' : ''}${node.fromServer ? '.server' : ''}`;
+    item.contextValue = `run.${r.status}${r.deleted ? '.deleted' : ''}${node.fromServer ? '.server' : ''}${upload && r.status !== 'running' ? '.notUploaded' : ''}`;
     const status = abandoned ? `running? no update for ${formatAge(r.lastUpdate).replace(' ago', '')}, looks abandoned` : STATUS_LABEL[r.status];
     const md = new vscode.MarkdownString(undefined, true);
     md.supportHtml = false;
@@ -232,6 +244,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     ];
     if (rows.length) md.appendMarkdown(`| | |\n|---|---|\n${rows.join('\n')}\n`);
     md.appendMarkdown(`\n\nrun ${escapeMd(r.uid)}`);
+    if (upload) md.appendMarkdown(`\n\n$(cloud-upload) ${escapeMd(upload.tooltip)}`);
     item.tooltip = md;
     // A screen reader hears what the icon shows: the status comes right after the name.
     item.accessibilityInformation = { label: [item.label, status, r.deleted ? 'deleted' : '', item.description].filter(Boolean).join(', ') as string };

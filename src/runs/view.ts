@@ -3,6 +3,8 @@ import type { FolderStores } from '../store/folderStores';
 import { RunsTreeProvider, type RunsNode } from './tree';
 import { filterMessage, viewState, type FolderFacts, type ViewState } from '../core/runs/viewState';
 import { serverNotice } from '../core/runs/format';
+import { STORE_DIR } from '../core/store/workspaceStore';
+import { OUTBOX_DIR } from '../core/upload/outbox';
 
 export const LOADING_MESSAGE = 'Loading runs…';
 
@@ -26,6 +28,9 @@ export class RunsView implements vscode.Disposable {
     this.view = vscode.window.createTreeView<RunsNode>('runlens.runs', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
     this.view.message = LOADING_MESSAGE;
     this.disposables.push(this.tree, this.view, stores.onDidChange(() => { this.tree.refresh(); void this.update(); }));
+    // A run that reaches its tracking server leaves the outbox: its row stops saying "not uploaded".
+    const outbox = vscode.workspace.createFileSystemWatcher(`**/${STORE_DIR}/${OUTBOX_DIR}/*.json`, false, true, false);
+    this.disposables.push(outbox, outbox.onDidCreate(() => this.tree.refresh()), outbox.onDidDelete(() => this.tree.refresh()));
   }
 
   /** Shows only the runs matching `filter` (empty: every run), and says so in the message line. */

@@ -47,6 +47,7 @@ function meaning(ev: RunEvent): unknown {
     case 'artifact': return { e: ev.e, t: ev.t, path: ev.path, size: ev.size, sha256: ev.sha256, media_type: ev.mediaType };
     case 'untag': return { e: ev.e, t: ev.t, key: ev.key };
     case 'end': return { e: ev.e, t: ev.t, status: ev.status, error: ev.error ? { type: ev.error.type ?? null, message: ev.error.message ?? null, traceback: ev.error.traceback ?? null } : null };
+    case 'upload': return { ...ev };
   }
 }
 

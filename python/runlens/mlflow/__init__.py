@@ -4,17 +4,17 @@ The part of MLflow that experiment scripts use, with MLflow's names, arguments, 
 errors: runs (nested, resumed, children of a given parent), params, metrics, tags, artifacts,
 experiments, get_run and search_runs, MlflowClient (also as runlens.mlflow.tracking.MlflowClient)
 and scikit-learn autologging (runlens.mlflow.sklearn). Where RunLens differs, python/README.md
-says how. Whatever RunLens does not record (the model registry, tracking servers, system metrics,
-other frameworks' autologging) raises an error naming it and saying what to do: nothing is
-silently ignored.
+says how. A tracking server (set_tracking_uri("http://..."), MLFLOW_TRACKING_URI) gets the runs
+too: they are recorded in .runlens and uploaded from there. Whatever RunLens does not record (the
+model registry, system metrics, other frameworks' autologging) raises an error naming it and
+saying what to do: nothing is silently ignored.
 
 RunLens knows experiments by name: an experiment's id is its name, and Default's is "0".
 """
 
-import warnings
 from pathlib import Path
 
-from .. import _active, _env, _fluent, _resume, _validate
+from .. import _active, _env, _fluent, _resume, _tracking, _validate
 from . import _runs, entities
 from ._runs import (create_experiment, get_experiment, get_experiment_by_name, get_run,
                     pandas_available)
@@ -268,12 +268,15 @@ def search_runs(experiment_ids=None, filter_string="", run_view_type=ViewType.AC
 # ---- where runs go ------------------------------------------------------------------------------
 
 def set_tracking_uri(uri):
-    warnings.warn("runlens.mlflow records to the .runlens folder; tracking URI %r is ignored"
-                  % (uri,), stacklevel=2)
+    """An http(s) tracking server gets the runs too (uploaded from .runlens, which stays the
+    record); any other URI (a file store, sqlite:) is not used, and stderr says so."""
+    _tracking.set_tracking_uri(None if uri is None else str(uri))
 
 
 def get_tracking_uri():
-    return Path(_env.runlens_dir()).as_uri()
+    """The tracking server the runs are uploaded to, else the .runlens folder that records them."""
+    found = _tracking.server()
+    return found.uri if found is not None else Path(_env.runlens_dir()).as_uri()
 
 
 def autolog(log_input_examples=False, log_model_signatures=True, log_models=True,

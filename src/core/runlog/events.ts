@@ -27,7 +27,18 @@ export interface EndEvent { e: 'end'; t: number; status: EndStatus; error: { typ
 /** A file the run keeps, under `.runlens/artifacts/<run id>/<path>`. */
 export interface ArtifactEvent { e: 'artifact'; t: number; path: string; size: number; sha256: string | null; mediaType: string | null }
 export interface UntagEvent { e: 'untag'; t: number; key: string }
-export type RunEvent = StartEvent | ParamsEvent | MetricsEvent | TagsEvent | HeartbeatEvent | EndEvent | ArtifactEvent | UntagEvent;
+/**
+ * How far the run's upload to a tracking server got (docs/run-log.md, "Uploads"). The uploader is
+ * the Python client (python/runlens/_upload.py); the store reads these lines and keeps nothing of them.
+ */
+export interface UploadEvent {
+  e: 'upload'; t: number; server: string; step: string;
+  run_id: string | null; experiment_id: string | null;
+  /** [byte offset of a line, items of it]: what the server has, or is being sent. */
+  through: [number, number] | null;
+  status: string | null; kind: string | null; key: string | null; message: string | null;
+}
+export type RunEvent = StartEvent | ParamsEvent | MetricsEvent | TagsEvent | HeartbeatEvent | EndEvent | ArtifactEvent | UntagEvent | UploadEvent;
 
 /** A line that was read but could not be used, with why. */
 export interface LineProblem { file: string; line: number; offset: number; reason: string }
@@ -66,6 +77,13 @@ function point(key: unknown, value: unknown, step: unknown, t: unknown): MetricP
   if (typeof s !== 'number' || !Number.isInteger(s)) return `metric '${key}' has a step that is not an integer`;
   if (typeof t !== 'number' || !Number.isFinite(t)) return `metric '${key}' has no time`;
   return { key, value: n, step: s, t };
+}
+
+/** An upload's `through`: two non-negative integers, else null. */
+function position(v: unknown): [number, number] | null {
+  if (!Array.isArray(v) || v.length !== 2) return null;
+  const [a, b] = v as unknown[];
+  return typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b >= 0 ? [a, b] : null;
 }
 
 /**
@@ -170,6 +188,14 @@ export function parseEvent(raw: unknown): Parsed<RunEvent> {
         ? { type: str(raw.error.type) ?? undefined, message: str(raw.error.message) ?? undefined, traceback: str(raw.error.traceback) ?? undefined }
         : null;
       return { ok: true, event: { e, t, status: status as EndStatus, error: err } };
+    }
+    case 'upload': {
+      if (typeof raw.server !== 'string' || raw.server === '') return { ok: false, reason: "'upload' has no server" };
+      if (typeof raw.step !== 'string' || raw.step === '') return { ok: false, reason: "'upload' has no step" };
+      return { ok: true, event: {
+        e, t, server: raw.server, step: raw.step, run_id: str(raw.run_id), experiment_id: str(raw.experiment_id),
+        through: position(raw.through), status: str(raw.status), kind: str(raw.kind), key: str(raw.key), message: str(raw.message),
+      } };
     }
     default:
       return { ok: false, unknown: e, reason: `unknown event type '${e}'` };

@@ -204,6 +204,9 @@ export class Ingester {
           return;
         }
         const ev = reading.event;
+        // The uploader's bookkeeping (docs/run-log.md, "Uploads") is not the run's: a crashed run
+        // being uploaded is not alive again.
+        if (ev.e === 'upload') return;
         lastTime = Math.max(lastTime, ev.t);
         if (ev.e === 'metrics') { ensureRun(ev.t); points.push(...ev.points); return; }
         flushPoints();
@@ -231,7 +234,7 @@ export class Ingester {
     return runId !== undefined;
   }
 
-  private apply(uid: string, rel: string, ev: Exclude<RunEvent, { e: 'metrics' }>, ensureRun: (t: number) => number,
+  private apply(uid: string, rel: string, ev: Exclude<RunEvent, { e: 'metrics' | 'upload' }>, ensureRun: (t: number) => number,
     setRun: (id: number) => void, where: string, stats: IngestStats): void {
     switch (ev.e) {
       case 'start': {

@@ -1,0 +1,178 @@
+"""The tracking server's runs for exists(), find(), grid() and sweep() (issue 16's client side).
+
+MLflow's filter compares parameter strings exactly (`params.lr = '0.001'` misses a run that
+logged 1e-3) and has neither IN nor OR for params, so the values are compared here, by canonical
+value, as everywhere in RunLens, against the experiment's runs: one question (paged by 1,000 runs:
+a page of 50,000 can take a 2.17 server longer than a lookup waits) answers every combination of
+a grid, whatever its keys. Its cost is the server's (MLflow 2.17.2 on SQLite answers about 1,000
+runs a second, filtered or not), so the runs are kept in .runlens/cache between processes and a
+later lookup asks only for what changed since (_servercache).
+
+A server that cannot be asked is said once on stderr, with how many combinations were checked only
+against the runs in .runlens; RUNLENS_REQUIRE_SERVER=1 (or set_tracking_uri(..., required=True))
+makes that an error instead. Its answers are kept for CACHE_S, and a failure for FAILED_S, so a
+loop of exists() calls costs a few requests, not one each.
+"""
+
+import re
+import time
+
+from . import _servercache
+from ._canonical import canonical_param
+from ._errors import RunLensError
+from ._rest import Client, ServerError
+from ._upload import RUN_ID_TAG, CRASHED_TAG
+
+CACHE_S = 10.0
+FAILED_S = 30.0
+LOOKUP_TIMEOUT_S = 10.0
+STATUSES = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "killed", "RUNNING": "running",
+            "SCHEDULED": "running"}
+# What MLflow accepts in a param key (mlflow/utils/validation.py); a key outside it is on no run.
+_MLFLOW_KEY = re.compile(r"[/\w.\- :]+")
+_cache = {}  # (folder, server uri, experiment) -> (monotonic time, [ServerRun])
+_failed = {}  # server uri -> (monotonic time, message)
+
+
+class ServerRun:
+    """A run on the server: what a lookup needs of it, and its params' canonical values."""
+
+    __slots__ = ("id", "name", "experiment", "status", "params", "metrics", "start_time",
+                 "end_time", "parent", "local_id", "source", "_canon")
+
+    def __init__(self, raw, experiments, server_uri):
+        info = raw.get("info") or {}
+        data = raw.get("data") or {}
+        tags = {t.get("key"): t.get("value") for t in data.get("tags") or []}
+        self.id = info.get("run_id") or info.get("run_uuid")
+        self.name = info.get("run_name") or tags.get("mlflow.runName")
+        self.experiment = experiments.get(info.get("experiment_id"), info.get("experiment_id"))
+        status = STATUSES.get(info.get("status"), "running")
+        self.status = "crashed" if status == "failed" and tags.get(CRASHED_TAG) == "true" \
+            else status
+        self.params = {p.get("key"): p.get("value") or "" for p in data.get("params") or []}
+        self._canon = {}
+        self.metrics = {m.get("key"): _number(m.get("value")) for m in data.get("metrics") or []}
+        self.start_time = info.get("start_time") or None
+        self.end_time = info.get("end_time") or None
+        self.parent = tags.get("mlflow.parentRunId")
+        self.local_id = tags.get(RUN_ID_TAG)  # uploaded from a RunLens run log
+        self.source = "mlflow-server:%s#%s" % (server_uri, self.id)
+
+    def canon(self, key):
+        """The canonical value of param `key`, or None: worked out only for the keys asked about."""
+        if key not in self._canon:
+            value = self.params.get(key)
+            self._canon[key] = None if value is None else canonical_param(value)
+        return self._canon[key]
+
+
+class Remote:
+    """The server's runs, asked once per set of keys for one lookup (View)."""
+
+    def __init__(self, server, required, root):
+        self.server = server
+        self.required = required
+        self.root = root  # the .runlens folder, whose cache/ keeps the server's runs
+        self.error = None  # why the server could not be asked, once it could not
+        self._client = None
+        self._names = {}  # experiment id -> name
+        self._by_name = {}  # experiment name -> id, or None when the server has no such one
+        self._all = None  # ids of every active experiment
+
+    def runs_with(self, keys, experiment, finished_only):
+        """The server's runs (active ones, of `experiment` or of all) that logged every key.
+
+        None when the server cannot be asked (self.error says why; raised when required).
+        """
+        keys = tuple(sorted(keys))
+        if not all(_MLFLOW_KEY.fullmatch(key) for key in keys):
+            return []  # MLflow refuses such a key, so no run on it holds one
+        runs = self._runs(experiment)
+        if runs is None:
+            return None
+        return [run for run in runs if (not finished_only or run.status == "finished")
+                and all(key in run.params for key in keys)]
+
+    def _runs(self, experiment):
+        """Every active run of `experiment` (or of all), kept CACHE_S in this process."""
+        cache_key = (self.root, self.server.uri, experiment)
+        now = time.monotonic()
+        hit = _cache.get(cache_key)
+        if hit is not None and now - hit[0] < CACHE_S:
+            return hit[1]
+        failed = _failed.get(self.server.uri)
+        if failed is not None and now - failed[0] < FAILED_S:
+            return self._cannot(failed[1])
+        try:
+            runs = self._fetch(experiment)
+        except ServerError as e:
+            _failed[self.server.uri] = (now, e.message)
+            return self._cannot(e.message)
+        _failed.pop(self.server.uri, None)
+        _cache[cache_key] = (now, runs)
+        return runs
+
+    def _cannot(self, message):
+        self.error = message
+        if self.required:
+            raise RunLensError(
+                "%s, so RunLens cannot tell which runs the tracking server holds; "
+                "RUNLENS_REQUIRE_SERVER is set, so it does not answer from .runlens alone" % message)
+        return None
+
+    def close(self):
+        if self._client is not None:
+            self._client.close()
+
+    def _fetch(self, experiment):
+        if self._client is None:
+            self._client = Client(self.server, timeout=LOOKUP_TIMEOUT_S)
+        ids = self._experiment_ids(experiment)
+        if not ids:
+            return []
+        # A pipeline that requires the server gets it as it is now, not as the cache last saw it.
+        return [ServerRun(raw, self._names, self.server.uri)
+                for raw in _servercache.runs(self._client, self.root, ids, full=self.required)]
+
+    def _experiment_ids(self, experiment):
+        """The ids of `experiment` (by name: MLflow's ids differ from server to server), or of
+        every active experiment."""
+        if experiment is not None:
+            if experiment not in self._by_name:
+                try:
+                    found = self._client.get("experiments/get-by-name", experiment_name=experiment)
+                    found = found.get("experiment") or {}
+                except ServerError as e:
+                    if e.kind != "missing":
+                        raise
+                    found = {}
+                active = found.get("lifecycle_stage") != "deleted" and "experiment_id" in found
+                self._by_name[experiment] = found["experiment_id"] if active else None
+                if active:
+                    self._names[found["experiment_id"]] = experiment
+            found_id = self._by_name[experiment]
+            return [found_id] if found_id is not None else []
+        if self._all is None:
+            ids = []
+            body = {"view_type": "ACTIVE_ONLY", "max_results": 1000}
+            while True:
+                answer = self._client.post("experiments/search", body)
+                for found in answer.get("experiments") or []:
+                    ids.append(found.get("experiment_id"))
+                    self._names[found.get("experiment_id")] = found.get("name")
+                token = answer.get("next_page_token")
+                if not token:
+                    break
+                body["page_token"] = token
+            self._all = ids
+        return self._all
+
+
+def _number(value):
+    if isinstance(value, str):
+        try:
+            return float(value)  # "NaN", and "Infinity" from servers that write it so
+        except ValueError:
+            return float("nan")
+    return float(value) if isinstance(value, (int, float)) else float("nan")
