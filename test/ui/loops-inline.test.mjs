@@ -51,9 +51,18 @@ describe('Results inline and tracking a loop, as a person sees them', function (
    * it in the Refactor Preview. Returns the preview's Apply button once the change is listed there.
    */
   async function previewTracking(lens, screenshot) {
-    await lens.click();
     const item = wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Track This Loop with RunLens' }).first();
-    await item.waitFor({ timeout: 30000 });
+    // The lens is drawn again when the loop's state is refreshed (a run logged, the store caught up):
+    // a click that lands as it is replaced does nothing, and a person clicks again.
+    for (let attempt = 1; ; attempt++) {
+      await lens.click();
+      try {
+        await item.waitFor({ timeout: 10000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
     if (screenshot) await wb.screenshot(screenshot);
     await wb.page.keyboard.press('Control+Enter');
     const preview = wb.page.locator('.part.panel', { hasText: 'with runlens.start_run(params=' }).first();
