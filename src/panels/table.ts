@@ -8,9 +8,14 @@ import { PAGE_SIZE } from '../runs/tree';
 import type { TableFromWebview, TableRow, TableState, TableToWebview, PanelMemento } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { refTo, type OpenRun } from '../runs/ref';
+import { defaultIgnoredKeys, groupRuns } from '../core/runs/groups';
+import { higherIsBetter } from '../core/store/queries';
+import { setting } from '../settings';
 
 /** How many rows one request may ask for: a screenful or two, never the experiment. */
 const MAX_ROWS = 500;
+/** How many runs a grouping reads at most: enough for any sweep over seeds, bounded for 100k-run experiments. */
+export const MAX_GROUPED = 20_000;
 
 /**
  * An experiment's runs, one row each, a column per parameter and metric. The webview holds only the
@@ -68,6 +73,21 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
     }));
   }
 
+  /** The runs the filter keeps (up to MAX_GROUPED), grouped over seeds. */
+  private async groups(ignored: string[] | null): Promise<void> {
+    const page = await this.store.client.api.runsTable(this.query(0, MAX_GROUPED, true));
+    const runs = page.rows.map((r) => ({ params: r.params, metrics: Object.fromEntries(Object.values(r.metrics).map((m) => [m.key, Number.isFinite(m.last) ? m.last : null])) }));
+    const defaults = defaultIgnoredKeys(runs);
+    const used = ignored ?? defaults;
+    const goal = setting('keyMetricGoal', this.store.folder.uri);
+    const metricKeys = page.columns?.metrics ?? [];
+    const paramKeys = page.columns?.params ?? [];
+    this.post({
+      type: 'groups', groups: groupRuns(runs, used), metrics: metricKeys.map((key) => ({ key, higherIsBetter: higherIsBetter(key, goal) })),
+      keys: paramKeys, defaults, ignored: used, grouped: runs.length, total: page.total,
+    });
+  }
+
   protected async onMessage(m: TableFromWebview): Promise<void> {
     switch (m.type) {
       case 'rows': {
@@ -87,6 +107,9 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
         await this.reset();
         return;
       }
+      case 'groups':
+        await this.groups(m.ignored);
+        return;
       case 'openRun':
         await vscode.commands.executeCommand('runlens.openRunDetails', refTo({ store: this.store, uid: m.uid }));
         return;

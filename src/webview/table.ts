@@ -8,6 +8,7 @@ import { addStyles, connect } from './lib/host';
 import { button, h } from './lib/dom';
 import { addClause, clause, type ClauseField } from './lib/filterClause';
 import { formatAge, formatMetric } from '../core/runs/format';
+import { groupingControls, groupsTable, NO_GROUPING, type GroupingState } from './lib/groups';
 
 addStyles(baseCss, tableCss);
 
@@ -30,7 +31,7 @@ const asked = new Set<number>();
 const selected = new Set<string>();
 const shown = new Map<number, HTMLElement>();
 
-const saved = { scrollTop: 0 };
+const saved: { scrollTop: number; grouping: GroupingState } = { scrollTop: 0, grouping: NO_GROUPING };
 const filterInput = h('input', { className: 'filter', attrs: { placeholder: "Filter, e.g. params.lr = 0.01 and metrics.accuracy > 0.8 (or click a value)", 'aria-label': 'Filter runs', spellcheck: 'false' } });
 const count = h('span', { className: 'muted count', attrs: { role: 'status' } });
 const compareButton = button('Compare selected', () => host.post({ type: 'compare', uids: [...selected] }), { attrs: { disabled: true } });
@@ -40,16 +41,48 @@ const rowsLayer = h('div', { className: 'rows', attrs: { role: 'rowgroup' } });
 const spacer = h('div', { className: 'spacer' }, rowsLayer);
 const viewport = h('div', { className: 'viewport', attrs: { role: 'grid', tabindex: 0 } }, headerRow, spacer);
 const title = h('h1');
+/** Groups over seeds: the controls, and the table of groups that stands in for the rows while grouping. */
+const groupingBar = h('div');
+const groupsBox = h('div', { className: 'scroll groups-box', attrs: { 'aria-label': 'Groups' } });
 document.getElementById('root')!.append(title,
   h('div', { className: 'toolbar' }, filterInput, button('Apply', () => query({ ...state, filter: filterInput.value })),
     button('Clear', () => { filterInput.value = ''; query({ ...state, filter: '' }); }, { className: 'secondary' }), count, compareButton),
-  errorLine, viewport);
+  errorLine, groupingBar, groupsBox, viewport);
 filterInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') query({ ...state, filter: filterInput.value }); });
 
 const host = connect<TableToWebview, TableFromWebview, typeof saved>(onMessage);
 Object.assign(saved, host.state() ?? {});
+saved.grouping ??= NO_GROUPING;
+
+let lastGroups: Extract<TableToWebview, { type: 'groups' }> | undefined;
+
+function setGrouping(g: GroupingState): void {
+  saved.grouping = g;
+  host.saveState(saved);
+  showGrouping();
+  if (g.on) host.post({ type: 'groups', ignored: g.ignored });
+}
+
+/** The controls always; while grouping, the groups instead of the rows. */
+function showGrouping(): void {
+  const g = saved.grouping;
+  groupingBar.replaceChildren(groupingControls(lastGroups?.keys ?? currentColumns.params, lastGroups?.defaults ?? [], g, setGrouping, false));
+  viewport.hidden = g.on;
+  groupsBox.hidden = !g.on;
+  if (!g.on || !lastGroups) { groupsBox.replaceChildren(); return; }
+  const m = lastGroups;
+  groupsBox.replaceChildren(
+    h('p', { className: 'hint' }, `${m.groups.length} group${m.groups.length === 1 ? '' : 's'} of ${m.grouped.toLocaleString()} run${m.grouped === 1 ? '' : 's'}${m.grouped < m.total ? ` (the first ${m.grouped.toLocaleString()} of ${m.total.toLocaleString()} in the table's order)` : ''}; each metric's last value per run, as mean ± sample standard deviation over the group.`),
+    groupsTable(m.groups, m.metrics));
+}
 
 function onMessage(m: TableToWebview): void {
+  if (m.type === 'groups') {
+    // The defaults are known now: a grouping that asked for them shows them ticked.
+    lastGroups = m;
+    showGrouping();
+    return;
+  }
   if (m.type === 'rows') {
     if (m.generation !== generation) return;
     for (let i = 0; i < m.rows.length; i += PAGE) pages.set(Math.floor((m.offset + i) / PAGE), m.rows.slice(i, i + PAGE));
@@ -77,6 +110,9 @@ function onMessage(m: TableToWebview): void {
   if (firstReset) viewport.scrollTop = saved.scrollTop;
   else if (!sameQuery) viewport.scrollTop = 0;
   document.getElementById('root')!.setAttribute('aria-busy', 'false');
+  // Another filter, or new runs: the groups are worked out again.
+  if (saved.grouping.on) host.post({ type: 'groups', ignored: saved.grouping.ignored });
+  showGrouping();
   redraw();
 }
 

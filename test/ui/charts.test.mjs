@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { useWorkbench } from './helpers.mjs';
+import { logRun, logSweep } from './support/runLogs.mjs';
+import { treeRow, visibleWebview, webviewWithHeading } from './support/webviews.mjs';
+
+const MANY = 100;
+const STEPS = 300;
+
+/** A noisy falling loss, its level set by lr, with a spike: what smoothing and outlier ranges are for. */
+function noisyLoss(i, lr) {
+  let seed = i * 7919 + 17;
+  const noise = () => { seed = (seed * 48271) % 2147483647; return seed / 2147483647 - 0.5; };
+  return Array.from({ length: STEPS }, (_, s) => +(0.2 + 2 * Math.exp(-s * lr * 0.5) + 0.15 * noise() + (s === 150 ? 25 : 0)).toFixed(4));
+}
+
+describe('Charts: smoothing, log scale, time axes, outliers, and 100 runs on one chart', function () {
+  const wb = useWorkbench({ workspace: 'python-project' });
+
+  before(function () {
+    logSweep(wb.workspace);
+    const t0 = Date.now() - 86_400_000;
+    for (let i = 0; i < MANY; i++) {
+      const lr = [0.01, 0.03, 0.1, 0.3][i % 4];
+      logRun(wb.workspace, { id: `h${String(i).padStart(3, '0')}`, experiment: 'hundred', t: t0 + i * 60_000, params: { lr: String(lr), seed: String(i) }, history: { loss: noisyLoss(i, lr) } });
+    }
+  });
+
+  it('smooths a run\'s charts with the raw line faint behind, draws y on a log scale and x as time, and keeps the choice across a reload', async function () {
+    await wb.openView('RunLens');
+    await (await wb.view('Runs')).locator('.monaco-list-row', { hasText: `${MANY} runs` }).waitFor({ timeout: 60000 });
+    await wb.expandTreeRow('Runs', 'mnist');
+    await wb.page.mouse.move(700, 400);
+    await (await treeRow(wb, 'Runs', 'depth=4, lr=0.01')).click();
+    const frame = await webviewWithHeading(wb, 'depth=4, lr=0.01, optimizer=adam');
+    // The metrics table: last, min, max and best by the metric's goal (accuracy up, loss down).
+    const loss = frame.locator('table.metrics tr', { hasText: 'loss' });
+    const cells = await loss.locator('td').allInnerTexts();
+    assert.equal(cells[3], cells[1], 'the best loss is its minimum');
+    const accuracy = await frame.locator('table.metrics tr', { hasText: 'accuracy' }).locator('td').allInnerTexts();
+    assert.equal(accuracy[3], accuracy[2], 'the best accuracy is its maximum');
+
+    const over = frame.locator('.chart .u-over').last(); // loss
+    await frame.locator('.chart canvas').first().waitFor();
+    const box = await over.boundingBox();
+    const hover = async (fx = 0.3) => {
+      await wb.page.mouse.move(box.x + box.width * fx, box.y + box.height / 2);
+      await wb.page.mouse.move(box.x + box.width * fx + 1, box.y + box.height / 2);
+      return frame.locator('.chart-tooltip').last().innerText();
+    };
+    assert.doesNotMatch(await hover(), /raw/);
+    await frame.locator('input[aria-label="Smoothing"]').fill('0.8');
+    assert.equal(await frame.locator('.smoothing-value').innerText(), '0.80');
+    // The smoothed value, the raw one beside it.
+    const smoothed = await hover();
+    const m = /loss\s+([\d.]+)\s+raw ([\d.]+)/.exec(smoothed);
+    assert.ok(m, smoothed);
+    assert.notEqual(m[1], m[2], 'smoothed differs from raw');
+
+    await frame.locator('label', { hasText: 'Log scale' }).locator('input').check();
+    await frame.locator('select[aria-label="X axis"]').selectOption('relative');
+    assert.match(await hover(), /after the first point/);
+    await frame.locator('figure.chart[aria-label="loss over time since the run\'s first point"]').waitFor();
+    await wb.screenshot('charts-smoothing', { readme: true });
+    await frame.locator('select[aria-label="X axis"]').selectOption('wall');
+    assert.match(await hover(), /\d{1,2}:\d{2}:\d{2}/, 'a time of day');
+
+    // Kept per panel: a window reload brings the panel back drawing as it did.
+    await wb.runCommand('Developer: Reload Window');
+    await wb.page.locator('.tabs-container .tab', { hasText: /^Run / }).first().waitFor({ timeout: 60000 });
+    const again = await webviewWithHeading(wb, 'depth=4, lr=0.01, optimizer=adam', 60000);
+    assert.equal(await again.locator('input[aria-label="Smoothing"]').inputValue(), '0.8');
+    assert.equal(await again.locator('label', { hasText: 'Log scale' }).locator('input').isChecked(), true);
+    assert.equal(await again.locator('select[aria-label="X axis"]').inputValue(), 'wall');
+  });
+
+  it(`compares ${MANY} runs on one chart without lag, and says how long drawing and redrawing took`, async function () {
+    // From the palette: the quick pick of runs, narrowed to the experiment, all of them ticked at once.
+    await wb.focusEditorArea();
+    await wb.page.keyboard.press('F1');
+    const input = wb.page.locator('.quick-input-widget input:not([type="checkbox"])');
+    await input.fill('>RunLens: Compare Runs');
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'RunLens: Compare Runs' }).first().click();
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'hundred' }).first().waitFor();
+    await input.fill('hundred');
+    // The "select all" box of the quick pick ticks every item the filter leaves.
+    await wb.page.locator('.quick-input-widget .quick-input-header .monaco-checkbox, .quick-input-widget input.quick-input-check-all').first().click();
+    await wb.page.locator('.quick-input-widget .quick-input-count', { hasText: `${MANY}` }).waitFor();
+    const started = Date.now();
+    await wb.page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: 'OK' }).click();
+    const frame = await webviewWithHeading(wb, `${MANY} runs`, 60000);
+    await frame.locator('.chart canvas').first().waitFor();
+    await frame.locator('main[data-paint-ms]').waitFor();
+    const toPaint = Date.now() - started;
+    const pagePaint = Number(await frame.locator('main').getAttribute('data-paint-ms'));
+
+    // Smoothing changes, redrawn on every chart: the page times each until painted.
+    await frame.locator('.chart-controls').scrollIntoViewIfNeeded();
+    const redraws = [];
+    for (const weight of ['0.6', '0.9', '0.3', '0.95', '0.75']) {
+      await frame.locator('main').evaluate((el) => el.removeAttribute('data-redraw-ms'));
+      await frame.locator('input[aria-label="Smoothing"]').fill(weight);
+      await frame.locator('main[data-redraw-ms]').waitFor();
+      redraws.push(Number(await frame.locator('main').getAttribute('data-redraw-ms')));
+    }
+    redraws.sort((a, b) => a - b);
+    const median = redraws[Math.floor(redraws.length / 2)];
+    console.log(`      compare ${MANY} runs × ${STEPS} steps: first paint ${toPaint} ms after Compare Runs (${pagePaint} ms in the page from the data's arrival); redraw after a smoothing change: median ${median} ms, worst ${redraws.at(-1)} ms (${redraws.join(', ')})`);
+    // Without lag: a redraw within a couple of frames' worth of time on this slow machine.
+    assert.ok(median < 250, `redraw took ${median} ms`);
+
+    // Outliers: the spike at step 150 no longer sets the range.
+    await frame.locator('label', { hasText: 'Ignore outliers' }).locator('input').check();
+    await frame.locator('.charts').scrollIntoViewIfNeeded();
+    await wb.screenshot('compare-100-runs', { readme: true });
+    // Metrics table: best by the goal (loss: lowest).
+    await frame.locator('select[aria-label="Metric value"]').selectOption('best');
+    await frame.locator('table.metrics[data-stat="best"]').waitFor();
+    assert.equal(await visibleWebview(wb).locator('table.metrics td.best').count() >= 1, true);
+  });
+
+  it('groups the runs over seeds in the comparison: a row per configuration with n and mean ± std, a mean line with a band per group', async function () {
+    const frame = await webviewWithHeading(wb, `${MANY} runs`);
+    await frame.locator('input[aria-label="Group runs over seeds"]').check();
+    // seed is ignored by default: four learning rates, 25 seeds each.
+    assert.equal(await frame.locator('.ignore-key input[data-key="seed"]').isChecked(), true);
+    const rows = frame.locator('table.groups tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 4);
+    assert.deepEqual(await frame.locator('table.groups tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-n'))), ['25', '25', '25', '25']);
+    assert.match(await rows.first().innerText(), /lr=0\.3\s+25\s+[\d.]+ ± [\d.]+/);
+    // The charts draw the groups: the tooltip names a group, its n and its spread.
+    await frame.locator('.charts').scrollIntoViewIfNeeded();
+    const over = frame.locator('.chart .u-over').first();
+    const box = await over.boundingBox();
+    await wb.page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await wb.page.mouse.move(box.x + box.width * 0.3 + 1, box.y + box.height / 2);
+    assert.match(await frame.locator('.chart-tooltip').first().innerText(), /mean ± std[\s\S]*lr=0\.\d+ \(n=25\)\s+[\d.]+\s+± [\d.]+/);
+    await wb.screenshot('groups-compare', { readme: true });
+    // Not ignoring seed: every run is a group of its own.
+    await frame.locator('.ignore-key input[data-key="seed"]').uncheck();
+    await frame.locator('table.groups tbody tr').nth(MANY - 1).waitFor();
+    assert.equal(await frame.locator('table.groups tbody tr').count(), MANY);
+  });
+
+  it('groups the runs table over seeds: one row per configuration instead of a row per run', async function () {
+    await wb.openView('RunLens');
+    const experiment = await treeRow(wb, 'Runs', 'hundred');
+    await experiment.hover();
+    await experiment.locator('.action-label[aria-label="Open Runs Table"]').click();
+    const frame = await webviewWithHeading(wb, 'Runs of hundred');
+    await frame.locator('.count', { hasText: `${MANY} runs` }).waitFor();
+    await frame.locator('input[aria-label="Group runs over seeds"]').check();
+    const rows = frame.locator('table.groups tbody tr');
+    await rows.nth(3).waitFor();
+    assert.equal(await rows.count(), 4);
+    assert.equal(await frame.locator('.ignore-key input[data-key="seed"]').isChecked(), true, 'seed ignored by default');
+    assert.equal(await frame.locator('.viewport').isHidden(), true, 'the groups stand in for the rows');
+    // The filter still applies: only two learning rates left, two groups.
+    await frame.locator('input.filter').fill('params.lr < 0.05');
+    await frame.locator('input.filter').press('Enter');
+    await frame.locator('table.groups tbody tr').nth(2).waitFor({ state: 'detached' });
+    assert.equal(await frame.locator('table.groups tbody tr').count(), 2);
+    await wb.screenshot('groups-table', { readme: true });
+    await frame.locator('input[aria-label="Group runs over seeds"]').uncheck();
+    await frame.locator('.rows .row').first().waitFor();
+  });
+});
+
