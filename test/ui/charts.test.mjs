@@ -111,7 +111,7 @@ describe('Charts: smoothing, log scale, time axes, outliers, and 100 runs on one
     // Outliers: the spike at step 150 no longer sets the range.
     await frame.locator('label', { hasText: 'Ignore outliers' }).locator('input').check();
     await frame.locator('.charts').scrollIntoViewIfNeeded();
-    await wb.screenshot('compare-100-runs', { readme: true });
+    await wb.screenshot('compare-100-runs');
     // Metrics table: best by the goal (loss: lowest).
     await frame.locator('select[aria-label="Metric value"]').selectOption('best');
     await frame.locator('table.metrics[data-stat="best"]').waitFor();
