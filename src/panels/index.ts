@@ -28,7 +28,7 @@ type ExperimentNode = RunsNode & { kind: 'experiment' };
  * experiment (opening it again reveals it).
  */
 export function registerPanels(context: vscode.ExtensionContext, stores: FolderStores, log: vscode.LogOutputChannel): { api: PanelsApi; commands: CommandSpec[]; dispose(): void } {
-  const ctx: PanelContext = { extensionUri: context.extensionUri, log };
+  const ctx: PanelContext = { extensionUri: context.extensionUri, log, workspaceState: context.workspaceState };
   const tables = new Map<string, RunsTablePanel>();
   let details: DetailsPanel | undefined;
   let comparison: ComparePanel | undefined;

@@ -9,6 +9,7 @@ import type { TableFromWebview, TableRow, TableState, TableToWebview, PanelMemen
 import { Panel, type PanelContext } from './panel';
 import { refTo, type OpenRun } from '../runs/ref';
 import { defaultIgnoredKeys, groupRuns } from '../core/runs/groups';
+import { columnLayout, type ColumnLayout } from '../core/runs/columnLayout';
 import { higherIsBetter } from '../core/store/queries';
 import { setting } from '../settings';
 
@@ -40,6 +41,11 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
 
   static key(store: FolderStore, experimentId: number): string { return `${store.folder.uri}#${experimentId}`; }
 
+  /** Where the experiment's column layout is kept (the workspace's state, so every window and reload finds it). */
+  private get layoutKey(): string { return `runlens.tableColumns:${RunsTablePanel.key(this.store, this.experiment.id)}`; }
+
+  private get layout(): ColumnLayout { return columnLayout(this.ctx.workspaceState.get(this.layoutKey)); }
+
   protected onReady(): Promise<void> { return this.reset(); }
 
   protected memento(): PanelMemento {
@@ -61,7 +67,7 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
     if (generation !== this.generation) return;
     this.columns = page.columns!;
     this.naming = varyingKeys(newest.rows);
-    this.post({ type: 'reset', generation, experiment: this.experiment.name, total: page.total, columns: this.columns, state: this.state, error });
+    this.post({ type: 'reset', generation, experiment: this.experiment.name, total: page.total, columns: this.columns, state: this.state, error, layout: this.layout });
     this.post({ type: 'rows', generation, offset: 0, rows: this.rows(page) });
   }
 
@@ -109,6 +115,9 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
       }
       case 'groups':
         await this.groups(m.ignored);
+        return;
+      case 'columns':
+        await this.ctx.workspaceState.update(this.layoutKey, columnLayout(m.layout));
         return;
       case 'openRun':
         await vscode.commands.executeCommand('runlens.openRunDetails', refTo({ store: this.store, uid: m.uid }));

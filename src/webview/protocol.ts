@@ -11,8 +11,9 @@ import type { TableColumns, TableSort } from '../core/store/runTable';
 import type { PreviewKind } from '../core/artifacts/preview';
 import type { ChartOptions } from '../core/charts/lines';
 import type { RunGroup } from '../core/runs/groups';
+import type { ColumnLayout } from '../core/runs/columnLayout';
 
-export type { ChartOptions, RunGroup, PreviewKind, StatusName, TableColumns, TableSort };
+export type { ChartOptions, ColumnLayout, RunGroup, PreviewKind, StatusName, TableColumns, TableSort };
 
 export type PanelKind = 'details' | 'compare' | 'table';
 
@@ -188,7 +189,9 @@ export interface TableState { sort: TableSort | null; filter: string }
 
 export type TableToWebview =
   /** A new ordering or filter (or the store changed): everything the webview cached is stale. */
-  | { type: 'reset'; generation: number; experiment: string; total: number; columns: TableColumns; state: TableState; error?: string }
+  | { type: 'reset'; generation: number; experiment: string; total: number; columns: TableColumns; state: TableState; error?: string;
+    /** Which columns show, in what order, which are pinned: kept per experiment. */
+    layout: ColumnLayout }
   | { type: 'rows'; generation: number; offset: number; rows: TableRow[] }
   /**
    * The runs the filter keeps, grouped: `ignored` the keys the grouping ignored (the defaults when
@@ -200,6 +203,8 @@ export type TableToWebview =
 export type TableFromWebview =
   | CommonFromWebview
   | { type: 'query'; state: TableState }
+  /** The person changed which columns show, their order or pins: kept for the experiment. */
+  | { type: 'columns'; layout: ColumnLayout }
   /** Group the runs the filter keeps, ignoring these keys (null: the defaults). */
   | { type: 'groups'; ignored: string[] | null }
   | { type: 'rows'; generation: number; offset: number; limit: number }
