@@ -17,6 +17,8 @@ import { setting } from '../settings';
 const MAX_ROWS = 500;
 /** How many runs a grouping reads at most: enough for any sweep over seeds, bounded for 100k-run experiments. */
 export const MAX_GROUPED = 20_000;
+/** How many runs parameter importance weighs at most: its forest takes about a second at 2,000 (in the page). */
+export const MAX_IMPORTANCE = 2_000;
 
 /**
  * An experiment's runs, one row each, a column per parameter and metric. The webview holds only the
@@ -116,6 +118,12 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
       case 'groups':
         await this.groups(m.ignored);
         return;
+      case 'importance': {
+        const page = await this.store.client.api.runsTable(this.query(0, MAX_IMPORTANCE));
+        const runs = page.rows.map((r) => { const v = r.metrics[m.metric]?.last; return { params: r.params, value: v !== undefined && Number.isFinite(v) ? v : null }; });
+        this.post({ type: 'importance', metric: m.metric, runs, total: page.total });
+        return;
+      }
       case 'columns':
         await this.ctx.workspaceState.update(this.layoutKey, columnLayout(m.layout));
         return;

@@ -15,6 +15,7 @@ import { parallelCoordinates } from './lib/parallel';
 import { seriesDash, seriesVar } from './lib/theme';
 import { formatBytes, formatMetric, shortId } from '../core/runs/format';
 import { previewBody } from './lib/artifacts';
+import { importanceBars } from './lib/importance';
 
 addStyles(uplotCss, baseCss, compareCss);
 
@@ -182,19 +183,23 @@ function parallelSection(v: CompareView): HTMLElement {
     return o;
   }));
   const plot = h('div', { className: 'parallel-box' });
+  const importance = h('div');
   const draw = () => {
     const m = v.metrics.find((x) => x.key === select.value)!;
     const keys = v.params.filter((p) => p.differs).map((p) => p.key);
     const axes = keys.length ? keys : v.params.map((p) => p.key);
     fill(plot, parallelCoordinates(v.runs.map((r) => ({ label: r.label, params: r.params, metric: r.metrics[m.key] ?? null })), axes, m.key, m.higherIsBetter,
       Math.max(480, plot.clientWidth || root.clientWidth - 8), (i) => host.post({ type: 'openRun', index: i })));
+    fill(importance, importanceBars(v.runs.map((r) => ({ params: r.params, value: statOf(r, m) ?? null })), m.key, ` (each run's ${STATS.find(([s]) => s === ui.stat)![1]})`));
   };
   select.addEventListener('change', () => { ui.metric = select.value; save(); draw(); });
   requestAnimationFrame(draw);
   return h('section', null,
     h('h2', null, 'Parameters against ', select),
     h('p', { className: 'hint' }, 'One line per run, in the colour of its swatch above; the differing parameters only; the arrow by the metric says which way is better. Click a line to open its run.'),
-    plot);
+    plot,
+    h('h3', null, 'Which parameters matter'),
+    importance);
 }
 
 /** The runs grouped over seeds (when the person asks), with the metric value the metrics table shows. */

@@ -12,6 +12,7 @@ import type { PreviewKind } from '../core/artifacts/preview';
 import type { ChartOptions } from '../core/charts/lines';
 import type { RunGroup } from '../core/runs/groups';
 import type { ColumnLayout } from '../core/runs/columnLayout';
+import type { ImportanceRun } from '../core/importance/forest';
 
 export type { ChartOptions, ColumnLayout, RunGroup, PreviewKind, StatusName, TableColumns, TableSort };
 
@@ -198,13 +199,17 @@ export type TableToWebview =
    * the page asked for none), `grouped` how many runs (the first `grouped` of `total` in the
    * table's order, when there are more than the host groups at once).
    */
-  | { type: 'groups'; groups: RunGroup[]; metrics: { key: string; higherIsBetter: boolean }[]; keys: string[]; defaults: string[]; ignored: string[]; grouped: number; total: number };
+  | { type: 'groups'; groups: RunGroup[]; metrics: { key: string; higherIsBetter: boolean }[]; keys: string[]; defaults: string[]; ignored: string[]; grouped: number; total: number }
+  /** The runs the filter keeps (the first `runs.length` of `total` in the table's order), their params and last value of `metric`, for the page to weigh the params. */
+  | { type: 'importance'; metric: string; runs: ImportanceRun[]; total: number };
 
 export type TableFromWebview =
   | CommonFromWebview
   | { type: 'query'; state: TableState }
   /** The person changed which columns show, their order or pins: kept for the experiment. */
   | { type: 'columns'; layout: ColumnLayout }
+  /** The runs the filter keeps, to weigh their params against this metric. */
+  | { type: 'importance'; metric: string }
   /** Group the runs the filter keeps, ignoring these keys (null: the defaults). */
   | { type: 'groups'; ignored: string[] | null }
   | { type: 'rows'; generation: number; offset: number; limit: number }

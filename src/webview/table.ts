@@ -10,6 +10,7 @@ import { addClause, clause, type ClauseField } from './lib/filterClause';
 import { formatAge, formatMetric } from '../core/runs/format';
 import { groupingControls, groupsTable, NO_GROUPING, type GroupingState } from './lib/groups';
 import { columnChooser } from './lib/columnChooser';
+import { importanceBars } from './lib/importance';
 import { arrangeColumns, columnId, EMPTY_LAYOUT, parseColumnId, type ColumnLayout } from '../core/runs/columnLayout';
 
 addStyles(baseCss, tableCss);
@@ -50,6 +51,33 @@ let layout: ColumnLayout = EMPTY_LAYOUT;
 const chooserBox = h('div', { className: 'column-chooser', attrs: { role: 'dialog', 'aria-label': 'Columns' } });
 chooserBox.hidden = true;
 const chooserButton = button('Columns…', () => toggleChooser(), { className: 'secondary', attrs: { 'aria-expanded': 'false' } });
+/** Parameter importance: which parameters the chosen metric varies with, over the runs the filter keeps. */
+const importanceBox = h('section', { className: 'importance-box', attrs: { 'aria-label': 'Parameter importance' } });
+importanceBox.hidden = true;
+const importanceButton = button('Importance…', () => toggleImportance(), { className: 'secondary', attrs: { 'aria-expanded': 'false' } });
+let importanceMetric: string | undefined;
+function toggleImportance(open = importanceBox.hidden): void {
+  importanceBox.hidden = !open;
+  importanceButton.setAttribute('aria-expanded', String(open));
+  if (open) askImportance();
+}
+function askImportance(): void {
+  if (importanceBox.hidden) return;
+  const metrics = currentColumns.metrics;
+  if (!metrics.length) { importanceBox.replaceChildren(h('p', { className: 'muted' }, 'No metrics logged: nothing to weigh the parameters against.')); return; }
+  if (!importanceMetric || !metrics.includes(importanceMetric)) importanceMetric = state.sort?.kind === 'metric' ? state.sort.key : metrics[0];
+  importanceBox.replaceChildren(importanceHeader(), h('p', { className: 'muted' }, 'Weighing the parameters…'));
+  host.post({ type: 'importance', metric: importanceMetric });
+}
+function importanceHeader(): HTMLElement {
+  const select = h('select', { attrs: { 'aria-label': 'Importance for metric' } }, ...currentColumns.metrics.map((k) => {
+    const o = h('option', { attrs: { value: k } }, k);
+    o.selected = k === importanceMetric;
+    return o;
+  }));
+  select.addEventListener('change', () => { importanceMetric = select.value; askImportance(); });
+  return h('h2', null, 'Which parameters matter for ', select);
+}
 function toggleChooser(open = chooserBox.hidden): void {
   chooserBox.hidden = !open;
   chooserButton.setAttribute('aria-expanded', String(open));
@@ -74,8 +102,8 @@ const groupingBar = h('div');
 const groupsBox = h('div', { className: 'scroll groups-box', attrs: { 'aria-label': 'Groups' } });
 document.getElementById('root')!.append(title,
   h('div', { className: 'toolbar' }, filterInput, button('Apply', () => query({ ...state, filter: filterInput.value })),
-    button('Clear', () => { filterInput.value = ''; query({ ...state, filter: '' }); }, { className: 'secondary' }), count, chooserButton, compareButton),
-  chooserBox, errorLine, groupingBar, groupsBox, viewport);
+    button('Clear', () => { filterInput.value = ''; query({ ...state, filter: '' }); }, { className: 'secondary' }), count, chooserButton, importanceButton, compareButton),
+  chooserBox, importanceBox, errorLine, groupingBar, groupsBox, viewport);
 filterInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') query({ ...state, filter: filterInput.value }); });
 
 const host = connect<TableToWebview, TableFromWebview, typeof saved>(onMessage);
@@ -105,6 +133,12 @@ function showGrouping(): void {
 }
 
 function onMessage(m: TableToWebview): void {
+  if (m.type === 'importance') {
+    if (m.metric !== importanceMetric || importanceBox.hidden) return;
+    const note = m.runs.length < m.total ? ` (the first ${m.runs.length.toLocaleString()} of ${m.total.toLocaleString()} in the table's order)` : ' (the runs the filter keeps; each run\'s last value)';
+    importanceBox.replaceChildren(importanceHeader(), importanceBars(m.runs, m.metric, note));
+    return;
+  }
   if (m.type === 'groups') {
     // The defaults are known now: a grouping that asked for them shows them ticked.
     lastGroups = m;
@@ -133,7 +167,7 @@ function onMessage(m: TableToWebview): void {
   errorLine.textContent = m.error ?? '';
   count.textContent = `${total.toLocaleString()} run${total === 1 ? '' : 's'}${state.filter ? ' match' + (total === 1 ? 'es' : '') : ''}`;
   viewport.setAttribute('aria-rowcount', String(total + 1));
-  if (!sameQuery) { setColumns(m.columns); showChooser(); }
+  if (!sameQuery) { setColumns(m.columns); showChooser(); askImportance(); }
   spacer.style.height = `${total * ROW_H}px`;
   clearRows();
   // A page VS Code reloaded goes back to where it was; a new order or filter starts at the top.

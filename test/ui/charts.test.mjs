@@ -164,5 +164,22 @@ describe('Charts: smoothing, log scale, time axes, outliers, and 100 runs on one
     await frame.locator('input[aria-label="Group runs over seeds"]').uncheck();
     await frame.locator('.rows .row').first().waitFor();
   });
+
+  it('says which parameters matter, as bars with the method named, in the runs table and in compare', async function () {
+    const table = await webviewWithHeading(wb, 'Runs of hundred');
+    await table.locator('button', { hasText: 'Importance…' }).click();
+    const rows = table.locator('.importance-box .importance-row');
+    await rows.first().waitFor();
+    assert.equal(await rows.first().getAttribute('data-key'), 'lr', 'loss depends on lr, not on the seed');
+    assert.match(await table.locator('.importance-method').innerText(), /random forest \(64 trees\), mean decrease in impurity/);
+    await wb.screenshot('importance-table', { readme: true });
+
+    await wb.page.locator('.tabs-container .tab', { hasText: `Compare ${MANY} runs` }).click();
+    const compare = await webviewWithHeading(wb, `${MANY} runs`);
+    const bars = compare.locator('.importance .importance-row');
+    await bars.first().waitFor();
+    assert.equal(await bars.first().getAttribute('data-key'), 'lr');
+    assert.match(await compare.locator('.importance-method').innerText(), /Method: random forest/);
+  });
 });
 
