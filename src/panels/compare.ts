@@ -76,6 +76,12 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
       if (ref) await vscode.commands.executeCommand('runlens.openRunDetails', refTo(ref));
       return;
     }
+    if (m.type === 'compareSubset') {
+      const uids = new Set(m.indices.map((i) => this.view?.runs[i]?.uid));
+      const subset = this.refs.filter((r) => uids.has(r.uid));
+      if (subset.length) this.show(subset);
+      return;
+    }
     if (m.type === 'export' && this.view) await this.export(m.format, this.view);
     if (m.type === 'compareArtifact') {
       // Side by side: the file of that path of each run, as the view lists them.

@@ -16,11 +16,16 @@ import { seriesDash, seriesVar } from './lib/theme';
 import { formatBytes, formatMetric, shortId } from '../core/runs/format';
 import { previewBody } from './lib/artifacts';
 import { importanceBars } from './lib/importance';
+import { brushed, metricAxis, type Brushes } from '../core/charts/brush';
 
 addStyles(uplotCss, baseCss, compareCss);
 
 type Stat = 'last' | 'min' | 'max' | 'best';
-interface UiState { onlyDiffering: boolean; metric: string | null; artifact?: string | null; stat?: Stat; grouping?: GroupingState }
+interface UiState {
+  onlyDiffering: boolean; metric: string | null; artifact?: string | null; stat?: Stat; grouping?: GroupingState;
+  /** The parallel coordinates' brushes, and the runs they were drawn on (another set of runs starts without). */
+  brushes?: Brushes; brushedRuns?: string;
+}
 
 const root = document.getElementById('root')!;
 let view: CompareView | undefined;
@@ -31,6 +36,9 @@ const host = connect<CompareToWebview, CompareFromWebview, UiState>((m) => {
   if (m.type === 'artifacts') { showArtifacts(m.path, m.previews); return; }
   view = m.view;
   chartOptions ??= m.charts;
+  // Brushes belong to the runs they were drawn on: a new data for the same runs keeps them.
+  const runs = m.view.runs.map((r) => r.uid).join(',');
+  if (ui.brushedRuns !== runs) { ui.brushes = {}; ui.brushedRuns = runs; save(); }
   // How long from the data's arrival until the charts are on screen (printed by the UI tests).
   measure('data-paint-ms', performance.now(), render);
 });
@@ -56,9 +64,50 @@ const runHeader = (i: number) => h('th', { attrs: { scope: 'col' } },
     // Two runs with the same parameters (a rerun, a failure) must still be told apart.
     h('span', { className: 'muted' }, ` · ${shortId(view!.runs[i].uid)}${view!.runs[i].status === 'finished' ? '' : ` (${view!.runs[i].status})`}`)));
 
+/** The runs tables, refilled alone when the brushes change (the charts stay as they are). */
+const paramsBox = h('div', { className: 'scroll' });
+const metricsBox = h('div', { className: 'scroll' });
+const brushBar = h('div', { className: 'toolbar brush-bar', attrs: { role: 'status' } });
+
+/** The parallel coordinates' axes: the differing parameters (all, when none differs) and the chosen metric. */
+function parallelAxes(v: CompareView): { params: string[]; metric: CompareView['metrics'][number] | undefined } {
+  const differing = v.params.filter((p) => p.differs).map((p) => p.key);
+  const key = ui.metric && v.metrics.some((m) => m.key === ui.metric) ? ui.metric : v.keyMetric ?? v.metrics[0]?.key;
+  return { params: differing.length ? differing : v.params.map((p) => p.key), metric: v.metrics.find((m) => m.key === key) };
+}
+
+/** The indices of the runs the brushes keep (every run without brushes). */
+function keptRuns(v: CompareView): number[] {
+  const { params, metric } = parallelAxes(v);
+  const axes = [...params, ...(metric ? [metricAxis(metric.key)] : [])];
+  const kept = brushed(v.runs.map((r) => ({ params: r.params, metrics: r.metrics })), ui.brushes ?? {}, axes);
+  return v.runs.map((_, i) => i).filter((i) => kept[i]);
+}
+
+function fillTables(v: CompareView): void {
+  const kept = keptRuns(v);
+  fill(paramsBox, paramsTable(v, kept));
+  fill(metricsBox, metricsTable(v, kept));
+  const brushing = Object.keys(ui.brushes ?? {}).length > 0;
+  fill(brushBar, brushing
+    ? h('span', null, `${kept.length} of ${v.runs.length} runs kept by the brushes; the tables above show only them.`)
+    : h('span', { className: 'hint' }, 'Drag along an axis to keep the runs in a range, click a value to keep its runs; several axes combine.'),
+  brushing && kept.length > 1 && kept.length < v.runs.length ? button(`Compare the ${kept.length} kept`, () => host.post({ type: 'compareSubset', indices: kept })) : null,
+  brushing ? button('Clear brushes', () => setBrushes({}), { className: 'secondary' }) : null);
+}
+
+let redrawParallel: () => void = () => {};
+function setBrushes(b: Brushes): void {
+  ui.brushes = b;
+  save();
+  redrawParallel();
+  if (view) fillTables(view);
+}
+
 function render(): void {
   if (!view) return;
   const v = view;
+  fillTables(v);
   root.setAttribute('aria-busy', 'false');
   for (const c of charts) c.destroy();
   charts = [];
@@ -70,9 +119,9 @@ function render(): void {
       button('Export JSON', () => host.post({ type: 'export', format: 'json' }), { className: 'secondary' }),
       h('label', null, checkbox(ui.onlyDiffering, (on) => { ui.onlyDiffering = on; save(); render(); }), ` Only the ${differing} differing parameter${differing === 1 ? '' : 's'}`)),
     h('h2', null, 'Parameters'),
-    h('div', { className: 'scroll' }, paramsTable(v)),
+    paramsBox,
     v.metrics.length ? h('h2', null, 'Metrics ', statSelect()) : null,
-    v.metrics.length ? h('div', { className: 'scroll' }, metricsTable(v)) : null,
+    v.metrics.length ? metricsBox : null,
     groupsSection(v),
     v.metrics.length && v.params.length ? parallelSection(v) : null,
     artifactsSection(v),
@@ -127,13 +176,14 @@ function checkbox(checked: boolean, onChange: (on: boolean) => void): HTMLInputE
   return box;
 }
 
-function paramsTable(v: CompareView): HTMLTableElement {
+function paramsTable(v: CompareView, kept: number[]): HTMLTableElement {
   const rows = v.params.filter((p) => p.differs || !ui.onlyDiffering);
-  return h('table', { className: 'grid' },
-    h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, 'parameter'), ...v.runs.map((_, i) => runHeader(i)))),
+  const runs = kept.map((i) => v.runs[i]);
+  return h('table', { className: 'grid params' },
+    h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, 'parameter'), ...kept.map((i) => runHeader(i)))),
     h('tbody', null, ...rows.map((p) => h('tr', { className: p.differs ? 'differs' : '', title: p.differs ? 'The runs differ here' : undefined },
       h('th', { attrs: { scope: 'row' } }, p.key),
-      ...v.runs.map((r) => p.key in r.params ? h('td', { className: 'mono' }, r.params[p.key]) : h('td', { className: 'muted' }, '–'))))));
+      ...runs.map((r) => p.key in r.params ? h('td', { className: 'mono' }, r.params[p.key]) : h('td', { className: 'muted' }, '–'))))));
 }
 
 const STATS: [Stat, string][] = [['last', 'last value'], ['min', 'minimum'], ['max', 'maximum'], ['best', 'best value (by the goal)']];
@@ -160,14 +210,15 @@ function statOf(r: CompareView['runs'][number], m: CompareView['metrics'][number
   }
 }
 
-function metricsTable(v: CompareView): HTMLTableElement {
+function metricsTable(v: CompareView, kept: number[]): HTMLTableElement {
+  const runs = kept.map((i) => v.runs[i]);
   return h('table', { className: 'grid metrics', attrs: { 'data-stat': ui.stat ?? 'last' } },
-    h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, 'metric'), ...v.runs.map((_, i) => runHeader(i)))),
+    h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, 'metric'), ...kept.map((i) => runHeader(i)))),
     h('tbody', null, ...v.metrics.map((m) => {
-      const values = v.runs.map((r) => statOf(r, m)).filter((x): x is number => x !== null && x !== undefined);
+      const values = runs.map((r) => statOf(r, m)).filter((x): x is number => x !== null && x !== undefined);
       const best = values.length > 1 ? (m.higherIsBetter ? Math.max(...values) : Math.min(...values)) : undefined;
       return h('tr', null, h('th', { attrs: { scope: 'row' } }, m.key, h('span', { className: 'muted' }, m.higherIsBetter ? ' ↑' : ' ↓')),
-        ...v.runs.map((r) => {
+        ...runs.map((r) => {
           const x = statOf(r, m);
           if (x === undefined) return h('td', { className: 'muted' }, '–');
           return h('td', { className: x === best ? 'mono best' : 'mono', title: x === best ? 'best of these runs' : undefined }, x === null ? 'NaN' : formatMetric(x));
@@ -184,19 +235,23 @@ function parallelSection(v: CompareView): HTMLElement {
   }));
   const plot = h('div', { className: 'parallel-box' });
   const importance = h('div');
+  const drawPlot = () => {
+    const m = v.metrics.find((x) => x.key === select.value)!;
+    fill(plot, parallelCoordinates(v.runs.map((r) => ({ label: r.label, params: r.params, metric: r.metrics[m.key] ?? null })), parallelAxes(v).params, m.key, m.higherIsBetter,
+      Math.max(480, plot.clientWidth || root.clientWidth - 8), (i) => host.post({ type: 'openRun', index: i }), { brushes: ui.brushes ?? {}, onChange: setBrushes }));
+  };
+  redrawParallel = drawPlot;
   const draw = () => {
     const m = v.metrics.find((x) => x.key === select.value)!;
-    const keys = v.params.filter((p) => p.differs).map((p) => p.key);
-    const axes = keys.length ? keys : v.params.map((p) => p.key);
-    fill(plot, parallelCoordinates(v.runs.map((r) => ({ label: r.label, params: r.params, metric: r.metrics[m.key] ?? null })), axes, m.key, m.higherIsBetter,
-      Math.max(480, plot.clientWidth || root.clientWidth - 8), (i) => host.post({ type: 'openRun', index: i })));
+    drawPlot();
     fill(importance, importanceBars(v.runs.map((r) => ({ params: r.params, value: statOf(r, m) ?? null })), m.key, ` (each run's ${STATS.find(([s]) => s === ui.stat)![1]})`));
   };
-  select.addEventListener('change', () => { ui.metric = select.value; save(); draw(); });
+  select.addEventListener('change', () => { ui.metric = select.value; save(); draw(); fillTables(v); });
   requestAnimationFrame(draw);
   return h('section', null,
     h('h2', null, 'Parameters against ', select),
     h('p', { className: 'hint' }, 'One line per run, in the colour of its swatch above; the differing parameters only; the arrow by the metric says which way is better. Click a line to open its run.'),
+    brushBar,
     plot,
     h('h3', null, 'Which parameters matter'),
     importance);
