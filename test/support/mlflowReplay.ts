@@ -136,14 +136,17 @@ function same(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-// `node out/test/support/mlflowReplay.js REST_DIR 008 134 …`: serves those recordings until killed,
-// for tests outside this process (the UI tests); prints the URI on its first line.
+// `node out/test/support/mlflowReplay.js REST_DIR 008 134 …`: serves those recordings until killed
+// or until its standard input closes (the test process that started it has gone, even when none of
+// its tests ran), for tests outside this process (the UI tests); prints the URI on its first line.
 if (require.main === module) {
   void MlflowReplay.start(process.argv[2], process.argv.slice(3)).then((replay) => {
     console.log(replay.uri);
-    process.on('SIGTERM', () => {
+    const stop = () => {
       if (replay.unmatched.length) console.error(`unrecorded requests:\n${replay.unmatched.join('\n')}`);
       void replay.stop().then(() => process.exit(replay.unmatched.length ? 1 : 0));
-    });
+    };
+    process.on('SIGTERM', stop);
+    process.stdin.on('end', stop).resume();
   });
 }

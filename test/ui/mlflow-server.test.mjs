@@ -10,11 +10,16 @@ import { REPO, useWorkbench } from './helpers.mjs';
  */
 async function startRecordedServer() {
   const fixtures = process.env.RUNLENS_FIXTURES ?? path.join(REPO, '..', 'shared', 'fixtures');
-  const child = spawn(process.execPath, [path.join(REPO, 'out/test/support/mlflowReplay.js'), path.join(fixtures, 'mlflow-2.17.2', 'rest'), '008', '134'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(REPO, 'out/test/support/mlflowReplay.js'), path.join(fixtures, 'mlflow-2.17.2', 'rest'), '008', '134'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const uri = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(String(d).trim()));
     child.once('exit', (code) => reject(new Error(`the recorded server exited (${code})`)));
   });
+  // Started when this file loads, so a run whose --grep leaves these tests out never reaches `after`:
+  // nothing here keeps the test process alive, and the server ends when its standard input closes.
+  child.unref();
+  child.stdout.unref?.();
+  child.stdin.unref?.();
   return { uri, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
 }
 
