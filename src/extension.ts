@@ -8,6 +8,7 @@ import { LoopsFeature, type LoopService } from './loops';
 import { mlflowImport } from './mlflow/importCommands';
 import { ServerFeature } from './mlflow/servers';
 import { registerPanels, type PanelsApi } from './panels';
+import { registerCodeDiffs } from './runs/code';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
 import { runCommands } from './runs/commands';
 import { RunningStatusItem } from './runs/statusItem';
@@ -59,10 +60,12 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     owner.track(mlflow.listener);
     const servers = owner.track(new ServerFeature(stores, context.secrets, log));
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
+    const code = owner.track(registerCodeDiffs(stores, log, () => view.view.selection));
     owner.track(registerCommands([
       { id: 'runlens.showLog', run: () => log.show() },
       ...runCommands(stores, view),
       ...panels.commands,
+      ...code.commands,
       ...loops.commands,
       ...launch.commands,
       ...mlflow.commands,

@@ -76,6 +76,10 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
       if (ref) await vscode.commands.executeCommand('runlens.openRunDetails', refTo(ref));
       return;
     }
+    if (m.type === 'compareCode') {
+      await vscode.commands.executeCommand('runlens.compareCode', this.shown.map(({ ref }) => refTo(ref)));
+      return;
+    }
     if (m.type === 'compareSubset') {
       const uids = new Set(m.indices.map((i) => this.view?.runs[i]?.uid));
       const subset = this.refs.filter((r) => uids.has(r.uid));

@@ -117,6 +117,7 @@ function render(): void {
     h('div', { className: 'toolbar' },
       button('Export CSV', () => host.post({ type: 'export', format: 'csv' })),
       button('Export JSON', () => host.post({ type: 'export', format: 'json' }), { className: 'secondary' }),
+      v.runs.length === 2 ? button('Compare Code', () => host.post({ type: 'compareCode' }), { className: 'secondary', title: 'The scripts the two runs ran, side by side in the diff editor' }) : null,
       h('label', null, checkbox(ui.onlyDiffering, (on) => { ui.onlyDiffering = on; save(); render(); }), ` Only the ${differing} differing parameter${differing === 1 ? '' : 's'}`)),
     h('h2', null, 'Parameters'),
     paramsBox,

@@ -167,6 +167,8 @@ export type CompareFromWebview =
   | ChartOptionsFromWebview
   | { type: 'export'; format: 'csv' | 'json' }
   | { type: 'openRun'; index: number }
+  /** The two runs' scripts in VS Code's diff editor (RunLens: Compare Code). */
+  | { type: 'compareCode' }
   /** Compare only these runs (indices into `runs`): what the brushes kept, in this panel. */
   | { type: 'compareSubset'; indices: number[] }
   | { type: 'compareArtifact'; path: string }
