@@ -1,11 +1,13 @@
 /**
  * Loop analysis on a realistic 2,000-line training script with 20 loops (experiment loops of
  * several shapes, one a 10 x 10 x 10 = 1,000-combination grid, and loops over data and epochs).
- * Figure: parse + analysis, median of 20 runs after warm-up. Baseline: Lezer's bare parse of the
- * same file, so the ratio is what the analysis adds on top of parsing.
+ * Figures: parse + analysis, and re-analysis after a one-line edit in the body of the largest
+ * loop (incremental.ts: Lezer's incremental parse, the other loops' results reused); medians of 20
+ * after warm-up. Baseline of both: Lezer's bare parse of the same file, in the same run.
  */
 import { parser } from '@lezer/python';
 import { analyzePython } from '../src/core/analysis';
+import { IncrementalAnalysis } from '../src/core/analysis/incremental';
 import type { Figure } from './figure';
 
 const LINES = 2000;
@@ -167,8 +169,24 @@ export async function run(): Promise<Record<string, Figure>> {
   const grid = loops.find(l => l.combinations.length === 1000);
   if (loops.length !== 10 || !grid) throw new Error(`bench script: expected 10 experiment loops incl. a 1,000 grid, got ${loops.length}`);
   const [baseline, value] = medians(() => parser.parse(source), () => analyzePython(source));
+  // A one-line edit in the body of the 1,000-combination loop, typed back and forth.
+  const lines = source.split('\n');
+  const at = lines.findIndex(l => l.includes('train_model(lr, bs, wd)'));
+  const edited = (i: number) => { const copy = lines.slice(); copy[at] = copy[at].replace('train_model(lr, bs, wd)', `train_model(lr, bs, wd, verbose=${i % 2 ? 'True' : 'False'})`); return copy.join('\n'); };
+  const inc = new IncrementalAnalysis();
+  inc.update(source);
+  let n = 0;
+  const [editBaseline, edit] = medians(() => parser.parse(source), () => inc.update(edited(n++)));
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
+    reanalysis_one_line_edit_ms: {
+      value: round(edit),
+      unit: 'ms',
+      baseline: round(editBaseline),
+      ratio: round(edit / editBaseline),
+      note: 'analysis of the same script again after a one-line edit in the body of its 1,000-combination loop (incremental parse, that loop analysed again, the other loops reused); median of ' +
+        `${RUNS} after warm-up; baseline: bare Lezer parse of the whole file`,
+    },
     analysis_parse_2000_lines_ms: {
       value: round(value),
       unit: 'ms',

@@ -1,14 +1,16 @@
 /**
- * codelens_2000_lines_ms (issue 6): what the editor pays to put lenses on a 2,000-line script with 20
- * loops (one a 1,000-combination grid) against a store of 100k runs: analysis plus the lookup of
- * every loop's combinations, printed apart. Baseline: the same lookups done the naive way, one
- * `GROUP BY … HAVING` query per combination (sampled), as a store without the in-memory index would.
+ * codelens_2000_lines_ms (issues 6 and 19): what the editor pays to put lenses on a 2,000-line script
+ * with 20 loops (one a 1,000-combination grid) against a store of 100k runs, right after a run was
+ * logged: parse and analysis plus the lookup of every loop's combinations, printed apart. Baseline:
+ * Lezer's bare parse of the same file, measured in the same run; the note also gives what the
+ * lookups would cost done the naive way, one `GROUP BY … HAVING` query per combination.
  */
 import { performance } from 'node:perf_hooks';
 import { analyzePython } from '../src/core/analysis';
 import { Catalog } from '../src/core/store/catalog';
 import { canonicalParam, canonicalValue, pythonStr } from '../src/core/params/canonical';
 import { lookupCombinations } from '../src/core/store/queries';
+import { parser } from '@lezer/python';
 import { syntheticScript } from './analysis.bench';
 import type { Figure } from './figure';
 
@@ -43,19 +45,28 @@ export async function run(): Promise<Record<string, Figure>> {
   });
   const lookupAll = () => { for (const l of loops) lookupCombinations(c, l.keys, l.combinations, { metric: 'accuracy' }); };
   lookupAll(); // builds the index and the metric column once, as the first lens after opening does
+  // Warm, as an extension host that has been analysing files is (the analysis benchmark does the same).
+  for (let i = 0; i < 10; i++) { parser.parse(source); analyzePython(source); }
   const parse: number[] = [];
   const lookup: number[] = [];
-  for (let i = 0; i < 9; i++) {
+  const bare: number[] = [];
+  for (let i = 0; i < 15; i++) {
     let t = performance.now();
+    parser.parse(source);
+    bare.push(performance.now() - t);
+    t = performance.now();
     analyzePython(source);
     parse.push(performance.now() - t);
-    c.index.version++; // as after a new run: the grouping is recomputed
+    // A run is logged, as the store's ingest records one: then the lens looks everything up again.
+    const id = c.upsertRun({ uid: `new${i}`, experiment: 'bench', status: 'finished', source: 'bench' });
+    c.setParams(id, Object.fromEntries(Object.entries({ ...grid.combinations[i * 37], seed: i }).map(([k, v]) => [k, pythonStr(v)])));
     t = performance.now();
     lookupAll();
     lookup.push(performance.now() - t);
   }
   const parseMs = median(parse);
   const lookupMs = median(lookup);
+  const bareMs = median(bare);
   // Baseline: one naive query per combination, sampled over the grid.
   const keys = grid.keys;
   const naive = c.db.prepare(`SELECT run_id FROM params WHERE ${keys.map(() => '(key = ? AND canon = ?)').join(' OR ')} GROUP BY run_id HAVING COUNT(*) = ${keys.length}`);
@@ -71,13 +82,13 @@ export async function run(): Promise<Record<string, Figure>> {
   naive.free();
   c.close();
   const combinations = loops.reduce((n, l) => n + l.combinations.length, 0);
-  const baseline = parseMs + perCombination * combinations;
+  const naiveMs = parseMs + perCombination * combinations;
   const value = parseMs + lookupMs;
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
     codelens_2000_lines_ms: {
-      value: r(value), unit: 'ms', baseline: r(baseline), ratio: r(baseline / value),
-      note: `parse+analysis ${r(parseMs)} ms + lookup ${r(lookupMs)} ms (${loops.length} experiment loops, ${combinations} combinations, ${RUNS} runs; medians of 9, lookups after a write); baseline: the same analysis + naive GROUP BY…HAVING per combination (${r(perCombination)} ms each, sampled)`,
+      value: r(value), unit: 'ms', baseline: r(bareMs), ratio: r(value / bareMs),
+      note: `parse+analysis ${r(parseMs)} ms + lookup ${r(lookupMs)} ms (${loops.length} experiment loops, ${combinations} combinations, ${RUNS} runs; medians of 15, lookups after a run is logged); baseline: bare Lezer parse of the same file; with naive GROUP BY…HAVING lookups (${r(perCombination)} ms a combination, sampled) it would be ${r(naiveMs)} ms`,
     },
   };
 }

@@ -15,9 +15,10 @@ SPEC is JSON:
 `line` and `col` (1-based line, 0-based column in characters) name the `for` statement whose body
 is guarded; `reads` say how to read each key's value there (from the extension's analysis); a
 combination is wanted when its values, compared by canonical meaning as everywhere in RunLens,
-equal one of `todo`'s. The script runs as `__main__` under its own file name, so its tracebacks
-point at its own lines, and with `sys.argv` = [script] + args. The `report` file, if named, gets
-which to-do combinations the loop reached and how many iterations it skipped.
+equal one of `todo`'s (a list, tuple or dict is sent as the text `str()` gives it, `"(64, 64)"`).
+The script runs as `__main__` under its own file name, so its tracebacks point at its own lines,
+and with `sys.argv` = [script] + args. The `report` file, if named, gets which to-do combinations
+the loop reached and how many iterations it skipped.
 """
 
 import ast
@@ -39,8 +40,9 @@ class RunnerError(Exception):
 
 
 def _comparable(value):
-    # Tuples and lists mean the same here (the extension's values come from JSON).
-    return canonical_value(json.loads(json.dumps(value, default=str)))
+    # By str(), as everywhere: the extension sends a list, tuple or dict as the text str() gives it
+    # ("(64, 64)"), so a tuple the loop yields matches it and the list [64, 64] does not.
+    return canonical_value(value)
 
 
 class Guard:

@@ -37,6 +37,24 @@ class RawVectors(unittest.TestCase):
                 self.assertEqual(str(value), case["str"])
                 self.assertEqual(canonical_value(value), canonical_param(case["str"]))
 
+    def test_python_str_of_values_json_cannot_spell(self):
+        def typed(v):
+            if isinstance(v, list):
+                return [typed(x) for x in v]
+            if isinstance(v, dict):
+                if "$tuple" in v:
+                    return tuple(typed(x) for x in v["$tuple"])
+                if "$float" in v:
+                    return float(v["$float"])
+                return {k: typed(x) for k, x in v.items()}
+            return v
+
+        for case in VECTORS["python_str_typed"]:
+            value = typed(case["py"])
+            with self.subTest(py=case["py"]):
+                self.assertEqual(str(value), case["str"])
+                self.assertEqual(canonical_value(value), canonical_param(case["str"]))
+
 
 class JavaScriptAgreement(unittest.TestCase):
     """Cases where Python's defaults differ from JavaScript's, which the store's side uses."""

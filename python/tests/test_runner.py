@@ -108,12 +108,30 @@ class Runner(RunLensTestCase):
         self.assertIn("may only use names, subscripts and attributes", err)
         self.assertEqual(logs_in(self.root), {})
 
-    def test_tuples_compare_with_the_lists_the_extension_sends(self):
+    def test_a_loop_in_a_function_reads_a_parameter_of_the_call_as_well(self):
+        code, out, err, report = self.run_loop("""
+            import runlens
+
+            def sweep(model, lrs):
+                for lr in lrs:
+                    print("run", model, lr)
+                    with runlens.start_run(params={"model": model, "lr": lr}):
+                        pass
+
+            sweep("resnet", [0.1, 0.01])
+            sweep("vit", [0.1])
+        """, 5, 4, {"model": "model", "lr": "lr"}, [(1, {"model": "resnet", "lr": 0.01}), (2, {"model": "vit", "lr": 0.1})])
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.split("\n")[:-1], ["run resnet 0.01", "run vit 0.1"])
+        self.assertEqual(report, {"reached": [1, 2], "unreached": [], "skipped": 1})
+
+    def test_tuples_compare_by_the_text_str_gives_them_as_the_extension_sends_it(self):
         code, _, err, report = self.run_loop("""
             import runlens
-            for shape in [(64, 64), (128, 128)]:
+            for shape in [(64, 64), (128, 128), [128, 128], (1.0, 2.0)]:
                 with runlens.start_run(params={"shape": shape}):
                     pass
-        """, 3, 0, {"shape": "shape"}, [(1, {"shape": [128, 128]})])
+        """, 3, 0, {"shape": "shape"}, [(1, {"shape": "(128, 128)"}), (3, {"shape": "(1.0, 2.0)"})])
         self.assertEqual(code, 0, err)
-        self.assertEqual(report["reached"], [1])
+        self.assertEqual(report["reached"], [1, 3])
+        self.assertEqual(report["skipped"], 2, "the list [128, 128] is another value than the tuple")

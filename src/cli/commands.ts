@@ -139,7 +139,7 @@ export const COMMANDS: Record<string, Command> = {
         ctx.out(JSON.stringify({
           file, loops: loops.map(({ cell, loop, states }) => ({
             line: loop.line, cell, experiment: loop.experiment ?? null, keys: loop.keys, unknown: loop.unknown, combinations: loop.combinations,
-            states: states.map((s) => s.state), runtime_skip: loop.runtimeSkip,
+            states: states.map((s) => s.state), runtime_skip: loop.runtimeSkip, repeats: loop.repeats, tracked: loop.tracked,
           })),
         }, (_k, v) => (typeof v === 'bigint' ? `\u0000bigint:${v}` : v)).replace(/"\\u0000bigint:(-?\d+)"/g, '$1') + '\n');
         return 0;

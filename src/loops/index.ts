@@ -5,12 +5,17 @@ import { Disposable } from '../disposable';
 import { combinationCommands } from './combinations';
 import { LoopDiagnostics } from './diagnostics';
 import { LoopHoverProvider } from './hover';
+import { LoopInlayHints } from './inlay';
+import { TrackLoopActions } from './trackAction';
 import { LoopLensProvider } from './lens';
 import { LoopService } from './service';
 
 export { LoopService, type LoopInsight } from './service';
 
-/** The loops feature: one service per window, and the lens, hovers, diagnostics and picker on it. */
+/**
+ * The loops feature: one service per window, and the lens, hovers, inlay hints, diagnostics,
+ * picker and the "Track This Loop" action on it.
+ */
 export class LoopsFeature extends Disposable {
   readonly service: LoopService;
   readonly commands: CommandSpec[];
@@ -21,6 +26,8 @@ export class LoopsFeature extends Disposable {
     this.track(new LoopLensProvider(this.service));
     this.track(new LoopHoverProvider(this.service));
     this.track(new LoopDiagnostics(this.service));
-    this.commands = combinationCommands(this.service);
+    this.track(new LoopInlayHints(this.service));
+    const track = this.track(new TrackLoopActions(this.service));
+    this.commands = [...combinationCommands(this.service), ...track.commands];
   }
 }

@@ -7,7 +7,7 @@ import { Disposable } from '../disposable';
 /**
  * Each loop's lenses, in order: what is logged (a click lists every combination), then, in a
  * trusted workspace and on a file a process can run, `Run the 3 missing combinations` or
- * `Run all 6`.
+ * `Run all 6`; on a loop that logs to no tracker, `Track This Loop with RunLens` instead.
  */
 export class LoopLensProvider extends Disposable implements vscode.CodeLensProvider {
   private readonly changed = this.track(new vscode.EventEmitter<void>());
@@ -32,6 +32,19 @@ export class LoopLensProvider extends Disposable implements vscode.CodeLensProvi
         command: 'runlens.showCombinations',
         arguments: [doc.uri, i],
       })];
+      // A loop that logs nowhere: the offer to track it, not to run it (its runs would count nowhere).
+      if (!ins.loop.tracked) {
+        if (!ins.loop.runBy) {
+          lenses.push(new vscode.CodeLens(range, {
+            title: '$(add) Track This Loop with RunLens',
+            tooltip: 'Run each iteration inside runlens.start_run with the loop\'s parameters: the Refactor menu offers the change, Ctrl+Enter previews it, one undo takes it back',
+            command: 'runlens.trackLoop',
+            arguments: [doc.uri, i],
+          }));
+        }
+        return lenses;
+      }
+      if (ins.loop.runBy) return lenses; // a library runs these combinations, not a for of the script
       // The same count the sweep will ask to run: neither finished nor running now.
       const n = runnable ? toRun(planSweep(ins.states, true), true).length : 0;
       if (n) {

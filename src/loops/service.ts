@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { analyzeNotebook, analyzePython, type ExperimentLoop } from '../core/analysis';
+import { analyzeNotebook, type ExperimentLoop } from '../core/analysis';
+import { IncrementalAnalysis } from '../core/analysis/incremental';
 import { describable, describeLoop, untouchedLoop, type LoopState } from '../core/loops/describe';
 import { configuredKeyMetric } from '../core/runs/keyMetric';
 import { affectsSetting, keyMetricSettings, setting } from '../settings';
@@ -21,10 +22,14 @@ interface Cached { version: number; insights: Promise<LoopInsight[]> }
 /**
  * "The loops of this document and their state": one analysis and one lookup per document version,
  * shared by everything that speaks about loops (src/loops/*, src/launch). Its counts come from
- * core's describeLoop, as `runlens analyze`'s do.
+ * core's describeLoop, as `runlens analyze`'s do. The analysis outlives the lookups: a run logged
+ * only looks the same loops up again, and an edit re-analyses only what it can change
+ * (core's IncrementalAnalysis, one per open file).
  */
 export class LoopService extends Disposable {
   private readonly cache = new Map<string, Cached>();
+  private readonly files = new Map<string, { analysis: IncrementalAnalysis; version: number; loops: ExperimentLoop[] }>();
+  private readonly notebooks = new Map<string, { key: string; results: ExperimentLoop[][] }>();
   private readonly changed = this.track(new vscode.EventEmitter<void>());
   /** The loops' states may have changed (a run was logged, a setting changed). */
   readonly onDidChange = this.changed.event;
@@ -32,21 +37,37 @@ export class LoopService extends Disposable {
   /** A document's loops were worked out afresh. */
   readonly onDidCompute = this.computed.event;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private clearAll = false;
 
   constructor(private readonly stores: FolderStores, private readonly log: vscode.LogOutputChannel) {
     super();
     this.track(stores.onDidChange(() => this.invalidate()));
     this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (affectsSetting(e)) this.invalidate(); }));
-    this.track(vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())));
+    this.track(vscode.workspace.onDidCloseTextDocument((d) => { this.cache.delete(d.uri.toString()); this.files.delete(d.uri.toString()); }));
+    this.track(vscode.workspace.onDidCloseNotebookDocument((nb) => this.notebooks.delete(nb.uri.toString())));
+    // A cell's loops may depend on any other cell (a function called further down).
+    this.track(vscode.workspace.onDidChangeTextDocument((e) => { const nb = this.notebookOf(e.document); if (nb) this.notebookChanged(nb, e.document); }));
+    this.track(vscode.workspace.onDidChangeNotebookDocument((e) => this.notebookChanged(e.notebook)));
     this.track({ dispose: () => { if (this.refreshTimer) clearTimeout(this.refreshTimer); } });
   }
 
+  /** Another cell of a notebook changed: its cells' loops are worked out again (the changed one's by version). */
+  private notebookChanged(nb: vscode.NotebookDocument, except?: vscode.TextDocument): void {
+    let any = false;
+    for (const c of nb.getCells()) {
+      if (c.document !== except) any = this.cache.delete(c.document.uri.toString()) || any;
+    }
+    if (any) this.invalidate(false);
+  }
+
   /** A run was logged: everything refreshes within a second, coalescing bursts. */
-  private invalidate(): void {
+  private invalidate(all = true): void {
+    this.clearAll ||= all;
     if (this.refreshTimer) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
-      this.cache.clear();
+      if (this.clearAll) this.cache.clear();
+      this.clearAll = false;
       this.changed.fire();
     }, 200);
   }
@@ -68,15 +89,40 @@ export class LoopService extends Disposable {
   private loopsOf(doc: vscode.TextDocument): { loops: ExperimentLoop[]; cell: number | undefined } {
     const onError = (e: unknown, line: number) => this.log.warn(`${doc.uri.fsPath}:${line}: a loop could not be analysed (${(e as Error).message})`);
     const notebook = this.notebookOf(doc);
-    if (!notebook) return { loops: analyzePython(doc.getText(), { onError }), cell: undefined };
-    // A cell sees what the cells above it defined, as the kernel would when run top to bottom.
+    if (!notebook) {
+      const key = doc.uri.toString();
+      let file = this.files.get(key);
+      if (!file) this.files.set(key, file = { analysis: new IncrementalAnalysis(), version: -1, loops: [] });
+      if (file.version !== doc.version) {
+        file.loops = file.analysis.update(doc.getText(), { onError });
+        file.version = doc.version;
+      }
+      return { loops: file.loops, cell: undefined };
+    }
+    // Every code cell, as the kernel would run them top to bottom: a cell sees what the cells above
+    // it defined, and a function's loop may be called from a later cell.
     const cells = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python');
     const index = cells.findIndex((c) => c.document === doc);
-    const results = analyzeNotebook(cells.slice(0, index + 1).map((c) => c.document.getText()), { onError });
-    return { loops: results[index]?.loops ?? [], cell: index };
+    const key = cells.map((c) => `${c.document.uri.toString()}@${c.document.version}`).join('|');
+    let cached = this.notebooks.get(notebook.uri.toString());
+    if (cached?.key !== key) {
+      cached = { key, results: analyzeNotebook(cells.map((c) => c.document.getText()), { onError }).map((r) => r.loops) };
+      this.notebooks.set(notebook.uri.toString(), cached);
+    }
+    return { loops: cached.results[index] ?? [], cell: index };
   }
 
-  private notebookOf(doc: vscode.TextDocument): vscode.NotebookDocument | undefined {
+  /**
+   * The documents whose loops may have values in `doc`: itself, and in a notebook every code cell
+   * (a loop in one cell may go over a list written in another).
+   */
+  documentsSeeing(doc: vscode.TextDocument): vscode.TextDocument[] {
+    const notebook = this.notebookOf(doc);
+    if (!notebook) return [doc];
+    return notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python').map((c) => c.document);
+  }
+
+  notebookOf(doc: vscode.TextDocument): vscode.NotebookDocument | undefined {
     if (doc.uri.scheme !== 'vscode-notebook-cell') return undefined;
     return vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc));
   }

@@ -73,7 +73,7 @@ lrs = [3, 4]
     const loops = analyzePython(`
 import mlflow, sys
 lrs = [1, 2]
-lrs.append(3)
+lrs.insert(0, 3)
 for lr in lrs:
     mlflow.log_param("lr", lr)
 if len(sys.argv) > 1:

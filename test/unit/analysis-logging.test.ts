@@ -173,9 +173,9 @@ def run_grid(seed):
 for seed in [0, 1]:
     run_grid(seed)
 `);
-    // The function's own loop knows lr but not seed; the caller's loop knows both.
-    assert.deepEqual(loops.map(l => [l.line, l.unknown]), [[5, ['seed']], [7, []]]);
-    assert.deepEqual(loops[1].combinations, [
+    // The caller's loop knows both; the function's own loop, reached only from there, says nothing more.
+    assert.deepEqual(loops.map(l => [l.line, l.unknown]), [[7, []]]);
+    assert.deepEqual(loops[0].combinations, [
       { seed: 0, lr: 0.1 }, { seed: 0, lr: 0.2 }, { seed: 1, lr: 0.1 }, { seed: 1, lr: 0.2 },
     ]);
   });

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { analyzeNotebook, analyzePython } from '../../src/core/analysis';
 import { only } from './support/analysis';
-import { canonicalParam, canonicalValue } from '../../src/core/params/canonical';
+import { canonicalParam, canonicalValue, pythonStr } from '../../src/core/params/canonical';
 
 
 describe('analysis: values', () => {
@@ -30,6 +30,24 @@ for lr, bs, amp in [(1e-3, 32.0, True)]:
     assert.equal(canonicalValue(c.lr), canonicalParam('0.001'));
     assert.equal(canonicalValue(c.bs), canonicalParam('32'));
     assert.equal(canonicalValue(c.amp), canonicalParam('True'));
+  });
+
+  it('compares lists, tuples and dicts by the text Python\'s str() gives them, as MLflow stores them', () => {
+    const loop = only(`
+import mlflow
+for shape in [(64, 64), (1,)]:
+    for hidden in [[256, 256], [1.0, 0.5]]:
+        mlflow.log_params({"shape": shape, "hidden": hidden, "opt": {"betas": (0.9, 0.999), "eps": None}})
+`);
+    assert.deepEqual(loop.combinations.map((c) => [pythonStr(c.shape), pythonStr(c.hidden), pythonStr(c.opt)]), [
+      ['(64, 64)', '[256, 256]', "{'betas': (0.9, 0.999), 'eps': None}"],
+      ['(64, 64)', '[1.0, 0.5]', "{'betas': (0.9, 0.999), 'eps': None}"],
+      ['(1,)', '[256, 256]', "{'betas': (0.9, 0.999), 'eps': None}"],
+      ['(1,)', '[1.0, 0.5]', "{'betas': (0.9, 0.999), 'eps': None}"],
+    ]);
+    assert.equal(canonicalValue(loop.combinations[0].shape), canonicalParam('(64, 64)'));
+    assert.notEqual(canonicalValue(loop.combinations[0].shape), canonicalParam('[64, 64]'));
+    assert.equal(loop.valueSites.find((v) => v.key === 'shape')?.site.text, '(64, 64)');
   });
 
   it('keeps integers past 2^53 exact', () => {

@@ -26,8 +26,23 @@ describe('runlens analyze', () => {
     assert.deepEqual(out.loops, [{
       line: 4, cell: null, experiment: 'tune', keys: ['lr', 'bs'], unknown: [],
       combinations: [{ lr: 0.001, bs: 32 }, { lr: 0.01, bs: 32 }, { lr: 0.1, bs: 32 }],
-      states: ['finished', 'never-run', 'failed'], runtime_skip: false,
+      states: ['finished', 'never-run', 'failed'], runtime_skip: false, repeats: [1, 1, 1], tracked: true,
     }]);
+  });
+
+  it('adds the runs per combination, and tracked: false for a loop that logs to no tracker (never matched)', async () => {
+    fs.writeFileSync(path.join(ws, 'untracked.py'), [
+      'import mlflow', 'scores = {}',
+      'for lr in [1e-3, 0.01]:', '    scores[lr] = train(lr)', '',
+      'for lr in [1e-3, 0.01]:', '    for seed in range(2):', '        with mlflow.start_run():', '            mlflow.log_param("lr", lr)', '',
+    ].join('\n'));
+    const r = await cli(['analyze', path.join(ws, 'untracked.py'), '--workspace', ws, '--json']);
+    const [untracked, repeated] = JSON.parse(r.out).loops;
+    assert.deepEqual([untracked.line, untracked.tracked, untracked.keys, untracked.states], [3, false, ['lr'], ['never-run', 'never-run']]);
+    assert.deepEqual([repeated.tracked, repeated.repeats, repeated.states], [true, [2, 2], ['finished', 'finished']]);
+    const text = await cli(['analyze', path.join(ws, 'untracked.py'), '--workspace', ws, '--all-experiments']);
+    assert.match(text.out, /:3 {2}RunLens: 2 combinations, none tracked\n/);
+    assert.match(text.out, /:6 {2}RunLens: all 2 combinations logged · 2 runs each/);
   });
 
   it('--all-experiments counts every experiment\'s runs', async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { analyzePython } from '../../src/core/analysis';
-import { lensTitle, summarize, valueSummaries } from '../../src/core/loops/summary';
+import { inlayLabel, inlayLabels, lensTitle, summarize, valueSummaries } from '../../src/core/loops/summary';
 import type { CombinationState, MatchedRun } from '../../src/core/store/types';
 
 const run = (uid: string, status: MatchedRun['status'], metric: number | null, sha: string | null = 'v1'): MatchedRun =>
@@ -28,6 +28,24 @@ describe('what the lens says about a loop', () => {
     assert.equal(s.codeChanged, 1);
     assert.match(lensTitle(LOOP, s, 'accuracy'), /code changed since all of them/);
     assert.equal(summarize(LOOP, states, true, 'old').codeChanged, 0);
+  });
+
+  it('per literal value, an inlay hint: the best result of its runs and how many of its combinations are logged', () => {
+    const states = [state('finished', [run('a', 'finished', 0.81)], 0.81), state('finished', [run('b', 'finished', 0.7)], 0.7), state('never-run'), state('never-run')];
+    const values = valueSummaries(LOOP, states, true);
+    const label = (key: string, value: number) => inlayLabel(values.find((v) => v.key === key && v.value === value)!, 'acc');
+    assert.equal(label('lr', 0.01), '▸ acc 0.8100 · 2/2');
+    assert.equal(label('lr', 0.1), '▸ 0/2');
+    assert.equal(label('bs', 32), '▸ acc 0.8100 · 1/2');
+  });
+
+  it('the hints of one line say less when all they would say does not fit (VS Code cuts the rest)', () => {
+    const states = [state('finished', [run('a', 'finished', 0.81)], 0.81), state('finished', [run('b', 'finished', 0.7)], 0.7), state('never-run'), state('never-run')];
+    const lrs = valueSummaries(LOOP, states, true).filter((v) => v.key === 'lr');
+    assert.deepEqual(inlayLabels(lrs, 'accuracy', 0), ['▸ accuracy 0.8100 · 2/2', '▸ 0/2']);
+    assert.deepEqual(inlayLabels(lrs, 'accuracy', 43), ['▸ accuracy 0.8100 · 2/2', '▸ 0/2']);
+    assert.deepEqual(inlayLabels([...lrs, ...lrs], 'accuracy', 43), ['▸ 0.8100 · 2/2', '▸ 0/2', '▸ 0.8100 · 2/2', '▸ 0/2']);
+    assert.deepEqual(inlayLabels([...lrs, ...lrs, ...lrs, ...lrs], 'accuracy', 43).slice(0, 2), ['▸ 2/2', '▸ 0/2']);
   });
 
   it('per literal value: how many of its combinations are logged (hover and diagnostics)', () => {

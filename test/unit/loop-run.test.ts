@@ -66,6 +66,17 @@ for lr in [0.1, 0.2]:
     assert.deepEqual([inFunction.guard?.line, inFunction.guard?.reads], [6, { lr: 'lr', bs: 'bs' }]);
   });
 
+  it('sends a tuple value to the runner as the text str() gives it, which is what it compares', () => {
+    const loop = loopOf(`import runlens
+for shape in [(64, 64), (128, 128)]:
+    with runlens.start_run(params={"shape": shape}):
+        pass
+`);
+    const plan = planLoopRun(loop);
+    assert.ok(plan.ok);
+    assert.deepEqual(runnerSpec('/w/t.py', plan, loop, [1]).todo, [{ index: 1, values: { shape: '(128, 128)' } }]);
+  });
+
   it('refuses, with a reason, a key whose value is computed in the body from something else', () => {
     const loop = loopOf(`import runlens
 for k in [1, 2, 3]:

@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { WorkspaceStore } from '../../src/core/store/workspaceStore';
 import { listRuns, lookupCombinations, higherIsBetter } from '../../src/core/store/queries';
+import { ParamIndex, type IndexedRun } from '../../src/core/store/paramIndex';
 import { CollectingReporter, tempWorkspace, writeRun } from './support/workspace';
+import { analyzePython } from '../../src/core/analysis';
+import { describeLoop } from '../../src/core/loops/describe';
 
 async function storeWith(runs: Parameters<typeof writeRun>[1][]) {
   const ws = tempWorkspace();
@@ -83,6 +86,48 @@ describe('looking up a grid of combinations', () => {
   it('a key no run has matches nothing', async () => {
     const store = await storeWith([{ id: 'a', params: { lr: '0.1' } }]);
     assert.equal(lookupCombinations(store.catalog, ['lr', 'momentum'], [{ lr: 0.1, momentum: 0.9 }])[0].state, 'never-run');
+    await store.close();
+  });
+});
+
+describe('the param index keeps its groupings current as runs are added', () => {
+  it('answers after each new run as an index built from scratch does, also when a key gets a new value', () => {
+    const run = (i: number): IndexedRun => ({ experimentId: 1, status: 'finished', deleted: false, uid: `r${i}`, startTime: i, endTime: i, scriptSha256: null, gitCommit: null });
+    const params = (i: number): [string, string][] => [['lr', `n:${1 + (i % 3)}e-3`], ['bs', `n:${16 << (i % 2)}e0`], ...(i % 4 ? [['seed', `n:${i % 5}e0`] as [string, string]] : [])];
+    const grid = [['n:1e-3', 'n:16e0'], ['n:2e-3', 'n:32e0'], ['n:3e-3', 'n:16e0'], ['n:4e-3', 'n:32e0']];
+    const live = new ParamIndex();
+    for (let i = 1; i <= 40; i++) {
+      if (i === 31) continue; // run 31 came early, with a value no run had before
+      live.setRun(i, run(i));
+      for (const [k, c] of params(i)) live.setParam(i, k, c);
+      if (i === 30) { live.setRun(31, run(31)); live.setParam(31, 'lr', 'n:4e-3'); live.setParam(31, 'bs', 'n:32e0'); }
+      const fresh = new ParamIndex();
+      for (let j = 1; j <= Math.max(i, i >= 30 ? 31 : 0); j++) {
+        if (j === 31 && i < 30) continue;
+        fresh.setRun(j, run(j));
+        for (const [k, c] of j === 31 ? [['lr', 'n:4e-3'], ['bs', 'n:32e0']] as [string, string][] : params(j)) fresh.setParam(j, k, c);
+      }
+      assert.deepEqual(live.lookup(['lr', 'bs'], grid), fresh.lookup(['lr', 'bs'], grid), `after run ${i}`);
+      assert.deepEqual(live.lookup(['seed'], [['n:1e0'], ['n:3e0']]), fresh.lookup(['seed'], [['n:1e0'], ['n:3e0']]), `after run ${i}`);
+    }
+  });
+});
+
+describe('a loop over tuples against what MLflow stored', () => {
+  it('finds the run logged with str((64, 64)), also across a worker boundary, and not one logged with a list', async () => {
+    const store = await storeWith([
+      { id: 'a', params: { shape: '(64, 64)' }, metrics: [['accuracy', 0.7, 0]] },
+      { id: 'b', params: { shape: '[128, 128]' }, metrics: [['accuracy', 0.8, 0]] },
+    ]);
+    const [loop] = analyzePython('import mlflow\nfor shape in [(64, 64), (128, 128)]:\n    mlflow.log_param("shape", shape)\n');
+    // The editor's store answers from a worker thread: what it is sent is structurally cloned.
+    const port = {
+      lookup: (keys: string[], combos: Record<string, unknown>[], o: { metric?: string }) =>
+        lookupCombinations(store.catalog, keys, structuredClone(combos), { metric: o.metric }),
+      metricsOf: () => ['accuracy'], experimentId: () => undefined, metricNames: () => ['accuracy'],
+    };
+    const state = await describeLoop(loop, port, { configuredMetric: () => 'accuracy', goal: 'auto', sameExperiment: false });
+    assert.deepEqual(state.states.map((s) => s.state), ['finished', 'never-run']);
     await store.close();
   });
 });

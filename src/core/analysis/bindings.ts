@@ -6,19 +6,22 @@
  * `with` bodies, `try` bodies and `if __name__ == "__main__":` always run, so bindings there are
  * as certain as the statements around them.
  */
+import type { Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
-import { importedAs, lookup, SET_EXPERIMENT, type Binding, type Block, type FunctionInfo, type LoopInfo, type Scope, type Unit,
-  type ValueRef } from './scope';
+import { importedAs, lookup, SET_EXPERIMENT, type Binding, type Block, type Change, type FunctionInfo, type LoopInfo, type Scope,
+  type Unit, type ValueRef } from './scope';
 import { children, commaItems, innerChildren, LineIndex, textOf, type SyntaxNode } from './syntax';
 
 const MUTATORS = new Set(['append', 'extend', 'insert', 'remove', 'pop', 'clear', 'update', 'sort',
   'reverse', 'setdefault', 'popitem', 'add', 'discard']);
+/** Mutating methods whose change is followed (`Change`). */
+const FOLLOWED = new Set(['update', 'append', 'extend']);
 
-export function parseUnit(source: string, index = 0, prev?: Unit): Unit {
-  const tree = parser.parse(source);
+/** Parse and bind a unit; `tree` when the caller parsed it already (incrementally). */
+export function parseUnit(source: string, index = 0, prev?: Unit, tree: Tree = parser.parse(source)): Unit {
   const unit = {
     index, source, tree, prev, lines: new LineIndex(source), imports: new Map(), starImports: [],
-    loops: new Map(), loopList: [], literals: new Map(), items: new Map(),
+    loops: new Map(), loopList: [], literals: new Map(), items: new Map(), kids: new Map(), names: new Map(), callSites: [],
   } as unknown as Unit;
   unit.module = newScope('module', tree.topNode, undefined, unit);
   new ScopeBuilder(unit).block(tree.topNode, unit.module, [], undefined);
@@ -30,6 +33,12 @@ function newScope(kind: Scope['kind'], node: SyntaxNode, parent: Scope | undefin
 }
 
 class ScopeBuilder {
+  /**
+   * Per scope and held name: the names whose value holds that name's value itself, not a copy
+   * (`b = a`, `cfg["p"] = a`, `{"p": a}`), with the binding that made them hold it.
+   */
+  private readonly holders = new Map<Scope, Map<string, Map<string, Binding>>>();
+
   constructor(private readonly unit: Unit) {}
 
   private text(node: SyntaxNode): string { return textOf(this.unit.source, node); }
@@ -37,11 +46,69 @@ class ScopeBuilder {
   private bind(scope: Scope, b: Binding): void {
     const list = scope.bindings.get(b.name);
     if (list) list.push(b); else scope.bindings.set(b.name, [b]);
+    const held = b.kind === 'value' ? (Array.isArray(b.value) ? b.value : [b.value])
+      : b.kind === 'update' && b.change.op !== 'refresh' ? changedWith(b.change) : [];
+    for (const n of held) for (const ref of this.aliases(n)) this.hold(scope, ref, b.name, b);
+  }
+
+  private hold(scope: Scope, held: string, holder: string, by: Binding): void {
+    let byName = this.holders.get(scope);
+    if (!byName) this.holders.set(scope, byName = new Map());
+    const map = byName.get(held);
+    if (map) map.set(holder, by); else byName.set(held, new Map([[holder, by]]));
+  }
+
+  /**
+   * `name`'s value was changed in place: every name holding it sees the change. A holder whose
+   * value is still the one that captured `name` is refreshed (its binding evaluated again with
+   * `name` as it is now); one changed since, or a change not followed (`guards` undefined), is stale.
+   */
+  private changed(scope: Scope, name: string, pos: number, guards: Block[] | undefined, seen = new Set<string>()): void {
+    for (const [holder, capture] of this.holders.get(scope)?.get(name) ?? []) {
+      if (seen.has(holder) || holder === name) continue;
+      seen.add(holder);
+      const latest = scope.bindings.get(holder)?.at(-1);
+      const current = latest === capture || (latest?.kind === 'update' && latest.change.op === 'refresh' && latest.change.capture === capture);
+      if (guards && current) {
+        const refresh: Binding = { kind: 'update', name: holder, pos, guards, change: { op: 'refresh', capture, held: name }, at: pos };
+        const list = scope.bindings.get(holder)!;
+        list.push(refresh);
+        this.changed(scope, holder, pos, guards, seen);
+      } else {
+        const list = scope.mutations.get(holder);
+        if (list) list.push(pos); else scope.mutations.set(holder, [pos]);
+        this.changed(scope, holder, pos, undefined, seen);
+      }
+    }
   }
 
   private mutate(scope: Scope, name: string, pos: number): void {
     const list = scope.mutations.get(name);
     if (list) list.push(pos); else scope.mutations.set(name, [pos]);
+    this.changed(scope, name, pos, undefined);
+  }
+
+  /** A followed change to the name's value (`x[k] = v`, `x += v`, `x.update(..)`). */
+  private update(scope: Scope, name: SyntaxNode, change: Change, statement: SyntaxNode, guards: Block[]): void {
+    const n = this.text(name);
+    this.bind(scope, { kind: 'update', name: n, pos: statement.to, guards, change, at: statement.from });
+    this.changed(scope, n, statement.to, guards);
+  }
+
+  /** The names an expression's value is (not a copy of): `a`, the items of `[a, b]`, `{"k": a}`, `x if c else a`. */
+  private aliases(node: SyntaxNode): string[] {
+    switch (node.name) {
+      case 'VariableName': return [this.text(node)];
+      case 'ParenthesizedExpression': case 'ArrayExpression': case 'TupleExpression': case 'SetExpression':
+        return commaItems(innerChildren(node)).flatMap(item => (item.length === 1 ? this.aliases(item[0]) : []));
+      case 'DictionaryExpression':
+        return commaItems(innerChildren(node)).flatMap(item => (item.length === 3 ? this.aliases(item[2]) : []));
+      case 'ConditionalExpression': {
+        const kids = children(node);
+        return [kids[0], kids[4]].flatMap(k => (k ? this.aliases(k) : []));
+      }
+    }
+    return [];
   }
 
   /** Visit the statements under `node`. `outer` is the innermost enclosing `for` of this scope. */
@@ -52,13 +119,19 @@ class ScopeBuilder {
   private statement(node: SyntaxNode, scope: Scope, guards: Block[], outer: LoopInfo | undefined): void {
     switch (node.name) {
       case 'StatementGroup': case 'Body': return this.block(node, scope, guards, outer);
-      case 'AssignStatement': return this.assign(node, scope, guards);
+      case 'AssignStatement': return this.assign(node, scope, guards, outer);
       case 'UpdateStatement': {
-        const target = node.firstChild;
+        const [target, op, value] = children(node);
+        const operator = op?.name === 'UpdateOp' ? this.text(op).slice(0, -1) : undefined;
+        if (target?.name === 'VariableName' && operator && value) {
+          return this.update(scope, target, { op: 'augment', operator, value }, node, guards);
+        }
+        const item = target && operator && value ? subscriptOfName([target]) : undefined;
+        if (item && operator && value) return this.update(scope, item.name, { op: 'setitem', key: item.key, value, operator }, node, guards);
         if (target) this.targetOpaque(target, scope, guards, node.to);
         return;
       }
-      case 'ExpressionStatement': return this.expressionStatement(node, scope, guards);
+      case 'ExpressionStatement': return this.expressionStatement(node, scope, guards, outer);
       case 'DeleteStatement':
         for (const c of children(node)) if (c.name !== 'del' && c.name !== ',') this.targetOpaque(c, scope, guards, node.to);
         return;
@@ -157,7 +230,7 @@ class ScopeBuilder {
     if (elseBody) this.block(elseBody, scope, guards.concat(blockOf(elseBody)), outer);
   }
 
-  private assign(node: SyntaxNode, scope: Scope, guards: Block[]): void {
+  private assign(node: SyntaxNode, scope: Scope, guards: Block[], outer: LoopInfo | undefined): void {
     const segments: SyntaxNode[][] = [[]];
     for (const c of children(node)) {
       if (c.name === 'AssignOp') segments.push([]);
@@ -167,7 +240,12 @@ class ScopeBuilder {
     const valueItems = commaItems(segments[segments.length - 1]).map(i => i[0]);
     const value: ValueRef = valueItems.length === 1 && !segments[segments.length - 1].some(c => c.name === ',')
       ? valueItems[0] : valueItems;
-    if (!Array.isArray(value) && value.name === 'CallExpression') this.setExperiment(value, scope, guards, node.to);
+    if (!Array.isArray(value) && value.name === 'CallExpression') {
+      this.setExperiment(value, scope, guards, node.to);
+      this.callSite(value, scope, outer);
+    }
+    const item = segments.length === 2 ? subscriptOfName(segments[0]) : undefined;
+    if (item && !Array.isArray(value)) return this.update(scope, item.name, { op: 'setitem', key: item.key, value }, node, guards);
     for (const target of segments.slice(0, -1)) {
       const items = commaItems(target);
       const tuple = items.length > 1 || target.some(c => c.name === ',');
@@ -204,17 +282,33 @@ class ScopeBuilder {
     } else for (const c of innerChildren(t)) if (c.name !== ',' && c.name !== '*') this.targetOpaque(c, scope, guards, pos);
   }
 
-  private expressionStatement(node: SyntaxNode, scope: Scope, guards: Block[]): void {
+  private expressionStatement(node: SyntaxNode, scope: Scope, guards: Block[], outer: LoopInfo | undefined): void {
     const call = node.firstChild;
     if (call?.name !== 'CallExpression') return;
     this.setExperiment(call, scope, guards, node.to);
+    this.callSite(call, scope, outer);
     const callee = call.firstChild;
     if (callee?.name !== 'MemberExpression') return;
     const method = callee.lastChild;
     const base = callee.firstChild;
     if (method?.name === 'PropertyName' && MUTATORS.has(this.text(method)) && base) {
+      const name = this.text(method);
+      if (base.name === 'VariableName' && FOLLOWED.has(name)) {
+        const change: Change = { op: 'method', method: name as 'update' | 'append' | 'extend', args: call.getChild('ArgList') };
+        return this.update(scope, base, change, node, guards);
+      }
       const root = base.name === 'VariableName' ? base : rootName(base);
       if (root) this.mutate(scope, this.text(root), node.to);
+    }
+  }
+
+  /** A statement's call, and the calls its callee is made of (`GridSearchCV(..).fit(X)`). */
+  private callSite(call: SyntaxNode, scope: Scope, outer: LoopInfo | undefined): void {
+    for (let c: SyntaxNode | null = call; c?.name === 'CallExpression'; c = c.firstChild?.firstChild ?? null) {
+      const callee = c.firstChild;
+      if (callee?.name === 'VariableName' || callee?.name === 'MemberExpression') {
+        this.unit.callSites.push({ name: this.text(callee), node: c, scope, inLoop: !!outer });
+      }
     }
   }
 
@@ -278,6 +372,19 @@ class ScopeBuilder {
     }
     this.block(body, fnScope, [], undefined);
   }
+}
+
+/** `x[key]` as the one target of an assignment: the name and the key. */
+function subscriptOfName(target: SyntaxNode[]): { name: SyntaxNode; key: SyntaxNode } | undefined {
+  if (target.length !== 1 || target[0].name !== 'MemberExpression') return undefined;
+  const [base, open, key, close] = children(target[0]);
+  return base?.name === 'VariableName' && open?.name === '[' && key && close?.name === ']' ? { name: base, key } : undefined;
+}
+
+/** The expressions whose values a change puts into the changed value. */
+function changedWith(change: Exclude<Change, { op: 'refresh' }>): SyntaxNode[] {
+  if (change.op !== 'method') return [change.value];
+  return change.args ? innerChildren(change.args).filter(n => n.name !== ',') : [];
 }
 
 function blockOf(node: SyntaxNode): Block {

@@ -3,23 +3,25 @@
  * `enumerate`, `list`, ...), `itertools.product`, sklearn's `ParameterGrid`, numpy's
  * `linspace`/`logspace`/`arange`, and `runlens.grid`/`runlens.sweep`. Everything else is UNKNOWN.
  */
-import { pythonStr } from '../params/canonical';
 import { parseFloatString } from './literals';
 import { CAP, NOTES } from './notes';
 import { arange, linspace, logspace } from './numeric';
-import { compare, lookupKey, order, truthy } from './pyops';
+import { compare, dedupeKeys, lookupKey, order, truthy } from './pyops';
 import { importedAs, lookup, starImports } from './scope';
-import { crossProduct, parameterGrid, runlensGrid, runlensSweep } from './grids';
+import { crossProduct, parameterGrid, parameterSampler, runlensGrid, runlensSweep, searchObject, SEARCHES } from './grids';
+import { callableOf, mapOrFilter } from './callables';
+import { formatVal, reprOf, strFormat, strOf } from './formatting';
+import { pyRound } from './format';
 import { argNodes, type SyntaxNode } from './syntax';
-import { dict, int, iterate, keyString, num, scalar, scalarText, seq, str, UNKNOWN, type Val } from './pyValue';
-import { dedupeKeys } from './expressions';
+import { dict, int, iterate, keyString, num, scalar, seq, str, UNKNOWN, type Val } from './pyValue';
 import { text, type Args, type Env } from './evalEnv';
 
 /** Evaluates an operand with the evaluator the state carries (no import back to it). */
 const evaluate = (node: SyntaxNode, env: Env): Val => env.st.evaluate(node, env);
 
 const PY_BUILTINS = new Set(['range', 'len', 'list', 'tuple', 'set', 'frozenset', 'sorted', 'reversed',
-  'zip', 'enumerate', 'dict', 'str', 'int', 'float', 'bool', 'abs', 'min', 'max']);
+  'zip', 'enumerate', 'dict', 'str', 'int', 'float', 'bool', 'abs', 'min', 'max', 'round', 'format', 'repr',
+  'map', 'filter']);
 
 /** Modules whose names a `from m import *` may bring in that the analysis knows about. */
 const STAR_MODULES = ['mlflow', 'runlens', 'wandb', 'numpy', 'itertools', 'sklearn.model_selection'];
@@ -91,13 +93,24 @@ export function evalCall(node: SyntaxNode, env: Env): Val {
   const argList = node.getChild('ArgList');
   if (!callee) return UNKNOWN;
   const q = qualifiedName(callee, env);
+  const builtin = (name: string, args: Args) => (PY_BUILTINS.has(name) && FUNCTIONS[name] ? FUNCTIONS[name](args, env) : undefined);
+  if (q === 'map' || q === 'filter') return mapOrFilter(q, argList, env, builtin);
+  if (q === undefined && callee.name === 'VariableName') {
+    // A name bound to a lambda: `scale = lambda k: 10 ** -k`.
+    const f = callableOf(callee, env, builtin);
+    const args = f && evalArgs(argList, env);
+    return f && args && !args.kw.size ? f(args.pos) : UNKNOWN;
+  }
   if (q === undefined) {
     // A method on a value: `np.linspace(...).tolist()`, `grid.items()`.
     if (callee.name !== 'MemberExpression' || callee.lastChild?.name !== 'PropertyName' || !callee.firstChild) return UNKNOWN;
     const args = evalArgs(argList, env);
     return args ? method(evaluate(callee.firstChild, env), text(env, callee.lastChild), args) : UNKNOWN;
   }
-  const fn = FUNCTIONS[q] ?? (q.startsWith('sklearn.') && q.endsWith('.ParameterGrid') ? parameterGrid : undefined);
+  const search = SEARCHES.exec(q);
+  const fn = FUNCTIONS[q] ?? (search ? (a: Args, e: Env) => searchObject(search[1], a, e)
+    : q.startsWith('sklearn.') && q.endsWith('.ParameterGrid') ? parameterGrid
+      : q.startsWith('sklearn.') && q.endsWith('.ParameterSampler') ? parameterSampler : undefined);
   if (!fn) return UNKNOWN;
   const args = evalArgs(argList, env);
   if (!args) return UNKNOWN;
@@ -185,8 +198,25 @@ const FUNCTIONS: Record<string, Fn> = {
   str: ({ pos, kw }) => {
     if (kw.size || pos.length > 1) return UNKNOWN;
     if (!pos.length) return scalar('');
-    const s = scalarText(pos[0], pythonStr);
+    const s = strOf(pos[0]);
     return s === undefined ? UNKNOWN : scalar(s);
+  },
+  repr: ({ pos, kw }) => {
+    const s = pos.length === 1 && !kw.size ? reprOf(pos[0]) : undefined;
+    return s === undefined ? UNKNOWN : scalar(s);
+  },
+  format: ({ pos, kw }) => {
+    const spec = pos.length === 2 ? str(pos[1]) : pos.length === 1 ? '' : undefined;
+    const s = spec !== undefined && !kw.size ? formatVal(pos[0], spec) : undefined;
+    return s === undefined ? UNKNOWN : scalar(s);
+  },
+  round: ({ pos, kw }) => {
+    const x = pos[0];
+    const digits = pos.length === 2 ? (pos[1].t === 'scalar' && pos[1].v === null ? undefined : int(pos[1])) : undefined;
+    if (kw.size || pos.length < 1 || pos.length > 2 || x.t !== 'scalar' || (pos.length === 2 && digits === undefined && !(pos[1].t === 'scalar' && pos[1].v === null))) return UNKNOWN;
+    if (typeof x.v !== 'number' && typeof x.v !== 'bigint' && typeof x.v !== 'boolean') return UNKNOWN;
+    const r = pyRound({ value: typeof x.v === 'boolean' ? Number(x.v) : x.v, float: !!x.float }, digits);
+    return r ? scalar(r.value, r.float) : UNKNOWN;
   },
   int: ({ pos, kw }) => {
     if (kw.size || pos.length !== 1) return UNKNOWN;
@@ -254,6 +284,14 @@ const FUNCTIONS: Record<string, Fn> = {
     const values = arange(a, b, s, CAP);
     return values ? seq(values.map(v => scalar(v, true))) : UNKNOWN;
   },
+  // An MLflow entity that is a (key, value) pair to `log_batch(params=[..])`.
+  'mlflow.entities.Param': ({ pos, kw }) => {
+    const key = pos[0] ?? kw.get('key'), value = pos[1] ?? kw.get('value');
+    return key && value && pos.length + kw.size === 2 ? seq([key, value], true) : UNKNOWN;
+  },
+  // Values here are never changed in place (a change makes a new value), so a copy is the value.
+  'copy.copy': ({ pos, kw }) => (pos.length === 1 && !kw.size ? pos[0] : UNKNOWN),
+  'copy.deepcopy': ({ pos, kw }) => (pos.length === 1 && !kw.size ? pos[0] : UNKNOWN),
   'numpy.array': a => sequenceOf(a, false),
   'numpy.asarray': a => sequenceOf(a, false),
   // At run time these leave out what has a result; statically they list every combination.
@@ -301,6 +339,8 @@ function extreme({ pos, kw }: Args, sign: number): Val {
 }
 
 function method(base: Val, name: string, { pos, kw }: Args): Val {
+  const s = str(base);
+  if (s !== undefined) return stringMethod(s, name, pos, kw);
   if (kw.size) return UNKNOWN;
   switch (name) {
     case 'tolist': case 'copy': return pos.length ? UNKNOWN : base;
@@ -315,3 +355,28 @@ function method(base: Val, name: string, { pos, kw }: Args): Val {
   return UNKNOWN;
 }
 
+
+/** Methods of a known string that run-name and command-line building uses. */
+function stringMethod(s: string, name: string, pos: Val[], kw: Map<string, Val>): Val {
+  switch (name) {
+    case 'format': {
+      const out = strFormat(s, pos, kw);
+      return out === undefined ? UNKNOWN : scalar(out);
+    }
+    case 'join': {
+      const items = pos.length === 1 && !kw.size ? iterate(pos[0]) : undefined;
+      const parts = items?.map(str);
+      return parts && parts.every(p => p !== undefined) ? scalar(parts.join(s)) : UNKNOWN;
+    }
+    case 'lower': return pos.length || kw.size ? UNKNOWN : scalar(s.toLowerCase());
+    case 'upper': return pos.length || kw.size ? UNKNOWN : scalar(s.toUpperCase());
+    case 'split': {
+      if (kw.size || pos.length > 1) return UNKNOWN;
+      const sep = pos.length ? str(pos[0]) : undefined;
+      if (pos.length && !sep) return UNKNOWN;
+      const parts = sep === undefined ? s.split(/\s+/).filter(Boolean) : s.split(sep);
+      return seq(parts.map(p => scalar(p)));
+    }
+  }
+  return UNKNOWN;
+}

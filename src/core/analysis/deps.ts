@@ -40,7 +40,11 @@ class DepWalker {
   private name(node: SyntaxNode, ctx: Ctx, shadowed: Set<string>, seen: Set<Binding>): void {
     const name = textOf(ctx.unit.source, node);
     if (shadowed.has(name)) return;
-    const c = candidates(ctx.scope, name, node.from);
+    this.nameAt(name, node.from, ctx, seen);
+  }
+
+  private nameAt(name: string, pos: number, ctx: Ctx, seen: Set<Binding>): void {
+    const c = candidates(ctx.scope, name, pos);
     if (!c) return;
     const inner: Ctx = c.scope === ctx.scope ? ctx : { unit: c.scope.unit, scope: c.scope, depth: ctx.depth };
     // `if lr > 0.1: bs = 32 else: bs = 64`: bs depends on lr through the condition too.
@@ -56,6 +60,18 @@ class DepWalker {
         if (ref) this.out.set(ref, Math.min(this.out.get(ref) ?? target, target));
       } else if (b.kind === 'value') {
         for (const n of Array.isArray(b.value) ? b.value : [b.value]) this.walk(n, inner, new Set(), seen);
+      } else if (b.kind === 'update') {
+        // What the change puts in, and what the name held before it.
+        const ch = b.change;
+        if (ch.op === 'refresh') {
+          this.nameAt(ch.held, b.pos, inner, seen);
+          this.nameAt(name, b.at - 1, inner, seen);
+          continue;
+        }
+        for (const n of ch.op === 'setitem' ? [ch.key, ch.value] : ch.op === 'augment' ? [ch.value] : ch.args ? [ch.args] : []) {
+          this.walk(n, inner, new Set(), seen);
+        }
+        this.nameAt(name, b.at, inner, seen);
       } else if (b.kind === 'param' && c.scope === ctx.scope) {
         const th = ctx.args?.get(name);
         if (th && 'node' in th) this.walk(th.node, th.ctx, new Set(), seen);

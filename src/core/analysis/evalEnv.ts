@@ -44,6 +44,8 @@ export interface Env {
   st: EvalState;
   /** Comprehension variables. */
   locals?: Map<string, Val>;
+  /** Names to look up at another position than where they are written (a refreshed capture, scope.ts). */
+  rebound?: Map<string, number>;
 }
 
 /** A call's arguments as values. */

@@ -4,10 +4,11 @@
  * attributes, `argparse`, files, randomness) evaluates to UNKNOWN: nothing is ever guessed.
  */
 import { evalCall } from './builtins';
-import { binary, collection, comprehension, dictionary, formatString, member, unary } from './expressions';
+import { applyChange } from './changes';
+import { binary, collection, comprehension, dictionary, formatString, kidsOf, member, unary } from './expressions';
 import { parseNumber, parseString } from './literals';
-import { truthy } from './pyops';
-import { lookup, type Binding, type Scope, type ValueRef } from './scope';
+import { oneOf, truthy } from './pyops';
+import { candidates, lookup, type Binding, type Scope, type ValueRef } from './scope';
 import { children, innerChildren, type SyntaxNode } from './syntax';
 import { scalar, seq, UNKNOWN, type Val } from './pyValue';
 import { at, text, type Ctx, type Env, type EvalState, type Thunk } from './evalEnv';
@@ -46,7 +47,7 @@ export function evaluate(node: SyntaxNode, env: Env): Val {
     case 'UnaryExpression': return unary(node, env);
     case 'BinaryExpression': return binary(node, env);
     case 'ConditionalExpression': {
-      const [a, , cond, , b] = children(node);
+      const [a, , cond, , b] = kidsOf(node, env);
       if (!b) return UNKNOWN;
       const t = truthy(evaluate(cond, env));
       return t === undefined ? UNKNOWN : evaluate(t ? a : b, env);
@@ -89,10 +90,18 @@ function destructure(v: Val, path: number[]): Val {
 }
 
 function variable(node: SyntaxNode, env: Env): Val {
-  const name = text(env, node);
+  const names = env.ctx.unit.names;
+  let name = names.get(node.from);
+  if (name === undefined) names.set(node.from, name = text(env, node));
   const local = env.locals?.get(name);
   if (local) return local;
-  const r = lookup(env.ctx.scope, name, node.from, branch => branchTaken(branch, env));
+  return nameValue(name, node.from, env);
+}
+
+/** What `name` holds at `pos` in the scope `env` evaluates in. */
+export function nameValue(name: string, at: number, env: Env): Val {
+  const pos = env.rebound?.get(name) ?? at;
+  const r = lookup(env.ctx.scope, name, pos, branch => branchTaken(branch, env));
   if (!r) return UNKNOWN;
   const b = r.binding;
   switch (b.kind) {
@@ -106,9 +115,45 @@ function variable(node: SyntaxNode, env: Env): Val {
       const th = r.scope === env.ctx.scope ? env.ctx.args?.get(name) : undefined;
       return th ? force(th, env.st) : UNKNOWN;
     }
-    case 'value': return destructure(bindingValue(b, r.scope, env), b.path);
+    case 'value': return destructure(bindingValue(b, r.scope, env, inner => evaluateRef(b.value, inner)), b.path);
+    case 'update': {
+      const change = b.change;
+      // The binding that made the name hold another's value, with that value as it is now.
+      if (change.op === 'refresh') {
+        return bindingValue(b, r.scope, env, inner => captured(name, change.capture, { ...inner, rebound: new Map([[change.held, b.pos]]) }));
+      }
+      // The value just before the change, changed: `cfg["lr"] = lr` on `cfg = dict(BASE)`.
+      return bindingValue(b, r.scope, env, inner => applyChange(nameValue(name, b.at, inner), change, inner));
+    }
+    case 'opaque': return selection(name, pos, env);
   }
   return UNKNOWN;
+}
+
+/** A capturing binding's value evaluated afresh (not from its cache), as `env` resolves names. */
+function captured(name: string, capture: Binding, env: Env): Val {
+  if (capture.kind === 'value') return destructure(evaluateRef(capture.value, env), capture.path);
+  if (capture.kind !== 'update' || capture.change.op === 'refresh') return UNKNOWN;
+  const { rebound, ...plain } = env;
+  return applyChange(nameValue(name, capture.at, plain), capture.change, { ...plain, rebound });
+}
+
+/**
+ * A name bound in `if` branches the evaluator cannot decide (`if args.quick: lrs = [..] else:
+ * lrs = [..]`): what the possible values agree on (`oneOf`). Unknown if any of them is not a plain
+ * assignment or the value was changed in place since.
+ */
+function selection(name: string, pos: number, env: Env): Val {
+  const c = candidates(env.ctx.scope, name, pos);
+  if (!c || c.bindings.length < 2 || !c.branches.length) return UNKNOWN;
+  const at = c.scope === env.ctx.scope ? pos : Infinity;
+  const changes = c.scope.mutations.get(name) ?? [];
+  const vals: Val[] = [];
+  for (const b of c.bindings) {
+    if (b.kind !== 'value' || changes.some(m => m > b.pos && m <= at)) return UNKNOWN;
+    vals.push(destructure(bindingValue(b, c.scope, env, inner => evaluateRef(b.value, inner)), b.path));
+  }
+  return oneOf(vals);
 }
 
 /** Whether an `if`/`elif`/`else` branch (its Body) runs with the current values. */
@@ -153,10 +198,10 @@ function guarded(st: EvalState, f: () => Val): Val {
 }
 
 /**
- * The value a binding's right-hand side evaluates to. Values that read no loop variable or
- * argument are cached on the binding, so every iteration sees the same objects.
+ * The value a binding gives its name (`compute`, in the binding's scope). Values that read no loop
+ * variable or argument are cached on the binding, so every iteration sees the same objects.
  */
-function bindingValue(b: Extract<Binding, { kind: 'value' }>, scope: Scope, env: Env): Val {
+function bindingValue(b: Extract<Binding, { kind: 'value' | 'update' }>, scope: Scope, env: Env, compute: (env: Env) => Val): Val {
   const st = env.st;
   const cached = b.cache as Cached | undefined;
   if (cached) {
@@ -169,7 +214,7 @@ function bindingValue(b: Extract<Binding, { kind: 'value' }>, scope: Scope, env:
   st.fx = { notes: new Set(), runtimeSkip: false };
   const reads = st.reads;
   try {
-    const val = guarded(st, () => evaluateRef(b.value, { ctx, st }));
+    const val = guarded(st, () => compute({ ctx, st }));
     if (st.reads === reads) b.cache = { val, notes: [...st.fx.notes], runtimeSkip: st.fx.runtimeSkip };
     return val;
   } finally {

@@ -2,16 +2,33 @@
  * The expression forms the evaluator knows beyond literals and names: containers, operators,
  * subscripts, f-strings and comprehensions, each with Python's meaning.
  */
-import { pythonStr } from '../params/canonical';
 import { decodeEscapes } from './literals';
+import { formatVal, percentFormat } from './formatting';
 import { CAP, NOTES } from './notes';
-import { arith, compare, lookupKey, truthy } from './pyops';
+import { arith, compare, dedupeKeys, lookupKey, oneOf, truthy } from './pyops';
 import { children, commaItems, innerChildren, type SyntaxNode } from './syntax';
-import { dict, int, iterate, scalar, scalarText, seq, UNKNOWN, type Val } from './pyValue';
+import { dict, int, iterate, scalar, seq, UNKNOWN, type Val } from './pyValue';
 import { at, text, type Env } from './evalEnv';
 
 /** Evaluates an operand with the evaluator the state carries (no import back to it). */
 const evaluate = (node: SyntaxNode, env: Env): Val => env.st.evaluate(node, env);
+
+/**
+ * A node's children, memoised per node: expressions are evaluated once per combination, and a
+ * grid has thousands. Nodes are told apart by where they start and end and their type.
+ */
+export function kidsOf(node: SyntaxNode, env: Env): SyntaxNode[] {
+  const memo = env.ctx.unit.kids;
+  let byEnd = memo.get(node.from);
+  if (!byEnd) memo.set(node.from, byEnd = new Map());
+  const hit = byEnd.get(node.to);
+  if (hit && hit.type === node.type.id) return hit.kids;
+  const out = children(node);
+  byEnd.set(node.to, { type: node.type.id, kids: out });
+  return out;
+}
+
+const TRUE = scalar(true), FALSE = scalar(false);
 
 /** The comma-separated items inside a bracketed node, memoised per node. */
 function items(node: SyntaxNode, env: Env): SyntaxNode[][] {
@@ -43,45 +60,39 @@ export function collection(node: SyntaxNode, env: Env): Val {
 export function dictionary(node: SyntaxNode, env: Env): Val {
   const entries: [Val, Val][] = [];
   let open = false;
+  let spreads = false;
   for (const item of items(node, env)) {
     if (item.length === 3 && item[1].name === ':') entries.push([evaluate(item[0], env), evaluate(item[2], env)]);
     else if (item.length === 2 && item[0].name === '**') {
+      spreads = true;
       const spread = evaluate(item[1], env);
       if (spread.t === 'dict') { entries.push(...spread.entries); open ||= spread.open; } else open = true;
     } else open = true;
   }
-  return dict(dedupeKeys(entries), open, at(env, node));
+  return dict(spreads || !literalKeys(node, entries, env) ? dedupeKeys(entries) : entries, open, at(env, node));
 }
 
-/** A repeated key keeps its first place and takes the later value, as in a Python dict. */
-export function dedupeKeys(entries: [Val, Val][]): [Val, Val][] {
-  if (distinctStringKeys(entries)) return entries;
-  const out: [Val, Val][] = [];
-  for (const [k, v] of entries) {
-    const i = out.findIndex(e => compare('==', e[0], k) === true);
-    if (i >= 0) out[i] = [out[i][0], v]; else out.push([k, v]);
+/** Whether a dict display's keys are distinct string literals (as in most configs): no duplicate to fold. */
+function literalKeys(node: SyntaxNode, entries: [Val, Val][], env: Env): boolean {
+  const memo = env.ctx.unit.literals;
+  const key = -1 - node.from; // beside the literals' own memo entries, which are at offsets >= 0
+  let known = memo.get(key) as boolean | undefined;
+  if (known === undefined) {
+    const keys = items(node, env).map(item => item[0]);
+    known = keys.every(k => k.name === 'String') && dedupeKeys(entries).length === entries.length;
+    memo.set(key, known);
   }
-  return out;
-}
-
-function distinctStringKeys(entries: [Val, Val][]): boolean {
-  if (entries.length < 2) return true;
-  const seen = new Set<string>();
-  for (const [k] of entries) {
-    if (k.t !== 'scalar' || typeof k.v !== 'string' || seen.has(k.v)) return false;
-    seen.add(k.v);
-  }
-  return true;
+  return known;
 }
 
 export function unary(node: SyntaxNode, env: Env): Val {
-  const [op, operand] = children(node);
+  const [op, operand] = kidsOf(node, env);
   if (!operand) return UNKNOWN;
   const opText = text(env, op);
   const v = evaluate(operand, env);
   if (opText === 'not') {
     const t = truthy(v);
-    return t === undefined ? UNKNOWN : scalar(!t);
+    return t === undefined ? UNKNOWN : t ? FALSE : TRUE;
   }
   if (v.t !== 'scalar' || (typeof v.v !== 'number' && typeof v.v !== 'boolean' && typeof v.v !== 'bigint')) return UNKNOWN;
   const n = typeof v.v === 'boolean' ? Number(v.v) : v.v;
@@ -98,11 +109,14 @@ export function unary(node: SyntaxNode, env: Env): Val {
 
 const COMPARE = new Set(['==', '!=', '<>', '<', '>', '<=', '>=', 'in', 'not in', 'is', 'is not']);
 
+const partsMemo = new WeakMap<SyntaxNode[], { left: SyntaxNode; op: string; right: SyntaxNode }>();
+
 function binaryParts(node: SyntaxNode, env: Env): { left: SyntaxNode; op: string; right: SyntaxNode } | undefined {
-  const kids = children(node);
-  if (kids.length < 3) return undefined;
-  const op = kids.slice(1, -1).map(k => text(env, k)).join(' ');
-  return { left: kids[0], op, right: kids[kids.length - 1] };
+  const k = kidsOf(node, env);
+  if (k.length < 3) return undefined;
+  let parts = partsMemo.get(k);
+  if (!parts) partsMemo.set(k, parts = { left: k[0], op: k.slice(1, -1).map(c => text(env, c)).join(' '), right: k[k.length - 1] });
+  return parts;
 }
 
 export function binary(node: SyntaxNode, env: Env): Val {
@@ -116,7 +130,12 @@ export function binary(node: SyntaxNode, env: Env): Val {
     return (op === 'and') === t ? evaluate(right, env) : a;
   }
   if (COMPARE.has(op)) return comparison(node, env);
-  return arith(op, evaluate(left, env), evaluate(right, env));
+  const a = evaluate(left, env);
+  if (op === '%' && a.t === 'scalar' && typeof a.v === 'string') {
+    const s = percentFormat(a.v, evaluate(right, env));
+    return s === undefined ? UNKNOWN : scalar(s);
+  }
+  return arith(op, a, evaluate(right, env));
 }
 
 /** `a < b < c` means `a < b and b < c`; the grammar nests it as `(a < b) < c`. */
@@ -137,16 +156,21 @@ function comparison(node: SyntaxNode, env: Env): Val {
   for (let i = 0; i < ops.length; i++) {
     const b = evaluate(operands[i + 1], env);
     const r = compare(ops[i], a, b);
-    if (r === false) return scalar(false);
+    if (r === false) return FALSE;
     if (r === undefined) result = undefined;
     a = b;
   }
-  return result === undefined ? UNKNOWN : scalar(true);
+  return result === undefined ? UNKNOWN : TRUE;
 }
 
 export function member(node: SyntaxNode, env: Env): Val {
-  const kids = children(node);
-  if (kids[1]?.name !== '[') return UNKNOWN; // attributes belong to objects we do not model
+  const kids = kidsOf(node, env);
+  if (kids[1]?.name === '.' && kids[2]?.name === 'PropertyName') {
+    // Attributes of the few library objects the analysis models; others are not known.
+    const base = evaluate(kids[0], env);
+    return base.t === 'object' ? base.attrs.get(text(env, kids[2])) ?? UNKNOWN : UNKNOWN;
+  }
+  if (kids[1]?.name !== '[') return UNKNOWN;
   const base = evaluate(kids[0], env);
   const inside = kids.slice(2, -1);
   if (inside.some(k => k.name === ':')) return slice(base, inside, env);
@@ -159,6 +183,8 @@ export function member(node: SyntaxNode, env: Env): Val {
 }
 
 function subscript(base: Val, key: Val): Val {
+  // `GRIDS[args.size]`: one of the dict's values, chosen at run time.
+  if (base.t === 'dict' && key.t === 'unknown') return base.open ? UNKNOWN : oneOf(base.entries.map(e => e[1]));
   if (base.t === 'dict') return lookupKey(base, key) ?? UNKNOWN;
   const i = int(key);
   if (i === undefined) return UNKNOWN;
@@ -207,15 +233,33 @@ export function formatString(node: SyntaxNode, env: Env): Val {
   };
   for (const field of node.getChildren('FormatReplacement')) {
     if (!literal(field.from)) return UNKNOWN;
-    const inner = children(field).filter(c => c.name !== '{' && c.name !== '}');
-    if (inner.length !== 1) return UNKNOWN; // conversions, format specs and `=` change the text
-    const s = scalarText(evaluate(inner[0], env), pythonStr);
+    const s = formatField(field, env);
     if (s === undefined) return UNKNOWN;
     out += s;
     pos = field.to;
   }
   if (!literal(end)) return UNKNOWN;
   return scalar(out, false, at(env, node));
+}
+
+/** One `{..}` of an f-string: `{lr}`, `{lr:.0e}`, `{name!r:>8}`, `{lr=}`. */
+function formatField(field: SyntaxNode, env: Env): string | undefined {
+  const parts = children(field).filter(c => c.name !== '{' && c.name !== '}');
+  const [expr] = parts;
+  if (!expr) return undefined;
+  let conversion = '', spec = '', selfDoc = '';
+  for (const p of parts.slice(1)) {
+    if (p.name === 'FormatConversion') conversion = text(env, p).slice(1);
+    else if (p.name === 'FormatSelfDoc') selfDoc = env.ctx.unit.source.slice(field.from + 1, p.to);
+    else if (p.name === 'FormatSpec') {
+      if (p.getChild('FormatReplacement')) return undefined; // a nested field: `{x:{width}}`
+      spec = text(env, p).slice(1);
+    } else return undefined;
+  }
+  // `{lr=}` prints the expression as written and the value's repr, unless a spec or `!s` says otherwise.
+  if (selfDoc && !conversion && !spec) conversion = 'r';
+  const s = formatVal(evaluate(expr, env), spec, conversion);
+  return s === undefined ? undefined : selfDoc + s;
 }
 
 /** `[f(x) for x in xs if cond]` and its set, dict and generator forms. */

@@ -4,7 +4,7 @@
  * crossing, which they share.
  */
 import { CAP, NOTES } from './notes';
-import { dict, iterate, keyString, scalar, seq, UNKNOWN, type Val } from './pyValue';
+import { dict, int, iterate, keyString, scalar, seq, UNKNOWN, type Val } from './pyValue';
 import type { Args, Env } from './evalEnv';
 
 /** itertools.product order: the last pool varies fastest. Stops at the combination cap. */
@@ -60,6 +60,58 @@ export function parameterGrid({ pos, kw }: Args, env: Env): Val {
     if (out.length >= CAP) { env.st.fx.notes.add(NOTES.capped); out.length = CAP; break; }
   }
   return seq(out);
+}
+
+/**
+ * sklearn's ParameterSampler(param_distributions, n_iter): `n_iter` dicts with the grid's keys and
+ * values drawn at run time (unknown), except that a space of lists only no larger than `n_iter` is
+ * sampled without replacement, so every point of it comes out (in an order known only then).
+ */
+export function parameterSampler({ pos, kw }: Args, env: Env): Val {
+  const space = pos[0] ?? kw.get('param_distributions');
+  const n = int(pos[1] ?? kw.get('n_iter') ?? UNKNOWN);
+  if (!space || n === undefined || n < 0 || n > CAP) return UNKNOWN;
+  const grids = space.t === 'dict' ? [space] : iterate(space);
+  if (!grids || !grids.length) return UNKNOWN;
+  const full = parameterGrid({ pos: [space], kw: new Map() }, env);
+  if (full.t === 'seq' && full.items.length <= n) return full;
+  if (grids.length !== 1) return UNKNOWN; // which of several spaces each draw uses is not known
+  const keys = axesOf(grids[0], () => []);
+  if (!keys) return UNKNOWN;
+  const row = (): Val => dict(keys.map(([k]) => [scalar(k), UNKNOWN]));
+  return seq(Array.from({ length: n }, row));
+}
+
+/** scikit-learn's searches over a grid or a space of parameters. */
+export const SEARCHES = /^sklearn\.(?:.*\.)?(GridSearchCV|HalvingGridSearchCV|RandomizedSearchCV|HalvingRandomSearchCV)$/;
+
+/**
+ * `GridSearchCV(estimator, param_grid)` and its kin, as an object with the attributes a script
+ * reads after `fit`: `cv_results_["params"]` (each candidate, in ParameterGrid's order, or what the
+ * sampler gives), its per-candidate arrays (values unknown, one per candidate), `best_params_`
+ * (the grid's keys, values unknown), and `candidates`, the rows themselves.
+ */
+export function searchObject(name: string, { pos, kw }: Args, env: Env): Val {
+  const grid = /Randomized|RandomSearch/.test(name);
+  const space = pos[1] ?? kw.get(grid ? 'param_distributions' : 'param_grid');
+  if (!space) return UNKNOWN;
+  const rows = grid
+    ? parameterSampler({ pos: [space, kw.get('n_iter') ?? scalar(10)], kw: new Map() }, env)
+    : parameterGrid({ pos: [space], kw: new Map() }, env);
+  if (rows.t !== 'seq') return UNKNOWN;
+  const perCandidate = (): Val => seq(rows.items.map(() => UNKNOWN));
+  const results: [Val, Val][] = [[scalar('params'), rows]];
+  for (const k of ['mean_test_score', 'std_test_score', 'rank_test_score', 'mean_train_score', 'std_train_score',
+    'mean_fit_time', 'std_fit_time', 'mean_score_time', 'std_score_time']) results.push([scalar(k), perCandidate()]);
+  const keys = new Set<string>();
+  for (const r of rows.items) if (r.t === 'dict') for (const [k] of r.entries) keys.add(keyString(k)!);
+  return {
+    t: 'object', kind: name, attrs: new Map<string, Val>([
+      ['cv_results_', dict(results, true)],
+      ['best_params_', dict([...keys].map(k => [scalar(k), UNKNOWN]), true)],
+      ['candidates', rows],
+    ]),
+  };
 }
 
 /**

@@ -22,6 +22,7 @@ export function analyzePython(source: string, options?: AnalyzeOptions): Experim
 export function analyzeNotebook(cells: string[], options?: AnalyzeOptions): { cell: number; loops: ExperimentLoop[] }[] {
   const units: Unit[] = [];
   cells.forEach((source, i) => units.push(parseUnit(maskMagics(source), i, units[i - 1])));
+  for (const u of units) u.notebook = units; // a function of one cell may be called in a later one
   return units.map((u, i) => ({ cell: i, loops: analyzeUnit(u, true, options) }));
 }
 

@@ -1,10 +1,12 @@
 /**
  * Which calls log parameters or start runs, and where their keys and values sit in the syntax.
- * Trackers: MLflow (`log_param(s)`, `start_run`; also as `runlens.mlflow`), the RunLens client
- * (`log_param(s)`, `start_run(params=...)`, `exists(...)`), W&B (`init(config=...)`,
- * `config.update(...)`, `config.x = ...`, also on the run `wandb.init()` returns), under any
- * import alias. Also the experiment a run goes to (`set_experiment`, `start_run(experiment=..)`,
- * `wandb.init(project=..)`).
+ * Trackers: MLflow (`log_param(s)`, `start_run`; also as `runlens.mlflow`; `MlflowClient`'s
+ * `create_run`, `log_param`, `log_batch`; `mlflow.run`, a project run with its `parameters`), the
+ * RunLens client (`log_param(s)`, `start_run(params=...)`, `exists(...)`), W&B
+ * (`init(config=...)`, `config.update(...)`, `config.x = ...`, also on the run `wandb.init()`
+ * returns), under any import alias; and a script launched per combination (`subprocess.run([..])`,
+ * `os.system(..)`: launches.ts reads its command line). Also the experiment a run goes to
+ * (`set_experiment`, `start_run(experiment=..)`, `wandb.init(project=..)`).
  */
 import { qualifiedName } from './builtins';
 import { lookup } from './scope';
@@ -16,8 +18,13 @@ export type KeySource = { node: SyntaxNode } | { name: string };
 
 export type SiteSpec =
   | { kind: 'param'; key: KeySource; value: SyntaxNode }
+  /** A dict of parameters, or a list of (key, value) pairs (`log_batch(params=[Param(k, v)])`). */
   | { kind: 'params'; dict: SyntaxNode }
   | { kind: 'start' }
+  /** A process launched with a command line whose options are the parameters (launches.ts). */
+  | { kind: 'argv'; command: SyntaxNode }
+  /** An untracked loop's own variables as its parameters (untracked.ts); the site's loop is that loop. */
+  | { kind: 'target' }
   /** A run-time check for an existing result (`runlens.exists(params)`, `tracker.exists(...)`). */
   | { kind: 'exists' }
   /**
@@ -29,6 +36,10 @@ export type SiteSpec =
 
 const START = new Set(['mlflow.start_run', 'runlens.start_run', 'wandb.init']);
 const NOT_A_RESULT_CHECK = /^(os|pathlib|shutil|glob|genericpath|posixpath|ntpath)\./;
+const MLFLOW_CLIENT = /^mlflow\.(?:tracking\.(?:client\.)?|client\.)?MlflowClient$/;
+/** Calls that run a command: its first argument (a list of strings, or one string). */
+const LAUNCH = new Set(['subprocess.run', 'subprocess.call', 'subprocess.check_call', 'subprocess.check_output',
+  'subprocess.Popen', 'os.system', 'os.popen']);
 
 
 export function classifyCall(call: SyntaxNode, env: Env): SiteSpec[] {
@@ -43,11 +54,32 @@ export function classifyCall(call: SyntaxNode, env: Env): SiteSpec[] {
   const shim = !!q?.startsWith('runlens.mlflow.');
   const name = shim ? q!.slice('runlens.'.length) : q ?? handleCall(callee, env);
   if (!name) return [];
+  if (LAUNCH.has(name)) {
+    const command = args.keywords.get('args') ?? args.keywords.get('command') ?? args.positional[0];
+    return command ? [{ kind: 'argv', command }] : [];
+  }
   const arg = (i: number, kw: string) => args.keywords.get(kw) ?? (args.spreads.length ? undefined : args.positional[i]);
   switch (name) {
     case 'mlflow.log_param': case 'runlens.log_param': {
       const key = arg(0, 'key'), value = arg(1, 'value');
       return key && value ? [{ kind: 'param', key: { node: key }, value }] : [];
+    }
+    // MlflowClient: the run is the first argument.
+    case 'client.log_param': {
+      const key = arg(1, 'key'), value = arg(2, 'value');
+      return key && value ? [{ kind: 'param', key: { node: key }, value }] : [];
+    }
+    case 'client.log_batch': {
+      const d = arg(2, 'params');
+      return d ? [{ kind: 'params', dict: d }] : [];
+    }
+    case 'client.create_run': return [{ kind: 'start' }, ...experimentSite('run', arg(0, 'experiment_id'), args, true)];
+    // An MLflow Projects run: mlflow.run(uri, entry_point, version, parameters, ..., experiment_name, experiment_id).
+    case 'mlflow.run': case 'mlflow.projects.run': {
+      const d = arg(3, 'parameters');
+      const byName = args.keywords.get('experiment_name');
+      const experiment = byName ? experimentSite('run', byName, args) : experimentSite('run', args.keywords.get('experiment_id'), args, true);
+      return [{ kind: 'start' }, ...(d ? [{ kind: 'params', dict: d } as const] : []), ...experiment];
     }
     case 'mlflow.log_params': case 'runlens.log_params': {
       const d = arg(0, 'params');
@@ -82,7 +114,11 @@ function experimentSite(via: 'run' | 'set' | 'project', arg: SyntaxNode | undefi
   return args.spreads.length ? [{ kind: 'experiment', via }] : [];
 }
 
-/** `run.config.update` where `run` came from a start call: `handle.config.update`. */
+/**
+ * A method of an object a tracker call returned: `run.config.update` where `run` came from a start
+ * call is `handle.config.update`; `client.log_param` where `client = MlflowClient()` is
+ * `client.log_param`.
+ */
 function handleCall(callee: SyntaxNode, env: Env): string | undefined {
   const parts: string[] = [];
   let n: SyntaxNode | null = callee;
@@ -90,17 +126,17 @@ function handleCall(callee: SyntaxNode, env: Env): string | undefined {
     parts.unshift(text(env, n.lastChild));
     n = n.firstChild;
   }
-  if (n?.name !== 'VariableName' || !parts.length || !isRunHandle(n, env)) return undefined;
-  return 'handle.' + parts.join('.');
+  const kind = n?.name === 'VariableName' && parts.length ? handleKind(n, env) : undefined;
+  return kind && `${kind}.${parts.join('.')}`;
 }
 
-function isRunHandle(name: SyntaxNode, env: Env): boolean {
+function handleKind(name: SyntaxNode, env: Env): 'handle' | 'client' | undefined {
   const r = lookup(env.ctx.scope, text(env, name), name.from);
-  if (r?.binding.kind !== 'value' || Array.isArray(r.binding.value)) return false;
+  if (r?.binding.kind !== 'value' || Array.isArray(r.binding.value)) return undefined;
   const value = r.binding.value;
-  if (value.name !== 'CallExpression' || !value.firstChild) return false;
+  if (value.name !== 'CallExpression' || !value.firstChild) return undefined;
   const q = qualifiedName(value.firstChild, { ctx: { ...env.ctx, scope: r.scope }, st: env.st });
-  return !!q && START.has(q);
+  return !q ? undefined : START.has(q) ? 'handle' : MLFLOW_CLIENT.test(q) ? 'client' : undefined;
 }
 
 /** `wandb.config.lr = v`, `wandb.config["lr"] = v`, `run.config.lr = v`. */
@@ -116,4 +152,21 @@ export function classifyAssign(assign: SyntaxNode, env: Env): SiteSpec[] {
   if (target.lastChild?.name === 'PropertyName') return [{ kind: 'param', key: { name: text(env, target.lastChild) }, value }];
   const inside = children(target).slice(2, -1);
   return inside.length === 1 ? [{ kind: 'param', key: { node: inside[0] }, value }] : [];
+}
+
+/** Whether a `with` statement's items start a tracked run. */
+export function startsRun(withStatement: SyntaxNode, env: Env): boolean {
+  for (let c = withStatement.firstChild; c && c.name !== 'Body'; c = c.nextSibling) {
+    if (c.name === 'CallExpression' && classifyCall(c, env).some(s => s.kind === 'start')) return true;
+  }
+  return false;
+}
+
+/** Whether a node sits inside a `with` that starts a run, in its own function (or module). */
+export function insideRun(node: SyntaxNode, env: Env): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.name === 'FunctionDefinition' || n.name === 'ClassDefinition') return false;
+    if (n.name === 'WithStatement' && startsRun(n, env)) return true;
+  }
+  return false;
 }

@@ -3,11 +3,12 @@
  * with their arguments bound) and collect the nested loops, the logging calls, and the
  * `continue` statements with the conditions that guard them.
  */
-import { classifyAssign, classifyCall, type SiteSpec } from './logging';
+import { classifyAssign, classifyCall, startsRun, type SiteSpec } from './logging';
 import { lookup, type FunctionInfo, type LoopInfo } from './scope';
-import { argNodes, type SyntaxNode } from './syntax';
-import { text, type Ctx, type Env, type Thunk } from './evalEnv';
+import type { SyntaxNode } from './syntax';
+import { text, type Ctx, type Env } from './evalEnv';
 import { branchConditions, newState } from './evaluator';
+import { bindArgs } from './calls';
 
 /** One `for` as reached from the analysed loop (a function's loop is reached once per call). */
 export interface LoopRef {
@@ -30,6 +31,18 @@ export interface Guard {
 export type Site = SiteSpec & { node: SyntaxNode; ctx: Ctx; loop?: LoopRef; order: number };
 
 export interface Nest { loops: LoopRef[]; sites: Site[] }
+
+/** The nearest of `l` and the loops around it that is in `set`. */
+export function nearestIn(l: LoopRef | undefined, set: Set<LoopRef>): LoopRef | undefined {
+  for (; l; l = l.parent) if (set.has(l)) return l;
+  return undefined;
+}
+
+/** Whether `l` is `root` or inside it. */
+export function isUnder(l: LoopRef | undefined, root: LoopRef): boolean {
+  for (; l; l = l.parent) if (l === root) return true;
+  return false;
+}
 
 const MAX_INLINE_DEPTH = 3;
 
@@ -107,33 +120,12 @@ class Gatherer {
     const r = lookup(env.ctx.scope, text(env, callee), callee.from);
     if (r?.binding.kind !== 'def' || stack.includes(r.binding.fn)) return;
     const fn = r.binding.fn;
-    const args = argNodes(call.getChild('ArgList'), env.ctx.unit.source);
-    const bound = new Map<string, Thunk>();
-    const defCtx: Ctx = { unit: fn.scope.unit, scope: fn.scope.parent ?? fn.scope, depth: env.ctx.depth };
-    // After a `*args` spread the positions of later arguments are unknown, so stop there.
-    const placed = args.spreads.some(s => !s.double) ? args.positional.filter(p => p.from < firstStar(args)) : args.positional;
-    fn.params.forEach((p, i) => {
-      if (p.kind !== 'plain') return;
-      const node = i < placed.length ? placed[i] : args.keywords.get(p.name);
-      if (node) bound.set(p.name, { node, ctx: env.ctx });
-      else if (p.default && !args.spreads.length) bound.set(p.name, { node: p.default, ctx: defCtx });
-    });
+    const bound = bindArgs(fn, call, env.ctx);
     const ctx: Ctx = { unit: fn.scope.unit, scope: fn.scope, args: bound, depth: env.ctx.depth + 1 };
     this.visit(fn.body, { ctx, st: env.st }, loop, undefined, [...stack, fn]);
   }
 }
 
-/** Whether a `with` statement's items start a tracked run. */
-function startsRun(withStatement: SyntaxNode, env: Env): boolean {
-  for (let c = withStatement.firstChild; c && c.name !== 'Body'; c = c.nextSibling) {
-    if (c.name === 'CallExpression' && classifyCall(c, env).some(s => s.kind === 'start')) return true;
-  }
-  return false;
-}
-
-function firstStar(args: ReturnType<typeof argNodes>): number {
-  return Math.min(...args.spreads.filter(s => !s.double).map(s => s.node.from));
-}
 
 /**
  * The conditions under which a `continue` runs, from the `if`/`elif`/`else` branches between it

@@ -2,6 +2,7 @@
  * The values the analysis can know: Python scalars, sequences and dicts, or "unknown". A value
  * that came straight from a literal in the source remembers where (so hovers can sit on it).
  */
+import { pyFloat, pyTuple } from '../params/canonical';
 import type { Unit } from './scope';
 
 export type Scalar = null | boolean | number | string | bigint;
@@ -14,6 +15,8 @@ export type Val =
   | { t: 'seq'; items: Val[]; tuple: boolean; at?: At }
   /** `open`: more entries may exist that we cannot see (`{**unknown, 'lr': lr}`). */
   | { t: 'dict'; entries: [Val, Val][]; open: boolean; at?: At }
+  /** An object of a library the analysis models, through the attributes it knows (a search's `cv_results_`). */
+  | { t: 'object'; kind: string; attrs: Map<string, Val> }
   | { t: 'unknown' };
 
 export const UNKNOWN: Val = Object.freeze({ t: 'unknown' }) as Val;
@@ -28,6 +31,11 @@ export function seq(items: Val[], tuple = false, at?: At): Val {
 
 export function dict(entries: [Val, Val][], open = false, at?: At): Val {
   return at ? { t: 'dict', entries, open, at } : { t: 'dict', entries, open };
+}
+
+/** Where a value's literal sits, if it came straight from one. */
+export function siteOf(v: Val): At | undefined {
+  return v.t === 'unknown' || v.t === 'object' ? undefined : v.at;
 }
 
 export function num(v: Val): number | undefined {
@@ -49,27 +57,29 @@ export function str(v: Val): string | undefined {
 }
 
 /**
- * The JSON meaning of a value, or undefined if any part is unknown. Tuples become arrays; a big
- * integer stays a bigint (the canonical module keeps it exact).
+ * The JSON meaning of a value, or undefined if any part is unknown. A big integer stays a bigint
+ * (the canonical module keeps it exact). Tuples become arrays marked as tuples, and whole floats
+ * inside them boxed floats (canonical.ts's `pyTuple`, `pyFloat`), so `str()` of the value, by which
+ * it is compared, is Python's: `(64, 64)`, `[1.0]`.
  */
-export function toJSON(v: Val): unknown {
+export function toJSON(v: Val, inside = false): unknown {
   switch (v.t) {
-    case 'scalar': return v.v;
+    case 'scalar': return inside && v.float && typeof v.v === 'number' ? pyFloat(v.v) : v.v;
     case 'seq': {
       const out: unknown[] = [];
       for (const item of v.items) {
-        const j = toJSON(item);
+        const j = toJSON(item, true);
         if (j === undefined) return undefined;
         out.push(j);
       }
-      return out;
+      return v.tuple ? pyTuple(out) : out;
     }
     case 'dict': {
       if (v.open) return undefined;
       const out: Record<string, unknown> = {};
       for (const [k, item] of v.entries) {
         const key = keyString(k);
-        const j = toJSON(item);
+        const j = toJSON(item, true);
         if (key === undefined || j === undefined) return undefined;
         out[key] = j;
       }

@@ -3,7 +3,7 @@
  * operands are not known (three-valued logic for filters: true, false, or cannot tell).
  */
 import { accuratePow } from './numeric';
-import { num, scalar, seq, UNKNOWN, type Val } from './pyValue';
+import { dict, num, scalar, seq, UNKNOWN, type Val } from './pyValue';
 
 export function truthy(v: Val): boolean | undefined {
   switch (v.t) {
@@ -19,7 +19,7 @@ export function truthy(v: Val): boolean | undefined {
 }
 
 function equals(a: Val, b: Val): boolean | undefined {
-  if (a.t === 'unknown' || b.t === 'unknown') return undefined;
+  if (a.t === 'unknown' || b.t === 'unknown' || a.t === 'object' || b.t === 'object') return undefined;
   if (a.t === 'scalar' && b.t === 'scalar') {
     const x = a.v, y = b.v;
     if (typeof x === 'string' || typeof y === 'string') return x === y;
@@ -121,8 +121,9 @@ export function compare(op: string, a: Val, b: Val): boolean | undefined {
   return undefined;
 }
 
-/** Arithmetic on known numbers (and `+`/`*` on strings and sequences). */
+/** Arithmetic on known numbers (and `+`/`*` on strings and sequences, `|` on dicts). */
 export function arith(op: string, a: Val, b: Val): Val {
+  if (op === '|' && a.t === 'dict' && b.t === 'dict') return dict(dedupeKeys([...a.entries, ...b.entries]), a.open || b.open);
   if (op === '+' && a.t === 'scalar' && b.t === 'scalar' && typeof a.v === 'string' && typeof b.v === 'string') {
     return scalar(a.v + b.v);
   }
@@ -164,4 +165,53 @@ export function arith(op: string, a: Val, b: Val): Val {
 function intOrFloat(n: number, float: boolean): Val {
   if (!float && !Number.isSafeInteger(n)) return UNKNOWN;
   return scalar(n, float);
+}
+
+/** A repeated key keeps its first place and takes the later value, as in a Python dict. */
+export function dedupeKeys(entries: [Val, Val][]): [Val, Val][] {
+  if (distinctStringKeys(entries)) return entries;
+  const out: [Val, Val][] = [];
+  for (const [k, v] of entries) {
+    const i = out.findIndex(e => compare('==', e[0], k) === true);
+    if (i >= 0) out[i] = [out[i][0], v]; else out.push([k, v]);
+  }
+  return out;
+}
+
+function distinctStringKeys(entries: [Val, Val][]): boolean {
+  if (entries.length < 2) return true;
+  const seen = new Set<string>();
+  for (const [k] of entries) {
+    if (k.t !== 'scalar' || typeof k.v !== 'string' || seen.has(k.v)) return false;
+    seen.add(k.v);
+  }
+  return true;
+}
+
+/**
+ * A value chosen at run time among known ones (`if args.quick: lrs = [..] else: lrs = [..]`,
+ * `GRIDS[args.size]`): what they agree on. Equal values are that value; lists keep the items every
+ * one of them has, in the first one's order, and one unknown item when any has another; dicts keep
+ * the keys all of them have, each by the same rule. Anything else is unknown.
+ */
+export function oneOf(vals: Val[]): Val {
+  if (!vals.length) return UNKNOWN;
+  const [first, ...rest] = vals;
+  if (rest.every(v => equals(v, first) === true)) return first;
+  if (vals.every(v => v.t === 'seq')) {
+    const lists = vals as Extract<Val, { t: 'seq' }>[];
+    const common = lists[0].items.filter(item => lists.every(l => l.items.some(x => equals(x, item) === true)));
+    const extra = lists.some(l => l.items.length !== common.length);
+    return seq(extra ? [...common, UNKNOWN] : common, false);
+  }
+  if (vals.every(v => v.t === 'dict' && !v.open)) {
+    const dicts = vals as Extract<Val, { t: 'dict' }>[];
+    const entries: [Val, Val][] = [];
+    for (const [k] of dicts[0].entries) {
+      const values = dicts.map(d => lookupKey(d, k));
+      if (values.every(v => v !== undefined)) entries.push([k, oneOf(values as Val[])]);
+    }
+    return dict(entries, dicts.some(d => d.entries.length !== entries.length));
+  }
+  return UNKNOWN;
 }

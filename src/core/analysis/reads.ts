@@ -16,7 +16,8 @@ import { keyString, toJSON, type Val } from './pyValue';
 
 
 type Step = number | string;
-interface Candidate { loop: LoopRef; path: Step[]; expr: string }
+/** A read: a path into a loop's row, or into the value of a parameter of the function the loop is in. */
+interface Candidate { loop?: LoopRef; param?: string; path: Step[]; expr: string }
 
 /** Values nested deeper than this in a loop's row are not searched. */
 const MAX_DEPTH = 3;
@@ -29,11 +30,16 @@ export class ReadFinder {
   private readonly varies = new Set<string>();
   private checks = 0;
 
+  private params = new Map<string, Val>();
+
   /** `chain`: the experiment loops of the nest, outermost first, each the only one inside the last. */
   constructor(private readonly chain: LoopRef[] | undefined) {}
 
-  /** One enumerated combination: `rows` are the loops' current rows, `values` the key's canonical values. */
-  observe(rows: Map<LoopRef['info'], Val>, values: Map<string, string>): void {
+  /**
+   * One enumerated combination: `rows` are the loops' current rows, `values` the key's canonical
+   * values, `params` the values of the parameters of the function the innermost loop is in.
+   */
+  observe(rows: Map<LoopRef['info'], Val>, values: Map<string, string>, params: () => Map<string, Val>): void {
     if (!this.chain) return;
     for (const [k, c] of values) {
       const first = this.firstValue.get(k);
@@ -41,6 +47,7 @@ export class ReadFinder {
       else if (first !== c) this.varies.add(k);
     }
     if (this.checks++ >= MAX_CHECKS) return;
+    this.params = params();
     if (!this.candidates) {
       this.candidates = new Map();
       for (const [k, c] of values) this.candidates.set(k, this.search(rows, c));
@@ -48,8 +55,18 @@ export class ReadFinder {
     }
     for (const [k, list] of this.candidates) {
       const c = values.get(k);
-      this.candidates.set(k, list.filter((cand) => c !== undefined && canonicalAt(rows.get(cand.loop.info), cand.path) === c));
+      const holds = (cand: Candidate) => c !== undefined && canonicalAt(this.source(cand, rows), cand.path) === c;
+      if (!list.every(holds)) this.candidates.set(k, list.filter(holds));
     }
+  }
+
+  private source(cand: Candidate, rows: Map<LoopRef['info'], Val>): Val | undefined {
+    return cand.loop ? rows.get(cand.loop.info) : this.params.get(cand.param!);
+  }
+
+  /** Every read that held in every combination, per key (varying or not), best first. */
+  allReads(): Map<string, string[]> {
+    return new Map([...this.candidates ?? []].map(([k, list]) => [k, list.map((c) => c.expr)]));
   }
 
   /** The guard, or undefined when the nest is not a single chain of loops in one function. */
@@ -78,6 +95,12 @@ export class ReadFinder {
         if (expr !== undefined && canonicalOf(v) === canonical) out.push({ loop, path, expr });
       });
     }
+    // A parameter of the function is a name at the guard too (`def sweep(model, lrs)`).
+    for (const [param, value] of this.params) {
+      walk(value, [], (path, v) => {
+        if (canonicalOf(v) === canonical) out.push({ param, path, expr: param + path.map((s) => `[${typeof s === 'number' ? s : JSON.stringify(s)}]`).join('') });
+      });
+    }
     // Shortest first: `lr` before `row[0]` when both give the value.
     return out.sort((a, b) => a.path.length - b.path.length);
   }
@@ -93,7 +116,7 @@ function walk(v: Val, path: Step[], visit: (path: Step[], v: Val) => void): void
   }
 }
 
-function at(v: Val | undefined, path: Step[]): Val | undefined {
+export function at(v: Val | undefined, path: Step[]): Val | undefined {
   for (const step of path) {
     if (!v) return undefined;
     if (typeof step === 'number') v = v.t === 'seq' ? v.items[step] : undefined;
@@ -102,9 +125,15 @@ function at(v: Val | undefined, path: Step[]): Val | undefined {
   return v;
 }
 
+const canonicalMemo = new WeakMap<Val, string | undefined>();
+
+/** A value's canonical form; values are shared between combinations, so each is worked out once. */
 function canonicalOf(v: Val): string | undefined {
+  if (canonicalMemo.has(v)) return canonicalMemo.get(v);
   const j = toJSON(v);
-  return j === undefined ? undefined : canonicalValue(j);
+  const c = j === undefined ? undefined : canonicalValue(j);
+  canonicalMemo.set(v, c);
+  return c;
 }
 
 function canonicalAt(row: Val | undefined, path: Step[]): string | undefined {
@@ -125,7 +154,7 @@ function expression(loop: LoopRef, path: Step[]): string | undefined {
 const namesOf = new WeakMap<LoopRef, Map<string, string>>();
 
 /** The names a loop's target binds, by their path into the row: `i, (lr, bs)` -> 0: i, 1.0: lr, 1.1: bs. */
-function targetNames(loop: LoopRef): Map<string, string> {
+export function targetNames(loop: LoopRef): Map<string, string> {
   let out = namesOf.get(loop);
   if (out) return out;
   out = new Map();

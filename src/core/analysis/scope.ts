@@ -29,6 +29,24 @@ export interface Unit {
    */
   literals: Map<number, unknown>;
   items: Map<number, SyntaxNode[][]>;
+  /** Each variable's name, by where it starts. */
+  names: Map<number, string>;
+  /** A node's children, by its start, then end (expressions.ts's `kidsOf`). */
+  kids: Map<number, Map<number, { type: number; kids: SyntaxNode[] }>>;
+  /** Calls made by a statement (`train(cfg)`, `x = run(grid)`, `GridSearchCV(..).fit(X)`). */
+  callSites: CallSite[];
+  /** In a notebook, every cell's unit, in order: a function may be called in a later cell. */
+  notebook?: Unit[];
+}
+
+export interface CallSite {
+  /** The callee as written (`train`, `wandb.sweep`). */
+  name: string;
+  /** The CallExpression. */
+  node: SyntaxNode;
+  scope: Scope;
+  /** Inside a `for` of its scope: that loop's analysis follows the call instead. */
+  inLoop: boolean;
 }
 
 export interface Scope {
@@ -37,7 +55,11 @@ export interface Scope {
   parent?: Scope;
   unit: Unit;
   bindings: Map<string, Binding[]>;
-  /** In-place changes (`xs.append(..)`, `xs[i] = ..`) by name: they make earlier values stale. */
+  /**
+   * In-place changes not followed (`xs.pop()`, `xs[i][j] = ..`), by name, and changes to a value
+   * another name holds too (`cfg["opt"] = opt; opt.update(..)` changes cfg): they make earlier
+   * values stale. Followed changes are bindings (`Change`).
+   */
   mutations: Map<string, number[]>;
 }
 
@@ -74,8 +96,25 @@ interface BindingBase {
   /** The blocks the binding sits in, outermost first. */
   guards: Block[];
 }
+/**
+ * An in-place change to the value a name holds, made by a statement of its own: `x[k] = v`,
+ * `x += v`, `x.update(..)`, `x.append(v)`, `x.extend(v)`. Its value is the name's value just before
+ * the statement (`at`), changed.
+ */
+export type Change =
+  /** `x[k] = v`, or with `operator`, `x[k] += v`. */
+  | { op: 'setitem'; key: SyntaxNode; value: SyntaxNode; operator?: string }
+  | { op: 'augment'; operator: string; value: SyntaxNode }
+  | { op: 'method'; method: 'update' | 'append' | 'extend'; args: SyntaxNode | null }
+  /**
+   * The name holds another name's value (`cfg["p"] = params`) that was changed in place since
+   * (`params.update(..)`): its `capture` binding again, with `held` as it is at this binding.
+   */
+  | { op: 'refresh'; capture: Binding; held: string };
+
 export type Binding = BindingBase & (
   | { kind: 'value'; value: ValueRef; path: number[]; cache?: unknown }
+  | { kind: 'update'; change: Change; at: number; cache?: unknown }
   | { kind: 'loop'; loop: LoopInfo; path: number[] }
   | { kind: 'param'; fn: FunctionInfo }
   | { kind: 'def'; fn: FunctionInfo }

@@ -1,6 +1,8 @@
 /**
  * Small helpers over Lezer's Python tree. Lezer names keywords and punctuation as nodes too
- * (`for`, `,`, `(`), so most code here works on a node's children by name.
+ * (`for`, `,`, `(`), so most code here works on a node's children by name. Comments are nodes as
+ * well, wherever they sit (`f(a,  # why\n b=1)`); `children` leaves them out, so everything that
+ * walks a call's arguments, a list's items or a statement's parts through it never sees one.
  */
 import type { SyntaxNode } from '@lezer/common';
 
@@ -8,7 +10,7 @@ export type { SyntaxNode };
 
 export function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== 'Comment') out.push(c);
   return out;
 }
 
@@ -77,5 +79,8 @@ export class LineIndex {
       if (this.starts[mid] <= offset) lo = mid; else hi = mid - 1;
     }
     return { line: lo + 1, col: offset - this.starts[lo] };
+  }
+  offsetOf(line: number, col: number): number {
+    return (this.starts[line - 1] ?? 0) + col;
   }
 }

@@ -5,7 +5,10 @@
 
 /** A literal value in the source, where a hover can sit. */
 export interface LiteralValue {
-  /** The value's Python meaning as JSON: `1e-3` -> 0.001, `None` -> null, tuples -> arrays. */
+  /**
+   * The value's Python meaning as JSON: `1e-3` -> 0.001, `None` -> null, tuples -> arrays (marked
+   * as tuples for `pythonStr`, see canonical.ts).
+   */
   value: unknown;
   /** The literal as written (`1e-3`, `-0.5`, `"adam"`). */
   text: string;
@@ -29,6 +32,26 @@ export interface ExperimentLoop {
   unknown: string[];
   /** Every distinct combination after static `continue` filters, with known keys only. */
   combinations: Record<string, unknown>[];
+  /**
+   * How many runs each combination gets (parallel to `combinations`): more than 1 when an inner
+   * loop repeats it without logging its variable (`for seed in range(3)`, `for _ in range(5)`).
+   */
+  repeats: number[];
+  /**
+   * Whether the runs are logged to a tracker. An untracked loop records its results elsewhere (a
+   * list, a dict, a file); its combinations cannot be matched against any run.
+   */
+  tracked: boolean;
+  /**
+   * For a loop over a function's parameters, the calls it is enumerated through, in the order
+   * found (a notebook's may be in other cells), each with the indices of the combinations it runs.
+   */
+  calls?: { line: number; cell?: number; combinations: number[] }[];
+  /**
+   * Set when the combinations are not run by a `for` of the script but by a library, at the call
+   * the loop is reported at: scikit-learn's search (`GridSearchCV(..)`), a W&B sweep (`wandb.sweep(..)`).
+   */
+  runBy?: 'sklearn' | 'wandb';
   /** Where each literal value of each key sits. */
   valueSites: { key: string; value: unknown; site: LiteralValue }[];
   /** The loop asks a tracker at run time whether a combination exists (`runlens.exists`, `runlens.grid`). */

@@ -7,7 +7,7 @@
  * to know, for each key that varies, how to read its value there: the analysis says
  * (`ExperimentLoop.guard`). When it cannot, the loop cannot be run in part, and the caller says why.
  */
-import { canonicalValue, combinationKey } from '../params/canonical';
+import { canonicalValue, combinationKey, portableValue } from '../params/canonical';
 import type { ExperimentLoop } from '../analysis';
 
 /** What the runner reads from its spec file (python/runlens/_runner.py documents it). */
@@ -27,12 +27,20 @@ export type LoopRunPlan =
 
 /** Whether (and how) the runner can run just some combinations of `loop`. */
 export function planLoopRun(loop: ExperimentLoop): LoopRunPlan {
+  if (loop.runBy) {
+    const who = loop.runBy === 'sklearn' ? "scikit-learn's search" : "W&B's sweep agent";
+    return { ok: false, reason: `the combinations at line ${loop.line} are run by ${who}, not by a for loop of the script, so RunLens cannot run only some of them` };
+  }
   const guard = loop.guard;
   if (!guard) {
     return { ok: false, reason: `the loop at line ${loop.line} has loops side by side inside it, so RunLens cannot tell from one place which combination an iteration is` };
   }
   const reads = guard.reads;
   const readKeys = Object.keys(reads);
+  const partly = loop.unknown.filter((k) => loop.combinations.some((c) => k in c));
+  if (partly.length) {
+    return { ok: false, reason: `some values of ${partly.map((k) => `'${k}'`).join(', ')} are only known when the script runs (chosen among lists, or read from its arguments), so RunLens cannot list the combinations to run` };
+  }
   const varying = loop.keys.filter((k) => new Set(loop.combinations.map((c) => (k in c ? canonicalValue(c[k]) : '\u0000'))).size > 1);
   const unread = varying.filter((k) => !(k in reads));
   if (unread.length) {
@@ -54,7 +62,8 @@ export function runnerSpec(script: string, plan: Extract<LoopRunPlan, { ok: true
   const keys = Object.keys(plan.reads);
   return {
     script, line: plan.line, col: plan.col, reads: plan.reads,
-    todo: todo.map((index) => ({ index, values: Object.fromEntries(keys.map((k) => [k, loop.combinations[index][k]])) })),
+    // A tuple or list goes as the text str() gives it, which the runner compares with what it reads.
+    todo: todo.map((index) => ({ index, values: Object.fromEntries(keys.map((k) => [k, portableValue(loop.combinations[index][k])])) })),
     args: [], ...(report ? { report } : {}),
   };
 }

@@ -41,6 +41,8 @@ export interface DescribeOptions {
 }
 
 export async function describeLoop(loop: ExperimentLoop, port: LoopStorePort, opts: DescribeOptions, available?: string[]): Promise<LoopState> {
+  // An untracked loop's runs are logged nowhere a store could find them.
+  if (!loop.tracked) return untouchedLoop(loop);
   const experimentId = opts.sameExperiment && loop.experiment !== undefined ? (await port.experimentId(loop.experiment)) ?? -1 : undefined;
   const { metric, states } = await lookupLoop(loop, {
     lookup: (keys, combinations, m) => port.lookup(keys, combinations, { metric: m, goal: opts.goal, experimentId }),
@@ -51,7 +53,7 @@ export async function describeLoop(loop: ExperimentLoop, port: LoopStorePort, op
   return { loop, states, metric, summary, values: valueSummaries(loop, states, higher), title: lensTitle(loop, summary, metric) };
 }
 
-/** A loop in a folder where nothing is logged yet: every combination still to run. */
+/** A loop in a folder where nothing is logged yet (or that logs to no tracker): every combination still to run. */
 export function untouchedLoop(loop: ExperimentLoop): LoopState {
   const states = loop.combinations.map((): CombinationState => ({ state: 'never-run', counts: {}, runs: [], best: null }));
   const summary = summarize(loop, states, true);

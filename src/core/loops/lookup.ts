@@ -6,6 +6,7 @@
 import type { ExperimentLoop } from '../analysis';
 import type { CombinationState } from '../store/types';
 import { chooseKeyMetric } from '../runs/keyMetric';
+import { portableValue } from '../params/canonical';
 
 export interface LoopLookupPort {
   lookup(keys: string[], combinations: Record<string, unknown>[], metric: string | undefined): Promise<CombinationState[]> | CombinationState[];
@@ -21,14 +22,16 @@ export function matchableKeys(loop: ExperimentLoop): string[] {
 export async function lookupLoop(loop: ExperimentLoop, port: LoopLookupPort, configured: string, available: string[]):
   Promise<{ metric: string | undefined; states: CombinationState[] }> {
   const keys = matchableKeys(loop);
+  // The store may sit across a worker boundary, where a tuple would arrive as a list.
+  const combinations = loop.combinations.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, portableValue(v)])));
   let metric = chooseKeyMetric(configured, available);
-  let states = await port.lookup(keys, loop.combinations, metric);
+  let states = await port.lookup(keys, combinations, metric);
   const finished = !configured && states.find((st) => st.state === 'finished' && st.best === null)?.runs[0];
   if (finished) {
     const own = chooseKeyMetric('', [...await port.metricsOf(finished.uid)].sort());
     if (own && own !== metric) {
       metric = own;
-      states = await port.lookup(keys, loop.combinations, metric);
+      states = await port.lookup(keys, combinations, metric);
     }
   }
   return { metric, states };

@@ -47,15 +47,19 @@ export function formatCombination(combo: Record<string, unknown>, keys = Object.
 
 /**
  * `RunLens: 3 of 4 combinations logged · best accuracy 0.81 (lr=0.01, bs=32) · 1 failed`;
- * `RunLens: 6 combinations, none logged yet`; `RunLens: all 6 combinations logged · best …`.
+ * `RunLens: 6 combinations, none logged yet`; `RunLens: all 6 combinations logged · best …`;
+ * `RunLens: 9 combinations, none tracked` for a loop that logs to no tracker.
  */
 export function lensTitle(loop: ExperimentLoop, s: LoopSummary, metric: string | undefined): string {
   const combinations = `combination${s.total === 1 ? '' : 's'}`;
   const untouched = s.logged + s.failed + s.crashed + s.killed + s.running === 0;
-  const head = untouched ? `RunLens: ${s.total} ${combinations}, none logged yet`
-    : s.logged === s.total && s.total > 1 ? `RunLens: all ${s.total} ${combinations} logged`
-      : `RunLens: ${s.logged} of ${s.total} ${combinations} logged`;
+  const head = !loop.tracked ? `RunLens: ${s.total} ${combinations}, none tracked`
+    : untouched ? `RunLens: ${s.total} ${combinations}, none logged yet`
+      : s.logged === s.total && s.total > 1 ? `RunLens: all ${s.total} ${combinations} logged`
+        : `RunLens: ${s.logged} of ${s.total} ${combinations} logged`;
   const parts = [head];
+  const repeats = repeatsText(loop);
+  if (repeats) parts.push(repeats);
   if (s.best && metric) parts.push(`best ${metric} ${formatMetric(s.best.value)} (${formatCombination(s.best.combination, loop.keys)})`);
   if (s.failed) parts.push(`${s.failed} failed`);
   if (s.crashed) parts.push(`${s.crashed} crashed`);
@@ -65,6 +69,14 @@ export function lensTitle(loop: ExperimentLoop, s: LoopSummary, metric: string |
   if (loop.unknown.length) parts.push(`${loop.unknown.join(', ')} unknown until run time`);
   if (loop.runtimeSkip) parts.push('skips logged combinations at run time');
   return parts.join(' · ');
+}
+
+/** `3 runs each` when every combination runs more than once alike; `1 to 4 runs each` when they differ. */
+function repeatsText(loop: ExperimentLoop): string | undefined {
+  const r = loop.repeats ?? [];
+  const most = Math.max(0, ...r), least = Math.min(...r);
+  if (most < 2) return undefined;
+  return least === most ? `${most} runs each` : `${least} to ${most} runs each`;
 }
 
 export interface ValueSummary {
@@ -94,4 +106,27 @@ export function valueSummaries(loop: ExperimentLoop, states: CombinationState[],
     });
     return v;
   });
+}
+
+/**
+ * What an inlay hint after a literal value says: the best key-metric result of the runs with that
+ * value and how many of its combinations are logged, `▸ accuracy 0.8100 · 2/2`, or `▸ 0/2`.
+ * `detail` drops the metric's name (`▸ 0.8100 · 2/2`), or the result too (`▸ 2/2`).
+ */
+export function inlayLabel(v: ValueSummary, metric: string | undefined, detail: 'full' | 'value' | 'count' = 'full'): string {
+  const best = v.best !== null && metric && detail !== 'count' ? `${detail === 'full' ? metric + ' ' : ''}${formatMetric(v.best)} · ` : '';
+  return `▸ ${best}${v.logged}/${v.combinations}`;
+}
+
+/**
+ * The labels of the hints on one line, as detailed as fits `budget` characters in all (VS Code cuts
+ * the hints of a line past `editor.inlayHints.maximumLength`; 0 is no limit).
+ */
+export function inlayLabels(values: ValueSummary[], metric: string | undefined, budget: number): string[] {
+  for (const detail of ['full', 'value', 'count'] as const) {
+    const labels = values.map((v) => inlayLabel(v, metric, detail));
+    // Each hint also takes the space before it.
+    if (!budget || labels.reduce((n, l) => n + l.length + 1, 0) <= budget || detail === 'count') return labels;
+  }
+  return [];
 }

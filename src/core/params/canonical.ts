@@ -12,7 +12,12 @@
  *   strings   `s:<the string exactly>`
  *
  * Numbers compare as exact decimals of their written form, not as doubles, so integers past 2^53
- * stay distinct and both Python's and JavaScript's shortest float spellings agree.
+ * stay distinct and both Python's and JavaScript's shortest float spellings agree. A list, tuple
+ * or dict compares by the text `str()` gives it, as MLflow stores it: `(64, 64)` is not `[64, 64]`,
+ * and `[1.0]` is not `[1]`. JSON cannot say "tuple" or "float", so a value that came from Python
+ * code carries both as marks (`pyTuple`, `pyFloat`) that JSON.stringify ignores; `portableValue`
+ * turns such a value into its `str()` text before it is copied (to the store's worker, to the
+ * runner), which keeps its canonical form.
  * The Python client holds a twin of this module (python/runlens/_canonical.py); both are tested
  * against test/vectors/canonical.json.
  */
@@ -36,33 +41,78 @@ export function canonicalValue(value: unknown): string {
   return canonicalParam(pythonStr(value));
 }
 
-/** The string Python's `str()` gives for the Python value a JSON value stands for. */
+const TUPLES = new WeakSet<object>();
+
+/** Marks an array as a Python tuple (`str()` prints `(64, 64)`); JSON still writes an array. Returns it. */
+export function pyTuple<T extends unknown[]>(items: T): T {
+  TUPLES.add(items);
+  return items;
+}
+
+export function isPyTuple(value: unknown): boolean {
+  return Array.isArray(value) && TUPLES.has(value);
+}
+
+/**
+ * A Python float, for a whole value inside a list, tuple or dict, where `str()` keeps its `.0`
+ * (`[1.0, 2.0]`). A boxed number: JSON writes it as a number. Other numbers are returned as they are.
+ */
+export function pyFloat(n: number): number | PyFloat {
+  return Number.isInteger(n) ? new PyFloat(n) : n;
+}
+
+export class PyFloat extends Number {}
+
+/** The string Python's `str()` gives for the Python value a JSON value (with marks) stands for. */
 export function pythonStr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return pythonFloatRepr(value);
+  if (value instanceof Number) return floatRepr(value.valueOf());
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'string') return value;
   return pythonRepr(value);
 }
 
-function pythonRepr(value: unknown): string {
+/**
+ * A value whose canonical form survives JSON and structured cloning: a list, tuple or dict becomes
+ * the text `str()` gives it (`canonicalValue` of that text is the same), a boxed float its number.
+ */
+export function portableValue(value: unknown): unknown {
+  if (value instanceof Number) return value.valueOf();
+  return value !== null && typeof value === 'object' ? pythonStr(value) : value;
+}
+
+/** Python's repr of a float: `5.0`, never `5`. */
+function floatRepr(n: number): string {
+  const s = pythonFloatRepr(n);
+  return /^-?\d+$/.test(s) ? s + '.0' : s;
+}
+
+/** Python's `repr()` of the value (strings quoted as Python quotes them). */
+export function pythonRepr(value: unknown): string {
   if (typeof value === 'string') return pythonStringRepr(value);
-  if (Array.isArray(value)) return '[' + value.map(pythonRepr).join(', ') + ']';
-  if (value !== null && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    const items = value.map(pythonRepr);
+    if (!TUPLES.has(value)) return '[' + items.join(', ') + ']';
+    return '(' + items.join(', ') + (items.length === 1 ? ',)' : ')');
+  }
+  if (value !== null && typeof value === 'object' && !(value instanceof Number)) {
     return '{' + Object.entries(value).map(([k, v]) => `${pythonStringRepr(k)}: ${pythonRepr(v)}`).join(', ') + '}';
   }
   return pythonStr(value);
 }
 
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 function pythonStringRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of s) {
+    const code = ch.codePointAt(0)!;
     if (ch === quote || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
+    else if (ESCAPES[ch]) out += ESCAPES[ch];
+    else if (code < 0x20 || (code >= 0x7f && code < 0xa0)) out += '\\x' + code.toString(16).padStart(2, '0');
     else out += ch;
   }
   return out + quote;

@@ -93,6 +93,10 @@ export const SETTINGS = {
     ],
     description: 'How a literal value of an experiment loop is marked when every combination with it is already logged.',
   },
+  'inlayHints.enabled': {
+    group: 'loops', order: 3, scope: 'resource', type: 'boolean', default: true,
+    description: 'After each value of an experiment loop (`0.01 ▸ accuracy 0.8100 · 2/2`), show the best key-metric result of the runs with that value and how many of its combinations are logged. VS Code\'s `editor.inlayHints.enabled` turns all inlay hints off too.',
+  },
 
   pythonPath: {
     group: 'launch', order: 1, scope: 'machine-overridable', type: 'string', default: '',

@@ -3,6 +3,11 @@ import type { Database } from 'sql.js';
 export const STATUS_CODES = ['running', 'finished', 'failed', 'killed', 'crashed'] as const;
 export type StatusName = (typeof STATUS_CODES)[number];
 const NO_VALUE = -1;
+/** Runs remembered as having joined since a version; past this, projections are rebuilt instead. */
+const MAX_JOINED = 10_000;
+
+/** Runs grouped by their values of some keys; `radix` set when the groups are mixed-radix numbers. */
+interface Projection { version: number; map: Map<number | string, number[]>; radix?: number[] }
 
 /** What a lookup reports of a run without going back to SQL. */
 export interface IndexedRun {
@@ -44,7 +49,15 @@ export class ParamIndex {
   maxRunId = 0;
   /** Bumped on every change, so cached projections know when they are stale. */
   version = 0;
-  private projections = new Map<string, { version: number; map: Map<number | string, number[]> }>();
+  private projections = new Map<string, Projection>();
+  /**
+   * The runs that may have joined a projection since a version: a run that came to exist, or got
+   * a param. Params are only ever added, so a cached projection catches up by adding these runs
+   * (a new run costs one signature, not a pass over every run). `logFrom`: the oldest version the
+   * log still covers.
+   */
+  private joined: { version: number; id: number }[] = [];
+  private logFrom = 0;
 
   static build(db: Database): ParamIndex {
     const index = new ParamIndex();
@@ -85,6 +98,7 @@ export class ParamIndex {
 
   setRun(runId: number, run: IndexedRun): void {
     this.grow(runId);
+    if (!this.exists[runId]) this.join([runId]);
     this.exists[runId] = 1;
     this.runs[runId] = run;
     this.experiment[runId] = run.experimentId;
@@ -112,7 +126,19 @@ export class ParamIndex {
     if (code === undefined) { code = col.codes.size; col.codes.set(canon, code); }
     const byRun = col.byRun;
     for (const id of runIds) byRun[id] = code;
+    this.join(runIds);
     this.version++;
+  }
+
+  private join(ids: number[]): void {
+    if (this.joined.length + ids.length > MAX_JOINED) {
+      // Too many to replay (the index being built, or no lookup for long): projections made
+      // before this change are rebuilt, those made after it catch up.
+      this.joined = [];
+      this.logFrom = this.version + 2;
+      return;
+    }
+    for (const id of ids) this.joined.push({ version: this.version + 1, id });
   }
 
   /**
@@ -142,15 +168,21 @@ export class ParamIndex {
   /**
    * Groups every run that has all of `keys` by its values of them. A run's group is a number in
    * mixed radix (one digit per key, base = that key's number of distinct values + 1), so grouping
-   * is arithmetic on dense arrays. Cached until the next write.
+   * is arithmetic on dense arrays. Cached; after writes it catches up with the runs that joined.
    */
   private project(keys: string[], cols: KeyColumn[]): Map<number | string, number[]> {
     const cacheKey = JSON.stringify(keys);
     const cached = this.projections.get(cacheKey);
     if (cached && cached.version === this.version) return cached.map;
-    const map = new Map<number | string, number[]>();
     const arrays = cols.map((c) => c.byRun);
     const radix = cols.map((c) => c.codes.size + 1);
+    // Runs only ever gain params, so a projection catches up by adding the runs that joined since;
+    // unless a key got a new value, which changes every group's number.
+    if (cached?.radix && cached.version >= this.logFrom - 1 && cached.radix.every((r, i) => r === radix[i])) {
+      this.catchUp(cached, arrays);
+      return cached.map;
+    }
+    const map = new Map<number | string, number[]>();
     if (radix.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER) return this.projectBySignature(keys, cols);
     const n = arrays.length;
     outer: for (let id = 1; id <= this.maxRunId; id++) {
@@ -165,8 +197,31 @@ export class ParamIndex {
       if (list) list.push(id); else map.set(sig, [id]);
     }
     if (this.projections.size > 32) this.projections.clear();
-    this.projections.set(cacheKey, { version: this.version, map });
+    this.projections.set(cacheKey, { version: this.version, map, radix });
     return map;
+  }
+
+  /** Add to a cached projection the runs that joined since it was made, keeping ids ascending. */
+  private catchUp(cached: Projection, arrays: Int32Array[]): void {
+    const radix = cached.radix!;
+    for (let i = this.joined.length - 1; i >= 0 && this.joined[i].version > cached.version; i--) {
+      const id = this.joined[i].id;
+      if (!this.exists[id]) continue;
+      let sig = 0;
+      let complete = true;
+      for (let k = 0; k < arrays.length; k++) {
+        const code = arrays[k][id];
+        if (code === NO_VALUE) { complete = false; break; }
+        sig = sig * radix[k] + code;
+      }
+      if (!complete) continue;
+      const list = cached.map.get(sig);
+      if (!list) { cached.map.set(sig, [id]); continue; }
+      let lo = 0, hi = list.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid] < id) lo = mid + 1; else hi = mid; }
+      if (list[lo] !== id) list.splice(lo, 0, id);
+    }
+    cached.version = this.version;
   }
 
   /**
