@@ -1,16 +1,15 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FolderStores } from '../store/folderStores';
 import type { CommandSpec } from '../commands';
 import { codeSource } from '../core/code/source';
+import { gitShow } from '../core/code/git';
 import { STORE_DIR } from '../core/store/workspaceStore';
 import { runLabel, shortId } from '../core/runs/format';
 import { runsFromArgs, type OpenRun } from './ref';
 
 const SCHEME = 'runlens-code';
-const GIT_TIMEOUT_MS = 10_000;
 
 /**
  * `RunLens: Compare Code`: the scripts two runs ran, in VS Code's diff editor, read-only. Each
@@ -38,7 +37,11 @@ export function registerCodeDiffs(stores: FolderStores, log: vscode.LogOutputCha
     else {
       // git reads the repository's own configuration: only where the person trusts the workspace.
       if (!vscode.workspace.isTrusted) throw new Error(`RunLens reads the code of ${label} from git (commit ${source.commit.slice(0, 12)}) only in a trusted workspace.`);
-      text = await gitShow(source.commit, source.script, log);
+      try {
+        text = await gitShow(source.commit, source.script, (m) => log.warn(m));
+      } catch (e) {
+        throw new Error(`RunLens cannot show the code of ${label}: ${(e as Error).message}.`);
+      }
     }
     const key = `${run.store.folder.uri}#${detail.uid}`;
     contents.set(key, text);
@@ -61,22 +64,4 @@ export function registerCodeDiffs(stores: FolderStores, log: vscode.LogOutputCha
     commands: [{ id: 'runlens.compareCode', run: compareCode }],
     dispose: () => { provider.dispose(); changed.dispose(); contents.clear(); },
   };
-}
-
-/** The script as it was at `commit`, from the repository that holds it. */
-async function gitShow(commit: string, script: string, log: vscode.LogOutputChannel): Promise<string> {
-  const dir = path.dirname(script);
-  const git = (args: string[]) => new Promise<string>((resolve, reject) => {
-    execFile('git', args, { cwd: dir, timeout: GIT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (e, stdout, stderr) => {
-      if (e) { log.warn(`git ${args.join(' ')} in ${dir}: ${stderr || e.message}`); reject(e); } else resolve(stdout);
-    });
-  });
-  let top: string;
-  try { top = (await git(['rev-parse', '--show-toplevel'])).trim(); } catch { throw new Error(`RunLens: ${dir} is not in a git repository, so the script cannot be read at commit ${commit.slice(0, 12)}.`); }
-  const rel = path.relative(top, script).split(path.sep).join('/');
-  try {
-    return await git(['show', `${commit}:${rel}`]);
-  } catch {
-    throw new Error(`RunLens: the repository has no ${rel} at commit ${commit.slice(0, 12)} (a commit not fetched here, or the file moved).`);
-  }
 }
