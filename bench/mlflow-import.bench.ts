@@ -10,15 +10,14 @@
  * so that the figures measure the importer rather than the disk.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { readFileStore } from '../src/core/mlflow/fileStore';
-import type { SqlJsStatic } from 'sql.js';
 import type { MlflowSnapshot } from '../src/core/mlflow/model';
 import { loadSqlJs, setSqlJsWasmPath } from '../src/core/store/sqljs';
 import { readSqliteStore } from '../src/core/mlflow/sqliteStore';
 import { MLFLOW_FIXTURE } from '../test/unit/mlflow-fixtures';
 import type { Figure } from './figure';
+import { rawReadTables, round, scratchParent, seconds } from './measure';
 import { METRICS_PER_RUN, STEPS, addFileStoreRuns, addSqliteRuns, createSqliteStore, schemaSql } from './mlflow-stores';
 
 const RUNS = 10_000;
@@ -39,7 +38,7 @@ export async function run(ctx: { wasm?: string } = {}): Promise<Record<string, F
     });
     const where = `${RUNS} runs, ${RUNS * METRICS_PER_RUN * STEPS / 1e6}M points, on ${path.dirname(scratch)}; generated in ${generation.toFixed(1)} s`;
 
-    const dbFloor = await seconds(async () => rawReadDb(SQL, dbPath));
+    const dbFloor = await seconds(async () => rawReadTables(SQL, dbPath, MLFLOW_TABLES));
     let dbFull: MlflowSnapshot | undefined;
     const dbImport = await seconds(async () => { dbFull = await readSqliteStore(dbPath); });
     const dbFingerprint = checked(dbFull, RUNS).fingerprint;
@@ -76,16 +75,6 @@ function figure(value: number, unit: string, baseline: number, note: string): Fi
   return { value: round(value), unit, baseline: round(baseline), ratio: round(value / baseline), note };
 }
 
-function round(n: number): number {
-  return Number(n.toPrecision(4));
-}
-
-async function seconds(work: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return (performance.now() - start) / 1000;
-}
-
 /** A benchmark that read nothing would be fast: make sure each read read what it should. */
 function checked(snapshot: MlflowSnapshot | undefined, runs: number): MlflowSnapshot {
   if (!snapshot || snapshot.runs.length !== runs || snapshot.problems.length) {
@@ -96,34 +85,10 @@ function checked(snapshot: MlflowSnapshot | undefined, runs: number): MlflowSnap
   return snapshot;
 }
 
-async function rawReadDb(SQL: SqlJsStatic, dbPath: string): Promise<void> {
-  const db = new SQL.Database(fs.readFileSync(dbPath));
-  try {
-    for (const table of MLFLOW_TABLES) {
-      const statement = db.prepare(`SELECT * FROM ${table}`);
-      while (statement.step()) statement.get();
-      statement.free();
-    }
-  } finally {
-    db.close();
-  }
-}
-
 function rawReadFiles(dir: string): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) rawReadFiles(full);
     else fs.readFileSync(full);
-  }
-}
-
-function scratchParent(): string {
-  const chosen = process.env.RUNLENS_BENCH_TMP;
-  if (chosen) return chosen;
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return os.tmpdir();
   }
 }

@@ -5,8 +5,10 @@ import { VERSION } from './core/version';
 import { Disposable } from './disposable';
 import { LaunchFeature } from './launch';
 import { LoopsFeature, type LoopService } from './loops';
-import { mlflowImport } from './mlflow/importCommands';
+import { MLFLOW_STORES } from './mlflow/importCommands';
 import { ServerFeature } from './mlflow/servers';
+import { OPTUNA_STORAGES } from './optuna/importCommands';
+import { sourceImports } from './sources/importCommands';
 import { registerPanels, type PanelsApi } from './panels';
 import { registerCodeDiffs } from './runs/code';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
@@ -56,8 +58,8 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     const panels = owner.track(registerPanels(context, stores, log));
     const loops = owner.track(new LoopsFeature(stores, log));
     const launch = owner.track(new LaunchFeature(path.join(context.extensionPath, 'python'), stores, loops.service, log));
-    const mlflow = mlflowImport(stores, log);
-    owner.track(mlflow.listener);
+    const imports = sourceImports(stores, log, [MLFLOW_STORES, OPTUNA_STORAGES]);
+    owner.track(imports.listener);
     const servers = owner.track(new ServerFeature(stores, context.secrets, log));
     owner.track(registerPythonClientEnvironment(context, path.join(context.extensionPath, 'python')));
     const code = owner.track(registerCodeDiffs(stores, log, () => view.view.selection));
@@ -68,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
       ...code.commands,
       ...loops.commands,
       ...launch.commands,
-      ...mlflow.commands,
+      ...imports.commands,
       ...servers.commands,
     ], log));
     void view.update();

@@ -14,7 +14,8 @@
 //                when they fail, unless --keep-going.
 //   unit         test/unit/*.test.ts, bundled by `node esbuild.mjs --tests`, in plain Node (mocha).
 //   python       /usr/bin/python3 -m unittest discover -s python/tests -t python (Debian's interpreter,
-//                with python3-optuna, -sklearn, -matplotlib; RUNLENS_TEST_PYTHON names another).
+//                with python3-optuna, -sklearn, -matplotlib; RUNLENS_TEST_PYTHON names another),
+//                after the build (its Optuna tests import studies with dist/cli.js).
 //   clock        the unit and python tiers again at 2024-02-29 23:59:40 UTC (a leap day, crossing
 //                midnight; libfaketime moves Node's clock, a sitecustomize Python's), with
 //                TZ=Pacific/Kiritimati (UTC+14) and LC_ALL=de_DE.UTF-8.
@@ -178,6 +179,8 @@ const tiers = {
       return counts();
     }
     if (!systemPackages()) return counts(0, 1);
+    // The Optuna tests import real studies with the command line (dist/cli.js), as a workspace would.
+    if (!await build()) return counts(0, 1);
     const { code, text } = await run(PYTHON, ['-m', 'unittest', 'discover', '-s', 'python/tests', '-t', 'python', '-v'],
       { capture: true, env: { PYTHONDONTWRITEBYTECODE: '1', ...env } });
     return countUnittest(code, text);

@@ -16,7 +16,8 @@ from ._canonical import canonical_value
 from ._store import Store, Unreadable, parse_error
 from ._validate import check_unicode
 
-UNSUCCESSFUL = ("failed", "killed", "crashed")
+# Ended without a result. "pruned": an Optuna trial its pruner stopped early (imported studies).
+UNSUCCESSFUL = ("failed", "killed", "crashed", "pruned")
 PROJECT_FROM = 20  # combinations with the same keys: from here one pass beats a query each
 _warned = set()
 
@@ -212,7 +213,8 @@ def exists(params, experiment=None):
 
     Other params of the run do not matter. `experiment` defaults to the one chosen with
     set_experiment() or RUNLENS_EXPERIMENT; when none was chosen, runs of every experiment count
-    (as in the editor's CodeLens). Failed, killed and crashed runs do not count: see failed().
+    (as in the editor's CodeLens). Failed, killed and crashed runs, and pruned Optuna trials, do not
+    count: see failed().
     """
     return any(run.status == "finished" for run in _lookup(params, experiment, False, True))
 
@@ -223,7 +225,7 @@ def find(params=None, experiment=None):
 
 
 def failed(params=None, experiment=None):
-    """The runs holding these params that ended without a result: failed, killed or crashed."""
+    """The runs holding these params that ended without a result: failed, killed, crashed or pruned."""
     return [run for run in find(params, experiment) if run.status in UNSUCCESSFUL]
 
 

@@ -2,7 +2,7 @@ import { LOCK_FILE, STORE_DIR, WorkspaceStore } from '../core/store/workspaceSto
 import { WriterLock } from '../core/store/writerLock';
 import { Journal } from '../core/store/journal';
 import type { Reporter } from '../core/store/ingest';
-import { getRun, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
+import { declaredGoal, getRun, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import { jsonNumber } from '../core/store/history';
 import { AllowedSourcesFile, SourcePolicy } from '../core/store/sourcePolicy';
 import type { RunDetail } from '../core/store/types';
@@ -17,6 +17,9 @@ import { describeLoop, type Goal } from '../core/loops/describe';
 import { formatMetric, shortId } from '../core/runs/format';
 import { FilterError } from '../core/runs/filter';
 import { fileProblem } from '../core/store/errors';
+import { sourceKindOf } from '../core/sources/detect';
+import { sqliteUrlPath } from '../core/optuna/detect';
+import type { FileSourceKind } from '../core/sources/source';
 import { envCredentialsFor } from '../core/mlflowServer/credentials';
 import { isServerUri, normalizeServerUri, ServerUriError } from '../core/mlflowServer/uri';
 import { serverNotice } from '../core/runs/format';
@@ -128,6 +131,7 @@ export const COMMANDS: Record<string, Command> = {
         metricsOf: (uid: string) => Object.keys(getRun(store.catalog, uid)?.metrics ?? {}),
         experimentId: (name: string) => store.catalog.experimentIds.get(name),
         metricNames: () => metricNames(store.catalog),
+        declaredGoal: (metric: string, experimentId?: number) => declaredGoal(store.catalog, metric, experimentId),
       };
       const opts = { configuredMetric: () => ctx.options.get('metric') ?? '', goal: 'auto' as const, sameExperiment: !everywhere };
       const available = metricNames(store.catalog);
@@ -222,18 +226,18 @@ export const COMMANDS: Record<string, Command> = {
   import: {
     args: 'PATH | http://host:port [--experiment NAME ...] [--allow-outside]',
     options: {
-      'allow-outside': { type: 'boolean', help: 'follow a store outside the workspace folder (remembered for this folder on this machine)' },
+      'allow-outside': { type: 'boolean', help: 'follow a store or storage outside the workspace folder (remembered for this folder on this machine)' },
       experiment: { type: 'string', multiple: true, value: 'NAME', help: "a tracking server's experiment to follow (again for more; default: all)" },
     },
-    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db) or a tracking server\'s runs (those of the experiments named, else all) and follow it from then on; a store outside the workspace folder needs --allow-outside',
+    summary: 'import an MLflow store (a mlruns/ folder or a mlflow.db), a tracking server\'s runs (those of the experiments named, else all) or an Optuna storage (an SQLite file or sqlite:/// URL, a journal file) and follow it from then on; one outside the workspace folder needs --allow-outside',
     run: async (ctx) => {
       const target = ctx.positional[0];
-      if (!target) throw new CliError('give a mlruns/ folder, a mlflow.db file or a tracking server\'s http(s):// URI');
+      if (!target) throw new CliError('give a mlruns/ folder, a mlflow.db file, a tracking server\'s http(s):// URI or an Optuna storage (an SQLite file, a sqlite:/// URL, a journal file)');
       if (isServerUri(target)) return importServer(ctx, target);
-      const abs = path.resolve(target);
-      let stat: fs.Stats;
-      try { stat = fs.statSync(abs); } catch { throw new CliError(`${target}: no such file or folder`); }
-      const kind = stat.isDirectory() ? 'mlflow-file' : 'mlflow-db';
+      const abs = path.resolve(sqliteUrlPath(target) ?? target);
+      if (!fs.existsSync(abs)) throw new CliError(`${target}: no such file or folder`);
+      const kind = await sourceKindOf(abs);
+      if (!kind) throw new CliError(`${target} is neither an MLflow store (a mlruns/ folder, an SQLite mlflow.db) nor an Optuna storage (an SQLite database with Optuna's tables, a JournalFileStorage file)`);
       const allowed = allowedSources();
       if (!new SourcePolicy(ctx.workspace, allowed).mayFollow(abs)) {
         if (!ctx.flags.has('allow-outside')) {
@@ -263,7 +267,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   sync: {
     args: '',
-    summary: 'catch up every followed source now: MLflow stores and tracking servers',
+    summary: 'catch up every followed source now: MLflow stores and tracking servers, Optuna storages',
     run: async (ctx) => {
       const holder = new WriterLock(path.join(ctx.workspace, STORE_DIR, LOCK_FILE), Date.now, ctx.writeFs).activeHolder();
       if (holder) {
@@ -286,7 +290,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   rebuild: {
     args: '',
-    summary: 'rebuild the store from the run logs, the edits journal and the imported MLflow stores',
+    summary: 'rebuild the store from the run logs, the edits journal and the imported sources (MLflow stores, Optuna storages)',
     run: (ctx) => withStore(ctx, async (store) => {
       // A store that had no database, or a damaged one, was just built from the logs by opening it.
       const stats = store.builtFromScratch ?? await store.rebuild();
@@ -332,12 +336,13 @@ async function importServer(ctx: CliContext, target: string): Promise<number> {
   }, 'writer');
 }
 
-function importNow(ctx: CliContext, kind: 'mlflow-file' | 'mlflow-db', abs: string, target: string): Promise<number> {
+function importNow(ctx: CliContext, kind: FileSourceKind, abs: string, target: string): Promise<number> {
   return withStore(ctx, async (store) => {
     const result = await store.importSource(kind, abs);
     await store.save();
+    const what = kind.startsWith('optuna-') ? 'trials' : 'runs';
     if (ctx.json) ctx.out(JSON.stringify({ source: abs, kind, runs: result.runs, removed: result.removed, problems: result.problems }) + '\n');
-    else ctx.out(`Imported ${result.runs} runs from ${target}${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
+    else ctx.out(`Imported ${result.runs} ${what} from ${target}${result.problems.length ? ` (${result.problems.length} problems, listed above)` : ''}.\n`);
     return 0;
   }, 'writer');
 }

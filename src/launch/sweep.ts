@@ -8,7 +8,7 @@ import type { ArgumentStyle, SweepSpec } from '../core/launch/grid';
 import { confirmText, nothingToRunText, planSweep, progressText, summaryText, toRun, type SweepOutcome, type SweepPlan } from '../core/launch/plan';
 import { runQueue } from '../core/launch/queue';
 import { chooseKeyMetric, configuredKeyMetric } from '../core/runs/keyMetric';
-import { higherIsBetter } from '../core/store/queries';
+import { higherIsBetter, rankingGoal } from '../core/store/queries';
 import type { CombinationState, MatchedRun, RunDetail } from '../core/store/types';
 import type { ExperimentLoop } from '../core/analysis';
 import { parseRunnerReport, runnerSpec, type LoopRunPlan, type RunnerReport } from '../core/launch/loopRun';
@@ -78,7 +78,10 @@ export async function runSweep(req: SweepRequest, launcher: Launcher, log: vscod
   };
   await api.refresh(); // what finished or was killed a moment ago counts
   const states = await lookup(spec.combinations);
-  const plan = planSweep(states, higherIsBetter(metric ?? '', goal));
+  // A study's direction decides what "best" means for its metrics, as it did in the lookup.
+  const scope = spec.experiment ? await api.experimentId(spec.experiment) : undefined;
+  const declared = metric ? await api.declaredGoal(metric, scope) : undefined;
+  const plan = planSweep(states, higherIsBetter(metric ?? '', rankingGoal(declared, goal)));
   const destination = runDestination(req.named ?? spec.experiment, await earlierExperiment(store, states));
   const experiment = destination.name;
   const mode = req.loop ? 'loop' : 'arguments';
@@ -303,7 +306,8 @@ function lastLine(text: string): string {
 async function askFirst(plan: SweepPlan, metric: string | undefined, detail: string): Promise<number[] | undefined> {
   const withFailed = toRun(plan, true);
   const all = `Run ${withFailed.length}`;
-  const skipFailed = plan.failed.length && plan.missing.length ? `Run ${plan.missing.length}, Skip the Failed` : undefined;
+  const which = plan.pruned.length === plan.failed.length ? 'Pruned' : plan.pruned.length ? 'Failed and Pruned' : 'Failed';
+  const skipFailed = plan.failed.length && plan.missing.length ? `Run ${plan.missing.length}, Skip the ${which}` : undefined;
   const answer = await vscode.window.showInformationMessage(confirmText(plan, metric), { modal: true, detail }, ...[all, skipFailed].filter((x): x is string => !!x));
   if (answer === all) return withFailed;
   return answer && answer === skipFailed ? toRun(plan, false) : undefined;

@@ -9,6 +9,7 @@ import { LoopInlayHints } from './inlay';
 import { TrackLoopActions } from './trackAction';
 import { LoopLensProvider } from './lens';
 import { LoopService } from './service';
+import { SuggestionHoverProvider } from './suggestionHover';
 
 export { LoopService, type LoopInsight } from './service';
 
@@ -25,6 +26,7 @@ export class LoopsFeature extends Disposable {
     this.service = this.track(new LoopService(stores, log));
     this.track(new LoopLensProvider(this.service));
     this.track(new LoopHoverProvider(this.service));
+    this.track(new SuggestionHoverProvider(this.service));
     this.track(new LoopDiagnostics(this.service));
     this.track(new LoopInlayHints(this.service));
     const track = this.track(new TrackLoopActions(this.service));

@@ -28,7 +28,9 @@ export class LoopLensProvider extends Disposable implements vscode.CodeLensProvi
       const range = new vscode.Range(pos, pos);
       const lenses = [new vscode.CodeLens(range, {
         title: ins.title,
-        tooltip: `Show every combination of this loop and its runs${ins.loop.experiment ? ` (experiment ${ins.loop.experiment})` : ''}`,
+        tooltip: ins.loop.optuna?.kind === 'grid'
+          ? `Show every point of this GridSampler's grid and its trials${ins.loop.experiment ? ` (study ${ins.loop.experiment})` : ''}`
+          : `Show every combination of this loop and its runs${ins.loop.experiment ? ` (experiment ${ins.loop.experiment})` : ''}`,
         command: 'runlens.showCombinations',
         arguments: [doc.uri, i],
       })];
@@ -46,7 +48,8 @@ export class LoopLensProvider extends Disposable implements vscode.CodeLensProvi
       }
       if (ins.loop.runBy) return lenses; // a library runs these combinations, not a for of the script
       // The same count the sweep will ask to run: neither finished nor running now.
-      const n = runnable ? toRun(planSweep(ins.states, true), true).length : 0;
+      // An Optuna grid search is run by its own sampler, which skips the points its study has already done.
+      const n = runnable && ins.loop.optuna?.kind !== 'grid' ? toRun(planSweep(ins.states, true), true).length : 0;
       if (n) {
         lenses.push(new vscode.CodeLens(range, {
           title: n === ins.loop.combinations.length && n > 1 ? `$(play) Run all ${n}` : `$(play) Run the ${n} missing combination${n === 1 ? '' : 's'}`,

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { analyzeNotebook, type ExperimentLoop } from '../core/analysis';
+import { analyzeNotebook, optunaSuggestions, type ExperimentLoop, type OptunaSuggestion } from '../core/analysis';
 import { IncrementalAnalysis } from '../core/analysis/incremental';
 import { describable, describeLoop, untouchedLoop, type LoopState } from '../core/loops/describe';
 import { configuredKeyMetric } from '../core/runs/keyMetric';
@@ -30,6 +30,7 @@ export class LoopService extends Disposable {
   private readonly cache = new Map<string, Cached>();
   private readonly files = new Map<string, { analysis: IncrementalAnalysis; version: number; loops: ExperimentLoop[] }>();
   private readonly notebooks = new Map<string, { key: string; results: ExperimentLoop[][] }>();
+  private readonly suggestionCache = new Map<string, { version: number; suggestions: OptunaSuggestion[] }>();
   private readonly changed = this.track(new vscode.EventEmitter<void>());
   /** The loops' states may have changed (a run was logged, a setting changed). */
   readonly onDidChange = this.changed.event;
@@ -43,7 +44,7 @@ export class LoopService extends Disposable {
     super();
     this.track(stores.onDidChange(() => this.invalidate()));
     this.track(vscode.workspace.onDidChangeConfiguration((e) => { if (affectsSetting(e)) this.invalidate(); }));
-    this.track(vscode.workspace.onDidCloseTextDocument((d) => { this.cache.delete(d.uri.toString()); this.files.delete(d.uri.toString()); }));
+    this.track(vscode.workspace.onDidCloseTextDocument((d) => { this.cache.delete(d.uri.toString()); this.files.delete(d.uri.toString()); this.suggestionCache.delete(d.uri.toString()); }));
     this.track(vscode.workspace.onDidCloseNotebookDocument((nb) => this.notebooks.delete(nb.uri.toString())));
     // A cell's loops may depend on any other cell (a function called further down).
     this.track(vscode.workspace.onDidChangeTextDocument((e) => { const nb = this.notebookOf(e.document); if (nb) this.notebookChanged(nb, e.document); }));
@@ -84,6 +85,26 @@ export class LoopService extends Disposable {
     this.cache.set(key, { version: doc.version, insights });
     void insights.then((list) => this.computed.fire({ doc, insights: list }));
     return insights;
+  }
+
+  /** The document's Optuna `trial.suggest_*` calls (in a notebook cell, seeing the cells above it), once per version. */
+  suggestions(doc: vscode.TextDocument): OptunaSuggestion[] {
+    const key = doc.uri.toString();
+    const cached = this.suggestionCache.get(key);
+    if (cached && cached.version === doc.version) return cached.suggestions;
+    let suggestions: OptunaSuggestion[] = [];
+    try {
+      const notebook = this.notebookOf(doc);
+      if (!notebook) suggestions = optunaSuggestions(doc.getText());
+      else {
+        const cells = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python');
+        suggestions = optunaSuggestions(cells.slice(0, cells.findIndex((c) => c.document === doc) + 1).map((c) => c.document.getText()));
+      }
+    } catch (e) {
+      this.log.warn(`${doc.uri.fsPath}: its Optuna suggestions could not be analysed (${(e as Error).message})`);
+    }
+    this.suggestionCache.set(key, { version: doc.version, suggestions });
+    return suggestions;
   }
 
   private loopsOf(doc: vscode.TextDocument): { loops: ExperimentLoop[]; cell: number | undefined } {
@@ -147,6 +168,7 @@ export class LoopService extends Disposable {
       metricsOf: async (uid: string) => Object.keys((await api.run(uid))?.metrics ?? {}),
       experimentId: (name: string) => api.experimentId(name),
       metricNames: () => api.metricNames(),
+      declaredGoal: (metric: string, experimentId?: number) => api.declaredGoal(metric, experimentId),
     };
     const available = await api.metricNames();
     // Runs of a tracking server that cannot be reached count as last synced: the lens says since when.
@@ -161,7 +183,8 @@ export class LoopService extends Disposable {
     return out;
   }
 
-  private async storeFor(doc: vscode.TextDocument): Promise<FolderStore | undefined> {
+  /** The store of the folder a document is in, if that folder has one (nothing is created for asking). */
+  async storeFor(doc: vscode.TextDocument): Promise<FolderStore | undefined> {
     // Reading only: a folder without a store has nothing logged, and gets no `.runlens/` from it.
     if (doc.uri.scheme === 'file') return this.stores.forUri(doc.uri, { create: false });
     const notebook = this.notebookOf(doc);

@@ -3,7 +3,7 @@ import type { FolderStore } from '../store/folderStores';
 import type { RunDetail } from '../core/store/types';
 import { canonicalParam } from '../core/params/canonical';
 import { runLabel, varyingKeys } from '../core/runs/format';
-import { higherIsBetter } from '../core/store/queries';
+import { higherIsBetter, rankingGoal } from '../core/store/queries';
 import type { CompareFromWebview, CompareToWebview, CompareView, PanelMemento, Series } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
@@ -62,7 +62,18 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
     const perSeries = Math.max(300, Math.floor(40_000 / Math.max(1, found.length)));
     const histories = await Promise.all(found.map((x) => x.ref.store.client.api.history(x.ref.uid)));
     if (refs !== this.refs) return; // another comparison replaced this one meanwhile
-    const view = buildView(found.map((x) => x.detail), histories.map((h) => Object.fromEntries(Object.entries(h).map(([k, pts]) => [k, toSeries(pts, perSeries)]))), found[0]?.ref.store.folder);
+    // Which way each metric is better, where the runs' source says (an Optuna study's direction).
+    const first = found[0]?.ref.store;
+    const experimentIds = new Set(found.map((x) => x.detail.experimentId));
+    const declared: Record<string, 'maximize' | 'minimize'> = {};
+    if (first) {
+      for (const key of new Set(found.flatMap((x) => Object.keys(x.detail.metrics)))) {
+        const goal = await first.client.api.declaredGoal(key, experimentIds.size === 1 ? [...experimentIds][0] : undefined);
+        if (goal) declared[key] = goal;
+      }
+    }
+    if (refs !== this.refs) return;
+    const view = buildView(found.map((x) => x.detail), histories.map((h) => Object.fromEntries(Object.entries(h).map(([k, pts]) => [k, toSeries(pts, perSeries)]))), first?.folder, declared);
     this.fingerprint = fingerprint;
     this.view = view;
     this.shown = found;
@@ -114,7 +125,8 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
   }
 }
 
-export function buildView(runs: RunDetail[], histories: Record<string, Series>[], folder?: vscode.WorkspaceFolder): CompareView {
+export function buildView(runs: RunDetail[], histories: Record<string, Series>[], folder?: vscode.WorkspaceFolder,
+  declared: Record<string, 'maximize' | 'minimize'> = {}): CompareView {
   const goal = setting('keyMetricGoal', folder?.uri);
   const varying = varyingKeys(runs);
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
@@ -128,7 +140,7 @@ export function buildView(runs: RunDetail[], histories: Record<string, Series>[]
       range: Object.fromEntries(Object.values(r.metrics).map((m) => [m.key, { min: finiteOrNull(m.min), max: finiteOrNull(m.max) }])),
     })),
     params: paramKeys.map((key) => ({ key, differs: new Set(runs.map((r) => (key in r.params ? canonicalParam(r.params[key]) : undefined))).size > 1 })),
-    metrics: metricKeys.map((key) => ({ key, higherIsBetter: higherIsBetter(key, goal) })),
+    metrics: metricKeys.map((key) => ({ key, higherIsBetter: higherIsBetter(key, rankingGoal(declared[key], goal)) })),
     keyMetric,
     history: Object.fromEntries(metricKeys.map((k) => [k, histories.map((h) => h[k] ?? null)])),
     artifacts: comparedArtifacts(runs),

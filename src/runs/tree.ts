@@ -32,7 +32,12 @@ const STATUS_ICON: Record<StatusName, vscode.ThemeIcon> = {
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
   killed: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
   crashed: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  pruned: new vscode.ThemeIcon('stop-circle', new vscode.ThemeColor('charts.orange')),
+  queued: new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.blue')),
 };
+
+/** What "Hide Failed Runs" leaves: runs with a result, or on their way to one. Pruned trials go with the failed. */
+const NOT_FAILED: StatusName[] = ['running', 'finished', 'killed', 'queued'];
 
 /**
  * Experiments, their runs (a page at a time), and each run's params, metrics and tags.
@@ -99,7 +104,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private async runs(store: FolderStore, experiment: ExperimentSummary): Promise<RunsNode[]> {
     const pages = this.pages.get(store.folder.uri.toString() + '#' + experiment.id) ?? 1;
-    const statuses = this.options.showFailed ? undefined : (['running', 'finished', 'killed'] as StatusName[]);
+    const statuses = this.options.showFailed ? undefined : NOT_FAILED;
     const runs = await store.client.api.runs({
       experimentId: experiment.id, sort: this.options.sort, limit: pages * PAGE_SIZE + 1,
       includeDeleted: this.options.showDeleted, statuses, filter: this.options.filter || undefined,
@@ -157,12 +162,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const e = node.experiment;
         const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `exp:${node.store.folder.uri}#${e.id}`;
-        const runs = node.matching !== undefined ? `${node.matching} of ${e.runs} runs match` : `${e.runs} run${e.runs === 1 ? '' : 's'}`;
+        // An imported Optuna study counts trials, its runs.
+        const noun = e.study ? 'trial' : 'run';
+        const runs = node.matching !== undefined ? `${node.matching} of ${e.runs} ${noun}s match` : `${e.runs} ${noun}${e.runs === 1 ? '' : 's'}`;
         const notice = node.server && serverNotice(node.server);
-        item.description = `${runs}${e.running ? ` · ${e.running} running` : ''}${e.deleted ? ' · deleted' : ''}${notice ? ` · ${notice}` : ''}`;
-        item.iconPath = notice ? new vscode.ThemeIcon('cloud-offline', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('beaker');
+        item.description = `${runs}${e.running ? ` · ${e.running} running` : ''}${e.study ? ' · Optuna study' : ''}${e.deleted ? ' · deleted' : ''}${notice ? ` · ${notice}` : ''}`;
+        item.iconPath = notice ? new vscode.ThemeIcon('cloud-offline', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon(e.study ? 'graph-scatter' : 'beaker');
         if (notice && node.server) {
           item.tooltip = `${e.name}: its runs from ${node.server.uri} are shown as they were ${node.server.lastSync ? `at the last sync (${formatSyncTime(node.server.lastSync)})` : 'never synced'}.${node.server.message ? `\n\n${node.server.message}` : ''}`;
+        } else if (e.study) {
+          item.tooltip = `Optuna study ${e.name} (${e.study.directions.join(', ') || 'no direction recorded'}), from ${e.study.storage}`;
         }
         item.contextValue = 'experiment';
         return item;

@@ -4,7 +4,8 @@ import type { IngestStats } from '../core/store/ingest';
 import type { LookupOptions } from '../core/store/queries';
 import type { HistoryPoint } from '../core/store/history';
 import type { TablePage, TableQuery } from '../core/store/runTable';
-import type { SourceKind } from '../core/store/importedSources';
+import type { SourceKind } from '../core/sources/source';
+import type { TriedOptions, TriedValues } from '../core/store/triedValues';
 import type { ServerStatus } from '../core/store/serverFollow';
 import type { Credentials } from '../core/mlflowServer/credentials';
 
@@ -37,6 +38,10 @@ export interface StoreApi {
   runsTable(query: TableQuery): TablePage;
   lookup(keys: string[], combinations: Record<string, unknown>[], opts: LookupOptions): CombinationState[];
   metricNames(): string[];
+  /** The values a parameter was tried with, and the best run's (the hover on an Optuna `trial.suggest_*`). */
+  triedValues(key: string, opts: TriedOptions): TriedValues;
+  /** Which way a metric is better as its source says (an Optuna study's direction), in one experiment or in all. */
+  declaredGoal(metric: string, experimentId?: number): 'maximize' | 'minimize' | undefined;
   importSource(kind: SourceKind, sourcePath: string, experiments?: string[]): Promise<{ runs: number; removed: number; problems: { path: string; message: string }[] }>;
   sources(): Record<string, { kind: SourceKind }>;
   /** Sources the workspace's own files name, outside the folder, that the user has not allowed: not read. */

@@ -1,10 +1,11 @@
 import { parentPort } from 'node:worker_threads';
 import { WorkspaceStore } from '../core/store/workspaceStore';
 import { setSqlJsWasmPath } from '../core/store/sqljs';
-import { countRuns, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
+import { countRuns, declaredGoal, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
 import type { FromWorker, ServerConfig, StoreApi, ToWorker } from './protocol';
 import type { ServerConnection } from '../core/store/serverFollow';
 import { RunTable } from '../core/store/runTable';
+import { triedValues } from '../core/store/triedValues';
 
 // The store's own thread: the only place the sql.js database lives in the extension.
 const port = parentPort!;
@@ -50,6 +51,8 @@ function api(s: WorkspaceStore): StoreApi {
     runsTable: (q) => (table?.catalog === s.catalog ? table : (table = new RunTable(s.catalog))).page(q),
     lookup: (keys, combos, opts) => lookupCombinations(s.catalog, keys, combos, opts),
     metricNames: () => metricNames(s.catalog),
+    declaredGoal: (metric, experimentId) => declaredGoal(s.catalog, metric, experimentId),
+    triedValues: (key, opts) => triedValues(s.catalog, key, opts),
     importSource: (kind, p, experiments) => s.importSource(kind, p, experiments),
     sources: () => Object.fromEntries(Object.entries(s.sources()).map(([p, v]) => [p, { kind: v.kind }])),
     refusedSources: () => s.refusedSources(),

@@ -33,6 +33,14 @@ describe('a sweep plan: what runs, what is skipped, and what the skipping saved'
     assert.match(confirmText(lower, 'loss'), /best loss 0\.2000\)/);
   });
 
+  it('treats a pruned trial like a failure (the person chooses) and a queued one like a running one', () => {
+    const optuna = planSweep([st('pruned', [run('pruned', null)]), st('queued', [run('queued', null)]), st('failed', [run('failed', null)]), st('never-run')], true);
+    assert.deepEqual([optuna.failed, optuna.pruned, optuna.running, optuna.queued], [[0, 2], [0], [1], [1]]);
+    assert.deepEqual(toRun(optuna, false), [3]);
+    assert.deepEqual(toRun(optuna, true), [0, 2, 3]);
+    assert.equal(confirmText(optuna, undefined), '4 combinations: 1 failed before, 1 pruned before, 1 queued (left alone); run 3?');
+  });
+
   it('says when there is nothing left to run', () => {
     assert.equal(nothingToRunText(planSweep([st('finished', [], 0.9), st('running')], true), 'acc'), 'All 2 combinations are already logged (1 still running); best acc 0.9000. Nothing to run.');
   });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { WorkspaceStore } from '../../src/core/store/workspaceStore';
-import { listRuns, lookupCombinations, higherIsBetter } from '../../src/core/store/queries';
+import { declaredGoal, listRuns, lookupCombinations, higherIsBetter } from '../../src/core/store/queries';
 import { ParamIndex, type IndexedRun } from '../../src/core/store/paramIndex';
 import { CollectingReporter, tempWorkspace, writeRun } from './support/workspace';
 import { analyzePython } from '../../src/core/analysis';
@@ -38,6 +38,45 @@ describe('looking up a grid of combinations', () => {
     assert.equal(lookupCombinations(store.catalog, ['lr'], [{ lr: 0.1 }], { metric: 'val_loss' })[0].best, 0.2);
     assert.equal(lookupCombinations(store.catalog, ['lr'], [{ lr: 0.1 }], { metric: 'val_loss', goal: 'maximize' })[0].best, 0.3);
     await store.close();
+  });
+
+  it("ranks by the direction a source declares for its experiment's metric, over the name's guess and the setting", async () => {
+    const { Catalog } = await import('../../src/core/store/catalog');
+    const c = await Catalog.open();
+    const study = c.experimentId('study');
+    const other = c.experimentId('other');
+    c.transaction(() => {
+      for (const [i, exp, v] of [[1, study, 0.3], [2, study, 0.2], [3, other, 0.1], [4, other, 0.4]] as const) {
+        c.run("INSERT INTO runs (id, uid, experiment_id, status, source) VALUES (?, ?, ?, 'finished', 'x')", [i, `r${i}`, exp]);
+        c.setParams(i, { lr: '0.1' });
+        c.setMetricSummary(i, 'value', [{ key: 'value', value: v, step: 0, t: 0 }]);
+      }
+    });
+    const best = (experimentId?: number, goal?: 'maximize' | 'minimize' | 'auto') =>
+      lookupCombinations(c, ['lr'], [{ lr: 0.1 }], { metric: 'value', experimentId, goal })[0].best;
+    assert.deepEqual([best(study), best()], [0.3, 0.4], "'value' reads as better higher");
+    c.setExperimentTags('study', { 'runlens.goal.value': 'minimize' });
+    assert.deepEqual([declaredGoal(c, 'value', study), declaredGoal(c, 'value', other), declaredGoal(c, 'value')], ['minimize', undefined, 'minimize']);
+    assert.deepEqual([best(study), best(study, 'maximize'), best(other)], [0.2, 0.2, 0.4]);
+    c.setExperimentTags('other', { 'runlens.goal.value': 'maximize' });
+    assert.equal(declaredGoal(c, 'value'), undefined, 'two experiments that disagree say nothing for all runs');
+    c.close();
+  });
+
+  it('a pruned or failed combination is not done; a queued one is on its way', async () => {
+    const { Catalog } = await import('../../src/core/store/catalog');
+    const c = await Catalog.open();
+    const exp = c.experimentId('study');
+    c.transaction(() => {
+      for (const [i, status, lr] of [[1, 'pruned', '0.1'], [2, 'failed', '0.1'], [3, 'queued', '0.2'], [4, 'pruned', '0.3'], [5, 'finished', '0.3']] as const) {
+        c.run('INSERT INTO runs (id, uid, experiment_id, status, source) VALUES (?, ?, ?, ?, ?)', [i, `r${i}`, exp, status, 'x']);
+        c.setParams(i, { lr });
+      }
+    });
+    const states = lookupCombinations(c, ['lr'], [{ lr: 0.1 }, { lr: 0.2 }, { lr: 0.3 }]);
+    assert.deepEqual(states.map((s) => s.state), ['failed', 'queued', 'finished']);
+    assert.deepEqual(states[0].counts, { pruned: 1, failed: 1 });
+    c.close();
   });
 
   it('does not count deleted runs, and counts them again once restored', async () => {
@@ -124,7 +163,7 @@ describe('a loop over tuples against what MLflow stored', () => {
     const port = {
       lookup: (keys: string[], combos: Record<string, unknown>[], o: { metric?: string }) =>
         lookupCombinations(store.catalog, keys, structuredClone(combos), { metric: o.metric }),
-      metricsOf: () => ['accuracy'], experimentId: () => undefined, metricNames: () => ['accuracy'],
+      metricsOf: () => ['accuracy'], experimentId: () => undefined, metricNames: () => ['accuracy'], declaredGoal: () => undefined,
     };
     const state = await describeLoop(loop, port, { configuredMetric: () => 'accuracy', goal: 'auto', sameExperiment: false });
     assert.deepEqual(state.states.map((s) => s.state), ['finished', 'never-run']);
@@ -141,6 +180,30 @@ describe('listing runs', () => {
     assert.deepEqual(ids(true), ['b', 'd', 'a', 'c']);
     assert.deepEqual(ids(false), ['a', 'd', 'b', 'c']);
     assert.deepEqual(ids(true, 1, 2), ['d', 'a']);
+    await store.close();
+  });
+});
+
+describe('a loop over seeds, against a real store', () => {
+  it('tallies every finished run of a combination, and the lens ranks settings by their mean over seeds', async () => {
+    const store = await storeWith([
+      { id: 's1', params: { lr: '0.01', seed: '0' }, metrics: [['accuracy', 0.8, 0]] },
+      { id: 's2', params: { lr: '0.01', seed: '1' }, metrics: [['accuracy', 0.82, 0]] },
+      { id: 's3', params: { lr: '0.1', seed: '0' }, metrics: [['accuracy', 0.95, 0]] },
+      { id: 's4', params: { lr: '0.1', seed: '1' }, metrics: [['accuracy', 0.6, 0]] },
+      // Run twice with the same seed: both count for its mean; a failed run does not.
+      { id: 's5', params: { lr: '0.1', seed: '1' }, metrics: [['accuracy', 0.61, 0]] },
+      { id: 's6', params: { lr: '0.5', seed: '0' }, status: 'failed' },
+    ]);
+    const [loop] = analyzePython('import mlflow\nfor lr in [0.01, 0.1, 0.5]:\n    for seed in [0, 1]:\n        with mlflow.start_run():\n            mlflow.log_params({"lr": lr, "seed": seed})\n');
+    const port = {
+      lookup: (keys: string[], combos: Record<string, unknown>[], o: { metric?: string }) => lookupCombinations(store.catalog, keys, combos, { metric: o.metric }),
+      metricsOf: () => ['accuracy'], experimentId: () => undefined, metricNames: () => ['accuracy'], declaredGoal: () => undefined,
+    };
+    const state = await describeLoop(loop, port, { configuredMetric: () => 'accuracy', goal: 'auto', sameExperiment: false });
+    assert.deepEqual(state.states[3].results?.n, 2);
+    // lr=0.1: (0.95 + 0.6 + 0.61) / 3 = 0.72 < lr=0.01's 0.81, though it has the best single run.
+    assert.equal(state.title, 'RunLens: 2 of 3 combinations logged (2 seeds each) · best mean accuracy 0.8100 ± 0.0141 (lr=0.01) · 1 failed');
     await store.close();
   });
 });

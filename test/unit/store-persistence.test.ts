@@ -143,6 +143,24 @@ describe('schema migrations', () => {
     c.close();
   });
 
+  it('carry a schema 4 database (artifacts) to 5, keeping its artifacts and gaining experiment_tags for Optuna studies', async () => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    migrate(db, 4);
+    db.run("INSERT INTO experiments (id, name) VALUES (1, 'old')");
+    db.run("INSERT INTO runs (id, uid, experiment_id, status, source, start_time) VALUES (1, 'r-old', 1, 'finished', 'runs/x.jsonl', 5)");
+    db.run("INSERT INTO artifacts (run_id, path, size) VALUES (1, 'model.pkl', 42)");
+    assert.equal(db.exec("SELECT 1 FROM sqlite_master WHERE name = 'experiment_tags'").length, 0);
+    const c = await Catalog.open(db.export());
+    db.close();
+    assert.equal(SCHEMA_VERSION, 5);
+    assert.equal(schemaVersion(c.db), 5);
+    assert.deepEqual(c.all('SELECT path, size FROM artifacts'), [['model.pkl', 42]]);
+    c.run("INSERT INTO experiment_tags (experiment_id, key, value) VALUES (1, 'optuna.directions', 'minimize')");
+    assert.deepEqual(c.all('SELECT key, value FROM experiment_tags'), [['optuna.directions', 'minimize']]);
+    c.close();
+  });
+
   it('refuse a database from a newer RunLens instead of damaging it', async () => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();

@@ -79,7 +79,7 @@ describe('a database with a damaged page', function () {
       const store = await WorkspaceStore.open(ws, { reporter });
       assert.deepEqual(content(store.catalog), saved.before, `page ${page}`);
       assert.equal(reporter.problems.length, 1, reporter.problems.join('\n'));
-      assert.match(reporter.problems[0], /^The RunLens store .*runlens\.db could not be read \(database disk image is malformed[^()]*\)\. It was moved to runlens\.db\.unreadable-[-\dTZ]+ and rebuilt from the run logs, the edits journal and the imported MLflow stores; no run log was touched\.$/);
+      assert.match(reporter.problems[0], /^The RunLens store .*runlens\.db could not be read \(database disk image is malformed(?:: .*)?\)\. It was moved to runlens\.db\.unreadable-[-\dTZ]+ and rebuilt from the run logs, the edits journal and the imported sources \(MLflow stores, Optuna storages\); no run log was touched\.$/);
       const aside = setAside(ws);
       assert.equal(aside.length, 1);
       assert.deepEqual(fs.readFileSync(path.join(ws, '.runlens', aside[0])), garbled, 'the damaged file is kept as it was');
@@ -123,7 +123,7 @@ describe('a database with a damaged page', function () {
     assert.equal(runs.code, 0, runs.err);
     assert.equal(JSON.parse(runs.out).runs.filter((r: { run_id: string }) => r.run_id.startsWith('r')).length, RUNS);
     assert.equal(runs.err.split('\n').filter(Boolean).length, 1, runs.err);
-    assert.match(runs.err, /^problem: The RunLens store .* could not be read \(database disk image is malformed[^()]*\); RunLens read the run logs, the edits journal and the imported MLflow stores instead\. Opening the folder in VS Code or 'runlens rebuild' sets it aside and rebuilds it\.\n$/);
+    assert.match(runs.err, /^problem: The RunLens store .* could not be read \(database disk image is malformed[^()]*\); RunLens read the run logs, the edits journal and the imported sources \(MLflow stores, Optuna storages\) instead\. Opening the folder in VS Code or 'runlens rebuild' sets it aside and rebuilds it\.\n$/);
     const exists = await cli(['exists', 'lr=0.007 bs=128', '--workspace', ws]);
     assert.equal(exists.code, 0, exists.err);
     assert.match(exists.out, /^finished \(r7 finished\)\n$/);

@@ -167,8 +167,11 @@ class Run(_Entity):
 
 STATUS = {"running": "RUNNING", "finished": "FINISHED", "failed": "FAILED", "killed": "KILLED",
           # MLflow has no word for a run whose process died without ending it (it shows such a
-          # run as RUNNING for ever): RunLens knows it ended, without a result.
-          "crashed": "FAILED"}
+          # run as RUNNING for ever), nor for an Optuna trial its pruner stopped: RunLens knows
+          # each ended, without a result.
+          "crashed": "FAILED", "pruned": "FAILED",
+          # An enqueued Optuna trial (or an imported SCHEDULED MLflow run) waits to run.
+          "queued": "SCHEDULED"}
 DATASET_TAG = "runlens.dataset."
 
 

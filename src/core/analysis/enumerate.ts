@@ -144,6 +144,7 @@ export class Enumerator {
     if (experiment !== undefined) loop.experiment = experiment;
     const guard = this.reads.guard();
     if (guard) loop.guard = guard;
+    if (this.nest.sites.some(s => s.kind === 'start' && s.optuna && isUnder(s.loop, this.root))) loop.optuna = { kind: 'enqueue' };
     allReads.set(loop, this.reads.allReads());
     return loop;
   }

@@ -15,6 +15,7 @@ import { TreeFragment, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { parseUnit } from './bindings';
 import { analyzeNest, analyzeUnit } from './loops';
+import { withGridSearches } from './optuna';
 import type { LoopInfo, Unit } from './scope';
 import { textOf, type LineIndex, type SyntaxNode } from './syntax';
 import type { AnalyzeOptions, ExperimentLoop } from './types';
@@ -65,7 +66,8 @@ export class IncrementalAnalysis {
       fresh.set(key, { loops, at, segments, lines: unit.lines });
       return loops;
     };
-    const loops = analyzeUnit(unit, false, options, nests);
+    // Optuna's grid searches are calls, not loops: found afresh each time (cheap: a walk of the calls).
+    const loops = withGridSearches(unit, false, analyzeUnit(unit, false, options, nests), options);
     this.cache = fresh;
     return loops;
   }

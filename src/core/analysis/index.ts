@@ -4,14 +4,31 @@
  */
 import { analyzeUnit } from './loops';
 import { parseUnit } from './bindings';
+import { suggestionsOf, withGridSearches, type OptunaSuggestion } from './optuna';
 import type { Unit } from './scope';
 import type { AnalyzeOptions, ExperimentLoop } from './types';
 
 export type { AnalyzeOptions, ExperimentLoop, LiteralValue, LoopGuard } from './types';
+export type { OptunaSuggestion } from './optuna';
 
-/** The experiment loops of a Python file, in source order. */
+/** The experiment loops of a Python file, in source order: its `for` loops, and its Optuna grid searches. */
 export function analyzePython(source: string, options?: AnalyzeOptions): ExperimentLoop[] {
-  return analyzeUnit(parseUnit(source), false, options);
+  return loopsOf(parseUnit(source), false, options);
+}
+
+function loopsOf(unit: Unit, notebook: boolean, options?: AnalyzeOptions): ExperimentLoop[] {
+  return withGridSearches(unit, notebook, analyzeUnit(unit, notebook, options), options);
+}
+
+/**
+ * The `trial.suggest_*` calls of a Python file, or of the last of a notebook's code cells (which
+ * sees the cells before it), each with the study its objective is optimised in when the code says.
+ */
+export function optunaSuggestions(cells: string | string[]): OptunaSuggestion[] {
+  if (typeof cells === 'string') return suggestionsOf(parseUnit(cells));
+  let unit: Unit | undefined;
+  cells.forEach((source, i) => { unit = parseUnit(maskMagics(source), i, unit); });
+  return unit ? suggestionsOf(unit) : [];
 }
 
 /**
@@ -23,7 +40,7 @@ export function analyzeNotebook(cells: string[], options?: AnalyzeOptions): { ce
   const units: Unit[] = [];
   cells.forEach((source, i) => units.push(parseUnit(maskMagics(source), i, units[i - 1])));
   for (const u of units) u.notebook = units; // a function of one cell may be called in a later one
-  return units.map((u, i) => ({ cell: i, loops: analyzeUnit(u, true, options) }));
+  return units.map((u, i) => ({ cell: i, loops: loopsOf(u, true, options) }));
 }
 
 /**

@@ -12,6 +12,7 @@ import { qualifiedName } from './builtins';
 import { lookup } from './scope';
 import { argNodes, children, type ArgNodes, type SyntaxNode } from './syntax';
 import { text, type Env } from './evalEnv';
+import { enqueueSites } from './optuna';
 
 /** How a parameter's name is given: as an expression, or fixed by syntax (`wandb.config.lr = ..`). */
 export type KeySource = { node: SyntaxNode } | { name: string };
@@ -20,7 +21,8 @@ export type SiteSpec =
   | { kind: 'param'; key: KeySource; value: SyntaxNode }
   /** A dict of parameters, or a list of (key, value) pairs (`log_batch(params=[Param(k, v)])`). */
   | { kind: 'params'; dict: SyntaxNode }
-  | { kind: 'start' }
+  /** `optuna`: an Optuna trial enqueued (`study.enqueue_trial(..)`), run when the study optimises. */
+  | { kind: 'start'; optuna?: boolean }
   /** A process launched with a command line whose options are the parameters (launches.ts). */
   | { kind: 'argv'; command: SyntaxNode }
   /** An untracked loop's own variables as its parameters (untracked.ts); the site's loop is that loop. */
@@ -50,6 +52,7 @@ export function classifyCall(call: SyntaxNode, env: Env): SiteSpec[] {
   const q = qualifiedName(callee, env);
   if (lastName && text(env, lastName) === 'exists' && (args.positional.length || args.keywords.size)
     && !(q && NOT_A_RESULT_CHECK.test(q))) return [{ kind: 'exists' }];
+  if (lastName && text(env, lastName) === 'enqueue_trial') return enqueueSites(call, env) ?? [];
   // `import runlens.mlflow as mlflow` is MLflow's fluent API, logging to RunLens.
   const shim = !!q?.startsWith('runlens.mlflow.');
   const name = shim ? q!.slice('runlens.'.length) : q ?? handleCall(callee, env);

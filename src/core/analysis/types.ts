@@ -64,6 +64,13 @@ export interface ExperimentLoop {
   experiment?: string;
   notes: string[];
   /**
+   * Not a `for` loop of the file's own but an Optuna search: `grid` is a `study.optimize(..)` whose
+   * study samples with `GridSampler(search_space)` (the combinations are the grid's points, the
+   * keys its parameters); `enqueue` a loop of `study.enqueue_trial({..})` calls. The study's name,
+   * when the code gives it, is `experiment` (RunLens imports a study as an experiment).
+   */
+  optuna?: { kind: 'grid' | 'enqueue' };
+  /**
    * Where and how a runner can tell, at run time, which combination an iteration is: the
    * innermost loop of the nest and, per key that varies, a Python expression valid at the top of
    * its body. Absent when the nest is not one chain of loops.

@@ -2,9 +2,11 @@
  * Which combinations of a sweep to run, given what the store knows of each, and how to say so.
  *
  * A combination with a finished run is done: never run again. One running now (in another
- * window, or left by a sweep whose window closed) is skipped too, so no combination runs twice.
- * Killed and crashed ones never produced a result: they are missing and run again, which is what
- * makes a cancelled sweep resumable. Failed ones ran to an error: the person chooses.
+ * window, or left by a sweep whose window closed) is skipped too, so no combination runs twice, and
+ * so is one queued (an enqueued Optuna trial: Optuna runs it). Killed and crashed ones never
+ * produced a result: they are missing and run again, which is what makes a cancelled sweep
+ * resumable. Failed ones ran to an error, and pruned ones (an Optuna pruner stopped them early)
+ * ran without a result: the person chooses whether to run those again.
  */
 import type { CombinationState, MatchedRun } from '../store/types';
 import { formatDuration, formatMetric } from '../runs/format';
@@ -13,8 +15,13 @@ export interface SweepPlan {
   total: number;
   /** Indices into the grid, in grid order. */
   finished: number[];
+  /** Running now, or queued. */
   running: number[];
+  /** Failed or pruned: run again only if the person includes them. */
   failed: number[];
+  /** Those of `failed` that were pruned, and of `running` that are queued. */
+  pruned: number[];
+  queued: number[];
   /** Never run, killed or crashed. */
   missing: number[];
   best: { value: number; index: number } | null;
@@ -23,15 +30,19 @@ export interface SweepPlan {
 }
 
 export function planSweep(states: CombinationState[], higherIsBetter: boolean): SweepPlan {
-  const plan: SweepPlan = { total: states.length, finished: [], running: [], failed: [], missing: [], best: null, savedMs: 0 };
+  const plan: SweepPlan = { total: states.length, finished: [], running: [], failed: [], pruned: [], queued: [], missing: [], best: null, savedMs: 0 };
   states.forEach((st, i) => {
     if (st.state === 'finished') {
       plan.finished.push(i);
       plan.savedMs += duration(st.runs) ?? 0;
       if (st.best !== null && (plan.best === null || (higherIsBetter ? st.best > plan.best.value : st.best < plan.best.value))) plan.best = { value: st.best, index: i };
-    } else if (st.state === 'running') plan.running.push(i);
-    else if (st.state === 'failed') plan.failed.push(i);
-    else plan.missing.push(i);
+    } else if (st.state === 'running' || st.state === 'queued') {
+      plan.running.push(i);
+      if (st.state === 'queued') plan.queued.push(i);
+    } else if (st.state === 'failed' || st.state === 'pruned') {
+      plan.failed.push(i);
+      if (st.state === 'pruned') plan.pruned.push(i);
+    } else plan.missing.push(i);
   });
   return plan;
 }
@@ -53,8 +64,12 @@ export function confirmText(plan: SweepPlan, metric: string | undefined): string
   if (plan.finished.length) {
     parts.push(`${plan.finished.length} already logged${plan.best && metric ? ` (best ${metric} ${formatMetric(plan.best.value)})` : ''}`);
   }
-  if (plan.failed.length) parts.push(`${plan.failed.length} failed before`);
-  if (plan.running.length) parts.push(`${plan.running.length} running now (left alone)`);
+  const failed = plan.failed.length - plan.pruned.length;
+  if (failed) parts.push(`${failed} failed before`);
+  if (plan.pruned.length) parts.push(`${plan.pruned.length} pruned before`);
+  const running = plan.running.length - plan.queued.length;
+  if (running) parts.push(`${running} running now (left alone)`);
+  if (plan.queued.length) parts.push(`${plan.queued.length} queued (left alone)`);
   const n = toRun(plan, true).length;
   const head = `${plan.total} combination${plan.total === 1 ? '' : 's'}`;
   return `${head}${parts.length ? ': ' + parts.join(', ') : ', none logged yet'}; run ${n}?`;

@@ -6,7 +6,7 @@
  */
 import type { ExperimentLoop } from '../analysis';
 import type { CombinationState } from '../store/types';
-import { higherIsBetter } from '../store/queries';
+import { higherIsBetter, rankingGoal } from '../store/queries';
 import { lookupLoop } from './lookup';
 import { lensTitle, summarize, valueSummaries, type LoopSummary, type ValueSummary } from './summary';
 
@@ -26,6 +26,8 @@ export interface LoopStorePort {
   metricsOf(uid: string): Promise<string[]> | string[];
   experimentId(name: string): Promise<number | undefined> | number | undefined;
   metricNames(): Promise<string[]> | string[];
+  /** Which way the metric is better as its source says (an Optuna study's direction), if it says. */
+  declaredGoal(metric: string, experimentId?: number): Promise<'maximize' | 'minimize' | undefined> | 'maximize' | 'minimize' | undefined;
 }
 
 export type Goal = 'maximize' | 'minimize' | 'auto';
@@ -48,7 +50,9 @@ export async function describeLoop(loop: ExperimentLoop, port: LoopStorePort, op
     lookup: (keys, combinations, m) => port.lookup(keys, combinations, { metric: m, goal: opts.goal, experimentId }),
     metricsOf: (uid) => port.metricsOf(uid),
   }, opts.configuredMetric(loop.experiment), available ?? await port.metricNames());
-  const higher = higherIsBetter(metric ?? '', opts.goal);
+  // A study's direction decides what "best" means for its metrics, as the lookup decided.
+  const declared = metric ? await port.declaredGoal(metric, experimentId) : undefined;
+  const higher = higherIsBetter(metric ?? '', rankingGoal(declared, opts.goal));
   const summary = summarize(loop, states, higher, opts.scriptSha256);
   return { loop, states, metric, summary, values: valueSummaries(loop, states, higher), title: lensTitle(loop, summary, metric) };
 }

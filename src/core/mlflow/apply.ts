@@ -8,7 +8,7 @@ import type { Catalog } from '../store/catalog';
 import type { StatusName } from '../store/types';
 import type { MlflowRun, MlflowSnapshot, RunStatus, StoreKind } from './model';
 
-const STATUS: Record<RunStatus, StatusName> = { RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'finished', FAILED: 'failed', KILLED: 'killed' };
+const STATUS: Record<RunStatus, StatusName> = { RUNNING: 'running', SCHEDULED: 'queued', FINISHED: 'finished', FAILED: 'failed', KILLED: 'killed' };
 
 /** A short, stable name for a store, so the same MLflow run id in two stores stays two runs. */
 export function storeKey(storePath: string): string {

@@ -9,24 +9,19 @@
  * timestamp, then step, then value), and each metric's latest value is taken from
  * `latest_metrics`, which is what MLflow reports as `run.data.metrics`.
  */
-import { promises as fs } from 'node:fs';
-import { firstLine } from './metaYaml';
 import {
   PARENT_RUN_TAG, RUN_NAME_TAG, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
   type ImportProblem, type MetricPoint, type MlflowExperiment, type MlflowRun, type MlflowSnapshot,
   type ReadOptions,
   runDigest,
 } from './model';
-import { loadSqlJs } from '../store/sqljs';
 import { TableReader, num, text, type Row } from './sqliteTables';
 import { metricPoint, readMetricHistories } from './sqliteMetrics';
+import { openSqliteCopy } from '../sources/sqliteFile';
 import { importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
 
 /** Alembic revisions whose schema this reader was checked against. */
 export const KNOWN_SCHEMA_VERSIONS: Record<string, string> = { f5a4f2784254: 'MLflow 2.17.2' };
-
-const SQLITE_MAGIC = 'SQLite format 3\0';
-const READ_CHUNK = 64 * 1024 * 1024;
 
 /**
  * Reads an `mlflow.db`. Throws only when `dbPath` does not exist. sql.js is loaded the one way
@@ -38,22 +33,10 @@ export async function readSqliteStore(dbPath: string, options: ReadOptions = {})
     kind: 'mlflow-db', path: dbPath, experiments: [], runs: [], unchangedRunIds: [], removedRunIds: [],
     problems, fingerprint: { kind: 'mlflow-db', runs: {} },
   };
-  const bytes = await readConsistently(dbPath, problems);
-  if (!bytes) return snapshot;
-  await noteSideFiles(dbPath, problems);
-  if (bytes.length > 0 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== SQLITE_MAGIC) {
-    problems.push({ path: dbPath, message: 'not an SQLite database (no SQLite header)' });
-    return snapshot;
-  }
-  const SQL = await loadSqlJs();
-  const db = new SQL.Database(bytes);
+  const opened = await openSqliteCopy(dbPath, problems);
+  if (!opened) return snapshot;
+  const { db, tables } = opened;
   try {
-    // A truncated copy claims more pages than it has, which SQLite refuses outright unless the
-    // schema is "writable"; that flag only loosens checks on this in-memory copy, so what
-    // survives the truncation can still be read. Nothing is ever written back to the file.
-    db.run('PRAGMA writable_schema = ON');
-    const tables = new TableReader(db, dbPath, problems);
-    if (!tables.schemaReadable()) return snapshot;
     if (!tables.columns('experiments', true) && !tables.columns('runs', true)) {
       problems.push({ path: dbPath, message: 'no MLflow tables (experiments, runs): not an MLflow database' });
       return snapshot;
@@ -87,77 +70,6 @@ export async function readSqliteStore(dbPath: string, options: ReadOptions = {})
     db.close();
   }
   return snapshot;
-}
-
-/**
- * The file's bytes, read again if it changed meanwhile (MLflow may be writing it); a copy that
- * kept changing is used as is, and said so.
- */
-async function readConsistently(dbPath: string, problems: ImportProblem[]): Promise<Uint8Array | undefined> {
-  const first = await fs.stat(dbPath); // a missing file throws: the one error the caller gets
-  if (!first.isFile()) {
-    problems.push({ path: dbPath, message: 'not a file' });
-    return undefined;
-  }
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const before = await fs.stat(dbPath);
-      const bytes = await readWhole(dbPath);
-      const after = await fs.stat(dbPath);
-      if ((after.mtimeMs === before.mtimeMs && after.size === bytes.length) || attempt === 2) {
-        if (attempt === 2 && after.mtimeMs !== before.mtimeMs) {
-          problems.push({ path: dbPath, message: 'kept changing while being read: this copy may be inconsistent' });
-        }
-        return bytes;
-      }
-    } catch (err) {
-      problems.push({ path: dbPath, message: `unreadable: ${firstLine(err)}` });
-      return undefined;
-    }
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}
-
-/**
- * The whole file, read in large chunks straight into one buffer: `fs.readFile` reads a
- * gigabyte-sized database in small chunks and spends most of its time waiting between them.
- */
-async function readWhole(file: string): Promise<Uint8Array> {
-  const handle = await fs.open(file, 'r');
-  try {
-    let buffer = Buffer.allocUnsafe((await handle.stat()).size);
-    let total = 0;
-    for (;;) {
-      if (total === buffer.length) {
-        // Read as much as the file had: a small read tells whether it grew meanwhile, without
-        // copying a gigabyte to find out (the caller notices the growth and reads again).
-        const probe = Buffer.allocUnsafe(1 << 16);
-        const { bytesRead } = await handle.read(probe, 0, probe.length, total);
-        if (bytesRead === 0) return buffer;
-        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, 1 << 16));
-        buffer.copy(grown, 0, 0, total);
-        probe.copy(grown, total, 0, bytesRead);
-        buffer = grown;
-        total += bytesRead;
-      }
-      const { bytesRead } = await handle.read(buffer, total, Math.min(READ_CHUNK, buffer.length - total), total);
-      if (bytesRead === 0) return buffer.subarray(0, total);
-      total += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Changes in a WAL file (or a crashed write's journal) are not in the bytes read. */
-async function noteSideFiles(dbPath: string, problems: ImportProblem[]): Promise<void> {
-  for (const [suffix, meaning] of [
-    ['-wal', 'changes not yet checkpointed into the database are not imported'],
-    ['-journal', 'a write was in progress or interrupted: the database may be inconsistent'],
-  ]) {
-    const size = await fs.stat(dbPath + suffix).then(s => s.size, () => 0);
-    if (size > 0) problems.push({ path: dbPath + suffix, message: meaning });
-  }
 }
 
 function readSchemaVersion(tables: TableReader): string | undefined {

@@ -4,16 +4,19 @@
  * missing table or required column is reported, and an error part-way through a table keeps the
  * rows read before it. Nothing here writes.
  */
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 import { firstLine } from './metaYaml';
 import type { ImportProblem } from './model';
 
 export type Row = SqlValue[];
 
+/** A value computed in SQL from columns (read as NULL when the table lacks one of them). */
+export interface Computed { sql: string; columns: readonly string[] }
+
 export interface TableQuery {
   table: string;
-  /** Columns to select; those the table lacks read as NULL... */
-  wanted: readonly string[];
+  /** Columns (or values computed from them) to select; those the table lacks read as NULL... */
+  wanted: readonly (string | Computed)[];
   /** ...unless they are required: then the table is reported and not read. */
   required: readonly string[];
   /** SQL after the FROM clause. */
@@ -62,13 +65,31 @@ export class TableReader {
     return columns;
   }
 
-  /** Calls `onRow` for each row of `query`; returns how many, or -1 if the table is unreadable. */
+  /**
+   * Calls `onRow` for each row of `query`; returns how many, or -1 if the table is unreadable. A
+   * plain loop, not `rows()`: a table of a million rows feels the generator's cost per row.
+   */
   scan(query: TableQuery, onRow: (row: Row) => void): number {
-    const rows = this.rows(query);
-    for (let next = rows.next(); ; next = rows.next()) {
-      if (next.done) return next.value;
-      onRow(next.value);
+    const statement = this.prepare(query);
+    if (!statement) return -1;
+    let count = 0;
+    try {
+      for (;;) {
+        let row: Row;
+        try {
+          if (!statement.step()) break;
+          row = statement.get();
+        } catch (err) {
+          this.report(`table ${query.table}: ${firstLine(err)} (after ${count} rows)`);
+          break;
+        }
+        onRow(row);
+        count++;
+      }
+    } finally {
+      statement.free();
     }
+    return count;
   }
 
   /**
@@ -93,30 +114,42 @@ export class TableReader {
    * returns the number of rows, or -1 when the table could not be read at all. An error part-way
    * is reported and ends the rows.
    */
-  private *rows({ table, wanted, required, tail = '', params = [], optional = false }: TableQuery): Generator<Row, number> {
-    const columns = this.columns(table, optional);
-    if (!columns) return -1;
-    const missing = required.filter(c => !columns.has(c));
-    if (missing.length) {
-      this.report(`table ${table} lacks column ${missing.join(', ')}: not read`);
-      return -1;
-    }
-    const select = wanted.map(c => (columns.has(c) ? quote(c) : 'NULL')).join(', ');
+  private *rows(query: TableQuery): Generator<Row, number> {
+    const statement = this.prepare(query);
+    if (!statement) return -1;
     let count = 0;
-    let statement;
     try {
-      statement = this.db.prepare(`SELECT ${select} FROM ${quote(table)} ${tail}`);
-      if (params.length) statement.bind(params);
       while (statement.step()) {
         yield statement.get();
         count++;
       }
     } catch (err) {
-      this.report(`table ${table}: ${firstLine(err)} (after ${count} rows)`);
+      this.report(`table ${query.table}: ${firstLine(err)} (after ${count} rows)`);
     } finally {
-      statement?.free();
+      statement.free();
     }
     return count;
+  }
+
+  /** The statement selecting the `wanted` columns, or undefined (reported) when the table cannot be read. */
+  private prepare({ table, wanted, required, tail = '', params = [], optional = false }: TableQuery): Statement | undefined {
+    const columns = this.columns(table, optional);
+    if (!columns) return undefined;
+    const missing = required.filter(c => !columns.has(c));
+    if (missing.length) {
+      this.report(`table ${table} lacks column ${missing.join(', ')}: not read`);
+      return undefined;
+    }
+    const select = wanted.map(c => (typeof c === 'string' ? (columns.has(c) ? quote(c) : 'NULL')
+      : c.columns.every(x => columns.has(x)) ? c.sql : 'NULL')).join(', ');
+    try {
+      const statement = this.db.prepare(`SELECT ${select} FROM ${quote(table)} ${tail}`);
+      if (params.length) statement.bind(params);
+      return statement;
+    } catch (err) {
+      this.report(`table ${table}: ${firstLine(err)} (after 0 rows)`);
+      return undefined;
+    }
   }
 
   /** The first value `sql` gives; throws what sql.js throws. */

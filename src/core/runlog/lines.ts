@@ -21,11 +21,13 @@ export interface ReadResult {
 /**
  * Reads the complete lines appended to `file` since `offset` (1-based `line` counts them), calling
  * `onLine` for each. Invalid UTF-8 and over-long lines are reported through `onLine`, never thrown:
- * one bad line must not cost the good ones around it.
+ * one bad line must not cost the good ones around it. `followLinks`: for a file outside `.runlens/`
+ * that its owner may well keep behind a symbolic link (an Optuna journal, which SourcePolicy has
+ * already checked where it really is).
  */
-export function readLines(file: string, offset: number, line: number, onLine: (l: LineResult) => void): ReadResult {
+export function readLines(file: string, offset: number, line: number, onLine: (l: LineResult) => void, { followLinks = false } = {}): ReadResult {
   // A log that is a symbolic link is not followed (it could point outside .runlens/): ELOOP.
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (followLinks ? 0 : fs.constants.O_NOFOLLOW ?? 0));
   try {
     const size = fs.fstatSync(fd).size;
     if (size < offset) {

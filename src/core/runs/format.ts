@@ -113,6 +113,7 @@ export function formatDuration(ms: number): string {
 
 export const STATUS_LABEL: Record<StatusName, string> = {
   running: 'running', finished: 'finished', failed: 'failed', killed: 'killed', crashed: 'crashed (its process died without ending the run)',
+  pruned: 'pruned (stopped early by its Optuna pruner)', queued: 'queued (waiting to run)',
 };
 
 /**

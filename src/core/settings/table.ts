@@ -47,6 +47,7 @@ export const GROUPS = {
   loops: { id: 'runlens.loops', title: 'Experiment Loops', order: 2 },
   launch: { id: 'runlens.launch', title: 'Running Experiments', order: 3 },
   mlflow: { id: 'runlens.mlflow', title: 'MLflow', order: 4 },
+  optuna: { id: 'runlens.optuna', title: 'Optuna', order: 5 },
 } as const;
 export type GroupId = keyof typeof GROUPS;
 
@@ -166,6 +167,21 @@ export const SETTINGS = {
   'mlflow.abandonedAfterHours': {
     group: 'mlflow', order: 3, scope: 'resource', type: 'number', default: 24, minimum: 0,
     description: 'An MLflow run still marked RUNNING with no update for this many hours is shown with a hint that it looks abandoned (MLflow never ends runs whose process died).',
+  },
+
+  'optuna.autoImport': {
+    group: 'optuna', order: 1, scope: 'resource', type: 'string', default: 'ask',
+    enum: ['ask', 'always', 'never'],
+    enumDescriptions: [
+      'Offer to import its studies.',
+      'Import them without asking.',
+      'Leave them alone (`RunLens: Import Optuna Studies…` still imports on demand).',
+    ],
+    description: 'What RunLens does when it finds an Optuna storage in the workspace (an SQLite file holding Optuna\'s tables, or a `JournalFileStorage` file). An imported storage is followed: trials Optuna adds later appear in RunLens within seconds, and the storage is only ever read.',
+  },
+  'optuna.storages': {
+    group: 'optuna', order: 2, scope: 'resource', type: 'array', items: { type: 'string' }, default: [],
+    description: 'More Optuna storages to offer for import: `sqlite:///` URLs as in `optuna.create_study(storage=…)` (`sqlite:///study.db` relative to the workspace folder, `sqlite:////abs/study.db`) or paths of SQLite storages and journal files. One outside the folder is imported only once you say so when asked (in a trusted workspace), whatever `#runlens.optuna.autoImport#` says.',
   },
 } as const satisfies Record<string, SettingSpec>;
 

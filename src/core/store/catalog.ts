@@ -183,6 +183,19 @@ export class Catalog {
     return id;
   }
 
+  /** Sets an experiment's tags (others it has stay); writing what is already there changes nothing. */
+  setExperimentTags(name: string, tags: Record<string, string>): void {
+    const id = this.experimentId(name);
+    for (const [key, value] of Object.entries(tags)) {
+      if (this.one('SELECT value FROM experiment_tags WHERE experiment_id = ? AND key = ?', [id, key])?.[0] === value) continue;
+      this.run('INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)', [id, key, value]);
+      this.experimentTagsVersion++;
+    }
+  }
+
+  /** Bumped whenever an experiment's tags change, so what is derived from them knows it is stale. */
+  experimentTagsVersion = 0;
+
   setExperimentDeleted(name: string, deleted: boolean): void {
     const id = this.experimentId(name);
     if (Number(this.one('SELECT deleted FROM experiments WHERE id = ?', [id])?.[0]) === (deleted ? 1 : 0)) return;
@@ -261,6 +274,35 @@ export class Catalog {
       this.built?.setParam(id, key, canon);
     }
     return conflicts;
+  }
+
+  /**
+   * Makes a run's params exactly these (an import whose source changed them: an enqueued Optuna
+   * trial that ran with other values than it was enqueued with); what is already so is not written.
+   */
+  replaceParams(id: number, params: Record<string, string>): void {
+    const have = new Map(this.all('SELECT key, value FROM params WHERE run_id = ?', [id]).map(([k, v]) => [String(k), String(v)]));
+    for (const key of have.keys()) {
+      if (Object.hasOwn(params, key)) continue;
+      this.run('DELETE FROM params WHERE run_id = ? AND key = ?', [id, key]);
+      this.built?.removeParam(id, key);
+    }
+    for (const [key, value] of Object.entries(params)) {
+      if (have.get(key) === value) continue;
+      const canon = canonicalParam(value);
+      this.run('INSERT OR REPLACE INTO params (run_id, key, value, canon) VALUES (?, ?, ?, ?)', [id, key, value, canon]);
+      this.built?.setParam(id, key, canon);
+    }
+  }
+
+  /** Removes a run's metrics but these (an import whose source no longer names them so). */
+  removeMetricsExcept(id: number, keys: string[]): void {
+    const keep = new Set(keys);
+    for (const [key] of this.all('SELECT key FROM metrics WHERE run_id = ?', [id])) {
+      if (keep.has(String(key))) continue;
+      this.run('DELETE FROM metrics WHERE run_id = ? AND key = ?', [id, key]);
+      this.noteMetric(id, String(key), NaN);
+    }
   }
 
   setTags(id: number, tags: Record<string, string>): void {

@@ -1,25 +1,23 @@
 import * as fs from 'node:fs';
 import type { Catalog } from './catalog';
 import type { Reporter } from './ingest';
-import { applySnapshot, importedUid, parseImportedSource, type ApplyStats } from '../mlflow/apply';
-import { importedHistory } from '../mlflow/history';
-import { readFileStore } from '../mlflow/fileStore';
-import { readSqliteStore } from '../mlflow/sqliteStore';
-import type { ImportProblem, MetricPoint, MlflowSnapshot, StoreFingerprint } from '../mlflow/model';
-import { isServerUri, normalizeServerUri } from '../mlflowServer/uri';
-import { syncServer } from '../mlflowServer/sync';
+import type { ImportProblem, MetricPoint, StoreFingerprint } from '../mlflow/model';
+import { normalizeServerUri } from '../mlflowServer/uri';
+import { readerFor, sourceOfRun } from '../sources/readers';
+import type { SourceKind, SourceRead } from '../sources/source';
 import { SqliteError, StoreError } from './errors';
 import type { SourcePolicy } from './sourcePolicy';
 import { ServerFollow, type ServerStatus } from './serverFollow';
 
-export type SourceKind = 'mlflow-file' | 'mlflow-db' | 'mlflow-server';
+export type { SourceKind };
 
 interface FollowedSource {
   kind: SourceKind;
-  fingerprint?: StoreFingerprint;
+  /** The watermark of its reader's last read (named so since MLflow's stores were the only sources). */
+  fingerprint?: unknown;
   /** The problems last reported, so that the same ones are not reported on every read. */
   problems?: string;
-  /** mlflow.db: its (and its write-ahead log's) size and mtime when last read. */
+  /** A source that is one file (an mlflow.db, an Optuna storage): its (and its write-ahead log's) size and mtime when last read. */
   stamp?: string;
   /** A server: the names of the experiments followed; none, every experiment. */
   experiments?: string[];
@@ -27,17 +25,18 @@ interface FollowedSource {
   configured?: boolean;
 }
 
-export type SyncResult = ApplyStats & { problems: ImportProblem[] };
+export interface SyncResult { runs: number; removed: number; problems: ImportProblem[] }
 
 /** A server to follow, as the editor's settings or the environment name it. */
 export interface ConfiguredServer { uri: string; experiments?: string[] }
 
 /**
- * The MLflow sources a workspace's store follows. The local stores are read again, for what
- * changed, every few seconds (never more often than five times the last read took, so a large store
- * does not keep the store's thread busy), and not at all while their files are unchanged. Tracking
- * servers are followed on their own schedule (ServerFollow), in the background: a slow or absent
- * server never holds up the run logs.
+ * The sources a workspace's store follows (MLflow stores and tracking servers, Optuna storages, in
+ * `meta.mlflow_sources`), each through its reader (src/core/sources/readers.ts). The local ones are
+ * read again, for what changed, every few seconds (never more often than five times the last read
+ * took, so a large source does not keep the store's thread busy), and not at all while their files
+ * are unchanged. Tracking servers are followed on their own schedule (ServerFollow), in the
+ * background: a slow or absent server never holds up the run logs.
  */
 export class ImportedSources {
   private following: Promise<void> | undefined;
@@ -129,28 +128,34 @@ export class ImportedSources {
   }
 
   /** Says once that a source is not read, and how to allow it. */
-  private refuse(sourcePath: string): void {
+  private refuse(sourcePath: string, kind: SourceKind): void {
     if (this.refusedSaid.has(sourcePath)) return;
     this.refusedSaid.add(sourcePath);
-    this.reporter.problem(isServerUri(sourcePath)
-      ? `Not contacting the MLflow server ${sourcePath}: the workspace names it, and only you can allow that (in VS Code when asked, in a trusted workspace, or with RunLens: Connect to an MLflow Tracking Server…; in a terminal with 'runlens import ${sourcePath}').`
-      : `Not reading the MLflow store ${sourcePath}: the workspace names it, but it is outside the workspace folder, and only you can allow that (in VS Code when asked, or with RunLens: Import MLflow Runs…; in a terminal with 'runlens import ${sourcePath} --allow-outside').`);
+    const { noun, command } = readerFor(kind);
+    this.reporter.problem(kind === 'mlflow-server'
+      ? `Not contacting the ${noun} ${sourcePath}: the workspace names it, and only you can allow that (in VS Code when asked, in a trusted workspace, or with ${command}; in a terminal with 'runlens import ${sourcePath}').`
+      : `Not reading the ${noun} ${sourcePath}: the workspace names it, but it is outside the workspace folder, and only you can allow that (in VS Code when asked, or with ${command}; in a terminal with 'runlens import ${sourcePath} --allow-outside').`);
   }
 
   /** The followed servers and their state, for the views. */
   serverStatuses(): ServerStatus[] {
     return Object.entries(this.list())
       .filter(([p, src]) => src.kind === 'mlflow-server' && this.active(p, src))
-      .map(([p, src]) => this.servers.status(p, src.fingerprint, !this.policy.mayFollow(p)));
+      .map(([p, src]) => this.servers.status(p, src.fingerprint as StoreFingerprint | undefined, !this.policy.mayFollow(p)));
   }
 
   /** Full metric histories of an imported run, from its source, if the policy lets this store read it. */
   async history(source: string, keys: string[]): Promise<Record<string, MetricPoint[]>> {
-    const s = parseImportedSource(source);
+    const s = sourceOfRun(source);
     if (!s) return {};
-    if (!this.policy.mayFollow(s.storePath)) { this.refuse(s.storePath); return {}; }
-    if (s.kind === 'mlflow-server') return this.servers.histories.get(this.servers.api(s.storePath), s.runId, keys);
-    return importedHistory(source);
+    const kind = s.reader.kinds[0]; // any of the reader's kinds: they share its words, and a server is its only kind
+    if (!this.policy.mayFollow(s.path)) { this.refuse(s.path, kind); return {}; }
+    return s.reader.history(source, keys, kind === 'mlflow-server' ? this.serverContext(s.path) : undefined);
+  }
+
+  /** How the server reader reaches `uri`: the connection and histories of ServerFollow. */
+  private serverContext(uri: string, onProblem?: (m: string) => void) {
+    return { server: { api: this.servers.api(uri, onProblem), pageSize: this.servers.pageSize(uri), histories: this.servers.histories } };
   }
 
   /**
@@ -162,7 +167,7 @@ export class ImportedSources {
     if (this.following) return this.following;
     if (!force && Date.now() < this.nextFollow) return Promise.resolve();
     const sources = Object.entries(this.list())
-      .filter(([p, src]) => src.kind !== 'mlflow-server' && (this.policy.mayFollow(p) || (this.refuse(p), false)));
+      .filter(([p, src]) => src.kind !== 'mlflow-server' && (this.policy.mayFollow(p) || (this.refuse(p, src.kind), false)));
     if (!sources.length) return Promise.resolve();
     const started = Date.now();
     this.following = (async () => {
@@ -188,7 +193,7 @@ export class ImportedSources {
     const jobs: Promise<unknown>[] = [];
     for (const [uri, src] of Object.entries(this.list())) {
       if (src.kind !== 'mlflow-server' || !this.active(uri, src)) continue;
-      if (!this.policy.mayFollow(uri)) { this.refuse(uri); continue; }
+      if (!this.policy.mayFollow(uri)) { this.refuse(uri, src.kind); continue; }
       const running = this.serverSyncs.get(uri);
       if (running && !force) { jobs.push(running); continue; }
       if (!running && !this.servers.due(uri, force)) continue;
@@ -213,33 +218,33 @@ export class ImportedSources {
 
   /** Reads one source now; `reportAll` repeats problems already reported. */
   async sync(sourcePath: string, src: FollowedSource | undefined = this.list()[sourcePath], reportAll = true): Promise<SyncResult> {
-    if (!src) throw new Error(`${sourcePath} is not an imported MLflow source`);
+    if (!src) throw new Error(`${sourcePath} is not an imported source`);
     if (src.kind === 'mlflow-server') {
       if (!this.policy.mayFollow(sourcePath)) throw new StoreError(`RunLens contacts the MLflow server ${sourcePath} only once you allow it`);
       while (this.serverSyncs.has(sourcePath)) await this.serverSyncs.get(sourcePath);
       const p = this.syncServer(sourcePath, src, { force: true, full: true, reportAll }).finally(() => this.serverSyncs.delete(sourcePath));
       this.serverSyncs.set(sourcePath, p);
       const result = await p;
-      if (!result) throw new StoreError(this.servers.status(sourcePath, src.fingerprint).message ?? `the MLflow server ${sourcePath} could not be synced`);
+      if (!result) throw new StoreError(this.servers.status(sourcePath, src.fingerprint as StoreFingerprint | undefined).message ?? `the MLflow server ${sourcePath} could not be synced`);
       return result;
     }
     if (!this.policy.mayFollow(sourcePath)) throw new StoreError(`${sourcePath} is outside the workspace folder: RunLens reads it only once you allow it`);
+    const reader = readerFor(src.kind);
     if (!fs.existsSync(sourcePath)) {
       if (src.problems !== 'missing') {
-        this.reporter.problem(`The MLflow store ${sourcePath} is gone; its runs stay in RunLens.`);
+        this.reporter.problem(`The ${reader.noun} ${sourcePath} is gone; its runs stay in RunLens.`);
         this.update(sourcePath, { ...src, problems: 'missing' });
       }
       return { runs: 0, removed: 0, problems: [] };
     }
-    const stamp = src.kind === 'mlflow-db' ? fileStamp(sourcePath) : undefined;
+    // A source that is one file is not read while it is unchanged (an mlruns/ folder's reader looks for itself).
+    const stamp = src.kind === 'mlflow-file' ? undefined : fileStamp(sourcePath);
     if (stamp && src.fingerprint && stamp === src.stamp) return { runs: 0, removed: 0, problems: [] };
-    const snap: MlflowSnapshot = src.kind === 'mlflow-file'
-      ? await readFileStore(sourcePath, { previous: src.fingerprint })
-      : await readSqliteStore(sourcePath, { previous: src.fingerprint });
-    const stats = this.apply(snap);
-    const problemText = this.report(snap.problems, reportAll, src.problems);
-    this.update(sourcePath, { kind: src.kind, fingerprint: snap.fingerprint, problems: problemText, stamp });
-    return { ...stats, problems: snap.problems };
+    const read = await reader.read(src.kind, sourcePath, src.fingerprint);
+    const stats = this.apply(read);
+    const problemText = this.report(read.problems, reportAll, src.problems);
+    this.update(sourcePath, { kind: src.kind, fingerprint: read.watermark, problems: problemText, stamp });
+    return { ...stats, problems: read.problems };
   }
 
   /**
@@ -251,21 +256,21 @@ export class ImportedSources {
     if (!this.servers.due(uri, force)) return undefined;
     this.servers.started(uri);
     this.statusChanged();
-    const persisted = src.fingerprint;
+    const persisted = src.fingerprint as StoreFingerprint | undefined;
     try {
       const flaws: ImportProblem[] = [];
-      const api = this.servers.api(uri, (message) => flaws.push({ path: uri, message }));
-      const snap = await syncServer(api, { experiments: src.experiments }, this.servers.fingerprint(uri, persisted), { pageSize: this.servers.pageSize(uri), full });
-      snap.problems.push(...flaws);
-      const stats = this.apply(snap);
-      for (const r of snap.runs) this.servers.histories.forget(uri, r.runId);
-      const experimentsChanged = JSON.stringify(snap.fingerprint.server?.experiments) !== JSON.stringify(persisted?.server?.experiments);
-      const { persist, wasOffline } = this.servers.succeeded(uri, snap.fingerprint, stats.runs > 0 || stats.removed > 0 || experimentsChanged);
-      const problemText = this.report(snap.problems, reportAll, src.problems);
+      const read = await readerFor('mlflow-server').read('mlflow-server', uri, this.servers.fingerprint(uri, persisted),
+        { experiments: src.experiments, full, ...this.serverContext(uri, (message) => flaws.push({ path: uri, message })) });
+      read.problems.push(...flaws);
+      const watermark = read.watermark as StoreFingerprint;
+      const stats = this.apply(read);
+      const experimentsChanged = JSON.stringify(watermark.server?.experiments) !== JSON.stringify(persisted?.server?.experiments);
+      const { persist, wasOffline } = this.servers.succeeded(uri, watermark, stats.runs > 0 || stats.removed > 0 || experimentsChanged);
+      const problemText = this.report(read.problems, reportAll, src.problems);
       const current = this.list()[uri] ?? src;
-      if (persist || problemText !== src.problems) this.update(uri, { ...current, fingerprint: snap.fingerprint, problems: problemText });
+      if (persist || problemText !== src.problems) this.update(uri, { ...current, fingerprint: watermark, problems: problemText });
       if (wasOffline) this.reporter.info(`The MLflow server ${uri} answers again; RunLens caught up (${stats.runs} runs new or changed).`);
-      return { ...stats, problems: snap.problems };
+      return { ...stats, problems: read.problems };
     } catch (e) {
       if (e instanceof SqliteError) throw e;
       const { said, retryInMs } = this.servers.failed(uri, e as Error);
@@ -279,10 +284,11 @@ export class ImportedSources {
     }
   }
 
-  private apply(snap: MlflowSnapshot): ApplyStats {
-    const stats = applySnapshot(this.catalog(), snap);
-    if (snap.runs.length) this.imported(snap.runs.map((r) => importedUid(snap.path, r.runId)));
-    return stats;
+  /** Writes a read into the catalog; the edits made to the runs it brought are applied again. */
+  private apply(read: SourceRead): { runs: number; removed: number } {
+    const { runs, removed, uids } = read.apply(this.catalog());
+    if (uids.length) this.imported(uids);
+    return { runs, removed };
   }
 
   /** Reports a read's problems, unless they are the ones reported last time; returns them as text. */
@@ -307,7 +313,7 @@ export class ImportedSources {
   }
 }
 
-/** Size and mtime of a database file and its write-ahead log: what changes when MLflow writes. */
+/** Size and mtime of a file and its write-ahead log: what changes when MLflow or Optuna writes. */
 function fileStamp(file: string): string {
   const part = (f: string) => { try { const s = fs.statSync(f); return `${s.size}:${s.mtimeMs}`; } catch { return '-'; } };
   return `${part(file)}|${part(file + '-wal')}`;

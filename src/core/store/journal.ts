@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { readLines } from '../runlog/lines';
 import type { Reporter } from './ingest';
 import { appendLineSync, realFs, type WriteFs } from './atomicFile';
+import { FILE_SOURCE_KINDS, type FileSourceKind } from '../sources/source';
 
 /** Edits made in the editor, kept as an append-only log beside the run logs (docs/run-log.md). */
 export type JournalEvent =
@@ -10,7 +11,7 @@ export type JournalEvent =
   | { e: 'note'; run: string; text: string }
   | { e: 'delete'; run: string }
   | { e: 'restore'; run: string }
-  | { e: 'source'; kind: 'mlflow-file' | 'mlflow-db'; path: string }
+  | { e: 'source'; kind: FileSourceKind; path: string }
   /** A tracking server followed from this workspace (`runlens import http://…`), and which of its experiments. */
   | { e: 'source'; kind: 'mlflow-server'; path: string; experiments?: string[] };
 
@@ -29,7 +30,7 @@ function parseJournalEvent(raw: unknown): JournalEvent | string {
         const experiments = Array.isArray(r.experiments) ? r.experiments.filter(s) : undefined;
         return experiments?.length ? { e: 'source', kind: r.kind, path: r.path, experiments } : { e: 'source', kind: r.kind, path: r.path };
       }
-      return (r.kind === 'mlflow-file' || r.kind === 'mlflow-db') && s(r.path) ? { e: 'source', kind: r.kind, path: r.path } : "'source' needs kind and path";
+      return FILE_SOURCE_KINDS.includes(r.kind as FileSourceKind) && s(r.path) ? { e: 'source', kind: r.kind as FileSourceKind, path: r.path } : "'source' needs kind and path";
     default: return `unknown edit '${String(r.e)}'`;
   }
 }

@@ -1,6 +1,11 @@
 import type { Database } from 'sql.js';
 
-export const STATUS_CODES = ['running', 'finished', 'failed', 'killed', 'crashed'] as const;
+/**
+ * Every status a run can have. `pruned` (stopped early by an Optuna pruner) and `queued` (waiting to
+ * run: an Optuna trial enqueued, an MLflow run SCHEDULED) come only from imported sources. Codes
+ * are positions in this list, in memory only (the catalog stores the names).
+ */
+export const STATUS_CODES = ['running', 'finished', 'failed', 'killed', 'crashed', 'pruned', 'queued'] as const;
 export type StatusName = (typeof STATUS_CODES)[number];
 const NO_VALUE = -1;
 /** Runs remembered as having joined since a version; past this, projections are rebuilt instead. */
@@ -110,6 +115,14 @@ export class ParamIndex {
 
   setParam(runId: number, key: string, canon: string): void {
     this.setParamOfRuns(key, canon, [runId]);
+  }
+
+  /** The run no longer holds `key`. */
+  removeParam(runId: number, key: string): void {
+    const col = this.columns.get(key);
+    if (!col || runId >= col.byRun.length) return;
+    col.byRun[runId] = NO_VALUE;
+    this.version++;
   }
 
   /** The same (key, canonical value) for many runs at once: how the index is built. */

@@ -7,12 +7,24 @@ import { compileFilter } from '../runs/filter';
 
 const RUN_COLUMNS = `r.id, r.uid, e.name, r.experiment_id, r.name, r.parent_uid, r.status, r.start_time, r.end_time, r.last_update, r.deleted`;
 
+/** Experiment tags that mark an imported Optuna study (src/core/optuna/apply.ts writes them). */
+export const STUDY_STORAGE_TAG = 'optuna.storage';
+export const STUDY_DIRECTIONS_TAG = 'optuna.directions';
+/** The names of a study's objective values, in order, as a JSON list. */
+export const STUDY_METRICS_TAG = 'optuna.metrics';
+
 export function listExperiments(c: Catalog, includeDeleted = false): ExperimentSummary[] {
   const rows = c.all(`SELECT e.id, e.name, e.deleted,
       (SELECT COUNT(*) FROM runs r WHERE r.experiment_id = e.id AND r.deleted = 0),
-      (SELECT COUNT(*) FROM runs r WHERE r.experiment_id = e.id AND r.deleted = 0 AND r.status = 'running')
-    FROM experiments e ${includeDeleted ? '' : 'WHERE e.deleted = 0'} ORDER BY e.name`);
-  return rows.map((r) => ({ id: Number(r[0]), name: String(r[1]), deleted: r[2] !== 0, runs: Number(r[3]), running: Number(r[4]) }));
+      (SELECT COUNT(*) FROM runs r WHERE r.experiment_id = e.id AND r.deleted = 0 AND r.status = 'running'),
+      (SELECT value FROM experiment_tags t WHERE t.experiment_id = e.id AND t.key = ?),
+      (SELECT value FROM experiment_tags t WHERE t.experiment_id = e.id AND t.key = ?)
+    FROM experiments e ${includeDeleted ? '' : 'WHERE e.deleted = 0'} ORDER BY e.name`, [STUDY_STORAGE_TAG, STUDY_DIRECTIONS_TAG]);
+  return rows.map((r) => {
+    const e: ExperimentSummary = { id: Number(r[0]), name: String(r[1]), deleted: r[2] !== 0, runs: Number(r[3]), running: Number(r[4]) };
+    if (r[5] !== null) e.study = { storage: String(r[5]), directions: r[6] === null ? [] : String(r[6]).split(',') };
+    return e;
+  });
 }
 
 /** One page of runs, sorted in SQL (the metric sort uses the maintained latest-value index). */
@@ -114,6 +126,40 @@ export function higherIsBetter(metric: string, goal: 'maximize' | 'minimize' | '
   return !/loss|err|mse|mae|rmse|perplexity|latency|time|cost/i.test(metric);
 }
 
+/** An experiment tag by which a source says which way one of its metrics is better (`runlens.goal.value` = `minimize`). */
+export const GOAL_TAG = 'runlens.goal.';
+
+const goalsSeen = new WeakMap<Catalog, { version: number; byMetric: Map<string, Map<number, 'maximize' | 'minimize'>> }>();
+
+/**
+ * Which way a metric is better as its source says (an Optuna study's direction): in one experiment,
+ * or, without one, when every experiment that says anything of the metric says the same.
+ */
+export function declaredGoal(c: Catalog, metric: string, experimentId?: number): 'maximize' | 'minimize' | undefined {
+  let seen = goalsSeen.get(c);
+  if (!seen || seen.version !== c.experimentTagsVersion) {
+    seen = { version: c.experimentTagsVersion, byMetric: new Map() };
+    for (const [id, key, value] of c.all(`SELECT experiment_id, key, value FROM experiment_tags WHERE key > ? AND key < ?`, [GOAL_TAG, GOAL_TAG.slice(0, -1) + '/'])) {
+      if (value !== 'maximize' && value !== 'minimize') continue;
+      const m = String(key).slice(GOAL_TAG.length);
+      let byExperiment = seen.byMetric.get(m);
+      if (!byExperiment) seen.byMetric.set(m, (byExperiment = new Map()));
+      byExperiment.set(Number(id), value);
+    }
+    goalsSeen.set(c, seen);
+  }
+  const byExperiment = seen.byMetric.get(metric);
+  if (!byExperiment) return undefined;
+  if (experimentId !== undefined) return byExperiment.get(experimentId);
+  const goals = new Set(byExperiment.values());
+  return goals.size === 1 ? [...goals][0] : undefined;
+}
+
+/** The goal a metric is ranked by: its source's own word, else the setting (`auto`: by its name). */
+export function rankingGoal(declared: 'maximize' | 'minimize' | undefined, configured: 'maximize' | 'minimize' | 'auto' | undefined): 'maximize' | 'minimize' | 'auto' {
+  return declared ?? configured ?? 'auto';
+}
+
 export interface LookupOptions {
   experimentId?: number;
   metric?: string;
@@ -134,38 +180,43 @@ export function lookupCombinations(c: Catalog, keys: string[], combinations: Rec
   const filter = wanted === undefined ? (id: number) => !deleted[id] : (id: number) => !deleted[id] && experiment[id] === wanted;
   const matches = idx.lookup(keys, canon, filter);
   const metric = opts.metric ? c.metricColumn(opts.metric) : undefined;
-  const higher = higherIsBetter(opts.metric ?? '', opts.goal);
+  const higher = higherIsBetter(opts.metric ?? '', rankingGoal(opts.metric ? declaredGoal(c, opts.metric, opts.experimentId) : undefined, opts.goal));
   const shown = matches.map((ids) => {
     const counts: CombinationState['counts'] = {};
     let best: number | null = null;
     let bestId = -1;
+    const results = { n: 0, sum: 0, sumSq: 0 };
     for (const id of ids) {
       const status = STATUS_CODES[idx.status[id]];
       counts[status] = (counts[status] ?? 0) + 1;
       const v = metric ? metric[id] : NaN;
       if (status !== 'finished' || Number.isNaN(v)) continue;
+      if (Number.isFinite(v)) { results.n++; results.sum += v; results.sumSq += v * v; }
       if (best === null || (higher ? v > best : v < best)) { best = v; bestId = id; }
     }
     // Ids come in ascending order, so the newest runs are the last ones.
     const newest = ids.slice(-5).reverse();
     const pick = bestId >= 0 ? [bestId, ...newest.filter((id) => id !== bestId)].slice(0, 5) : newest;
-    return { counts, best, pick };
+    return { counts, best, pick, results };
   });
   const detail = (id: number): MatchedRun => {
     const r = idx.runs[id]!;
     const v = metric ? metric[id] : NaN;
     return { id, uid: r.uid, status: r.status, metric: Number.isNaN(v) ? null : v, scriptSha256: r.scriptSha256, gitCommit: r.gitCommit, startTime: r.startTime, endTime: r.endTime };
   };
-  return shown.map(({ counts, best, pick }) => ({
+  return shown.map(({ counts, best, pick, results }) => ({
     state: combinationState(Object.keys(counts) as StatusName[]),
-    counts, best, runs: pick.map(detail),
+    counts, best, runs: pick.map(detail), results,
   }));
 }
 
-/** A combination counts as done when any matching run finished; otherwise its most telling state. */
+/**
+ * A combination counts as done when any matching run finished; otherwise its most telling state:
+ * one running or queued will have a result soon; one that failed or was pruned ran without one.
+ */
 export function combinationState(statuses: StatusName[]): CombinationState['state'] {
   if (!statuses.length) return 'never-run';
-  for (const s of ['finished', 'running', 'failed', 'crashed', 'killed'] as const) if (statuses.includes(s)) return s;
+  for (const s of ['finished', 'running', 'queued', 'failed', 'pruned', 'crashed', 'killed'] as const) if (statuses.includes(s)) return s;
   return 'never-run';
 }
 

@@ -29,6 +29,10 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE artifacts (run_id INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT, media_type TEXT,
      time INTEGER, PRIMARY KEY (run_id, path)) WITHOUT ROWID;
    ALTER TABLE runs ADD COLUMN artifact_uri TEXT;`,
+  // 5: what a source says of an experiment (an Optuna study: its storage, its directions, which way
+  // each of its metrics is better).
+  `CREATE TABLE experiment_tags (experiment_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+     PRIMARY KEY (experiment_id, key)) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,8 +2,9 @@
  * The life of each tracking server a store follows: when it is next asked (every `pollMs`; after a
  * failure less and less often, up to `maxBackoffMs`), what state it is in for the views (synced,
  * offline since a time, refusing credentials...), its connection (credentials in memory only) and
- * its cached metric histories. The syncing itself is src/core/mlflowServer/sync.ts; applying what
- * it found is the importers' applySnapshot, as for the local MLflow stores.
+ * its cached metric histories. The reading itself is the server's SourceReader
+ * (src/core/sources/readers.ts, over src/core/mlflowServer/sync.ts), given this connection; its
+ * read is applied by ImportedSources as every other source's is.
  */
 import type { Credentials } from '../mlflowServer/credentials';
 import { MlflowHttp, ServerError } from '../mlflowServer/http';

@@ -19,6 +19,8 @@ export interface ExperimentSummary {
   deleted: boolean;
   runs: number;
   running: number;
+  /** An Optuna study imported as this experiment: the storage it is in, and its directions. */
+  study?: { storage: string; directions: string[] };
 }
 
 export interface RunSummary {
@@ -85,11 +87,19 @@ export interface MatchedRun {
 
 /** The state of one combination of a grid, as a lookup reports it. */
 export interface CombinationState {
-  state: 'finished' | 'failed' | 'crashed' | 'killed' | 'running' | 'never-run';
+  state: 'finished' | 'failed' | 'crashed' | 'killed' | 'running' | 'pruned' | 'queued' | 'never-run';
   /** How many matching runs there are, by status. */
   counts: Partial<Record<StatusName, number>>;
   /** The most telling matching runs (the best finished one first, then the newest), at most five. */
   runs: MatchedRun[];
   /** The best value of the key metric among the finished matching runs. */
   best: number | null;
+  /**
+   * The key metric over all the finished matching runs (not only those in `runs`): their number,
+   * sum and sum of squares, so repeats of a setting (seeds) can be averaged and pooled.
+   */
+  results?: MetricTally;
 }
+
+/** Values of a metric, tallied: enough for their mean and standard deviation, and to pool tallies. */
+export interface MetricTally { n: number; sum: number; sumSq: number }

@@ -6,6 +6,7 @@ import { Journal, type JournalEvent } from './journal';
 import { writeFileAtomic, realFs, type WriteFs } from './atomicFile';
 import { WriterLock, LOCK_RENEW_MS } from './writerLock';
 import { ImportedSources, type ConfiguredServer, type SourceKind, type SyncResult } from './importedSources';
+import type { FileSourceKind } from '../sources/source';
 import { ServerFollow, type ServerConnection, type ServerStatus } from './serverFollow';
 import { isServerUri, normalizeServerUri } from '../mlflowServer/uri';
 import { fileProblem, isDamage, SqliteError, StoreError } from './errors';
@@ -27,7 +28,7 @@ export interface StoreOptions {
   saveDelayMs?: number;
   /** The file calls the store writes through (the snapshot, the lock, the journal); tests inject faults. */
   writeFs?: WriteFs;
-  /** How often imported MLflow stores are checked for new and changed runs. */
+  /** How often imported sources (MLflow stores, Optuna storages) are checked for new and changed runs. */
   followEveryMs?: number;
   /** The clock that names a set-aside database (`runlens.db.unreadable-<time>`). */
   now?: () => number;
@@ -150,7 +151,7 @@ export class WorkspaceStore {
       let aside: string | undefined;
       if (!this.readOnly) aside = this.setAside();
       const file = this.dbFile;
-      const from = 'the run logs, the edits journal and the imported MLflow stores';
+      const from = 'the run logs, the edits journal and the imported sources (MLflow stores, Optuna storages)';
       this.opts.reporter.problem(aside
         ? `The RunLens store ${file} could not be read (${why.message}). It was moved to ${path.basename(aside)} and rebuilt from ${from}; no run log was touched.`
         : `The RunLens store ${file} could not be read (${why.message}); RunLens read ${from} instead. Opening the folder in VS Code or 'runlens rebuild' sets it aside and rebuilds it.`);
@@ -371,7 +372,7 @@ export class WorkspaceStore {
     const id = this.catalog.runId(ev.run);
     if (id === undefined) {
       // An imported run comes back when its source is read; the edit is applied then.
-      if (report && !ev.run.startsWith('mlflow-')) this.opts.reporter.problem(`journal: run ${ev.run} is not in the store; the edit '${ev.e}' was skipped`);
+      if (report && !/^(mlflow|optuna)-/.test(ev.run)) this.opts.reporter.problem(`journal: run ${ev.run} is not in the store; the edit '${ev.e}' was skipped`);
       return;
     }
     switch (ev.e) {
@@ -446,8 +447,9 @@ export class WorkspaceStore {
   }
 
   /**
-   * Imports an MLflow store (`mlruns/` or `mlflow.db`) or a tracking server (`http://host:port`,
-   * `experiments`: the names to follow, none for all) and follows it from then on. Recorded in the
+   * Imports an MLflow store (`mlruns/` or `mlflow.db`), a tracking server (`http://host:port`,
+   * `experiments`: the names to follow, none for all) or an Optuna storage (an SQLite file, a
+   * journal file) and follows it from then on. Recorded in the
    * journal, so a rebuild imports it again. Importing the same store twice creates nothing twice.
    */
   async importSource(kind: SourceKind, sourcePath: string, experiments?: string[]): Promise<SyncResult> {
@@ -468,7 +470,7 @@ export class WorkspaceStore {
     if (!this.imported.policy.mayFollow(abs)) {
       throw new StoreError(`${abs} is outside the workspace folder ${this.folder}: RunLens imports it only once you allow it`);
     }
-    if (!this.imported.list()[abs]) this.record({ e: 'source', kind: kind as 'mlflow-file' | 'mlflow-db', path: this.imported.policy.journalName(abs) });
+    if (!this.imported.list()[abs]) this.record({ e: 'source', kind: kind as FileSourceKind, path: this.imported.policy.journalName(abs) });
     this.applyJournal();
     await this.imported.settle();
     const result = await this.imported.sync(abs);
@@ -538,7 +540,7 @@ export class WorkspaceStore {
   }
 
   /**
-   * Rebuilds the catalog from the run logs, the journal and the imported MLflow stores (read again
+   * Rebuilds the catalog from the run logs, the journal and the imported sources (read again
    * from scratch). Used when the store is lost, damaged, or on request.
    */
   async rebuild(): Promise<IngestStats> {

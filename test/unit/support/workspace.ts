@@ -8,8 +8,8 @@ const made: string[] = [];
 after(() => { for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); });
 
 /** A throwaway workspace folder with a `.runlens/` that tests write run logs into; removed after the file's tests. */
-export function tempWorkspace(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-test-'));
+export function tempWorkspace(parent = os.tmpdir()): string {
+  const dir = fs.mkdtempSync(path.join(parent, 'runlens-test-'));
   made.push(dir);
   return dir;
 }
