@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { keepScreenshot, SCREENSHOTS, useWorkbench } from './helpers.mjs';
+import { useWorkbench } from './helpers.mjs';
 import { logRun, logSweep } from './support/runLogs.mjs';
-import { treeRow, visibleWebview, webviewWithHeading } from './support/webviews.mjs';
+import { screenshotOf, treeRow, visibleWebview, webviewWithHeading } from './support/webviews.mjs';
 
 const MANY = 100;
 const STEPS = 300;
@@ -12,20 +11,6 @@ function noisyLoss(i, lr) {
   let seed = i * 7919 + 17;
   const noise = () => { seed = (seed * 48271) % 2147483647; return seed / 2147483647 - 0.5; };
   return Array.from({ length: STEPS }, (_, s) => +(0.2 + 2 * Math.exp(-s * lr * 0.5) + 0.15 * noise() + (s === 150 ? 25 : 0)).toFixed(4));
-}
-
-/**
- * A screenshot of part of a panel (a chart, a plot): small enough for the README's images to stay
- * within the package's size limit, where a whole window of 100 runs' lines would not.
- */
-async function screenshotOf(wb, name, locators) {
-  const boxes = await Promise.all(locators.map((l) => l.boundingBox()));
-  const x = Math.min(...boxes.map((b) => b.x)) - 8;
-  const y = Math.min(...boxes.map((b) => b.y)) - 8;
-  const clip = { x, y, width: Math.max(...boxes.map((b) => b.x + b.width)) + 8 - x, height: Math.max(...boxes.map((b) => b.y + b.height)) + 8 - y };
-  const file = path.join(SCREENSHOTS, `${name}.png`);
-  await wb.page.screenshot({ path: file, clip });
-  return keepScreenshot(file, name, { readme: true });
 }
 
 /**
@@ -92,7 +77,7 @@ describe('Charts: smoothing, log scale, time axes, outliers, and 100 runs on one
     await frame.locator('select[aria-label="X axis"]').selectOption('relative');
     assert.match(await hover(), /after the first point/);
     await frame.locator('figure.chart[aria-label="loss over time since the run\'s first point"]').waitFor();
-    await wb.screenshot('charts-smoothing', { readme: true });
+    await screenshotOf(wb, 'charts-smoothing', [frame.locator('.chart-controls'), frame.locator('.charts')]);
     await frame.locator('select[aria-label="X axis"]').selectOption('wall');
     assert.match(await hover(), /\d{1,2}:\d{2}:\d{2}/, 'a time of day');
 
@@ -183,7 +168,7 @@ describe('Charts: smoothing, log scale, time axes, outliers, and 100 runs on one
     await frame.locator('input.filter').press('Enter');
     await frame.locator('table.groups tbody tr').nth(2).waitFor({ state: 'detached' });
     assert.equal(await frame.locator('table.groups tbody tr').count(), 2);
-    await wb.screenshot('groups-table', { readme: true });
+    await screenshotOf(wb, 'groups-table', [frame.locator('.grouping'), frame.locator('table.groups')]);
     await frame.locator('input[aria-label="Group runs over seeds"]').uncheck();
     await frame.locator('.rows .row').first().waitFor();
   });
@@ -195,7 +180,7 @@ describe('Charts: smoothing, log scale, time axes, outliers, and 100 runs on one
     await rows.first().waitFor();
     assert.equal(await rows.first().getAttribute('data-key'), 'lr', 'loss depends on lr, not on the seed');
     assert.match(await table.locator('.importance-method').innerText(), /random forest \(64 trees\), mean decrease in impurity/);
-    await wb.screenshot('importance-table', { readme: true });
+    await screenshotOf(wb, 'importance-table', [table.locator('.importance-box')]);
 
     await wb.page.locator('.tabs-container .tab', { hasText: `Compare ${MANY} runs` }).click();
     const compare = await webviewWithHeading(wb, `${MANY} runs`);
