@@ -10,6 +10,7 @@ import { ServerFeature } from './mlflow/servers';
 import { OPTUNA_STORAGES } from './optuna/importCommands';
 import { sourceImports } from './sources/importCommands';
 import { registerPanels, type PanelsApi } from './panels';
+import { registerCodeDiffs } from './runs/code';
 import { registerPythonClientEnvironment } from './python/terminalEnv';
 import { runCommands } from './runs/commands';
 import { RunningStatusItem } from './runs/statusItem';
@@ -65,10 +66,12 @@ export function activate(context: vscode.ExtensionContext): RunLensApi {
     const upload = owner.track(new UploadFeature(path.join(context.extensionPath, 'python'), stores, log, context.globalState, {
       kept: (uri) => servers.keptCredentials(uri), ask: (uri) => servers.askCredentials(uri), onDidChange: context.secrets.onDidChange,
     }));
+    const code = owner.track(registerCodeDiffs(stores, log, () => view.view.selection));
     owner.track(registerCommands([
       { id: 'runlens.showLog', run: () => log.show() },
       ...runCommands(stores, view),
       ...panels.commands,
+      ...code.commands,
       ...loops.commands,
       ...launch.commands,
       ...imports.commands,

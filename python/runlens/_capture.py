@@ -9,8 +9,11 @@ import subprocess
 import sys
 
 GIT_TIMEOUT_S = 2.0
+# Scripts larger than this are not copied (RUNLENS_CODE_MAX_BYTES sets another cap).
+CODE_MAX_BYTES = 1000000
 
 _script = []  # computed once: the file being run does not change under a running process
+_kept = set()  # the contents this process already copied (or found copied)
 
 
 def script():
@@ -32,6 +35,53 @@ def _read_script():
     except OSError:
         return None
     return {"path": path, "sha256": digest}
+
+
+def keep_code(root):
+    """Copies the __main__ script to ROOT/code/<sha256>, once per distinct content.
+
+    What `RunLens: Compare Code` diffs. Skipped when RUNLENS_KEEP_CODE is 0 (the setting
+    runlens.pythonClient.keepScriptCopies), for scripts over the size cap, and when the file on
+    disk no longer has the content the run recorded. Never fails a run: a copy that cannot be
+    written is simply not there.
+    """
+    found = script()
+    if not found or os.environ.get("RUNLENS_KEEP_CODE", "1").strip() == "0":
+        return None
+    sha = found["sha256"]
+    if sha in _kept:
+        return None
+    _kept.add(sha)
+    folder = os.path.join(root, "code")
+    target = os.path.join(folder, sha)
+    if os.path.exists(target):
+        return target
+    try:
+        cap = int(os.environ.get("RUNLENS_CODE_MAX_BYTES", CODE_MAX_BYTES))
+    except ValueError:
+        cap = CODE_MAX_BYTES
+    temp = None
+    try:
+        if os.path.getsize(found["path"]) > cap:
+            return None
+        with open(found["path"], "rb") as f:
+            data = f.read(cap + 1)
+        if len(data) > cap or hashlib.sha256(data).hexdigest() != sha:
+            return None
+        os.makedirs(folder, exist_ok=True)
+        # Written whole under another name, then renamed: a reader never sees half a copy.
+        temp = os.path.join(folder, ".%s.%d.tmp" % (sha, os.getpid()))
+        with open(temp, "wb") as f:
+            f.write(data)
+        os.replace(temp, target)
+        return target
+    except OSError:
+        if temp:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+        return None
 
 
 def git(directory):

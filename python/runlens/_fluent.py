@@ -109,6 +109,7 @@ def open_run(name=None, experiment=None, params=None, tags=None, parent_id=None,
                 % (log.path, getattr(cause, "strerror", None) or cause,
                    "Nothing was recorded." if undone else "The log could not be removed either.")
             ) from cause
+        _capture.keep_code(root)
         (_stack if on_stack else _active.detached).append(run)
         _lifecycle.ensure(live_runs, end_all, forked, outcome)
         return run

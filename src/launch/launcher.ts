@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { setting } from '../settings';
 import { commandLine } from '../core/launch/args';
 import { exitOutcome, LaunchLog, newRunId } from '../core/launch/runLog';
 import type { EndEvent } from '../core/runlog/events';
@@ -158,6 +159,7 @@ export class Launcher implements vscode.Disposable {
     env.PYTHONIOENCODING ??= 'utf-8';
     env.RUNLENS_DIR = path.join(folder.uri.fsPath, '.runlens');
     if (experiment) env.RUNLENS_EXPERIMENT = experiment;
+    if (!setting('pythonClient.keepScriptCopies')) env.RUNLENS_KEEP_CODE = '0';
     return env;
   }
 

@@ -13,6 +13,7 @@ import { keyMetricSettings, setting } from '../settings';
 import { refTo, type OpenRun } from '../runs/ref';
 import { previewKind } from '../core/artifacts/preview';
 import { artifactPreview, openArtifact } from './artifacts';
+import { chartOptions, DEFAULT_CHART_OPTIONS, type ChartOptions } from '../core/charts/lines';
 
 /** Any number of runs side by side: params (differences marked), metrics overlaid, parallel coordinates. */
 export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
@@ -23,12 +24,12 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
   /** The runs shown, with their details, in the view's order. */
   private shown: { ref: OpenRun; detail: RunDetail }[] = [];
 
-  constructor(ctx: PanelContext, revived?: vscode.WebviewPanel) {
+  constructor(ctx: PanelContext, revived?: vscode.WebviewPanel, private charts: ChartOptions = DEFAULT_CHART_OPTIONS) {
     super('compare', 'Compare runs', ctx, revived);
   }
 
   protected memento(): PanelMemento {
-    return { kind: 'compare', runs: this.refs.map(refTo) };
+    return { kind: 'compare', runs: this.refs.map(refTo), charts: this.charts };
   }
 
   show(refs: OpenRun[]): void {
@@ -46,7 +47,7 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
   }
 
   protected async onReady(): Promise<void> {
-    if (this.view) this.post({ type: 'compare', view: this.view });
+    if (this.view) this.post({ type: 'compare', view: this.view, charts: this.charts });
     else await this.refresh(true);
   }
 
@@ -76,13 +77,24 @@ export class ComparePanel extends Panel<CompareToWebview, CompareFromWebview> {
     this.fingerprint = fingerprint;
     this.view = view;
     this.shown = found;
-    this.post({ type: 'compare', view });
+    this.post({ type: 'compare', view, charts: this.charts });
   }
 
   protected async onMessage(m: CompareFromWebview): Promise<void> {
+    if (m.type === 'chartOptions') { this.charts = chartOptions(m.options); this.remember(); return; }
     if (m.type === 'openRun') {
       const ref = this.refs.find((r) => r.uid === this.view?.runs[m.index]?.uid);
       if (ref) await vscode.commands.executeCommand('runlens.openRunDetails', refTo(ref));
+      return;
+    }
+    if (m.type === 'compareCode') {
+      await vscode.commands.executeCommand('runlens.compareCode', this.shown.map(({ ref }) => refTo(ref)));
+      return;
+    }
+    if (m.type === 'compareSubset') {
+      const uids = new Set(m.indices.map((i) => this.view?.runs[i]?.uid));
+      const subset = this.refs.filter((r) => uids.has(r.uid));
+      if (subset.length) this.show(subset);
       return;
     }
     if (m.type === 'export' && this.view) await this.export(m.format, this.view);
@@ -125,6 +137,7 @@ export function buildView(runs: RunDetail[], histories: Record<string, Series>[]
     runs: runs.map((r) => ({
       uid: r.uid, label: runLabel(r, varying), experiment: r.experiment, status: r.status, params: r.params,
       metrics: Object.fromEntries(Object.values(r.metrics).map((m) => [m.key, Number.isFinite(m.last) ? m.last : null])),
+      range: Object.fromEntries(Object.values(r.metrics).map((m) => [m.key, { min: finiteOrNull(m.min), max: finiteOrNull(m.max) }])),
     })),
     params: paramKeys.map((key) => ({ key, differs: new Set(runs.map((r) => (key in r.params ? canonicalParam(r.params[key]) : undefined))).size > 1 })),
     metrics: metricKeys.map((key) => ({ key, higherIsBetter: higherIsBetter(key, rankingGoal(declared[key], goal)) })),
@@ -133,6 +146,8 @@ export function buildView(runs: RunDetail[], histories: Record<string, Series>[]
     artifacts: comparedArtifacts(runs),
   };
 }
+
+const finiteOrNull = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
 
 /**
  * Every artifact path of the runs, with each run's size there: the paths most runs share first

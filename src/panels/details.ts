@@ -11,6 +11,9 @@ import { Panel, type PanelContext } from './panel';
 import { toSeries } from './series';
 import { shortId } from '../core/runs/format';
 import { artifactList, artifactPreview, openArtifact, revealArtifact } from './artifacts';
+import { bestOf, chartOptions, DEFAULT_CHART_OPTIONS, type ChartOptions } from '../core/charts/lines';
+import { higherIsBetter } from '../core/store/queries';
+import { setting } from '../settings';
 
 const NOTE_TAG = 'mlflow.note.content';
 
@@ -23,9 +26,12 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
   private lastSent = '';
   private varying: string[] | undefined;
   private following: vscode.Disposable | undefined;
+  /** How this panel draws its charts, whichever run it shows. */
+  private charts: ChartOptions;
 
-  constructor(private store: FolderStore, private uid: string, ctx: PanelContext, revived?: vscode.WebviewPanel) {
+  constructor(private store: FolderStore, private uid: string, ctx: PanelContext, revived?: vscode.WebviewPanel, charts: ChartOptions = DEFAULT_CHART_OPTIONS) {
     super('details', `Run ${shortId(uid)}`, ctx, revived);
+    this.charts = charts;
     this.disposables.push({ dispose: () => this.following?.dispose() });
     this.show(store, uid);
   }
@@ -45,7 +51,7 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
   }
 
   protected memento(): PanelMemento {
-    return { kind: 'details', ...refTo({ store: this.store, uid: this.uid }) };
+    return { kind: 'details', ...refTo({ store: this.store, uid: this.uid }), charts: this.charts };
   }
 
   protected async onReady(): Promise<void> {
@@ -70,16 +76,17 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
     const fingerprint = JSON.stringify(detail);
     if (fingerprint === this.lastSent) return;
     const history = await store.client.api.history(uid);
-    const run = view(detail, title, artifactList(store, detail));
+    const run = view(detail, title, artifactList(store, detail), setting('keyMetricGoal', store.folder.uri));
     run.code.script = await scriptState(detail, store.folder);
     if (stale()) return;
     this.lastSent = fingerprint;
-    this.post({ type: 'details', run: { ...run, history: Object.fromEntries(Object.entries(history).map(([k, pts]) => [k, toSeries(pts)])) } });
+    this.post({ type: 'details', run: { ...run, history: Object.fromEntries(Object.entries(history).map(([k, pts]) => [k, toSeries(pts)])) }, charts: this.charts });
   }
 
   protected async onMessage(m: DetailsFromWebview): Promise<void> {
     const edit = async (ev: JournalEvent) => { await this.store.client.api.edit(ev); await this.refresh(); };
     switch (m.type) {
+      case 'chartOptions': this.charts = chartOptions(m.options); this.remember(); return;
       case 'saveNote': return edit({ e: 'note', run: this.uid, text: m.text });
       case 'addTag': if (m.key.trim()) await edit({ e: 'tag', run: this.uid, key: m.key.trim(), value: m.value }); return;
       case 'removeTag': return edit({ e: 'untag', run: this.uid, key: m.key });
@@ -109,7 +116,7 @@ export class DetailsPanel extends Panel<DetailsToWebview, DetailsFromWebview> {
   }
 }
 
-function view(d: RunDetail, title: string, artifacts: DetailsView['artifacts']): Omit<DetailsView, 'history'> {
+function view(d: RunDetail, title: string, artifacts: DetailsView['artifacts'], goal: 'maximize' | 'minimize' | 'auto'): Omit<DetailsView, 'history'> {
   // A message to a webview goes as JSON, which would turn NaN and the infinities into null.
   const wire = (n: number | null) => (n === null ? null : Number.isFinite(n) ? n : String(n));
   return {
@@ -117,7 +124,10 @@ function view(d: RunDetail, title: string, artifacts: DetailsView['artifacts']):
     startTime: d.startTime, endTime: d.endTime, lastUpdate: d.lastUpdate,
     params: Object.entries(d.params).sort(([a], [b]) => a.localeCompare(b)),
     metrics: Object.values(d.metrics).sort((a, b) => a.key.localeCompare(b.key))
-      .map((m) => ({ key: m.key, last: wire(m.last), min: wire(m.min), max: wire(m.max), lastStep: m.lastStep, count: m.count })),
+      .map((m) => {
+        const higher = higherIsBetter(m.key, goal);
+        return { key: m.key, last: wire(m.last), min: wire(m.min), max: wire(m.max), best: wire(bestOf(m, higher)), higherIsBetter: higher, lastStep: m.lastStep, count: m.count };
+      }),
     tags: Object.entries(d.tags).filter(([k]) => k !== NOTE_TAG),
     note: d.note ?? '',
     code: { scriptPath: d.scriptPath, scriptSha256: d.scriptSha256, script: 'unknown', commit: d.git.commit, branch: d.git.branch, dirty: d.git.dirty },

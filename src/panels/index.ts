@@ -12,6 +12,7 @@ import type { CommandSpec } from '../commands';
 import { RunsTablePanel } from './table';
 import type { PanelContext, PanelProbe } from './panel';
 import type { PanelMemento } from '../webview/protocol';
+import { chartOptions, type ChartOptions } from '../core/charts/lines';
 
 /** What RunLensApi exposes of the panels: only for the integration tests to look at. */
 export interface PanelsApi {
@@ -27,20 +28,20 @@ type ExperimentNode = RunsNode & { kind: 'experiment' };
  * experiment (opening it again reveals it).
  */
 export function registerPanels(context: vscode.ExtensionContext, stores: FolderStores, log: vscode.LogOutputChannel): { api: PanelsApi; commands: CommandSpec[]; dispose(): void } {
-  const ctx: PanelContext = { extensionUri: context.extensionUri, log };
+  const ctx: PanelContext = { extensionUri: context.extensionUri, log, workspaceState: context.workspaceState };
   const tables = new Map<string, RunsTablePanel>();
   let details: DetailsPanel | undefined;
   let comparison: ComparePanel | undefined;
   const all = () => [...(details ? [details] : []), ...(comparison ? [comparison] : []), ...tables.values()];
 
-  const openDetails = (store: FolderStore, uid: string, revived?: vscode.WebviewPanel) => {
+  const openDetails = (store: FolderStore, uid: string, revived?: vscode.WebviewPanel, charts?: ChartOptions) => {
     if (details) { details.show(store, uid); return; }
-    details = new DetailsPanel(store, uid, ctx, revived);
+    details = new DetailsPanel(store, uid, ctx, revived, charts);
     details.onDidDispose(() => { details = undefined; });
   };
-  const compare = (refs: OpenRun[], revived?: vscode.WebviewPanel) => {
+  const compare = (refs: OpenRun[], revived?: vscode.WebviewPanel, charts?: ChartOptions) => {
     if (!comparison) {
-      comparison = new ComparePanel(ctx, revived);
+      comparison = new ComparePanel(ctx, revived, charts);
       comparison.onDidDispose(() => { comparison = undefined; });
     }
     comparison.show(refs);
@@ -61,10 +62,10 @@ export function registerPanels(context: vscode.ExtensionContext, stores: FolderS
     try {
       if (memento?.kind === 'details') {
         const [run] = await runsFromArgs(stores, { folder: memento.folder, uid: memento.uid });
-        if (run && await run.store.client.api.run(run.uid)) return openDetails(run.store, run.uid, panel);
+        if (run && await run.store.client.api.run(run.uid)) return openDetails(run.store, run.uid, panel, chartOptions(memento.charts));
       } else if (memento?.kind === 'compare') {
         const runs = await runsFromArgs(stores, memento.runs);
-        if (runs.length) return compare(runs, panel);
+        if (runs.length) return compare(runs, panel, chartOptions(memento.charts));
       } else if (memento?.kind === 'table') {
         const store = await storeOf(stores, memento.folder);
         const experiment = (await store.client.api.experiments()).find((e) => e.id === memento.experimentId);

@@ -21,6 +21,8 @@ export interface PanelProbe {
 export interface PanelContext {
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;
+  /** What panels keep for this workspace beyond one panel's life (the runs table's columns per experiment). */
+  workspaceState: vscode.Memento;
 }
 
 /**

@@ -13,17 +13,18 @@ import type { Series } from '../webview/protocol';
 export function toSeries(points: readonly HistoryPoint[], maxPoints = 4000): Series {
   const sorted = [...points].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
   const steps: number[] = [];
+  const times: number[] = [];
   const values: (number | null)[] = [];
   for (const p of sorted) {
     const v = Number.isFinite(p.value) ? p.value : null;
-    if (steps.length && steps[steps.length - 1] === p.step) values[values.length - 1] = v;
-    else { steps.push(p.step); values.push(v); }
+    if (steps.length && steps[steps.length - 1] === p.step) { values[values.length - 1] = v; times[times.length - 1] = p.timestamp; }
+    else { steps.push(p.step); times.push(p.timestamp); values.push(v); }
   }
-  if (steps.length <= maxPoints) return { steps, values, logged: points.length };
-  return { ...thin(steps, values, maxPoints), logged: points.length };
+  if (steps.length <= maxPoints) return { steps, times, values, logged: points.length };
+  return { ...thin(steps, times, values, maxPoints), logged: points.length };
 }
 
-function thin(steps: number[], values: (number | null)[], maxPoints: number): { steps: number[]; values: (number | null)[] } {
+function thin(steps: number[], times: number[], values: (number | null)[], maxPoints: number): Omit<Series, 'logged'> {
   const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
   const size = (steps.length - 2) / buckets;
   const keep = new Set<number>([0, steps.length - 1]);
@@ -43,5 +44,5 @@ function thin(steps: number[], values: (number | null)[], maxPoints: number): { 
     if (hi >= 0) keep.add(hi);
   }
   const idx = [...keep].sort((a, b) => a - b);
-  return { steps: idx.map((i) => steps[i]), values: idx.map((i) => values[i]) };
+  return { steps: idx.map((i) => steps[i]), times: idx.map((i) => times[i]), values: idx.map((i) => values[i]) };
 }

@@ -8,9 +8,17 @@ import { PAGE_SIZE } from '../runs/tree';
 import type { TableFromWebview, TableRow, TableState, TableToWebview, PanelMemento } from '../webview/protocol';
 import { Panel, type PanelContext } from './panel';
 import { refTo, type OpenRun } from '../runs/ref';
+import { defaultIgnoredKeys, groupRuns } from '../core/runs/groups';
+import { columnLayout, type ColumnLayout } from '../core/runs/columnLayout';
+import { higherIsBetter } from '../core/store/queries';
+import { setting } from '../settings';
 
 /** How many rows one request may ask for: a screenful or two, never the experiment. */
 const MAX_ROWS = 500;
+/** How many runs a grouping reads at most: enough for any sweep over seeds, bounded for 100k-run experiments. */
+export const MAX_GROUPED = 20_000;
+/** How many runs parameter importance weighs at most: its forest takes about a second at 2,000 (in the page). */
+export const MAX_IMPORTANCE = 2_000;
 
 /**
  * An experiment's runs, one row each, a column per parameter and metric. The webview holds only the
@@ -35,6 +43,11 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
 
   static key(store: FolderStore, experimentId: number): string { return `${store.folder.uri}#${experimentId}`; }
 
+  /** Where the experiment's column layout is kept (the workspace's state, so every window and reload finds it). */
+  private get layoutKey(): string { return `runlens.tableColumns:${RunsTablePanel.key(this.store, this.experiment.id)}`; }
+
+  private get layout(): ColumnLayout { return columnLayout(this.ctx.workspaceState.get(this.layoutKey)); }
+
   protected onReady(): Promise<void> { return this.reset(); }
 
   protected memento(): PanelMemento {
@@ -56,7 +69,7 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
     if (generation !== this.generation) return;
     this.columns = page.columns!;
     this.naming = varyingKeys(newest.rows);
-    this.post({ type: 'reset', generation, experiment: this.experiment.name, total: page.total, columns: this.columns, state: this.state, error });
+    this.post({ type: 'reset', generation, experiment: this.experiment.name, total: page.total, columns: this.columns, state: this.state, error, layout: this.layout });
     this.post({ type: 'rows', generation, offset: 0, rows: this.rows(page) });
   }
 
@@ -66,6 +79,21 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
       params: this.columns.params.map((k) => r.params[k] ?? null),
       metrics: this.columns.metrics.map((k) => { const m = r.metrics[k]; return m && Number.isFinite(m.last) ? m.last : null; }),
     }));
+  }
+
+  /** The runs the filter keeps (up to MAX_GROUPED), grouped over seeds. */
+  private async groups(ignored: string[] | null): Promise<void> {
+    const page = await this.store.client.api.runsTable(this.query(0, MAX_GROUPED, true));
+    const runs = page.rows.map((r) => ({ params: r.params, metrics: Object.fromEntries(Object.values(r.metrics).map((m) => [m.key, Number.isFinite(m.last) ? m.last : null])) }));
+    const defaults = defaultIgnoredKeys(runs);
+    const used = ignored ?? defaults;
+    const goal = setting('keyMetricGoal', this.store.folder.uri);
+    const metricKeys = page.columns?.metrics ?? [];
+    const paramKeys = page.columns?.params ?? [];
+    this.post({
+      type: 'groups', groups: groupRuns(runs, used), metrics: metricKeys.map((key) => ({ key, higherIsBetter: higherIsBetter(key, goal) })),
+      keys: paramKeys, defaults, ignored: used, grouped: runs.length, total: page.total,
+    });
   }
 
   protected async onMessage(m: TableFromWebview): Promise<void> {
@@ -87,6 +115,18 @@ export class RunsTablePanel extends Panel<TableToWebview, TableFromWebview> {
         await this.reset();
         return;
       }
+      case 'groups':
+        await this.groups(m.ignored);
+        return;
+      case 'importance': {
+        const page = await this.store.client.api.runsTable(this.query(0, MAX_IMPORTANCE));
+        const runs = page.rows.map((r) => { const v = r.metrics[m.metric]?.last; return { params: r.params, value: v !== undefined && Number.isFinite(v) ? v : null }; });
+        this.post({ type: 'importance', metric: m.metric, runs, total: page.total });
+        return;
+      }
+      case 'columns':
+        await this.ctx.workspaceState.update(this.layoutKey, columnLayout(m.layout));
+        return;
       case 'openRun':
         await vscode.commands.executeCommand('runlens.openRunDetails', refTo({ store: this.store, uid: m.uid }));
         return;

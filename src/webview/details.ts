@@ -7,7 +7,9 @@ import { addStyles, connect } from './lib/host';
 import { button, fill, h } from './lib/dom';
 import { artifactTree, emptyPreview, previewPanel } from './lib/artifacts';
 import { lineChart, type Chart } from './lib/chart';
+import { chartControls } from './lib/chartControls';
 import { formatDuration, formatMetric } from '../core/runs/format';
+import type { ChartOptions } from '../core/charts/lines';
 
 addStyles(uplotCss, baseCss, detailsCss);
 
@@ -23,8 +25,16 @@ let savedNote = '';
 noteBox.addEventListener('input', () => { saveNote.disabled = noteBox.value === savedNote; });
 noteBox.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !saveNote.disabled) saveNote.click(); });
 const chartsHint = h('p', { className: 'hint' }, 'Drag across a chart to zoom, double-click to zoom out.');
+const chartBar = h('div');
 const artifacts = h('section', { className: 'artifacts', attrs: { 'aria-label': 'Artifacts' } });
-root.append(header, facts, chartsTitle, chartsHint, charts, artifacts, more);
+root.append(header, facts, chartsTitle, chartBar, chartsHint, charts, artifacts, more);
+/** How the charts are drawn: the panel's choice, taken from the host once, then changed here. */
+let chartOptions: ChartOptions | undefined;
+function setChartOptions(o: ChartOptions): void {
+  chartOptions = o;
+  for (const chart of chartByMetric.values()) chart.setOptions(o);
+  host.post({ type: 'chartOptions', options: o });
+}
 
 const chartByMetric = new Map<string, Chart>();
 
@@ -39,6 +49,10 @@ const host = connect<DetailsToWebview, DetailsFromWebview>((m) => {
   if (m.type === 'artifact') {
     if (m.uid === shownUid && m.preview.path === selectedArtifact) showPreview(m.preview);
     return;
+  }
+  if (!chartOptions) {
+    chartOptions = m.charts;
+    chartBar.replaceChildren(chartControls(m.charts, setChartOptions));
   }
   render(m.run);
 });
@@ -129,9 +143,10 @@ function kvTable(rows: [string, Node | string][]): HTMLTableElement {
 function metricsTable(r: DetailsView): HTMLTableElement {
   const th = (t: string) => h('th', { attrs: { scope: 'col' } }, t);
   return h('table', { className: 'kv metrics' },
-    h('thead', null, h('tr', null, th('metric'), th('last'), th('min'), th('max'), th('step'), th('points'))),
-    h('tbody', null, ...r.metrics.map((m) => h('tr', null, h('th', { attrs: { scope: 'row' } }, m.key),
-      ...[shown(m.last), shown(m.min), shown(m.max), String(m.lastStep), String(m.count)].map((v) => h('td', { className: 'mono' }, v))))));
+    h('thead', null, h('tr', null, th('metric'), th('last'), th('min'), th('max'), th('best'), th('step'), th('points'))),
+    h('tbody', null, ...r.metrics.map((m) => h('tr', null,
+      h('th', { attrs: { scope: 'row' } }, m.key, h('span', { className: 'muted', title: m.higherIsBetter ? 'higher is better' : 'lower is better' }, m.higherIsBetter ? ' ↑' : ' ↓')),
+      ...[shown(m.last), shown(m.min), shown(m.max), shown(m.best), String(m.lastStep), String(m.count)].map((v, i) => h('td', { className: i === 3 ? 'mono best' : 'mono' }, v))))));
 }
 
 function tags(r: DetailsView): HTMLElement {
@@ -176,14 +191,14 @@ function code(r: DetailsView): HTMLElement {
 
 function updateCharts(r: DetailsView): void {
   const keys = Object.keys(r.history).filter((k) => r.history[k].steps.length).sort();
-  chartsTitle.hidden = chartsHint.hidden = !keys.length;
+  chartsTitle.hidden = chartsHint.hidden = chartBar.hidden = !keys.length;
   for (const [k, chart] of chartByMetric) if (!keys.includes(k)) { chart.destroy(); chartByMetric.delete(k); }
   for (const k of keys) {
     const lines = [{ label: k, colorIndex: 0, data: r.history[k] }];
     const chart = chartByMetric.get(k);
     if (chart) chart.update(lines);
     else {
-      const made = lineChart(k, lines);
+      const made = lineChart(k, lines, { options: chartOptions });
       chartByMetric.set(k, made);
       charts.append(made.element);
     }

@@ -9,8 +9,12 @@
 import type { StatusName } from '../core/store/types';
 import type { TableColumns, TableSort } from '../core/store/runTable';
 import type { PreviewKind } from '../core/artifacts/preview';
+import type { ChartOptions } from '../core/charts/lines';
+import type { RunGroup } from '../core/runs/groups';
+import type { ColumnLayout } from '../core/runs/columnLayout';
+import type { ImportanceRun } from '../core/importance/forest';
 
-export type { PreviewKind, StatusName, TableColumns, TableSort };
+export type { ChartOptions, ColumnLayout, RunGroup, PreviewKind, StatusName, TableColumns, TableSort };
 
 export type PanelKind = 'details' | 'compare' | 'table';
 
@@ -26,9 +30,12 @@ export type CommonFromWebview =
  * panel serializer.
  */
 export type PanelMemento =
-  | { kind: 'details'; folder: string; uid: string }
-  | { kind: 'compare'; runs: { folder: string; uid: string }[] }
+  | { kind: 'details'; folder: string; uid: string; charts?: ChartOptions }
+  | { kind: 'compare'; runs: { folder: string; uid: string }[]; charts?: ChartOptions }
   | { kind: 'table'; folder: string; experimentId: number };
+
+/** How the page's charts are drawn, changed on the page: the panel keeps it in its memento. */
+export type ChartOptionsFromWebview = { type: 'chartOptions'; options: ChartOptions };
 
 /** What the host may say to every webview. */
 export type CommonToWebview = { type: 'remember'; memento: PanelMemento };
@@ -36,6 +43,8 @@ export type CommonToWebview = { type: 'remember'; memento: PanelMemento };
 /** One metric's history, sorted by step, at most a few thousand points (see src/panels/series.ts). */
 export interface Series {
   steps: number[];
+  /** When each step's value was logged (ms since the epoch). */
+  times: number[];
   /** null where the value was NaN or infinite. */
   values: (number | null)[];
   /** Points logged, before thinning for display. */
@@ -78,7 +87,11 @@ export interface DetailsView {
   lastUpdate: number | null;
   params: [key: string, value: string][];
   /** Values as numbers, non-finite ones as the strings 'NaN', 'Infinity', '-Infinity' (JSON has no such numbers). */
-  metrics: { key: string; last: number | string | null; min: number | string | null; max: number | string | null; lastStep: number; count: number }[];
+  metrics: {
+    key: string; last: number | string | null; min: number | string | null; max: number | string | null;
+    /** The max when higher is better, else the min (the goal: the keyMetricGoal setting, else the metric's name). */
+    best: number | string | null; higherIsBetter: boolean; lastStep: number; count: number;
+  }[];
   tags: [key: string, value: string][];
   note: string;
   code: {
@@ -98,12 +111,14 @@ export interface DetailsView {
 }
 
 export type DetailsToWebview =
-  | { type: 'details'; run: DetailsView }
+  /** `charts`: how the panel draws its charts (the page keeps its own once it has one). */
+  | { type: 'details'; run: DetailsView; charts: ChartOptions }
   | { type: 'missing'; uid: string }
   | { type: 'artifact'; uid: string; preview: ArtifactPreview };
 
 export type DetailsFromWebview =
   | CommonFromWebview
+  | ChartOptionsFromWebview
   | { type: 'saveNote'; text: string }
   | { type: 'addTag'; key: string; value: string }
   | { type: 'removeTag'; key: string }
@@ -125,6 +140,8 @@ export interface CompareRun {
   params: Record<string, string>;
   /** Latest values; null where missing or NaN. */
   metrics: Record<string, number | null>;
+  /** Each metric's lowest and highest value over the run (null where NaN only). */
+  range: Record<string, { min: number | null; max: number | null }>;
 }
 
 export interface CompareView {
@@ -141,14 +158,19 @@ export interface CompareView {
 }
 
 export type CompareToWebview =
-  | { type: 'compare'; view: CompareView }
+  | { type: 'compare'; view: CompareView; charts: ChartOptions }
   /** The artifact at `path` of each run (same order as `runs`), null where a run has none. */
   | { type: 'artifacts'; path: string; previews: (ArtifactPreview | null)[] };
 
 export type CompareFromWebview =
   | CommonFromWebview
+  | ChartOptionsFromWebview
   | { type: 'export'; format: 'csv' | 'json' }
   | { type: 'openRun'; index: number }
+  /** The two runs' scripts in VS Code's diff editor (RunLens: Compare Code). */
+  | { type: 'compareCode' }
+  /** Compare only these runs (indices into `runs`): what the brushes kept, in this panel. */
+  | { type: 'compareSubset'; indices: number[] }
   | { type: 'compareArtifact'; path: string }
   | { type: 'openArtifact'; index: number; path: string };
 
@@ -172,12 +194,28 @@ export interface TableState { sort: TableSort | null; filter: string }
 
 export type TableToWebview =
   /** A new ordering or filter (or the store changed): everything the webview cached is stale. */
-  | { type: 'reset'; generation: number; experiment: string; total: number; columns: TableColumns; state: TableState; error?: string }
-  | { type: 'rows'; generation: number; offset: number; rows: TableRow[] };
+  | { type: 'reset'; generation: number; experiment: string; total: number; columns: TableColumns; state: TableState; error?: string;
+    /** Which columns show, in what order, which are pinned: kept per experiment. */
+    layout: ColumnLayout }
+  | { type: 'rows'; generation: number; offset: number; rows: TableRow[] }
+  /**
+   * The runs the filter keeps, grouped: `ignored` the keys the grouping ignored (the defaults when
+   * the page asked for none), `grouped` how many runs (the first `grouped` of `total` in the
+   * table's order, when there are more than the host groups at once).
+   */
+  | { type: 'groups'; groups: RunGroup[]; metrics: { key: string; higherIsBetter: boolean }[]; keys: string[]; defaults: string[]; ignored: string[]; grouped: number; total: number }
+  /** The runs the filter keeps (the first `runs.length` of `total` in the table's order), their params and last value of `metric`, for the page to weigh the params. */
+  | { type: 'importance'; metric: string; runs: ImportanceRun[]; total: number };
 
 export type TableFromWebview =
   | CommonFromWebview
   | { type: 'query'; state: TableState }
+  /** The person changed which columns show, their order or pins: kept for the experiment. */
+  | { type: 'columns'; layout: ColumnLayout }
+  /** The runs the filter keeps, to weigh their params against this metric. */
+  | { type: 'importance'; metric: string }
+  /** Group the runs the filter keeps, ignoring these keys (null: the defaults). */
+  | { type: 'groups'; ignored: string[] | null }
   | { type: 'rows'; generation: number; offset: number; limit: number }
   | { type: 'openRun'; uid: string }
   | { type: 'compare'; uids: string[] };

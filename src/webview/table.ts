@@ -8,6 +8,10 @@ import { addStyles, connect } from './lib/host';
 import { button, h } from './lib/dom';
 import { addClause, clause, type ClauseField } from './lib/filterClause';
 import { formatAge, formatMetric } from '../core/runs/format';
+import { groupingControls, groupsTable, NO_GROUPING, type GroupingState } from './lib/groups';
+import { columnChooser } from './lib/columnChooser';
+import { importanceBars } from './lib/importance';
+import { arrangeColumns, columnId, EMPTY_LAYOUT, parseColumnId, type ColumnLayout } from '../core/runs/columnLayout';
 
 addStyles(baseCss, tableCss);
 
@@ -15,9 +19,12 @@ const ROW_H = 24;
 const PAGE = 100;
 const OVERSCAN = 10;
 
-type Column =
+/** `left`: where a column stuck to the left edge sits (the checkbox, the run's name and pinned columns). */
+type Column = { left?: number } & (
   | { kind: 'select' } | { kind: 'name' } | { kind: 'status' } | { kind: 'started' }
-  | { kind: 'param'; key: string; i: number } | { kind: 'metric'; key: string; i: number };
+  | { kind: 'param'; key: string; i: number } | { kind: 'metric'; key: string; i: number });
+
+const WIDTH = { select: 28, name: 200, status: 84, started: 84, param: 112, metric: 112 } as const;
 
 let generation = -1;
 let total = 0;
@@ -30,7 +37,7 @@ const asked = new Set<number>();
 const selected = new Set<string>();
 const shown = new Map<number, HTMLElement>();
 
-const saved = { scrollTop: 0 };
+const saved: { scrollTop: number; grouping: GroupingState } = { scrollTop: 0, grouping: NO_GROUPING };
 const filterInput = h('input', { className: 'filter', attrs: { placeholder: "Filter, e.g. params.lr = 0.01 and metrics.accuracy > 0.8 (or click a value)", 'aria-label': 'Filter runs', spellcheck: 'false' } });
 const count = h('span', { className: 'muted count', attrs: { role: 'status' } });
 const compareButton = button('Compare selected', () => host.post({ type: 'compare', uids: [...selected] }), { attrs: { disabled: true } });
@@ -40,16 +47,104 @@ const rowsLayer = h('div', { className: 'rows', attrs: { role: 'rowgroup' } });
 const spacer = h('div', { className: 'spacer' }, rowsLayer);
 const viewport = h('div', { className: 'viewport', attrs: { role: 'grid', tabindex: 0 } }, headerRow, spacer);
 const title = h('h1');
+let layout: ColumnLayout = EMPTY_LAYOUT;
+const chooserBox = h('div', { className: 'column-chooser', attrs: { role: 'dialog', 'aria-label': 'Columns' } });
+chooserBox.hidden = true;
+const chooserButton = button('Columns…', () => toggleChooser(), { className: 'secondary', attrs: { 'aria-expanded': 'false' } });
+/** Parameter importance: which parameters the chosen metric varies with, over the runs the filter keeps. */
+const importanceBox = h('section', { className: 'importance-box', attrs: { 'aria-label': 'Parameter importance' } });
+importanceBox.hidden = true;
+const importanceButton = button('Importance…', () => toggleImportance(), { className: 'secondary', attrs: { 'aria-expanded': 'false' } });
+let importanceMetric: string | undefined;
+function toggleImportance(open = importanceBox.hidden): void {
+  importanceBox.hidden = !open;
+  importanceButton.setAttribute('aria-expanded', String(open));
+  if (open) askImportance();
+}
+function askImportance(): void {
+  if (importanceBox.hidden) return;
+  const metrics = currentColumns.metrics;
+  if (!metrics.length) { importanceBox.replaceChildren(h('p', { className: 'muted' }, 'No metrics logged: nothing to weigh the parameters against.')); return; }
+  if (!importanceMetric || !metrics.includes(importanceMetric)) importanceMetric = state.sort?.kind === 'metric' ? state.sort.key : metrics[0];
+  importanceBox.replaceChildren(importanceHeader(), h('p', { className: 'muted' }, 'Weighing the parameters…'));
+  host.post({ type: 'importance', metric: importanceMetric });
+}
+function importanceHeader(): HTMLElement {
+  const select = h('select', { attrs: { 'aria-label': 'Importance for metric' } }, ...currentColumns.metrics.map((k) => {
+    const o = h('option', { attrs: { value: k } }, k);
+    o.selected = k === importanceMetric;
+    return o;
+  }));
+  select.addEventListener('change', () => { importanceMetric = select.value; askImportance(); });
+  return h('h2', null, 'Which parameters matter for ', select);
+}
+function toggleChooser(open = chooserBox.hidden): void {
+  chooserBox.hidden = !open;
+  chooserButton.setAttribute('aria-expanded', String(open));
+  if (open) showChooser(true);
+}
+function showChooser(focus = false): void {
+  if (chooserBox.hidden) return;
+  const ids = allColumnIds(currentColumns);
+  chooserBox.replaceChildren(columnChooser(ids, layout, setLayout, () => toggleChooser(false), focus));
+}
+/** A change from the chooser: shown at once, kept for the experiment by the host. */
+function setLayout(next: ColumnLayout): void {
+  layout = next;
+  setColumns(currentColumns);
+  clearRows();
+  redraw();
+  showChooser();
+  host.post({ type: 'columns', layout });
+}
+/** Groups over seeds: the controls, and the table of groups that stands in for the rows while grouping. */
+const groupingBar = h('div');
+const groupsBox = h('div', { className: 'scroll groups-box', attrs: { 'aria-label': 'Groups' } });
 document.getElementById('root')!.append(title,
   h('div', { className: 'toolbar' }, filterInput, button('Apply', () => query({ ...state, filter: filterInput.value })),
-    button('Clear', () => { filterInput.value = ''; query({ ...state, filter: '' }); }, { className: 'secondary' }), count, compareButton),
-  errorLine, viewport);
+    button('Clear', () => { filterInput.value = ''; query({ ...state, filter: '' }); }, { className: 'secondary' }), count, chooserButton, importanceButton, compareButton),
+  chooserBox, importanceBox, errorLine, groupingBar, groupsBox, viewport);
 filterInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') query({ ...state, filter: filterInput.value }); });
 
 const host = connect<TableToWebview, TableFromWebview, typeof saved>(onMessage);
 Object.assign(saved, host.state() ?? {});
+saved.grouping ??= NO_GROUPING;
+
+let lastGroups: Extract<TableToWebview, { type: 'groups' }> | undefined;
+
+function setGrouping(g: GroupingState): void {
+  saved.grouping = g;
+  host.saveState(saved);
+  showGrouping();
+  if (g.on) host.post({ type: 'groups', ignored: g.ignored });
+}
+
+/** The controls always; while grouping, the groups instead of the rows. */
+function showGrouping(): void {
+  const g = saved.grouping;
+  groupingBar.replaceChildren(groupingControls(lastGroups?.keys ?? currentColumns.params, lastGroups?.defaults ?? [], g, setGrouping, false));
+  viewport.hidden = g.on;
+  groupsBox.hidden = !g.on;
+  if (!g.on || !lastGroups) { groupsBox.replaceChildren(); return; }
+  const m = lastGroups;
+  groupsBox.replaceChildren(
+    h('p', { className: 'hint' }, `${m.groups.length} group${m.groups.length === 1 ? '' : 's'} of ${m.grouped.toLocaleString()} run${m.grouped === 1 ? '' : 's'}${m.grouped < m.total ? ` (the first ${m.grouped.toLocaleString()} of ${m.total.toLocaleString()} in the table's order)` : ''}; each metric's last value per run, as mean ± sample standard deviation over the group.`),
+    groupsTable(m.groups, m.metrics));
+}
 
 function onMessage(m: TableToWebview): void {
+  if (m.type === 'importance') {
+    if (m.metric !== importanceMetric || importanceBox.hidden) return;
+    const note = m.runs.length < m.total ? ` (the first ${m.runs.length.toLocaleString()} of ${m.total.toLocaleString()} in the table's order)` : ' (the runs the filter keeps; each run\'s last value)';
+    importanceBox.replaceChildren(importanceHeader(), importanceBars(m.runs, m.metric, note));
+    return;
+  }
+  if (m.type === 'groups') {
+    // The defaults are known now: a grouping that asked for them shows them ticked.
+    lastGroups = m;
+    showGrouping();
+    return;
+  }
   if (m.type === 'rows') {
     if (m.generation !== generation) return;
     for (let i = 0; i < m.rows.length; i += PAGE) pages.set(Math.floor((m.offset + i) / PAGE), m.rows.slice(i, i + PAGE));
@@ -57,7 +152,9 @@ function onMessage(m: TableToWebview): void {
     return;
   }
   const firstReset = generation < 0;
-  const sameQuery = JSON.stringify(m.state) === JSON.stringify(state) && sameColumns(m.columns);
+  const sameLayout = JSON.stringify(m.layout) === JSON.stringify(layout);
+  layout = m.layout;
+  const sameQuery = JSON.stringify(m.state) === JSON.stringify(state) && sameColumns(m.columns) && sameLayout;
   stale = sameQuery ? (pages.size ? pages : stale) : new Map();
   pages = new Map();
   asked.clear();
@@ -70,27 +167,50 @@ function onMessage(m: TableToWebview): void {
   errorLine.textContent = m.error ?? '';
   count.textContent = `${total.toLocaleString()} run${total === 1 ? '' : 's'}${state.filter ? ' match' + (total === 1 ? 'es' : '') : ''}`;
   viewport.setAttribute('aria-rowcount', String(total + 1));
-  if (!sameQuery) setColumns(m.columns);
+  if (!sameQuery) { setColumns(m.columns); showChooser(); askImportance(); }
   spacer.style.height = `${total * ROW_H}px`;
   clearRows();
   // A page VS Code reloaded goes back to where it was; a new order or filter starts at the top.
   if (firstReset) viewport.scrollTop = saved.scrollTop;
   else if (!sameQuery) viewport.scrollTop = 0;
   document.getElementById('root')!.setAttribute('aria-busy', 'false');
+  // Another filter, or new runs: the groups are worked out again.
+  if (saved.grouping.on) host.post({ type: 'groups', ignored: saved.grouping.ignored });
+  showGrouping();
   redraw();
 }
 
 let currentColumns: TableColumns = { params: [], metrics: [] };
 function sameColumns(c: TableColumns): boolean { return JSON.stringify(c) === JSON.stringify(currentColumns); }
 
+function allColumnIds(c: TableColumns): string[] {
+  return [...c.params.map((k) => columnId('param', k)), ...c.metrics.map((k) => columnId('metric', k))];
+}
+
+/** The columns as the layout has them: checkbox and name, the pinned ones (all stuck to the left), status, start, the rest. */
 function setColumns(c: TableColumns): void {
   currentColumns = c;
-  columns = [{ kind: 'select' }, { kind: 'name' }, { kind: 'status' }, { kind: 'started' },
-    ...c.params.map((key, i) => ({ kind: 'param' as const, key, i })), ...c.metrics.map((key, i) => ({ kind: 'metric' as const, key, i }))];
-  const widths = columns.map((col) => (col.kind === 'select' ? '28px' : col.kind === 'name' ? '200px' : col.kind === 'status' ? '84px' : col.kind === 'started' ? '84px' : '112px'));
-  viewport.style.setProperty('--columns', widths.join(' '));
-  viewport.style.setProperty('--row-width', `${columns.reduce((w, col) => w + (col.kind === 'select' ? 28 : col.kind === 'name' ? 200 : col.kind === 'param' || col.kind === 'metric' ? 112 : 84), 0)}px`);
-  headerRow.replaceChildren(...columns.map((col, i) => headerCell(col, i)));
+  const { pinned, rest } = arrangeColumns(allColumnIds(c), layout);
+  const toColumn = (id: string): Column => {
+    const { kind, key } = parseColumnId(id)!;
+    return { kind, key, i: (kind === 'param' ? c.params : c.metrics).indexOf(key) };
+  };
+  const stuck: Column[] = [{ kind: 'select' }, { kind: 'name' }, ...pinned.map(toColumn)];
+  let left = 0;
+  for (const col of stuck) { col.left = left; left += WIDTH[col.kind]; }
+  columns = [...stuck, { kind: 'status' }, { kind: 'started' }, ...rest.map(toColumn)];
+  viewport.style.setProperty('--columns', columns.map((col) => `${WIDTH[col.kind]}px`).join(' '));
+  viewport.style.setProperty('--row-width', `${columns.reduce((w, col) => w + WIDTH[col.kind], 0)}px`);
+  headerRow.replaceChildren(...columns.map((col, i) => stick(headerCell(col, i), col)));
+}
+
+/** A cell of a column stuck to the left edge stays there when the table scrolls sideways. */
+function stick(el: HTMLElement, col: Column): HTMLElement {
+  if (col.left === undefined) return el;
+  el.classList.add('stuck');
+  if (col.kind !== 'select' && col.kind !== 'name') el.classList.add('pinned');
+  el.style.left = `${col.left}px`;
+  return el;
 }
 
 function headerCell(col: Column, index: number): HTMLElement {
@@ -161,7 +281,7 @@ function placeholder(i: number): HTMLElement {
 
 function rowElement(r: TableRow, i: number): HTMLElement {
   const el = h('div', { className: `row${r.deleted ? ' deleted' : ''}${selected.has(r.uid) ? ' selected' : ''}`, attrs: { role: 'row', 'aria-rowindex': i + 2, 'aria-selected': selected.has(r.uid) } },
-    ...columns.map((col, c) => cell(r, col, c)));
+    ...columns.map((col, c) => stick(cell(r, col, c), col)));
   el.style.transform = `translateY(${i * ROW_H}px)`;
   return el;
 }

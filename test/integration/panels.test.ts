@@ -52,7 +52,12 @@ describe('run details, comparison and the runs table, in editor panels', () => {
     const run = message.run;
     assert.strictEqual(panel.title, 'Run small');
     assert.deepStrictEqual(run.params, [['depth', '2'], ['note', XSS], ['rate', '0.001']], 'values go to the webview as data, unescaped: it shows them as text');
-    assert.deepStrictEqual(run.history.loss, { steps: [0, 1, 2, 3, 4], values: [1, 0.6, 0.4, null, 0.3], logged: 5 });
+    const { times, ...loss } = run.history.loss;
+    assert.deepStrictEqual(loss, { steps: [0, 1, 2, 3, 4], values: [1, 0.6, 0.4, null, 0.3], logged: 5 });
+    assert.strictEqual(times.length, 5, 'each point\'s time, for charts by relative or wall time');
+    const lossRow = run.metrics.find((m) => m.key === 'loss')!;
+    assert.deepStrictEqual([lossRow.best, lossRow.higherIsBetter], [lossRow.min, false], 'a loss is best at its minimum');
+    assert.deepStrictEqual(message.charts, { smoothing: 0, logY: false, x: 'step', ignoreOutliers: false }, 'a new panel draws charts plainly');
     assert.deepStrictEqual(run.history.acc.values, [0.5, 0.7]);
     assert.deepStrictEqual(run.tags, [['team', 'vision']]);
     assert.deepStrictEqual(run.code, { scriptPath: script, scriptSha256: run.code.scriptSha256, script: 'same', commit: 'abc123def4567890', branch: 'main', dirty: true });

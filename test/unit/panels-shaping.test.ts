@@ -8,9 +8,9 @@ import type { CompareView } from '../../src/webview/protocol';
 const pt = (step: number, value: number, timestamp = step) => ({ step, value, timestamp });
 
 describe('metric histories for charts', () => {
-  it('sorts by step, keeps the latest point of a step, and turns NaN and infinities into gaps', () => {
+  it('sorts by step, keeps the latest point of a step (and its time), and turns NaN and infinities into gaps', () => {
     const s = toSeries([pt(2, 0.5), pt(0, 1), pt(1, NaN), pt(2, 0.4, 99), pt(3, Infinity)]);
-    assert.deepEqual(s, { steps: [0, 1, 2, 3], values: [1, null, 0.4, null], logged: 5 });
+    assert.deepEqual(s, { steps: [0, 1, 2, 3], times: [0, 1, 99, 3], values: [1, null, 0.4, null], logged: 5 });
   });
 
   it('thins long histories to the cap and keeps the spikes', () => {
@@ -22,14 +22,15 @@ describe('metric histories for charts', () => {
     assert.equal(s.steps.at(-1), 99_999);
     assert.ok(s.values.includes(50) && s.values.includes(-50), 'the extremes survive');
     assert.deepEqual([...s.steps].sort((a, b) => a - b), s.steps);
+    assert.deepEqual(s.times, s.steps, 'each kept point keeps its own time');
   });
 });
 
 describe('exporting a comparison', () => {
   const view: CompareView = {
     runs: [
-      { uid: 'a1', label: 'lr=0.1', experiment: 'e', status: 'finished', params: { lr: '0.1', note: 'has, comma' }, metrics: { acc: 0.5 } },
-      { uid: 'b2', label: 'b', experiment: 'e', status: 'failed', params: { lr: '-1', note: '=HYPERLINK("x")' }, metrics: { acc: null } },
+      { uid: 'a1', label: 'lr=0.1', experiment: 'e', status: 'finished', params: { lr: '0.1', note: 'has, comma' }, metrics: { acc: 0.5 }, range: { acc: { min: 0.1, max: 0.5 } } },
+      { uid: 'b2', label: 'b', experiment: 'e', status: 'failed', params: { lr: '-1', note: '=HYPERLINK("x")' }, metrics: { acc: null }, range: {} },
     ],
     params: [{ key: 'lr', differs: true }, { key: 'note', differs: true }],
     metrics: [{ key: 'acc', higherIsBetter: true }],

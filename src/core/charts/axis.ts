@@ -15,6 +15,8 @@ export interface Scale {
   ticks: Tick[];
   /** Where `v` lies: 0 at `min`, 1 at `max`; undefined where the scale has no place for it. */
   position(v: number): number | undefined;
+  /** The value at position `p` (0 at `min`, 1 at `max`): the inverse of position(). */
+  value(p: number): number;
 }
 
 /**
@@ -30,12 +32,12 @@ export function wantsLogScale(values: readonly number[]): boolean {
 /** A scale for the values: logarithmic with ticks at powers of ten, or linear with about `count` round ticks. */
 export function numericScale(values: readonly number[], count = 5): Scale {
   const finite = values.filter((v) => Number.isFinite(v));
-  if (!finite.length) return { kind: 'linear', min: 0, max: 1, ticks: [], position: () => undefined };
+  if (!finite.length) return { kind: 'linear', min: 0, max: 1, ticks: [], position: () => undefined, value: (p) => p };
   const lo = Math.min(...finite);
   const hi = Math.max(...finite);
   if (lo === hi) {
     // One value: in the middle, labelled as itself.
-    return { kind: 'linear', min: lo, max: hi, ticks: [{ value: lo, text: String(lo) }], position: (v) => (v === lo ? 0.5 : undefined) };
+    return { kind: 'linear', min: lo, max: hi, ticks: [{ value: lo, text: String(lo) }], position: (v) => (v === lo ? 0.5 : undefined), value: (p) => lo + (p - 0.5) * (Math.abs(lo) || 1) };
   }
   return wantsLogScale(finite) ? logScale(lo, hi, count + 2) : linearScale(lo, hi, count, finite.every(Number.isInteger));
 }
@@ -60,7 +62,7 @@ function linearScale(lo: number, hi: number, count: number, integers: boolean): 
   const max = at(last);
   const ticks: Tick[] = [];
   for (let k = first; k <= last; k++) ticks.push({ value: at(k), text: formatTick(at(k), step) });
-  return { kind: 'linear', min, max, ticks, position: (v) => (Number.isFinite(v) ? (v - min) / (max - min) : undefined) };
+  return { kind: 'linear', min, max, ticks, position: (v) => (Number.isFinite(v) ? (v - min) / (max - min) : undefined), value: (p) => min + p * (max - min) };
 }
 
 function logScale(lo: number, hi: number, maxTicks: number): Scale {
@@ -75,5 +77,6 @@ function logScale(lo: number, hi: number, maxTicks: number): Scale {
   return {
     kind: 'log', min: power(first), max: power(end), ticks,
     position: (v) => (v > 0 && Number.isFinite(v) ? (Math.log10(v) - first) / (end - first) : undefined),
+    value: (p) => 10 ** (first + p * (end - first)),
   };
 }

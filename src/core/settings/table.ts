@@ -109,8 +109,13 @@ export const SETTINGS = {
     group: 'launch', order: 2, scope: 'window', type: 'boolean', default: true,
     description: 'Put the bundled Python client on `PYTHONPATH` in VS Code\'s integrated terminals, so that `import runlens` works there.',
   },
+  'pythonClient.keepScriptCopies': {
+    group: 'launch', order: 3, scope: 'window', type: 'boolean', default: true,
+    description: 'Let the Python client keep a copy of the script each run ran under `.runlens/code/`, named by its content\'s sha256 (once per distinct content, scripts up to 1 MB), so that `RunLens: Compare Code` can show how two runs\' code differs. ' +
+      'Applies to runs RunLens starts and to VS Code\'s integrated terminals; elsewhere the environment variable `RUNLENS_KEEP_CODE=0` turns it off.',
+  },
   'sweep.argumentStyle': {
-    group: 'launch', order: 3, scope: 'resource', type: 'string', default: 'argparse',
+    group: 'launch', order: 4, scope: 'resource', type: 'string', default: 'argparse',
     enum: ['argparse', 'hydra'],
     enumDescriptions: [
       '`--lr 0.001 --batch_size 32`',
@@ -119,7 +124,7 @@ export const SETTINGS = {
     description: 'How a sweep (and a rerun) passes each combination to the script on its command line. A sweep file can say it too (`argumentStyle`, or W&B\'s `${args_no_hyphens}`). The combination is also in the environment as `RUNLENS_PARAMS` (JSON).',
   },
   'sweep.concurrency': {
-    group: 'launch', order: 4, scope: 'resource', type: 'integer', default: 1, minimum: 1,
+    group: 'launch', order: 5, scope: 'resource', type: 'integer', default: 1, minimum: 1,
     description: 'How many combinations of a sweep run at the same time.',
   },
 

@@ -1,5 +1,7 @@
 // The content of VS Code's webview panels in the workbench page: each panel is an outer
 // iframe.webview (only the active panel's is visible) holding the page in an inner iframe.
+import path from 'node:path';
+import { keepScreenshot, SCREENSHOTS } from '../helpers.mjs';
 
 /** The frame of the panel on screen. */
 export function visibleWebview(wb) {
@@ -32,4 +34,19 @@ export async function contextMenu(wb, label) {
   await wb.page.locator('.context-view .action-item.focused', { hasText: label }).waitFor({ timeout: 5000 });
   await wb.page.keyboard.press('Enter');
   await wb.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 5000 });
+}
+
+/**
+ * A README screenshot of part of a panel (the smallest box around `locators`, plus a margin):
+ * small enough for the README's images to stay within the package's size limit, where whole
+ * windows would not.
+ */
+export async function screenshotOf(wb, name, locators) {
+  const boxes = await Promise.all(locators.map((l) => l.boundingBox()));
+  const x = Math.max(0, Math.min(...boxes.map((b) => b.x)) - 8);
+  const y = Math.max(0, Math.min(...boxes.map((b) => b.y)) - 8);
+  const clip = { x, y, width: Math.max(...boxes.map((b) => b.x + b.width)) + 8 - x, height: Math.max(...boxes.map((b) => b.y + b.height)) + 8 - y };
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await wb.page.screenshot({ path: file, clip });
+  return keepScreenshot(file, name, { readme: true });
 }
