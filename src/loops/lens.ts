@@ -3,6 +3,7 @@ import { planSweep, toRun } from '../core/launch/plan';
 import { PYTHON_DOCUMENTS } from './selector';
 import type { LoopService } from './service';
 import { Disposable } from '../disposable';
+import { refTo } from '../runs/ref';
 
 /**
  * Each loop's lenses, in order: what is logged (a click lists every combination), then, in a
@@ -56,6 +57,16 @@ export class LoopLensProvider extends Disposable implements vscode.CodeLensProvi
           tooltip: `Run ${doc.fileName.split(/[\\/]/).pop()} once, executing only the iterations of this loop that have no result yet`,
           command: 'runlens.runMissingCombinations',
           arguments: [doc.uri, i],
+        }));
+      }
+      // Logged from other code than the file's: what changed, a click away (a file's script only; a
+      // notebook's cells are not the script its runs kept).
+      if (ins.summary.changedRun && ins.store && doc.uri.scheme === 'file') {
+        lenses.push(new vscode.CodeLens(range, {
+          title: '$(git-compare) Compare Code',
+          tooltip: 'Some of these runs were logged from another version of this file: the code the newest of them ran, beside this file',
+          command: 'runlens.compareCodeWithFile',
+          arguments: [refTo({ store: ins.store, uid: ins.summary.changedRun }), doc.uri],
         }));
       }
       return lenses;

@@ -60,8 +60,17 @@ export function registerCodeDiffs(stores: FolderStores, log: vscode.LogOutputCha
     await vscode.commands.executeCommand('vscode.diff', left.uri, right.uri, `${left.label} ↔ ${right.label}`, { preview: true });
   };
 
+  /** The lens's "code changed since": the code a run of the loop ran, beside the file as it is now. */
+  const compareWithFile = async (ref?: unknown, file?: unknown) => {
+    const [run] = await runsFromArgs(stores, ref);
+    if (!run || !(file instanceof vscode.Uri)) return;
+    const left = await versionOf(run);
+    changed.fire(left.uri);
+    await vscode.commands.executeCommand('vscode.diff', left.uri, file, `${left.label} ↔ ${path.basename(file.fsPath)} (now)`, { preview: true });
+  };
+
   return {
-    commands: [{ id: 'runlens.compareCode', run: compareCode }],
+    commands: [{ id: 'runlens.compareCode', run: compareCode }, { id: 'runlens.compareCodeWithFile', run: compareWithFile }],
     dispose: () => { provider.dispose(); changed.dispose(); contents.clear(); },
   };
 }

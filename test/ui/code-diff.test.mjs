@@ -64,4 +64,28 @@ describe('Compare Code: the scripts of two runs in the diff editor', function ()
     await frame.locator('button', { hasText: 'Compare Code' }).click();
     await diffShown();
   });
+
+  it("from a loop's lens when its runs were logged from other code: the newest run's code beside the file as it is now", async function () {
+    // The same two runs (lr 0.1 and 0.2, experiment "code"), from a loop in a file that has changed since.
+    fs.writeFileSync(path.join(wb.workspace, 'sweep_code.py'), [
+      'import runlens', '',
+      'for lr in [0.1, 0.2]:',
+      '    with runlens.start_run(experiment="code", params={"lr": lr}):',
+      '        runlens.log_metric("loss", 1 / (1 + lr) ** 3)', '',
+    ].join('\n'));
+    await wb.runCommand('View: Close All Editors');
+    await wb.openFile('sweep_code.py');
+    await wb.page.locator('.codelens-decoration a', { hasText: /all 2 combinations logged.*code changed since all of them/ }).first().waitFor({ timeout: 30000 });
+    const lens = wb.page.locator('.codelens-decoration a', { hasText: 'Compare Code' }).first();
+    await lens.waitFor({ timeout: 15000 });
+    await lens.click();
+    const diff = wb.page.locator('.monaco-diff-editor').first();
+    await diff.waitFor({ timeout: 20000 });
+    // The newest run (lr=0.2) ran AFTER; the right side is the file itself.
+    await diff.locator('.original-in-monaco-diff-editor .view-line', { hasText: 'range(20)' }).first().waitFor();
+    await diff.locator('.modified-in-monaco-diff-editor .view-line', { hasText: 'log_metric' }).first().waitFor();
+    const tab = wb.page.locator('.tabs-container .tab', { hasText: '↔' }).first();
+    assert.match(await tab.innerText(), /lr=0\.2.*↔.*sweep_code\.py \(now\)/s);
+    await wb.screenshot('lens-compare-code');
+  });
 });

@@ -27,7 +27,13 @@ describe('what the lens says about a loop', () => {
     const s = summarize(LOOP, states, true, 'new');
     assert.equal(s.codeChanged, 1);
     assert.match(lensTitle(LOOP, s, 'accuracy'), /code changed since all of them/);
+    assert.equal(s.changedRun, 'a', 'the run whose code the lens offers to compare');
     assert.equal(summarize(LOOP, states, true, 'old').codeChanged, 0);
+    assert.equal(summarize(LOOP, states, true, 'old').changedRun, undefined);
+    // Several runs from other code: the newest is offered.
+    const newer = { ...run('b', 'finished', 0.6, 'older'), startTime: 5 };
+    const two = [state('finished', [run('a', 'finished', 0.5, 'old')], 0.5), state('finished', [newer], 0.6), state('never-run'), state('never-run')];
+    assert.equal(summarize(LOOP, two, true, 'new').changedRun, 'b');
   });
 
   it('per literal value, an inlay hint: the best result of its runs and how many of its combinations are logged', () => {

@@ -3,7 +3,7 @@
  * Pure text and arithmetic: the CodeLens, the hover, the diagnostics and `runlens analyze` share it.
  */
 import type { ExperimentLoop, LiteralValue } from '../analysis';
-import type { CombinationState, MetricTally } from '../store/types';
+import type { CombinationState, MatchedRun, MetricTally } from '../store/types';
 import { canonicalValue, pythonStr } from '../params/canonical';
 import { formatMetric } from '../runs/format';
 
@@ -26,6 +26,8 @@ export interface LoopSummary {
   best: { value: number; combination: Record<string, unknown>; uid: string; spread?: number; n?: number } | null;
   /** Logged combinations whose runs came from another version of this script. */
   codeChanged: number;
+  /** The newest of the matching runs logged from another version of this script (to compare its code with this one). */
+  changedRun?: string;
   /**
    * For a loop over seeds: its settings, each the combinations that differ by seed only. `total`
    * and `logged` count settings then (a setting is logged when all of its seeds are); the other
@@ -50,6 +52,7 @@ export function summarize(loop: ExperimentLoop, states: CombinationState[], high
   const s: LoopSummary = { total: states.length, logged: 0, failed: 0, crashed: 0, killed: 0, running: 0, pruned: 0, queued: 0, best: null, codeChanged: 0 };
   const better = (a: number, b: number) => (higherIsBetter ? a > b : a < b);
   const repeated = (loop.repeats ?? []).some((r) => r > 1);
+  let newest: MatchedRun | undefined;
   states.forEach((st, i) => {
     if (st.state === 'finished') s.logged++;
     else if (st.state !== 'never-run') s[st.state]++;
@@ -60,8 +63,15 @@ export function summarize(loop: ExperimentLoop, states: CombinationState[], high
       s.best = { value, combination: loop.combinations[i], uid: st.runs[0]?.uid ?? '' };
       if (t) Object.assign(s.best, { spread: t.std, n: st.results!.n });
     }
-    if (scriptSha256 && st.state !== 'never-run' && codeChangedSince(st, scriptSha256)) s.codeChanged++;
+    if (scriptSha256 && st.state !== 'never-run' && codeChangedSince(st, scriptSha256)) {
+      s.codeChanged++;
+      for (const r of st.runs) {
+        if (!r.scriptSha256 || r.scriptSha256 === scriptSha256) continue;
+        if (newest === undefined || (r.startTime ?? 0) > (newest.startTime ?? 0)) newest = r;
+      }
+    }
   });
+  if (newest) s.changedRun = newest.uid;
   const seeds = seedGroups(loop, states, better);
   if (seeds) {
     s.seeds = seeds.summary;
