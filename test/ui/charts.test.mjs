@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { useWorkbench } from './helpers.mjs';
 import { logRun, logSweep } from './support/runLogs.mjs';
-import { screenshotOf, treeRow, visibleWebview, webviewWithHeading } from './support/webviews.mjs';
+import { pickRunsToCompare, screenshotOf, treeRow, visibleWebview, webviewWithHeading } from './support/webviews.mjs';
 
 const MANY = 100;
 const STEPS = 300;
@@ -11,23 +11,6 @@ function noisyLoss(i, lr) {
   let seed = i * 7919 + 17;
   const noise = () => { seed = (seed * 48271) % 2147483647; return seed / 2147483647 - 0.5; };
   return Array.from({ length: STEPS }, (_, s) => +(0.2 + 2 * Math.exp(-s * lr * 0.5) + 0.15 * noise() + (s === 150 ? 25 : 0)).toFixed(4));
-}
-
-/**
- * RunLens: Compare Runs from the palette: its quick pick of runs narrowed to `experiment`, all of
- * them ticked at once by the pick's "select all" box. Returns the OK button, not yet clicked.
- */
-async function pickRunsToCompare(wb, experiment, count) {
-  await wb.focusEditorArea();
-  await wb.page.keyboard.press('F1');
-  const input = wb.page.locator('.quick-input-widget input:not([type="checkbox"])');
-  await input.fill('>RunLens: Compare Runs');
-  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'RunLens: Compare Runs' }).first().click();
-  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: experiment }).first().waitFor();
-  await input.fill(experiment);
-  await wb.page.locator('.quick-input-widget .quick-input-header .monaco-checkbox, .quick-input-widget input.quick-input-check-all').first().click();
-  await wb.page.locator('.quick-input-widget .quick-input-count', { hasText: `${count}` }).waitFor();
-  return wb.page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: 'OK' });
 }
 
 describe('Charts: smoothing, log scale, time axes, outliers, and 100 runs on one chart', function () {

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO, useWorkbench } from './helpers.mjs';
+import { pickRunsToCompare, webviewWithHeading } from './support/webviews.mjs';
 
 const FIXTURE = path.join(REPO, 'test', 'fixtures', 'optuna');
 
@@ -49,5 +50,23 @@ describe('An Optuna study, imported: in the tree, and on its GridSampler search'
     assert.match(await hover.innerText(), /lr in study optuna-grid-lens: 5 trials tried 3 values, from 0\.001 to 0\.1\./);
     assert.match(await hover.innerText(), /Best: trial \d with lr=0\.001 · value 0\.8990/);
     await wb.screenshot('optuna-suggest-hover', { readme: true });
+  });
+
+  it('its trials in the views people decide with: compared on their intermediate values, smoothed, on a log scale, with which parameters matter', async function () {
+    await (await pickRunsToCompare(wb, 'optuna-grid-lens', 5)).click();
+    const frame = await webviewWithHeading(wb, '5 runs', 60000);
+    // The trials' intermediate values are the objective's history by step: a chart to smooth.
+    await frame.locator('.chart canvas').first().waitFor();
+    await frame.locator('.chart-controls').scrollIntoViewIfNeeded();
+    await frame.locator('main').evaluate((el) => el.removeAttribute('data-redraw-ms'));
+    await frame.locator('input[aria-label="Smoothing"]').fill('0.6');
+    await frame.locator('main[data-redraw-ms]').waitFor();
+    await frame.locator('label', { hasText: 'Log scale' }).locator('input').check();
+    // Five trials with a value: the pruned one's is its last intermediate value. lr and the optimizer both vary.
+    const bars = frame.locator('.importance .importance-row');
+    await bars.first().waitFor();
+    assert.deepEqual((await bars.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')))).sort(), ['lr', 'optimizer']);
+    assert.match(await frame.locator('.importance-method').innerText(), /fitted to 5 runs with a value of value \(each run's last value\)/);
+    await wb.screenshot('optuna-compare');
   });
 });

@@ -50,3 +50,20 @@ export async function screenshotOf(wb, name, locators) {
   await wb.page.screenshot({ path: file, clip });
   return keepScreenshot(file, name, { readme: true });
 }
+
+/**
+ * RunLens: Compare Runs from the palette: its quick pick of runs narrowed to `experiment`, all of
+ * them ticked at once by the pick's "select all" box. Returns the OK button, not yet clicked.
+ */
+export async function pickRunsToCompare(wb, experiment, count) {
+  await wb.focusEditorArea();
+  await wb.page.keyboard.press('F1');
+  const input = wb.page.locator('.quick-input-widget input:not([type="checkbox"])');
+  await input.fill('>RunLens: Compare Runs');
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'RunLens: Compare Runs' }).first().click();
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: experiment }).first().waitFor();
+  await input.fill(experiment);
+  await wb.page.locator('.quick-input-widget .quick-input-header .monaco-checkbox, .quick-input-widget input.quick-input-check-all').first().click();
+  await wb.page.locator('.quick-input-widget .quick-input-count', { hasText: `${count}` }).waitFor();
+  return wb.page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: 'OK' });
+}
