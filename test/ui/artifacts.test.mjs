@@ -126,4 +126,20 @@ describe('Artifacts in run details and comparison, in the real workbench', funct
     await drawn(side, 3);
     await wb.screenshot('artifacts-mlflow-compare');
   });
+
+  it('compares imported MLflow runs in the views people decide with: smoothed charts, best per run, which parameters matter', async function () {
+    const compare = await webviewWithHeading(wb, '3 runs');
+    await compare.locator('.chart canvas').first().waitFor();
+    await compare.locator('.chart-controls').scrollIntoViewIfNeeded();
+    await compare.locator('main').evaluate((el) => el.removeAttribute('data-redraw-ms'));
+    await compare.locator('input[aria-label="Smoothing"]').fill('0.6');
+    await compare.locator('main[data-redraw-ms]').waitFor();
+    await compare.locator('select[aria-label="Metric value"]').selectOption('best');
+    await compare.locator('table.metrics[data-stat="best"]').waitFor();
+    const bars = compare.locator('.importance .importance-row');
+    await bars.first().waitFor();
+    assert.ok((await bars.count()) >= 1);
+    assert.match(await compare.locator('.importance-method').innerText(), /fitted to 3 runs/);
+    await wb.screenshot('mlflow-compare-views');
+  });
 });
