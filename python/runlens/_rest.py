@@ -14,7 +14,7 @@ import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 API = "/api/2.0/mlflow/"
-ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"  # the server's proxy of a run's artifact store
+ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"  # the server's proxy of its artifact store
 TIMEOUT_S = 30.0  # a request that takes longer is given up (RUNLENS_HTTP_TIMEOUT_S)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _BLOCK = 1 << 20  # a file body is sent in pieces of this size

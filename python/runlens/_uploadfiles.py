@@ -114,16 +114,17 @@ class Files:
 
     def _missing(self, run, artifact, error):
         """The file is gone from .runlens/artifacts (removed by hand): said, and passed over."""
-        message = "the artifact %r of run %s is not uploaded: its file in %s cannot be read (%s)" % (
-            artifact.path, run.run_id, _artifacts.folder(run.root, run.run_id),
-            getattr(error, "strerror", None) or error)
+        message = "the artifact %r of run %s is not uploaded: its file in %s cannot be read " \
+                  "(%s)" % (artifact.path, run.run_id, _artifacts.folder(run.root, run.run_id),
+                            getattr(error, "strerror", None) or error)
         run.note("missing", kind="artifact", key=artifact.path, through=[artifact.offset, 0],
                  message=message[:2000])
         run.put[artifact.path] = artifact.offset
         self.uploader.say(message, ("missing", run.run_id, artifact.path))
 
     def _keep(self, run, why):
-        """The server keeps no artifacts: the run goes up without them, a tag says where they are."""
+        """The server keeps no artifacts: the run goes up without them; a tag says where they
+        are."""
         where = _artifacts.folder(run.root, run.run_id)
         if run.start.get("host"):
             where += " on " + run.start["host"]

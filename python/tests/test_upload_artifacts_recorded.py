@@ -1,4 +1,5 @@
-"""Uploading artifacts, against the recorded answers of a real MLflow 2.17.2 server (--serve-artifacts).
+"""Uploading artifacts, against the recorded answers of a real MLflow 2.17.2 server with
+--serve-artifacts.
 
 The recording PUT three files into run 92afe9d0... of experiment 2 (172-174) and listed its
 folders (175-177); runs/create 035 is that run, so a run uploaded here gets its artifact_uri and

@@ -395,7 +395,7 @@ class Upload(LiveServer):
 
 
 class Artifacts(LiveServer):
-    """Artifacts uploaded to a server started with --serve-artifacts, read back by MLflow's client."""
+    """Artifacts uploaded to a server with --serve-artifacts, read back by MLflow's client."""
 
     def test_every_kind_of_artifact_read_back_by_mlflows_client_byte_for_byte(self):
         runlens.set_tracking_uri(LIVE)
