@@ -72,7 +72,8 @@ class Files:
             self._put(run, artifact, size)
         except ServerError as e:
             if _not_served(e):
-                self._keep(run, "%s does not serve artifacts (%s)" % (self.server.uri, e.message))
+                self._keep(run, "%s does not serve artifacts (its artifact API answered %d)"
+                           % (self.server.uri, e.status))
             elif e.kind in ("refused", "missing"):  # this file, say its path (400 Invalid path)
                 self.uploader._refuse(run, _Path(artifact.path), e.message)
             else:

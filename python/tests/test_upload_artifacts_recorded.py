@@ -23,6 +23,7 @@ from unittest import mock
 
 import runlens
 from runlens import _rest, _tracking
+from runlens._uploadfiles import _not_served
 
 from . import mlflowrecorded
 from .mlflowrecorded import Recorded, recorded_file
@@ -203,6 +204,36 @@ class RecordedArtifacts(RunLensTestCase):
         self.assertEqual(self.server.asked("artifacts"), [])
         self.assertNotIn("runlens.artifacts", [t["key"] for b in self.server.posted(
             "runs/log-batch") for t in b.get("tags", [])])
+
+
+class NotServed(unittest.TestCase):
+    """Which answers of the artifact API mean the server keeps no artifacts (the run goes up
+    without them), and which mean wait and try again."""
+
+    def said(self, status, content_type, body):
+        server = _tracking.Server("http://127.0.0.1:5000")
+        with self.assertRaises(_rest.ServerError) as caught:
+            _rest._answer(server, "PUT /x", status, content_type, body, True)
+        return _not_served(caught.exception)
+
+    def test_mlflows_answer_when_started_with_no_serve_artifacts(self):
+        # MLflow 2.17.2's text (mlflow/server/handlers.py, _disable_unless_serve_artifacts): 503.
+        self.assertTrue(self.said(503, "text/html; charset=utf-8", (
+            b"Endpoint: /api/2.0/mlflow-artifacts/artifacts/<path:artifact_path> disabled due to "
+            b"the mlflow server running with `--no-serve-artifacts`. To enable artifacts server "
+            b"functionality, run `mlflow server` with `--serve-artifacts`")))
+
+    @unittest.skipUnless(mlflowrecorded.available(), "the recorded MLflow traffic is not there")
+    def test_an_api_that_is_not_routed(self):
+        _, page = mlflowrecorded.exchange("197-error-unknown-endpoint-post")
+        self.assertTrue(self.said(404, "text/html; charset=utf-8", page["body"].encode()))
+        self.assertTrue(self.said(501, "text/plain", b"Not Implemented"))
+
+    def test_a_server_that_is_busy_or_broken_is_waited_for(self):
+        self.assertFalse(self.said(503, "text/html", b"<h1>503 Service Unavailable</h1>"))
+        self.assertFalse(self.said(500, "text/html", b"<h1>Internal Server Error</h1>"))
+        self.assertFalse(self.said(400, "application/json",
+                                   b'{"error_code": "INVALID_PARAMETER_VALUE", "message": "x"}'))
 
 
 class _Sink(BaseHTTPRequestHandler):
