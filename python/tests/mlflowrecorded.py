@@ -311,19 +311,26 @@ class Recorded:
         handler.end_headers()
         handler.wfile.write(data)
 
+    def _lose(self, path):
+        with self._lock:
+            lost = self.lost
+            if lost and lost[1] > 0 and path.endswith(lost[0]):
+                lost[1] -= 1
+                return True
+        return False
+
     def lose_answer(self, suffix, count=1):
         """Takes the next `count` requests to paths ending with `suffix` (they count as answered:
         the server applied them) and closes their connections without an answer."""
         self.lost = [suffix, count]
 
-    def _respond(self, handler, name, path=""):
-        with self._lock:
-            lost = self.lost
-            if lost and lost[1] > 0 and path.endswith(lost[0]):
-                lost[1] -= 1
-                handler.close_connection = True
-                handler.connection.shutdown(socket.SHUT_RDWR)
-                return
+    def _respond(self, handler, name, path=None):
+        """Sends the recorded answer; with `path`, loses it instead when lose_answer says so (the
+        caller does not hold the lock)."""
+        if path is not None and self._lose(path):
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return
         _, response = exchange(name)
         if response["body_kind"] == "json":
             data = json.dumps(response["body"], indent=2).encode("utf-8")
