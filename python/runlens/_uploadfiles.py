@@ -62,7 +62,7 @@ class Files:
                 size = os.fstat(source.fileno()).st_size
                 if run.putting.get(artifact.path) == artifact.offset \
                         and self._there(base, artifact.path, size):
-                    self._put(run, artifact, 0)  # the answer was lost, not the file
+                    self._put(run, artifact, None)  # the answer was lost, not the file
                     return
                 run.note("putting", kind="artifact", key=artifact.path,
                          through=[artifact.offset, 0])
@@ -106,12 +106,14 @@ class Files:
         return any(f.get("path") == name and not f.get("is_dir") and f.get("file_size") == size
                    for f in answer.get("files") or [] if isinstance(f, dict))
 
-    def _put(self, run, artifact, size):
+    def _put(self, run, artifact, sent):
+        """The server has the file; `sent` bytes of it were sent now (None: found there)."""
         run.note("put", kind="artifact", key=artifact.path, through=[artifact.offset, 0])
         run.put[artifact.path] = artifact.offset
         run.putting.pop(artifact.path, None)
-        self.sent_files += 1 if size else 0
-        self.sent_bytes += size
+        if sent is not None:
+            self.sent_files += 1
+            self.sent_bytes += sent
 
     def _missing(self, run, artifact, error):
         """The file is gone from .runlens/artifacts (removed by hand): said, and passed over."""
