@@ -218,6 +218,27 @@ def store_file(root, run_id, path, source, record):
         return store(root, run_id, path, f.readinto, record)
 
 
+def open_stored(root, run_id, path):
+    """The run's artifact file at `path`, open for reading (binary, unbuffered), reached without
+    following a symbolic link; FileNotFoundError when it is not there, LinkRefused for a link on
+    the way."""
+    parts = check_path(path).split("/")
+    dir_fd = _logfiles.folder_fd(root, [ARTIFACTS, run_id] + parts[:-1])
+    flags = os.O_RDONLY | _BINARY | _NOFOLLOW | _CLOEXEC
+    try:
+        if dir_fd is None:
+            where = os.path.join(folder(root, run_id), *parts)
+            if _logfiles.is_link(where):
+                raise _logfiles.LinkRefused(where)
+            fd = os.open(where, flags)
+        else:
+            fd = os.open(parts[-1], flags, dir_fd=dir_fd)
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
+    return open(fd, "rb", buffering=0)
+
+
 def bytes_reader(data):
     """A `read` for store() over bytes in memory."""
     view = memoryview(data)

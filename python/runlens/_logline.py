@@ -195,7 +195,7 @@ def parse_event(raw):
             "run_id": _text(raw.get("run_id")), "experiment_id": _text(raw.get("experiment_id")),
             "through": _position(raw.get("through")), "status": _text(raw.get("status")),
             "kind": _text(raw.get("kind")), "key": _text(raw.get("key")),
-            "message": _text(raw.get("message"))})
+            "message": _text(raw.get("message")), "artifact_uri": _text(raw.get("artifact_uri"))})
     return ("unknown", e, "unknown event type '%s'" % e)
 
 

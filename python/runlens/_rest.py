@@ -14,8 +14,10 @@ import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 API = "/api/2.0/mlflow/"
+ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"  # the server's proxy of its artifact store
 TIMEOUT_S = 30.0  # a request that takes longer is given up (RUNLENS_HTTP_TIMEOUT_S)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_BLOCK = 1 << 20  # a file body is sent in pieces of this size
 
 
 class ServerError(Exception):
@@ -27,13 +29,14 @@ class ServerError(Exception):
     sent: the request may have reached the server and been applied (its answer was lost).
     """
 
-    def __init__(self, kind, message, status=None, error_code=None, sent=False):
+    def __init__(self, kind, message, status=None, error_code=None, sent=False, text=""):
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.status = status
         self.error_code = error_code
         self.sent = sent
+        self.text = text  # the start of an answer that is not MLflow's JSON (an error page)
 
 
 class Client:
@@ -62,12 +65,20 @@ class Client:
         data = body if isinstance(body, bytes) else _ENCODE(body).encode("utf-8")
         return self.call("POST", API + endpoint, data)
 
-    def call(self, method, path, data=None):
-        """The decoded JSON answer of a 2xx, else raises ServerError."""
+    def put_file(self, path, source, size, content_type):
+        """PUTs `size` bytes read from the binary file `source` to `path` (under the server's
+        prefix), streamed: the file is never read whole into memory."""
+        return self.call("PUT", path, _Sized(source, size), content_type, size)
+
+    def call(self, method, path, data=None, content_type="application/json", length=None):
+        """The decoded JSON answer of a 2xx, else raises ServerError. `data` is bytes, or a
+        readable of `length` bytes, sent as it is read."""
         server = self.server
         headers = {"Accept": "application/json", "User-Agent": "runlens"}
         if data is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
+        if length is not None:
+            headers["Content-Length"] = str(length)
         if server.auth:
             headers["Authorization"] = server.auth
         where = "%s %s" % (method, server.uri + path.split("?", 1)[0])
@@ -87,7 +98,7 @@ class Client:
             self.close()
             raise ServerError("unreachable", "%s cannot be reached (%s)" % (server.uri, _why(e)),
                               sent=sent) from None
-        return _answer(server, where, status, content_type, body, method == "POST")
+        return _answer(server, where, status, content_type, body, method != "GET")
 
     def _connection(self):
         if self._conn is not None and self._pid == os.getpid():
@@ -101,14 +112,14 @@ class Client:
                 context.verify_mode = ssl.CERT_NONE
             if proxy:
                 conn = http.client.HTTPSConnection(proxy[0], proxy[1], timeout=self.timeout,
-                                                   context=context)
+                                                   context=context, blocksize=_BLOCK)
                 conn.set_tunnel(server.host, server.port)
             else:
                 conn = http.client.HTTPSConnection(server.host, server.port, timeout=self.timeout,
-                                                   context=context)
+                                                   context=context, blocksize=_BLOCK)
         else:
             host, port = proxy or (server.host, server.port)
-            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout, blocksize=_BLOCK)
         self._conn, self._pid = conn, os.getpid()
         self._proxied = bool(proxy) and server.scheme == "http"
         return conn
@@ -117,6 +128,22 @@ class Client:
         if self._proxied:  # a plain-http proxy takes the whole URL
             return self.server.uri + path
         return self.server.prefix + path
+
+
+class _Sized:
+    """The first `size` bytes of a binary file, for http.client to send as it reads them."""
+
+    def __init__(self, source, size):
+        self.source, self.left = source, size
+
+    def read(self, n=-1):
+        n = self.left if n is None or n < 0 else min(n, self.left)
+        data = self.source.read(n) if n else b""
+        if n and not data:
+            raise OSError("the file is shorter than when its upload began (%d bytes missing)"
+                          % self.left)
+        self.left -= len(data)
+        return data
 
 
 def _proxy_for(server):
@@ -179,11 +206,12 @@ def _answer(server, where, status, content_type, body, posted):
     if status >= 500 or status == 429:
         text = message if isinstance(message, str) else _kind_of(content_type, body)
         raise ServerError("unreachable", "%s answered %s with %d (%s)"
-                          % (server.uri, where, status, text), status=status, sent=posted)
+                          % (server.uri, where, status, text), status=status, sent=posted,
+                          text=body[:1000].decode("utf-8", "replace"))
     raise ServerError("unreachable", "%s answered %s with %d and %s: is %s the address of an "
                       "MLflow tracking server (its API is under /api/2.0/mlflow/)?"
                       % (server.uri, where, status, _kind_of(content_type, body), server.uri),
-                      status=status)
+                      status=status, text=body[:1000].decode("utf-8", "replace"))
 
 
 def _kind_of(content_type, body):

@@ -27,6 +27,7 @@ import json
 
 from . import _capture
 from ._rest import ServerError
+from ._uploadfiles import Files
 from ._uploadlog import RunUpload, Waiting, comparable
 
 MAX_METRICS = 1000  # MLflow's MAX_METRICS_PER_BATCH
@@ -53,6 +54,7 @@ class Uploader:
         self.say = say  # say(message, once_key): tells the person (stderr, the extension's output)
         self._experiments = {}
         self.sent_points = 0
+        self.files = Files(self)  # the run's artifacts, after its params, metrics and tags
 
     def advance(self, run, live=False, batches=None, parent_of=None):
         """Sends what `run` holds that the server has not; finishes it when it has ended.
@@ -89,8 +91,16 @@ class Uploader:
                 return True
             self._send_batch(run)
             sent += 1
+        for artifact in run.artifacts_waiting():  # each send settles its file, or raises
+            if run.artifacts_kept is not None:
+                break  # the server keeps none: said once, with the tag
+            if batches is not None and sent >= batches:
+                return True
+            self.files.send(run, artifact)
+            sent += 1
         run.read()
-        if run.at_end_of_log and (run.end is not None or run.crashed(live)):
+        if run.at_end_of_log and not run.artifacts_waiting() \
+                and (run.end is not None or run.crashed(live)):
             self._finish(run)
         return False
 
@@ -128,8 +138,10 @@ class Uploader:
         if run.creating:
             found = self._find_created(run, experiment_id)
             if found is not None:
-                run.note("created", run_id=found, experiment_id=experiment_id)
-                run.server_run_id, run.experiment_id, run.creating = found, experiment_id, False
+                run.note("created", run_id=found[0], experiment_id=experiment_id,
+                         artifact_uri=found[1])
+                run.server_run_id, run.experiment_id, run.creating = found[0], experiment_id, False
+                run.artifact_uri = found[1]
                 return
         tags = self._system_tags(run)
         parent = run.start.get("parent")
@@ -150,8 +162,12 @@ class Uploader:
         if not isinstance(server_run_id, str):
             raise ServerError("unreachable", "%s answered runs/create without a run id"
                               % self.server.uri, sent=True)
-        run.note("created", run_id=server_run_id, experiment_id=experiment_id)
+        artifact_uri = info.get("artifact_uri") if isinstance(info.get("artifact_uri"), str) \
+            else None
+        run.note("created", run_id=server_run_id, experiment_id=experiment_id,
+                 artifact_uri=artifact_uri)
         run.server_run_id, run.experiment_id, run.creating = server_run_id, experiment_id, False
+        run.artifact_uri = artifact_uri
 
     def _system_tags(self, run):
         """The tags MLflow's own client sets on a run it creates, and RunLens's id of it."""
@@ -175,7 +191,8 @@ class Uploader:
         return tags
 
     def _find_created(self, run, experiment_id):
-        """The server's run made by a runs/create whose answer was lost, if it made one."""
+        """(id, artifact_uri) of the server's run made by a runs/create whose answer was lost, if
+        it made one."""
         answer = self.client.post("runs/search", {
             "experiment_ids": [experiment_id], "run_view_type": "ALL", "max_results": 10,
             "filter": "tags.`%s` = '%s'" % (RUN_ID_TAG, run.run_id)})
@@ -183,7 +200,7 @@ class Uploader:
             info = found.get("info") or {}
             if info.get("lifecycle_stage") == "deleted":
                 raise Stopped("it was deleted on %s" % self.server.uri)
-            return info.get("run_id") or info.get("run_uuid")
+            return info.get("run_id") or info.get("run_uuid"), info.get("artifact_uri")
         return None
 
     # -- data ---------------------------------------------------------------------------------

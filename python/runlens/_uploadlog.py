@@ -46,6 +46,15 @@ class Item:
         return [self.offset, self.index + 1]
 
 
+class Artifact:
+    """A file of the run as its latest `artifact` line records it, and where that line is."""
+
+    __slots__ = ("offset", "path", "size", "media_type")
+
+    def __init__(self, offset, path, size, media_type):
+        self.offset, self.path, self.size, self.media_type = offset, path, size, media_type
+
+
 class RunUpload:
     """What one run's log says, for its upload to one server; read on as the log grows."""
 
@@ -70,6 +79,13 @@ class RunUpload:
         self.done = False
         self.stopped = None
         self.refused = {}  # (kind, key) -> count of items not sent
+        # Artifacts (_uploadfiles): the latest `artifact` line of each path, in the log's order,
+        # and the offset of the line whose file the server has (put) or was sent (putting).
+        self.artifacts = collections.OrderedDict()  # path -> Artifact
+        self.put = {}
+        self.putting = {}
+        self.artifact_uri = None  # the server's artifact_uri of the run (`created`, else asked)
+        self.artifacts_kept = None  # why the server does not get them (it serves no artifacts)
         self.size = -1
         self.still_since = None  # monotonic time the log was last seen to change
         self.writer = None  # writes an upload line: the live run's, else an appender of ours
@@ -198,6 +214,10 @@ class RunUpload:
                                            else _SPECIAL[repr(v)], stamp, step), (step, stamp, v)))
         elif kind == "end":
             self.end = event
+        elif kind == "artifact":
+            path = event["path"]
+            self.artifacts.pop(path, None)  # a path logged again goes to the end, as the last one
+            self.artifacts[path] = Artifact(offset, path, event["size"], event["media_type"])
         elif kind == "upload" and not self.scanned:
             self._apply_upload(event)
 
@@ -218,6 +238,7 @@ class RunUpload:
             self.creating = True
         elif step == "created" and event["run_id"]:
             self.server_run_id, self.experiment_id = event["run_id"], event["experiment_id"]
+            self.artifact_uri = event["artifact_uri"]  # None in a log of an older client
             self.creating = False
         elif step == "sending" and event["through"]:
             self.sending, self.ambiguous = event["through"], True
@@ -226,12 +247,26 @@ class RunUpload:
             self.sending = None
         elif step == "refused" and event["key"]:
             self.refused.setdefault((event["kind"], event["key"]), 0)
+        elif step == "putting" and event["key"] and event["through"]:
+            self.putting[event["key"]] = event["through"][0]
+        elif step in ("put", "missing") and event["key"] and event["through"]:
+            self.put[event["key"]] = max(self.put.get(event["key"], -1), event["through"][0])
+        elif step == "artifacts-kept":
+            self.artifacts_kept = event["message"] or "the server does not store artifacts"
         elif step == "done":
             self.done = True
         elif step == "stopped":
             self.stopped = event["message"] or "stopped"
 
     # -- what the run is --------------------------------------------------------------------
+
+    def artifacts_waiting(self):
+        """The artifacts whose latest version the server does not have, in the log's order
+        (none when the server keeps no artifacts, or refused that path)."""
+        if self.artifacts_kept is not None:
+            return []
+        return [a for a in self.artifacts.values() if self.put.get(a.path, -1) < a.offset
+                and ("artifact", a.path) not in self.refused]
 
     @property
     def at_end_of_log(self):

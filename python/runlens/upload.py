@@ -14,10 +14,11 @@ MLFLOW_TRACKING_URI. Credentials come from MLflow's variables and go only to tha
 --status   say what waits (for every server) and change nothing
 --scan     first list again, in .runlens/outbox, every ended run whose log says it waits (the
            outbox is an index of the logs: this rebuilds it)
---json     one JSON object a line on stdout: {"run", "server", "state", "message", "problem"} per
-           run (state: "done", "stopped", "waiting", "busy"; problem, for a run that waits on the
-           server: "auth" when it refuses the credentials, else "unreachable"), then
-           {"summary": {...}}
+--json     one JSON object a line on stdout: {"run", "server", "state", "message", "problem",
+           "note"} per run (state: "done", "stopped", "waiting", "busy"; problem, for a run that
+           waits on the server: "auth" when it refuses the credentials, else "unreachable"; note:
+           why its artifacts were not uploaded, when the server keeps none), then
+           {"summary": {...}} (with "points", "files" and "bytes" sent)
 --wait S   how long to wait for a run whose process just died to be taken for crashed (5 s of
            quiet in its log, docs/run-log.md), and between tries while it waits (default 15)
 
@@ -75,6 +76,7 @@ def _upload_all(root, server, waiting, wait_s, out):
     uploader = Uploader(Client(server), out.note)
     taken = {}  # run id -> (RunUpload, Claim): kept across passes, so a run's stillness is timed
     results = {}
+    notes = {}  # run id -> why its artifacts stay here (the server keeps none)
     left = list(waiting)  # oldest first: a parent before its children
     deadline = time.monotonic() + wait_s
     failure = None
@@ -82,7 +84,7 @@ def _upload_all(root, server, waiting, wait_s, out):
         while left and failure is None:
             later = []
             for w in left:
-                state, why = _upload_one(root, server, w, uploader, taken)
+                state, why = _upload_one(root, server, w, uploader, taken, notes)
                 if state == "later":
                     later.append((w, why))
                 elif isinstance(why, ServerError):
@@ -108,13 +110,16 @@ def _upload_all(root, server, waiting, wait_s, out):
         state, why = results.get(w.run_id, ("waiting", failure.message if failure else None))
         counts[state] += 1
         out.run(w.run_id, server.uri, state, why,
-                failure.kind if failure is not None and w.run_id not in results else None)
-    out.summary(server=server.uri, folder=root, points=uploader.sent_points, **counts)
+                failure.kind if failure is not None and w.run_id not in results else None,
+                notes.get(w.run_id))
+    out.summary(server=server.uri, folder=root, points=uploader.sent_points,
+                files=uploader.files.sent_files, bytes=uploader.files.sent_bytes, **counts)
     return 1 if counts["waiting"] or counts["busy"] else 0
 
 
-def _upload_one(root, server, w, uploader, taken):
-    """("done" | "stopped" | "busy" | "later" | "failed", why) of one run's upload."""
+def _upload_one(root, server, w, uploader, taken, notes):
+    """("done" | "stopped" | "busy" | "later" | "failed", why) of one run's upload; notes[run id]
+    says why its artifacts stay here, when they do."""
     if w.run_id not in taken:
         claim = _outbox.claim(root, w.run_id)
         if claim is None:
@@ -126,6 +131,8 @@ def _upload_one(root, server, w, uploader, taken):
         while uploader.advance(up, batches=50, parent_of=lambda parent: parent_server_id(
                 root, parent, server.uri, known)):
             pass
+        if up.artifacts_kept is not None:
+            notes[w.run_id] = up.artifacts_kept
         if up.done or up.stopped is not None:
             del taken[w.run_id]
             claim.done()
@@ -187,10 +194,10 @@ class _Output:
     def say(self, message):
         print("runlens: %s" % message, file=sys.stderr)
 
-    def run(self, run_id, server, state, message, problem=None):
+    def run(self, run_id, server, state, message, problem=None, note=None):
         if self.as_json:
             self._line({"run": run_id, "server": server, "state": state, "message": message,
-                        "problem": problem})
+                        "problem": problem, "note": note})
         elif state != "done":
             self.say("run %s: %s%s" % (run_id, state, ": %s" % message if message else ""))
 

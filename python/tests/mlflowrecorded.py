@@ -4,14 +4,17 @@ shared/fixtures/mlflow-2.17.2/rest/ holds request/response pairs recorded from t
 (its README says how). This serves only those: a test says which recorded exchange answers each
 endpoint, and every request must match one, by method and path, with a body or query of the shape
 the real server was sent (no field it never saw, each of the same JSON type), or the request is
-answered 500 with "not recorded" and the test fails. Nothing here decides anything as MLflow
+answered 500 with "not recorded" and the test fails. A file PUT to the artifact API must be the
+recorded file itself (the same bytes, or the same JSON for a JSON file) with its Content-Type. Nothing here decides anything as MLflow
 would: the answers are the server's own, chosen by the test.
 
 It can also misbehave as a network does: refuse connections (stop()), close a connection after
-reading a request without answering (drop_next), or hold a request before reading its body
-(hold_next), so a test can kill its client in the middle.
+reading a request without answering (drop_next), answer nothing to a request it did take
+(lose_answer: the server has it, the client never hears), or hold a request before reading its
+body (hold_next), so a test can kill its client in the middle.
 """
 
+import base64
 import json
 import os
 import socket
@@ -97,11 +100,14 @@ class Recorded:
         self.unexpected = []  # what was asked that no recorded exchange answers
         self._answers = {}  # (method, path) -> [exchange name, ...]: the last one stands
         self._when = {}  # (method, path) -> [(test of the body, exchange name)], tried first
+        self._puts = {}  # path -> exchange name of a recorded file PUT (answer_puts)
         self._seen = {}  # (method, path) -> _Schema of the bodies the real server was sent
         self._lock = threading.Lock()
         self.drop_next = 0  # requests to read and then drop without an answer
         self.hold_next = None  # (endpoint, held Event, release Event): see hold()
         self.unrouted = None  # the exchange that answers a path the real server does not route
+        self.puts_unrouted = None  # the same for file PUTs (a server without the artifact API)
+        self.lost = []  # [path suffix, count]: requests taken (recorded) but left unanswered
         # An authenticating proxy in front of the server (there is no recording of 401/403: the
         # recorded server had no authentication): a request without this Authorization header is
         # answered 401, by the proxy, before the server sees it.
@@ -130,12 +136,22 @@ class Recorded:
         return self
 
     def answer_if(self, endpoint, test, name):
-        """Answers the requests to `endpoint` whose JSON body passes test(body) with that recorded
-        exchange, before the answers given with answer()."""
+        """Answers the requests to `endpoint` whose JSON body (a GET's query) passes test(body)
+        with that recorded exchange, before the answers given with answer()."""
         request, _ = exchange(name)
         assert request["path"].endswith("/" + endpoint), (endpoint, name)
         with self._lock:
             self._when.setdefault((request["method"], request["path"]), []).append((test, name))
+        return self
+
+    def answer_puts(self, *names):
+        """Answers the PUT of a file to each recorded exchange's path with that exchange, when the
+        body is the recorded file and its Content-Type the recorded one."""
+        with self._lock:
+            for name in names:
+                request, _ = exchange(name)
+                assert request["method"] == "PUT", name
+                self._puts[request["path"]] = name
         return self
 
     def answer_unrouted(self, name):
@@ -158,6 +174,9 @@ class Recorded:
 
             def do_POST(self):
                 owner._serve(self, "POST")
+
+            def do_PUT(self):
+                owner._serve(self, "PUT")
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
         self._httpd.daemon_threads = True
@@ -185,6 +204,11 @@ class Recorded:
         return [body for method, path, _, body, name in self.requests
                 if method == "POST" and path.endswith("/" + endpoint) and name is not None
                 and (answered is None or exchange(name)[1]["status"] == answered)]
+
+    def put(self):
+        """[(path, body bytes, exchange name)] of the file PUTs the server answered, in order."""
+        return [(path, body, name) for method, path, _, body, name in self.requests
+                if method == "PUT" and name is not None]
 
     def asked(self, endpoint):
         """The queries of the GET requests to `endpoint`, in order."""
@@ -224,13 +248,17 @@ class Recorded:
                 handler.connection.shutdown(socket.SHUT_RDWR)
                 self.requests.append((method, path, query, "dropped", None))
                 return
+        if method == "PUT":
+            self._serve_put(handler, path, query, raw)
+            return
         try:
             body = json.loads(raw.decode("utf-8")) if raw else None
         except ValueError:
             body = raw
         key = (method, path)
         with self._lock:
-            name = next((n for test, n in self._when.get(key, []) if test(body)), None)
+            name = next((n for test, n in self._when.get(key, [])
+                         if test(body if body is not None else query)), None)
             if name is None and self.unrouted and not path.startswith("/api/"):
                 self.requests.append((method, path, query, body, self.unrouted))
                 name = self.unrouted
@@ -245,20 +273,64 @@ class Recorded:
                 why = ("no recorded answer for %s %s" % key if name is None else
                        "%s %s sent a body the real server was never sent: %s"
                        % (method, path, json.dumps(body)[:300]))
-                self.unexpected.append(why)
-                self.requests.append((method, path, query, body, None))
-                print("mlflowrecorded: %s" % why)
-                data = ("not recorded: %s" % why).encode()
-                handler.send_response(500)
-                handler.send_header("Content-Type", "text/plain")
-                handler.send_header("Content-Length", str(len(data)))
-                handler.end_headers()
-                handler.wfile.write(data)
+                self._not_recorded(handler, why, (method, path, query, body, None))
                 return
             self.requests.append((method, path, query, body, name))
-        self._respond(handler, name)
+        self._respond(handler, name, path)
 
-    def _respond(self, handler, name):
+    def _serve_put(self, handler, path, query, raw):
+        with self._lock:
+            name = self._puts.get(path)
+            why = None
+            if name is None:
+                why = "no recorded answer for PUT %s" % path
+            else:
+                request, _ = exchange(name)
+                wanted = request["headers"].get("Content-Type")
+                if not _same_file(request, raw):
+                    why = "PUT %s sent %d bytes that are not the recorded file" % (path, len(raw))
+                elif handler.headers.get("Content-Type") != wanted:
+                    why = "PUT %s sent Content-Type %r, not %r" % (
+                        path, handler.headers.get("Content-Type"), wanted)
+            if name is None and self.puts_unrouted:
+                name, why = self.puts_unrouted, None
+            if why is not None:
+                self._not_recorded(handler, why, ("PUT", path, query, raw, None))
+                return
+            self.requests.append(("PUT", path, query, raw, name))
+        self._respond(handler, name, path)
+
+    def _not_recorded(self, handler, why, request):
+        self.unexpected.append(why)
+        self.requests.append(request)
+        print("mlflowrecorded: %s" % why)
+        data = ("not recorded: %s" % why).encode()
+        handler.send_response(500)
+        handler.send_header("Content-Type", "text/plain")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _lose(self, path):
+        with self._lock:
+            lost = self.lost
+            if lost and lost[1] > 0 and path.endswith(lost[0]):
+                lost[1] -= 1
+                return True
+        return False
+
+    def lose_answer(self, suffix, count=1):
+        """Takes the next `count` requests to paths ending with `suffix` (they count as answered:
+        the server applied them) and closes their connections without an answer."""
+        self.lost = [suffix, count]
+
+    def _respond(self, handler, name, path=None):
+        """Sends the recorded answer; with `path`, loses it instead when lose_answer says so (the
+        caller does not hold the lock)."""
+        if path is not None and self._lose(path):
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return
         _, response = exchange(name)
         if response["body_kind"] == "json":
             data = json.dumps(response["body"], indent=2).encode("utf-8")
@@ -271,6 +343,30 @@ class Recorded:
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
+
+
+def recorded_file(name):
+    """The bytes of the file a recorded PUT sent (a JSON file as the recording re-serialised it,
+    which the server of recorded answers compares by its JSON)."""
+    request, _ = exchange(name)
+    if request["body_kind"] == "json":
+        return json.dumps(request["body"], ensure_ascii=False).encode("utf-8")
+    return _bytes_of(request)
+
+
+def _same_file(request, raw):
+    if request["body_kind"] == "json":
+        try:
+            return json.loads(raw.decode("utf-8")) == request["body"]
+        except ValueError:
+            return False
+    return raw == _bytes_of(request)
+
+
+def _bytes_of(request):
+    if request["body_kind"] == "base64":
+        return base64.b64decode(request["body"])
+    return (request["body"] or "").encode("utf-8")
 
 
 def free_port():

@@ -64,7 +64,7 @@ class UploaderCommand(RunLensTestCase):
         self.assertEqual(proc.returncode, 0)
         self.assertEqual(lines, [
             {"run": "a1", "server": "http://127.0.0.1:5000", "state": "waiting", "message": None,
-             "problem": None},
+             "problem": None, "note": None},
             {"summary": {"waiting": 1, "folder": self.root}}])
 
     def test_without_a_server_it_says_so(self):

@@ -61,6 +61,62 @@ print(json.dumps(out))
 """
 _how = []  # how runs are read back: said once
 
+READ_ARTIFACTS = r"""
+import hashlib, json, os, sys, tempfile
+import mlflow
+from mlflow.tracking import MlflowClient
+req = json.loads(sys.argv[1])
+mlflow.set_tracking_uri(req["uri"])  # mlflow-artifacts: URIs resolve against it
+client = MlflowClient(tracking_uri=req["uri"])
+exp = client.get_experiment_by_name(req["experiment"])
+out = {}
+for run in client.search_runs([exp.experiment_id]):
+    run_id, listed = run.info.run_id, {}
+    def walk(path):
+        for f in client.list_artifacts(run_id, path):
+            if f.is_dir:
+                walk(f.path)
+            else:
+                listed[f.path] = f.file_size
+    walk(None)
+    hashes = {}
+    if listed:
+        where = client.download_artifacts(run_id, "", tempfile.mkdtemp())
+        for path in listed:
+            digest = hashlib.sha256()
+            with open(os.path.join(where, path), "rb") as f:
+                for piece in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(piece)
+            hashes[path] = digest.hexdigest()
+    out[run.data.tags.get("runlens.run_id")] = {
+        "artifact_uri": run.info.artifact_uri, "status": run.info.status, "sizes": listed,
+        "sha256": hashes, "tags": run.data.tags}
+print(json.dumps(out))
+"""
+
+
+def read_artifacts_back(experiment):
+    """{RunLens run id: {artifact_uri, status, sizes, sha256, tags}} of the experiment's runs, as
+    MLflow's client lists and downloads their artifacts; the test is skipped without mlflow."""
+    python = os.environ.get("RUNLENS_TEST_MLFLOW_PYTHON") or "/usr/bin/python3"
+    env = dict(os.environ)
+    if os.environ.get("RUNLENS_TEST_MLFLOW_PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["RUNLENS_TEST_MLFLOW_PYTHONPATH"]
+    proc = subprocess.run([python, "-c", READ_ARTIFACTS, json.dumps(
+        {"uri": LIVE, "experiment": experiment})], env=env, timeout=600,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0 and b"No module named 'mlflow'" in proc.stderr:
+        raise unittest.SkipTest("artifacts are read back with MLflow's own client: %s cannot "
+                                "import mlflow (set RUNLENS_TEST_MLFLOW_PYTHONPATH)" % python)
+    if proc.returncode != 0:
+        raise AssertionError(proc.stderr.decode()[-3000:])
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
+
+
+def logged_artifacts(log):
+    """{path: sha256} of the latest version of each artifact the log records."""
+    return {e["path"]: e["sha256"] for e in log if e["e"] == "artifact"}
+
 
 def read_back(experiment):
     """Every run of the experiment as MLflow's client reads it: info, params, tags, latest metrics
@@ -336,6 +392,110 @@ class Upload(LiveServer):
         log = read_log(run)
         self.assertEqual(upload_steps(log)[-1], "stopped")
         self.assertEqual(sum(logged(log).values()), 100)  # the record is whole
+
+
+class Artifacts(LiveServer):
+    """Artifacts uploaded to a server with --serve-artifacts, read back by MLflow's client."""
+
+    def test_every_kind_of_artifact_read_back_by_mlflows_client_byte_for_byte(self):
+        runlens.set_tracking_uri(LIVE)
+        model = os.path.join(self.tmp, "model.bin")
+        with open(model, "wb") as f:
+            for _ in range(48):  # 48 MB: streamed, in pieces
+                f.write(os.urandom(1 << 20))
+        folder = os.path.join(self.tmp, "report")
+        os.makedirs(os.path.join(folder, "figures"))
+        for name, data in (("index.html", b"<h1>ok</h1>"), ("figures/a b.svg", b"<svg/>"),
+                           ("figures/\u00fcn\u00ef.txt", "ünï".encode("utf-8"))):
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(data)
+        with runlens.start_run(name="with-files") as run:
+            runlens.log_metric("loss", 0.5)
+            runlens.log_artifact(model, "model")
+            runlens.log_artifacts(folder, "report")
+            runlens.log_text("step,loss\n0,2.0\n", "data/metrics.csv")
+            runlens.log_dict({"best": 0.07, "notes": "ünïcödé"}, "summary.json")
+            runlens.log_dict({"a": [1, 2]}, "config.yaml")
+            try:
+                import numpy
+                runlens.log_image(numpy.array([[0, 255], [255, 0]], dtype=numpy.uint8),
+                                  "plots/checker.png")
+            except ImportError:  # Debian's python3-numpy is not installed
+                runlens.log_text("no numpy", "plots/checker.png")
+            runlens.log_table({"step": [0, 1], "loss": [2.0, 1.0]}, "table.json")
+            runlens.log_text("first", "notes.txt")
+            runlens.log_text("second, the one that counts", "notes.txt")  # replaces the first
+        self.assertTrue(runlens.wait_for_upload(300))
+        log = read_log(run)
+        expected = logged_artifacts(log)
+        self.assertEqual(len(expected), 10)
+        server = read_artifacts_back(self.experiment)[run.id]
+        self.assertTrue(server["artifact_uri"].startswith("mlflow-artifacts:/"))
+        self.assertEqual(server["sha256"], expected)  # every file, byte for byte
+        self.assertEqual(server["sizes"]["model/model.bin"], 48 << 20)
+        self.assertEqual(server["status"], "FINISHED")
+        self.assertNotIn("runlens.artifacts", server["tags"])
+        self.assertEqual(upload_steps(log)[-1], "done")
+
+    def test_sigkill_in_the_middle_of_a_large_file_then_resume(self):
+        proc = self.child("""
+            import os, runlens, time
+            with open("big.bin", "wb") as f:
+                for _ in range(300):
+                    f.write(os.urandom(1 << 20))
+            with runlens.start_run(params={"lr": 0.1}):
+                runlens.log_text("small", "small.txt")
+                runlens.log_artifact("big.bin", "model")
+                print("logged", flush=True)
+                time.sleep(300)  # killed in here
+        """)
+        self.assertEqual(proc.stdout.readline().strip(), b"logged")
+        # Killed once the big file's PUT has begun (most often in the middle of its 300 MB).
+        if not wait_for(lambda: any(b'"putting","kind":"artifact","key":"model/big.bin"'
+                                    in _read_bytes(path) for path in _logs(self.root)), 120):
+            os.kill(proc.pid, signal.SIGKILL)
+            self.fail("the child never began to PUT big.bin: %s" % proc.communicate()[1][-2000:])
+        time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+        code, out, err = self.resume()
+        self.assertEqual(code, 0, out + err)
+        [log] = logs_in(self.root).values()
+        steps = [(e["step"], e.get("key")) for e in log if e["e"] == "upload"]
+        self.assertEqual(steps.count(("put", "small.txt")), 1)  # put once, never again
+        self.assertEqual(steps.count(("put", "model/big.bin")), 1)
+        self.assertEqual(steps[-1], ("done", None))
+        [run_id] = logs_in(self.root)
+        server = read_artifacts_back(self.experiment)[run_id]
+        self.assertEqual(server["sha256"], logged_artifacts(log))
+        self.assertEqual(server["sizes"]["model/big.bin"], 300 << 20)
+        self.assertEqual((server["status"], server["tags"].get("runlens.crashed")),
+                         ("FAILED", "true"))
+
+    def test_an_experiment_whose_artifacts_the_server_does_not_serve_gets_a_note(self):
+        # An experiment made with an artifact location of its own (a folder of the server's
+        # machine): its runs' artifact_uri is not mlflow-artifacts:, and nothing of them is PUT.
+        client = _rest.Client(_tracking.Server(LIVE))
+        self.addCleanup(client.close)
+        elsewhere = os.path.join(self.tmp, "server-side-store")
+        client.post("experiments/create", {"name": self.experiment,
+                                           "artifact_location": "file://" + elsewhere})
+        runlens.set_tracking_uri(LIVE)
+        with mock.patch("sys.stderr", io.StringIO()) as err:
+            with runlens.start_run() as run:
+                runlens.log_text("kept here", "notes.txt")
+                runlens.log_dict({"a": 1}, "summary.json")
+                runlens.log_metric("loss", 0.5)
+            self.assertTrue(runlens.wait_for_upload(60))
+        self.assertEqual(err.getvalue().count("are not uploaded"), 1, err.getvalue())
+        self.assertIn("artifact_uri", err.getvalue())
+        server = read_artifacts_back(self.experiment)[run.id]
+        self.assertTrue(server["artifact_uri"].startswith("file://"))
+        self.assertEqual(server["sizes"], {})
+        self.assertIn("not uploaded, kept in", server["tags"]["runlens.artifacts"])
+        self.assertEqual(server["status"], "FINISHED")
+        self.assertFalse(os.path.exists(elsewhere))
+        self.assertEqual(upload_steps(read_log(run))[-2:], ["artifacts-kept", "done"])
 
 
 AUTH = os.environ.get("RUNLENS_TEST_MLFLOW_AUTH_URI", "").strip()

@@ -511,7 +511,7 @@ class Processes(RecordedServer):
         self.assertEqual(code, 0, err)
         self.assertIn("1 run listed again", err)
         self.assertEqual(lines[0], {"run": run_id, "server": uri, "state": "waiting",
-                                    "message": None, "problem": None})
+                                    "message": None, "problem": None, "note": None})
 
     def test_concurrent_processes_upload_their_own_runs_once(self):
         self.server.answer("runs/create", "024-runs-create-sweep-parent",

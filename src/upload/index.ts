@@ -213,6 +213,7 @@ export class UploadFeature extends Disposable {
     await this.showCount();
     const uploaded = outcomes.reduce((a, [, o]) => a + (o?.done ?? 0), 0);
     const problems = [...new Set(outcomes.flatMap(([, o]) => o?.problems ?? []))];
+    const notes = [...new Set(outcomes.flatMap(([, o]) => o?.notes ?? []))];
     const left = outcomes.reduce((a, [, o]) => a + (o ? o.waiting + o.busy : 0), 0);
     const refusedBy = outcomes.filter(([, o]) => o?.auth).map(([server]) => server);
     if (problems.length || left) {
@@ -223,6 +224,12 @@ export class UploadFeature extends Disposable {
           if (a === show) this.log.show();
           if (a === enter) for (const server of new Set(refusedBy)) if (!await this.credentials.ask(server)) break;
         });
+    } else if (notes.length) {
+      // A server that keeps no artifacts: the runs are up, their files stay in .runlens.
+      const show = 'Show Output';
+      const more = notes.length > 1 ? ` (and ${notes.length - 1} more in the output)` : '';
+      void vscode.window.showInformationMessage(`RunLens uploaded ${uploaded} run${uploaded === 1 ? '' : 's'}; ${notes[0]}${more}.`, show)
+        .then((a) => { if (a === show) this.log.show(); });
     } else {
       void vscode.window.showInformationMessage(`RunLens uploaded ${uploaded} run${uploaded === 1 ? '' : 's'}.`);
     }
@@ -247,7 +254,7 @@ export class UploadFeature extends Disposable {
       this.log.warn(`The uploader for ${folder.name} did not run: ${failure}`);
       return undefined;
     }
-    this.log.info(`Uploaded ${outcome.done} run${outcome.done === 1 ? '' : 's'} of ${folder.name} to ${server} (${outcome.points} metric points); ${outcome.waiting + outcome.busy} still wait`);
+    this.log.info(`Uploaded ${outcome.done} run${outcome.done === 1 ? '' : 's'} of ${folder.name} to ${server} (${outcome.points} metric points, ${outcome.files} artifact file${outcome.files === 1 ? '' : 's'}); ${outcome.waiting + outcome.busy} still wait`);
     return outcome;
   }
 }

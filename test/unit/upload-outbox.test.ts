@@ -108,7 +108,18 @@ describe('the uploader is the Python client, run with the credentials that belon
       'not json',
       '{"summary": {"server": "http://127.0.0.1:5000", "folder": "/w/.runlens", "points": 12, "done": 1, "stopped": 0, "waiting": 2, "busy": 0}}',
     ].join('\n'));
-    assert.deepEqual(out, { done: 1, stopped: 0, waiting: 2, busy: 0, points: 12, problems: ['http://127.0.0.1:5000 cannot be reached (connection refused)'], auth: false });
+    assert.deepEqual(out, { done: 1, stopped: 0, waiting: 2, busy: 0, points: 12, files: 0, problems: ['http://127.0.0.1:5000 cannot be reached (connection refused)'], notes: [], auth: false });
+  });
+
+  it('reads why the artifacts of a run it uploaded stayed here', () => {
+    const note = 'the artifacts of run a1 are not uploaded: http://127.0.0.1:5000 does not serve artifacts (404)';
+    const out = readUploadOutput([
+      `{"run": "a1", "server": "http://127.0.0.1:5000", "state": "done", "message": null, "problem": null, "note": ${JSON.stringify(note)}}`,
+      '{"run": "b2", "server": "http://127.0.0.1:5000", "state": "done", "message": null, "problem": null, "note": null}',
+      '{"run": "c3", "server": "http://127.0.0.1:5000", "state": "done", "message": null, "problem": null}',
+      '{"summary": {"server": "http://127.0.0.1:5000", "points": 3, "files": 4, "bytes": 1024, "done": 3, "stopped": 0, "waiting": 0, "busy": 0}}',
+    ].join('\n'));
+    assert.deepEqual([out.done, out.files, out.notes, out.problems], [3, 4, [note], []]);
   });
 
   it('tells a refusal of credentials from a server that is down', () => {

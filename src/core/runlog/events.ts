@@ -37,6 +37,8 @@ export interface UploadEvent {
   /** [byte offset of a line, items of it]: what the server has, or is being sent. */
   through: [number, number] | null;
   status: string | null; kind: string | null; key: string | null; message: string | null;
+  /** On `created`: the server's artifact_uri of the run, where its artifacts are put. */
+  artifact_uri: string | null;
 }
 export type RunEvent = StartEvent | ParamsEvent | MetricsEvent | TagsEvent | HeartbeatEvent | EndEvent | ArtifactEvent | UntagEvent | UploadEvent;
 
@@ -195,6 +197,7 @@ export function parseEvent(raw: unknown): Parsed<RunEvent> {
       return { ok: true, event: {
         e, t, server: raw.server, step: raw.step, run_id: str(raw.run_id), experiment_id: str(raw.experiment_id),
         through: position(raw.through), status: str(raw.status), kind: str(raw.kind), key: str(raw.key), message: str(raw.message),
+        artifact_uri: str(raw.artifact_uri),
       } };
     }
     default:

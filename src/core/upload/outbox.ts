@@ -108,29 +108,34 @@ export function uploaderArgs(server: string): string[] {
 }
 
 export interface UploadOutcome {
-  done: number; stopped: number; waiting: number; busy: number; points: number;
+  done: number; stopped: number; waiting: number; busy: number; points: number; files: number;
   /** What the uploader said about runs it could not upload, each once (sentences for a person). */
   problems: string[];
+  /** Why the artifacts of runs it uploaded stayed here (a server that keeps none), each once. */
+  notes: string[];
   /** The server refused the credentials (401/403): the runs wait for them. */
   auth: boolean;
 }
 
 /** Reads the uploader's JSON lines (python/runlens/upload.py, --json). */
 export function readUploadOutput(stdout: string): UploadOutcome {
-  const out: UploadOutcome = { done: 0, stopped: 0, waiting: 0, busy: 0, points: 0, problems: [], auth: false };
+  const out: UploadOutcome = { done: 0, stopped: 0, waiting: 0, busy: 0, points: 0, files: 0, problems: [], notes: [], auth: false };
   for (const line of stdout.split('\n')) {
     if (!line.trim()) continue;
     let o: Record<string, unknown>;
     try { o = JSON.parse(line) as Record<string, unknown>; } catch { continue; }
     const summary = o.summary as Record<string, unknown> | undefined;
     if (summary && typeof summary === 'object') {
-      for (const k of ['done', 'stopped', 'waiting', 'busy', 'points'] as const) {
+      for (const k of ['done', 'stopped', 'waiting', 'busy', 'points', 'files'] as const) {
         if (typeof summary[k] === 'number') out[k] = summary[k];
       }
-    } else if ((o.state === 'waiting' || o.state === 'stopped') && typeof o.message === 'string') {
+      continue;
+    }
+    if ((o.state === 'waiting' || o.state === 'stopped') && typeof o.message === 'string') {
       if (!out.problems.includes(o.message)) out.problems.push(o.message);
       if (o.problem === 'auth') out.auth = true;
     }
+    if (typeof o.note === 'string' && !out.notes.includes(o.note)) out.notes.push(o.note);
   }
   return out;
 }
