@@ -6,6 +6,7 @@
  * Undefined wherever Python would raise or this module does not follow it.
  */
 import { pythonFloatRepr, pythonStr } from '../params/canonical';
+import { binaryParts } from './numeric';
 
 /** A float (or an int, `float: false`) as Python sees it. */
 export interface PyNumber { value: number | bigint; float: boolean }
@@ -13,13 +14,7 @@ export interface PyNumber { value: number | bigint; float: boolean }
 /** The exact decimal digits of a finite double: |x| = digits × 10^-scale (digits without sign). */
 function exact(x: number): { neg: boolean; digits: bigint; scale: number } {
   const neg = x < 0 || Object.is(x, -0);
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, Math.abs(x));
-  const hi = view.getUint32(0), lo = view.getUint32(4);
-  const expBits = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let exp: number;
-  if (expBits === 0) exp = -1074; else { mant |= 1n << 52n; exp = expBits - 1075; }
+  const { mant, exp } = binaryParts(x);
   if (exp >= 0) return { neg, digits: mant << BigInt(exp), scale: 0 };
   return { neg, digits: mant * 5n ** BigInt(-exp), scale: -exp };
 }

@@ -51,16 +51,21 @@ const ONE = 1n << BITS;
 
 function fixedMul(a: bigint, b: bigint): bigint { return (a * b) >> BITS; }
 
-/** A double as an exact fixed-point number (truncated below 2^-160). */
-function toFixed(x: number): bigint {
-  if (x === 0) return 0n;
+/** A finite double's magnitude exactly, as |x| = mant × 2^exp (from its IEEE 754 bits). */
+export function binaryParts(x: number): { mant: bigint; exp: number } {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, Math.abs(x));
   const hi = view.getUint32(0), lo = view.getUint32(4);
   const expBits = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let exp: number;
-  if (expBits === 0) exp = -1074; else { mant |= 1n << 52n; exp = expBits - 1075; }
+  const mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  // Subnormals have no implicit leading bit.
+  return expBits === 0 ? { mant, exp: -1074 } : { mant: mant | (1n << 52n), exp: expBits - 1075 };
+}
+
+/** A double as an exact fixed-point number (truncated below 2^-160). */
+function toFixed(x: number): bigint {
+  if (x === 0) return 0n;
+  const { mant, exp } = binaryParts(x);
   const shift = BigInt(exp) + BITS;
   const r = shift >= 0n ? mant << shift : mant >> -shift;
   return x < 0 ? -r : r;
