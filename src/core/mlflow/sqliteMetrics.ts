@@ -20,7 +20,7 @@ export interface HistoryRead {
 }
 
 export async function readMetricHistories(tables: TableReader, runs: Map<string, MlflowRun>,
-  fingerprint: StoreFingerprint, previous: StoreFingerprint | undefined): Promise<HistoryRead> {
+  fingerprint: StoreFingerprint, previous: StoreFingerprint | undefined, storeRuns = runs.size): Promise<HistoryRead> {
   const maxRowid = highestRowid(tables);
   if (maxRowid !== undefined) fingerprint.metricsRowid = maxRowid;
   const toRead = previous ? changedRuns(tables, runs, fingerprint, previous, maxRowid) : new Set(runs.keys());
@@ -52,7 +52,7 @@ export async function readMetricHistories(tables: TableReader, runs: Map<string,
     }
     series[i].push(metricPoint(row[2], row[3], row[4], row[5]));
   };
-  if (!previous || toRead.size > runs.size * SCAN_SHARE) {
+  if (!previous || toRead.size > storeRuns * SCAN_SHARE) {
     await tables.scanSliced(HISTORY, onRow, SLICE_MS);
     if (orphans) tables.report(`table metrics: points of runs missing from the runs table were not imported`);
   } else {
@@ -75,8 +75,10 @@ function changedRuns(tables: TableReader, runs: Map<string, MlflowRun>, fingerpr
   // A smaller highest rowid means rows were deleted or renumbered (VACUUM): the rowids say
   // nothing then, and the fingerprints (which include each metric's latest point) must do.
   if (since !== undefined && maxRowid !== undefined && maxRowid > since) {
-    tables.scan({ table: 'metrics', wanted: ['run_uuid'], required: ['run_uuid'], tail: 'WHERE rowid > ? GROUP BY run_uuid', params: [since] },
-      row => changed.add(text(row[0]) ?? ''));
+    // NOT INDEXED: the rows above a rowid are a range of the table; with GROUP BY (or DISTINCT)
+    // alone SQLite walks the whole run_uuid index instead, a quarter of a large database.
+    tables.scan({ table: 'metrics', wanted: [{ sql: 'DISTINCT run_uuid', columns: ['run_uuid'] }], required: ['run_uuid'], tail: 'NOT INDEXED WHERE rowid > ?', params: [since] },
+      row => { const id = text(row[0]) ?? ''; if (runs.has(id)) changed.add(id); });
   }
   return changed;
 }
