@@ -61,7 +61,8 @@ export class TableReader {
     } catch (err) {
       this.report(`table ${table}: ${firstLine(err)}`);
     }
-    this.columnCache.set(table, columns);
+    // A table found missing while only asking is not remembered: the reader that needs it reports it.
+    if (columns || !optional) this.columnCache.set(table, columns);
     return columns;
   }
 
@@ -149,6 +150,19 @@ export class TableReader {
     } catch (err) {
       this.report(`table ${table}: ${firstLine(err)} (after 0 rows)`);
       return undefined;
+    }
+  }
+
+  /** Every row `sql` gives (with `params` bound); throws what sql.js throws. */
+  all(sql: string, params: SqlValue[] = []): Row[] {
+    const statement = this.db.prepare(sql);
+    try {
+      statement.bind(params);
+      const rows: Row[] = [];
+      while (statement.step()) rows.push(statement.get());
+      return rows;
+    } finally {
+      statement.free();
     }
   }
 
