@@ -8,7 +8,17 @@
 import { put, type MetricPoint, type MlflowRun, type StoreFingerprint } from './model';
 import { num, text, type Row, type TableReader } from './sqliteTables';
 
-const HISTORY = { table: 'metrics', wanted: ['run_uuid', 'key', 'value', 'timestamp', 'step', 'is_nan'], required: ['run_uuid', 'key', 'value'] };
+/**
+ * A point's run and key come as one string (`<run id>\x1f<key>`): sql.js decodes every text value
+ * it returns, and one string a row instead of two is a fifth of an import's time saved. A run id
+ * (hex digits) never holds the separator; a key may, which is why the first one splits them.
+ */
+const RUN_KEY = { sql: "ifnull(run_uuid, '') || char(31) || ifnull(key, '')", columns: ['run_uuid', 'key'] };
+/** A NaN (`is_nan = 1`) comes as NULL, which reads as NaN: one column fewer to fetch a row. */
+const VALUE = { sql: 'CASE WHEN is_nan = 1 THEN NULL ELSE value END', columns: ['value', 'is_nan'] };
+const HISTORY = { table: 'metrics', wanted: [RUN_KEY, VALUE, 'timestamp', 'step'], required: ['run_uuid', 'key', 'value'] };
+/** For a table without is_nan (not MLflow's): the value as it is. */
+const HISTORY_WITHOUT_NAN = { ...HISTORY, wanted: [RUN_KEY, 'value', 'timestamp', 'step'] };
 /** How long the scan of the metrics table may hold the thread before the event loop gets a turn. */
 const SLICE_MS = 20;
 /** Above this share of runs to read, one scan of the table beats a query per run. */
@@ -31,32 +41,35 @@ export async function readMetricHistories(tables: TableReader, runs: Map<string,
   // found among them by comparison instead of hashing a freshly decoded string.
   let runId: string | undefined;
   let run: MlflowRun | undefined;
-  let keys: string[] = [];
+  let runKeys: string[] = [];
   let series: MetricPoint[][] = [];
   let orphans = false;
   const onRow = (row: Row) => {
-    const id = text(row[0]) ?? '';
-    if (id !== runId) {
-      runId = id;
-      run = toRead.has(id) ? runs.get(id) : undefined;
-      keys = [];
-      series = [];
-      if (!runs.has(id)) orphans = true;
-    }
-    if (!run) return;
-    const key = text(row[1]) ?? '';
-    let i = keys.indexOf(key);
+    const runKey = row[0] as string;
+    let i = runKeys.indexOf(runKey);
     if (i < 0) {
-      i = keys.push(key) - 1;
+      const cut = runKey.indexOf('\x1f');
+      const id = runKey.slice(0, cut);
+      if (id !== runId) {
+        runId = id;
+        run = toRead.has(id) ? runs.get(id) : undefined;
+        runKeys = [];
+        series = [];
+        if (!runs.has(id)) orphans = true;
+      }
+      if (!run) return;
+      const key = runKey.slice(cut + 1);
+      i = runKeys.push(runKey) - 1;
       series.push(Object.hasOwn(run.metrics, key) ? run.metrics[key] : put(run.metrics, key, []));
     }
-    series[i].push(metricPoint(row[2], row[3], row[4], row[5]));
+    series[i].push(metricPoint(row[1], row[2], row[3], 0));
   };
+  const history = tables.columns('metrics', true)?.has('is_nan') === false ? HISTORY_WITHOUT_NAN : HISTORY;
   if (!previous || toRead.size > storeRuns * SCAN_SHARE) {
-    await tables.scanSliced(HISTORY, onRow, SLICE_MS);
+    await tables.scanSliced(history, onRow, SLICE_MS);
     if (orphans) tables.report(`table metrics: points of runs missing from the runs table were not imported`);
   } else {
-    for (const runId of toRead) tables.scan({ ...HISTORY, tail: 'WHERE run_uuid = ?', params: [runId] }, onRow);
+    for (const runId of toRead) tables.scan({ ...history, tail: 'WHERE run_uuid = ?', params: [runId] }, onRow);
   }
   for (const runId of toRead) {
     const run = runs.get(runId);
