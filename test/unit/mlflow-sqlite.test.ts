@@ -220,6 +220,19 @@ describe('MLflow SQLite store follow-up reads', () => {
       assert.equal(edited.runs[0].tags['mlflow.source.name'], 'renamed');
     });
 
+    it('a running run deleted for good while a run is added', async () => {
+      const running = runId('tune-mlp/09');
+      const added = 'd'.repeat(32);
+      await change(`DELETE FROM metrics WHERE run_uuid = '${running}'; DELETE FROM latest_metrics WHERE run_uuid = '${running}';
+        DELETE FROM params WHERE run_uuid = '${running}'; DELETE FROM tags WHERE run_uuid = '${running}';
+        DELETE FROM runs WHERE run_uuid = '${running}';
+        INSERT INTO runs SELECT '${added}', name, source_type, source_name, entry_point_name, user_id, 'FINISHED',
+          start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id, deleted_time FROM runs WHERE run_uuid = '${finished()}'`);
+      const again = await follow();
+      assert.deepEqual(again.runs.map(r => r.runId), [added]);
+      assert.deepEqual(again.removedRunIds, [running]);
+    });
+
     it('reads every run again once fullEveryMs has passed, finding what no digest covers', async () => {
       // MLflow never changes latest_metrics without logging a point; a hand edit is found by the full read only.
       await change(`UPDATE latest_metrics SET value = 42 WHERE run_uuid = '${finished()}'`);

@@ -64,17 +64,19 @@ async function readOnce(dbPath: string, options: ReadOptions, lazy: boolean): Pr
     // Between full reads, only the runs with new rows and the runs that were running are read,
     // unless the digest of every other run's rows says one was edited in place or deleted.
     const before = previous?.db;
-    const incremental = !!before && !!rowids && previous?.metricsRowid !== undefined
+    let incremental = !!before && !!rowids && previous?.metricsRowid !== undefined
       && now - before.lastFull < (options.fullEveryMs ?? FULL_EVERY_MS) && onlyGrew(before.rowids, rowids)
       && settledDigest(tables, before.rowids, before.running) === before.settled;
-    const candidates = incremental ? [...runsToRead(tables, before, previous?.metricsRowid)] : undefined;
-    const runs = readRuns(tables, candidates);
+    let runs = readRuns(tables, incremental ? [...runsToRead(tables, before as DbWatermark, previous?.metricsRowid)] : undefined);
+    if (incremental && (before as DbWatermark).running.some(id => !runs.has(id))) {
+      // A running run deleted for good: its rowid may be a new run's now, which no rowid would show.
+      incremental = false;
+      runs = readRuns(tables);
+    }
     if (incremental) Object.assign(snapshot.fingerprint.runs, previous?.runs);
     for (const run of runs.values()) {
       snapshot.fingerprint.runs[run.runId] = runDigest(run);
     }
-    const gone = (candidates ?? []).filter(id => !runs.has(id));
-    for (const id of gone) delete snapshot.fingerprint.runs[id];
     const history = await readMetricHistories(tables, runs, snapshot.fingerprint, previous, Object.keys(snapshot.fingerprint.runs).length);
     for (const run of runs.values()) {
       if (!history.readRunIds.has(run.runId)) {
@@ -89,7 +91,6 @@ async function readOnce(dbPath: string, options: ReadOptions, lazy: boolean): Pr
     }
     if (incremental) {
       for (const runId of Object.keys(snapshot.fingerprint.runs)) if (!runs.has(runId)) snapshot.unchangedRunIds.push(runId);
-      snapshot.removedRunIds = gone.filter(id => previous?.runs[id] !== undefined);
     } else {
       snapshot.removedRunIds = removedRuns(previous, runs.keys());
     }
