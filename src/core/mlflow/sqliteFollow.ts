@@ -66,18 +66,15 @@ export function settledDigest(tables: TableReader, rowids: Rowids, running: read
 
 /**
  * The runs a follow-up must read: those with rows above the rowids of `before` in any followed
- * table, those with metric points above `metricsRowid`, and those that were running.
+ * table, those in `withNewPoints` (metric points logged since), and those that were running.
  */
-export function runsToRead(tables: TableReader, before: DbWatermark, metricsRowid: number | undefined): Set<string> {
-  const ids = new Set(before.running);
-  const add = (table: string, since: number | undefined) => {
-    if (since === undefined) return;
-    // NOT INDEXED: the rows above a rowid are a range of the table itself; with GROUP BY or
-    // DISTINCT alone SQLite would rather walk the whole run_uuid index.
-    for (const row of tables.all(`SELECT DISTINCT run_uuid FROM "${table}" NOT INDEXED WHERE rowid > ?`, [since])) ids.add(text(row[0]) ?? '');
-  };
-  for (const table of FOLLOWED_TABLES) add(table, before.rowids[table]);
-  add('metrics', metricsRowid);
+export function runsToRead(tables: TableReader, before: DbWatermark, withNewPoints: Set<string>): Set<string> {
+  const ids = new Set([...before.running, ...withNewPoints]);
+  for (const table of FOLLOWED_TABLES) {
+    // NOT INDEXED: the rows above a rowid are a range of the table itself; with DISTINCT alone
+    // SQLite would rather walk the whole run_uuid index.
+    for (const row of tables.all(`SELECT DISTINCT run_uuid FROM "${table}" NOT INDEXED WHERE rowid > ?`, [before.rowids[table]])) ids.add(text(row[0]) ?? '');
+  }
   return ids;
 }
 

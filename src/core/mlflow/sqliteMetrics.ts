@@ -29,11 +29,18 @@ export interface HistoryRead {
   readRunIds: Set<string>;
 }
 
+/**
+ * The histories of the runs in `runs` that changed since `previous` (all of them without it). A
+ * caller that already asked which runs got points since (`runsWithPointsAbove`) passes the answer
+ * as `withNewPoints`; `storeRuns` is how many runs the store has, which decides between one scan of
+ * the table and a query per run.
+ */
 export async function readMetricHistories(tables: TableReader, runs: Map<string, MlflowRun>,
-  fingerprint: StoreFingerprint, previous: StoreFingerprint | undefined, storeRuns = runs.size): Promise<HistoryRead> {
-  const maxRowid = highestRowid(tables);
+  fingerprint: StoreFingerprint, previous: StoreFingerprint | undefined, storeRuns = runs.size,
+  withNewPoints?: Set<string>): Promise<HistoryRead> {
+  const maxRowid = highestMetricsRowid(tables);
   if (maxRowid !== undefined) fingerprint.metricsRowid = maxRowid;
-  const toRead = previous ? changedRuns(tables, runs, fingerprint, previous, maxRowid) : new Set(runs.keys());
+  const toRead = previous ? changedRuns(tables, runs, fingerprint, previous, maxRowid, withNewPoints) : new Set(runs.keys());
   if (toRead.size === 0) return { readRunIds: toRead };
 
   // The hot loop of an import (a row per point). MLflow appends a run's points together, all its
@@ -79,7 +86,7 @@ export async function readMetricHistories(tables: TableReader, runs: Map<string,
 }
 
 function changedRuns(tables: TableReader, runs: Map<string, MlflowRun>, fingerprint: StoreFingerprint,
-  previous: StoreFingerprint, maxRowid: number | undefined): Set<string> {
+  previous: StoreFingerprint, maxRowid: number | undefined, withNewPoints: Set<string> | undefined): Set<string> {
   const changed = new Set<string>();
   for (const runId of runs.keys()) {
     if (previous.runs[runId] !== fingerprint.runs[runId]) changed.add(runId);
@@ -88,15 +95,23 @@ function changedRuns(tables: TableReader, runs: Map<string, MlflowRun>, fingerpr
   // A smaller highest rowid means rows were deleted or renumbered (VACUUM): the rowids say
   // nothing then, and the fingerprints (which include each metric's latest point) must do.
   if (since !== undefined && maxRowid !== undefined && maxRowid > since) {
-    // NOT INDEXED: the rows above a rowid are a range of the table; with GROUP BY (or DISTINCT)
-    // alone SQLite walks the whole run_uuid index instead, a quarter of a large database.
-    tables.scan({ table: 'metrics', wanted: [{ sql: 'DISTINCT run_uuid', columns: ['run_uuid'] }], required: ['run_uuid'], tail: 'NOT INDEXED WHERE rowid > ?', params: [since] },
-      row => { const id = text(row[0]) ?? ''; if (runs.has(id)) changed.add(id); });
+    for (const id of withNewPoints ?? runsWithPointsAbove(tables, since)) if (runs.has(id)) changed.add(id);
   }
   return changed;
 }
 
-function highestRowid(tables: TableReader): number | undefined {
+/** The runs with metric points above rowid `since`: MLflow only ever appends to `metrics`. */
+export function runsWithPointsAbove(tables: TableReader, since: number): Set<string> {
+  const ids = new Set<string>();
+  // NOT INDEXED: the rows above a rowid are a range of the table; with GROUP BY (or DISTINCT)
+  // alone SQLite walks the whole run_uuid index instead, a quarter of a large database.
+  tables.scan({ table: 'metrics', wanted: [{ sql: 'DISTINCT run_uuid', columns: ['run_uuid'] }], required: ['run_uuid'], tail: 'NOT INDEXED WHERE rowid > ?', params: [since] },
+    row => { ids.add(text(row[0]) ?? ''); });
+  return ids;
+}
+
+/** The highest rowid of `metrics`, undefined when it has none to ask. */
+export function highestMetricsRowid(tables: TableReader): number | undefined {
   let max: number | undefined;
   // A table created WITHOUT ROWID (not by MLflow) has none: then fingerprints alone decide.
   if (tables.columns('metrics', true)) {

@@ -16,7 +16,7 @@ import {
   runDigest,
 } from './model';
 import { TableReader, num, text, type Row } from './sqliteTables';
-import { metricPoint, readMetricHistories } from './sqliteMetrics';
+import { highestMetricsRowid, metricPoint, readMetricHistories, runsWithPointsAbove } from './sqliteMetrics';
 import { highestRowids, onlyGrew, runsToRead, settledDigest } from './sqliteFollow';
 import { openSqlite } from '../sources/sqliteFile';
 import { importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
@@ -64,10 +64,12 @@ async function readOnce(dbPath: string, options: ReadOptions, lazy: boolean): Pr
     // Between full reads, only the runs with new rows and the runs that were running are read,
     // unless the digest of every other run's rows says one was edited in place or deleted.
     const before = previous?.db;
-    let incremental = !!before && !!rowids && previous?.metricsRowid !== undefined
+    const pointsSince = previous?.metricsRowid;
+    let incremental = !!before && !!rowids && pointsSince !== undefined && (highestMetricsRowid(tables) ?? -1) >= pointsSince
       && now - before.lastFull < (options.fullEveryMs ?? FULL_EVERY_MS) && onlyGrew(before.rowids, rowids)
       && settledDigest(tables, before.rowids, before.running) === before.settled;
-    let runs = readRuns(tables, incremental ? [...runsToRead(tables, before as DbWatermark, previous?.metricsRowid)] : undefined);
+    const withNewPoints = incremental ? runsWithPointsAbove(tables, pointsSince as number) : undefined;
+    let runs = readRuns(tables, withNewPoints ? [...runsToRead(tables, before as DbWatermark, withNewPoints)] : undefined);
     if (incremental && (before as DbWatermark).running.some(id => !runs.has(id))) {
       // A running run deleted for good: its rowid may be a new run's now, which no rowid would show.
       incremental = false;
@@ -77,7 +79,8 @@ async function readOnce(dbPath: string, options: ReadOptions, lazy: boolean): Pr
     for (const run of runs.values()) {
       snapshot.fingerprint.runs[run.runId] = runDigest(run);
     }
-    const history = await readMetricHistories(tables, runs, snapshot.fingerprint, previous, Object.keys(snapshot.fingerprint.runs).length);
+    const history = await readMetricHistories(tables, runs, snapshot.fingerprint, previous, Object.keys(snapshot.fingerprint.runs).length,
+      incremental ? withNewPoints : undefined);
     for (const run of runs.values()) {
       if (!history.readRunIds.has(run.runId)) {
         snapshot.unchangedRunIds.push(run.runId);
