@@ -6,18 +6,19 @@
  *              of every table the importer reads (`SELECT *`), doing nothing with them;
  *   mlruns/    read every file's bytes (readdirSync + readFileSync), parsing nothing;
  *   follow-up  a full import of the same store, which is what the follow-up saves.
+ * Each figure is the median of three measurements (an import and its floor taken in turn).
  * The stores are written to a RAM disk where there is one (/dev/shm; RUNLENS_BENCH_TMP overrides),
  * so that the figures measure the importer rather than the disk.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileStore } from '../src/core/mlflow/fileStore';
-import type { MlflowSnapshot } from '../src/core/mlflow/model';
+import type { MlflowSnapshot, StoreFingerprint } from '../src/core/mlflow/model';
 import { loadSqlJs, setSqlJsWasmPath } from '../src/core/store/sqljs';
 import { readSqliteStore } from '../src/core/mlflow/sqliteStore';
 import { MLFLOW_FIXTURE } from '../test/unit/mlflow-fixtures';
 import type { Figure } from './figure';
-import { rawReadTables, round, scratchParent, seconds } from './measure';
+import { median, rawReadTables, round, scratchParent, seconds } from './measure';
 import { METRICS_PER_RUN, STEPS, addFileStoreRuns, addSqliteRuns, createSqliteStore, schemaSql } from './mlflow-stores';
 
 const RUNS = 10_000;
@@ -38,25 +39,15 @@ export async function run(ctx: { wasm?: string } = {}): Promise<Record<string, F
     });
     const where = `${RUNS} runs, ${RUNS * METRICS_PER_RUN * STEPS / 1e6}M points, on ${path.dirname(scratch)}; generated in ${generation.toFixed(1)} s`;
 
-    const dbFloor = await seconds(async () => rawReadTables(SQL, dbPath, MLFLOW_TABLES));
-    let dbFull: MlflowSnapshot | undefined;
-    const dbImport = await seconds(async () => { dbFull = await readSqliteStore(dbPath); });
-    const dbFingerprint = checked(dbFull, RUNS).fingerprint;
-    dbFull = undefined; // five million points: let them go before the next measurement
-
-    const mlrunsFloor = await seconds(async () => rawReadFiles(mlruns));
-    let mlrunsFull: MlflowSnapshot | undefined;
-    const mlrunsImport = await seconds(async () => { mlrunsFull = await readFileStore(mlruns); });
-    const mlrunsFingerprint = checked(mlrunsFull, RUNS).fingerprint;
-    mlrunsFull = undefined;
+    // Each import and its floor are measured in turn, REPEAT times, and the medians compared: on a
+    // shared machine one measurement of several seconds can take twice as long as the next.
+    const [dbFloor, dbImport, dbFingerprint] = await pairs(() => rawReadTables(SQL, dbPath, MLFLOW_TABLES), () => readSqliteStore(dbPath));
+    const [mlrunsFloor, mlrunsImport, mlrunsFingerprint] = await pairs(() => rawReadFiles(mlruns), () => readFileStore(mlruns));
 
     addSqliteRuns(SQL, dbPath, RUNS, ADDED);
     addFileStoreRuns(mlruns, RUNS, ADDED);
-    let followUp: MlflowSnapshot | undefined;
-    const dbFollowUp = await seconds(async () => { followUp = await readSqliteStore(dbPath, { previous: dbFingerprint }); });
-    checked(followUp, ADDED);
-    const mlrunsFollowUp = await seconds(async () => { followUp = await readFileStore(mlruns, { previous: mlrunsFingerprint }); });
-    checked(followUp, ADDED);
+    const dbFollowUp = await followUps(() => readSqliteStore(dbPath, { previous: dbFingerprint }));
+    const mlrunsFollowUp = await followUps(() => readFileStore(mlruns, { previous: mlrunsFingerprint }));
 
     return {
       mlflow_import_db_10k_s: figure(dbImport, 's', dbFloor, `floor: read the file and SELECT * every MLflow table with sql.js; ${where}`),
@@ -69,6 +60,34 @@ export async function run(ctx: { wasm?: string } = {}): Promise<Record<string, F
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+const REPEAT = 3;
+
+/** The median times of `floor` and `read`, measured in turn REPEAT times, and the fingerprint of the last read. */
+async function pairs(floor: () => void, read: () => Promise<MlflowSnapshot>): Promise<[number, number, StoreFingerprint]> {
+  const floors: number[] = [];
+  const reads: number[] = [];
+  let fingerprint: StoreFingerprint | undefined;
+  for (let i = 0; i < REPEAT; i++) {
+    floors.push(await seconds(async () => floor()));
+    let snapshot: MlflowSnapshot | undefined;
+    reads.push(await seconds(async () => { snapshot = await read(); }));
+    fingerprint = checked(snapshot, RUNS).fingerprint;
+    snapshot = undefined; // five million points: let them go before the next measurement
+  }
+  return [median(floors), median(reads), fingerprint as StoreFingerprint];
+}
+
+/** The median time of the same follow-up read, REPEAT times (each reads what the first did). */
+async function followUps(read: () => Promise<MlflowSnapshot>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    let snapshot: MlflowSnapshot | undefined;
+    times.push(await seconds(async () => { snapshot = await read(); }));
+    checked(snapshot, ADDED);
+  }
+  return median(times);
 }
 
 function figure(value: number, unit: string, baseline: number, note: string): Figure {

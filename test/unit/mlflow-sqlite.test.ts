@@ -133,6 +133,117 @@ describe('MLflow SQLite store follow-up reads', () => {
     assert.equal(again.runs[0].latest.score.value, 3.75, 'latest from the history when latest_metrics has none');
   });
 
+  describe('between full reads, finding what changed without reading every run', () => {
+    // Each change alone, on a run that ended long ago: the follow-up must read that run again, and
+    // only it. A change these checks missed would wait for the next full read (every 10 minutes).
+    const follow = () => readSqliteStore(db, { previous: first.fingerprint });
+    const finished = () => runId('Default/01');
+
+    it('remembers, after a first read, what a follow-up compares', () => {
+      assert.ok(first.fingerprint.db, 'an mlflow.db read without problems gives a watermark');
+      assert.deepEqual(first.fingerprint.db.running, [runId('tune-mlp/09')]);
+    });
+
+    it('a tag set again on a finished run (a row changed in place)', async () => {
+      await change(`UPDATE tags SET value = 'late' WHERE run_uuid = '${finished()}' AND key = 'mlflow.source.name'`);
+      const again = await follow();
+      assert.deepEqual(again.runs.map(r => r.runId), [finished()]);
+      assert.equal(again.runs[0].tags['mlflow.source.name'], 'late');
+    });
+
+    it('a tag added to a finished run', async () => {
+      await change(`INSERT INTO tags (key, value, run_uuid) VALUES ('reviewed', 'yes', '${finished()}')`);
+      const again = await follow();
+      assert.deepEqual(again.runs.map(r => r.runId), [finished()]);
+      assert.equal(again.runs[0].tags.reviewed, 'yes');
+      assert.equal(again.unchangedRunIds.length, 23);
+    });
+
+    it('a tag deleted from a finished run', async () => {
+      await change(`DELETE FROM tags WHERE run_uuid = '${finished()}' AND key = 'mlflow.source.name'`);
+      const again = await follow();
+      assert.deepEqual(again.runs.map(r => r.runId), [finished()]);
+      assert.equal(again.runs[0].tags['mlflow.source.name'], undefined);
+    });
+
+    it('a param added to a finished run', async () => {
+      await change(`INSERT INTO params (key, value, run_uuid) VALUES ('late_param', '0.5', '${finished()}')`);
+      const again = await follow();
+      assert.deepEqual(again.runs.map(r => r.runId), [finished()]);
+      assert.equal(again.runs[0].params.late_param, '0.5');
+    });
+
+    it('a metric point logged to a finished run, moving its latest value', async () => {
+      await change(`INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES ('late_metric', 0.25, 1795745000000, '${finished()}', 7, 0);
+        INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES ('late_metric', 0.25, 1795745000000, 7, 0, '${finished()}')`);
+      const again = await follow();
+      assert.deepEqual(again.runs.map(r => r.runId), [finished()]);
+      assert.deepEqual(again.runs[0].metrics.late_metric, [{ step: 7, value: 0.25, timestamp: 1795745000000 }]);
+      assert.equal(again.runs[0].latest.late_metric.value, 0.25);
+    });
+
+    it('a finished run deleted, and one deleted for good', async () => {
+      const gone = runId('Default/02');
+      await change(`UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = 1795745000000 WHERE run_uuid = '${finished()}';
+        DELETE FROM metrics WHERE run_uuid = '${gone}'; DELETE FROM latest_metrics WHERE run_uuid = '${gone}';
+        DELETE FROM params WHERE run_uuid = '${gone}'; DELETE FROM tags WHERE run_uuid = '${gone}';
+        DELETE FROM runs WHERE run_uuid = '${gone}'`);
+      const again = await follow();
+      assert.deepEqual(again.runs.map(r => r.runId), [finished()]);
+      assert.equal(again.runs[0].lifecycle, 'deleted');
+      assert.deepEqual(again.removedRunIds, [gone]);
+    });
+
+    it('a running run that ends, then is edited as a finished one', async () => {
+      const running = runId('tune-mlp/09');
+      await change(`UPDATE runs SET status = 'FINISHED', end_time = 1795745000000 WHERE run_uuid = '${running}'`);
+      const ended = await follow();
+      assert.deepEqual(ended.runs.map(r => r.runId), [running]);
+      assert.deepEqual(ended.fingerprint.db?.running, [], 'no longer read each time');
+      await change(`UPDATE tags SET value = 'after' WHERE run_uuid = '${running}' AND key = 'mlflow.source.name'`);
+      const edited = await readSqliteStore(db, { previous: ended.fingerprint });
+      assert.deepEqual(edited.runs.map(r => r.runId), [running]);
+      assert.equal(edited.runs[0].tags['mlflow.source.name'], 'after');
+    });
+
+    it('a run added, then a tag set on it in place', async () => {
+      const source = finished();
+      const added = 'e'.repeat(32);
+      await change(`INSERT INTO runs SELECT '${added}', name, source_type, source_name, entry_point_name, user_id, status,
+          start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id, deleted_time FROM runs WHERE run_uuid = '${source}';
+        INSERT INTO tags SELECT key, value, '${added}' FROM tags WHERE run_uuid = '${source}'`);
+      const withRun = await follow();
+      assert.deepEqual(withRun.runs.map(r => r.runId), [added]);
+      await change(`UPDATE tags SET value = 'renamed' WHERE run_uuid = '${added}' AND key = 'mlflow.source.name'`);
+      const edited = await readSqliteStore(db, { previous: withRun.fingerprint });
+      assert.deepEqual(edited.runs.map(r => r.runId), [added]);
+      assert.equal(edited.runs[0].tags['mlflow.source.name'], 'renamed');
+    });
+
+    it('a running run deleted for good while a run is added', async () => {
+      const running = runId('tune-mlp/09');
+      const added = 'd'.repeat(32);
+      await change(`DELETE FROM metrics WHERE run_uuid = '${running}'; DELETE FROM latest_metrics WHERE run_uuid = '${running}';
+        DELETE FROM params WHERE run_uuid = '${running}'; DELETE FROM tags WHERE run_uuid = '${running}';
+        DELETE FROM runs WHERE run_uuid = '${running}';
+        INSERT INTO runs SELECT '${added}', name, source_type, source_name, entry_point_name, user_id, 'FINISHED',
+          start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id, deleted_time FROM runs WHERE run_uuid = '${finished()}'`);
+      const again = await follow();
+      assert.deepEqual(again.runs.map(r => r.runId), [added]);
+      assert.deepEqual(again.removedRunIds, [running]);
+    });
+
+    it('reads every run again once fullEveryMs has passed, finding what no digest covers', async () => {
+      // MLflow never changes latest_metrics without logging a point; a hand edit is found by the full read only.
+      await change(`UPDATE latest_metrics SET value = 42 WHERE run_uuid = '${finished()}'`);
+      const soon = await readSqliteStore(db, { previous: first.fingerprint, now: () => first.fingerprint.db!.lastFull + 1000 });
+      assert.deepEqual(soon.runs, [], 'between full reads, only what MLflow changes is looked for');
+      const later = await readSqliteStore(db, { previous: first.fingerprint, now: () => first.fingerprint.db!.lastFull + 10 * 60_000 });
+      assert.deepEqual(later.runs.map(r => r.runId), [finished()]);
+      assert.ok(Object.values(later.runs[0].latest).every(p => p.value === 42));
+    });
+  });
+
   it('never writes the database it reads, nor leaves files next to it', async () => {
     const before = sha256(db);
     await readSqliteStore(db, { previous: first.fingerprint });

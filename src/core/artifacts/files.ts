@@ -58,8 +58,10 @@ function localPath(uri: string, base: string): string | undefined {
   return path.resolve(base, uri);
 }
 
+// A missing folder is the common case (most runs log no artifacts): asked without an exception,
+// which Node builds with a stack trace, at tens of microseconds a run.
 function isDir(dir: string): boolean {
-  try { return fs.lstatSync(dir).isDirectory(); } catch { return false; }
+  try { return fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false; } catch { return false; }
 }
 
 /**
@@ -90,7 +92,7 @@ export function listArtifactFolder(dir: string, problems: { path: string; messag
       found.push({ path: rel, size, sha256: null, mediaType: mediaTypeOf(rel) });
     }
   };
-  walk(dir, '');
+  if (fs.existsSync(dir)) walk(dir, ''); // most runs have none: no exception built for each
   if (more) problems.push({ path: dir, message: `more than ${max} artifacts: only the first ${max} are listed` });
   return found;
 }

@@ -79,6 +79,22 @@ export interface StoreFingerprint {
   folders?: Record<string, number>;
   running?: string[];
   lastFull?: number;
+  /** SQLite only: what a follow-up compares to read only the runs that changed (src/core/mlflow/sqliteFollow.ts). */
+  db?: DbWatermark;
+}
+
+/**
+ * What the reader of an `mlflow.db` remembers between two reads: the highest rowid of each table
+ * MLflow appends to (new rows, so new runs, params, tags and latest values, are found above it),
+ * the runs that were running or scheduled (read again each time), a digest of the rows of runs and
+ * tags of every other run (a late edit in place, a deletion, shows as a different digest), and when
+ * everything was last read.
+ */
+export interface DbWatermark {
+  rowids: { runs: number; params: number; tags: number; latest_metrics: number };
+  running: string[];
+  settled: string;
+  lastFull: number;
 }
 
 /** What the reader of a tracking server remembers between two syncs (src/core/mlflowServer/sync.ts). */
@@ -120,8 +136,9 @@ export interface ReadOptions {
   /** The fingerprint of an earlier read of the same store: unchanged runs are skipped. */
   previous?: StoreFingerprint;
   /**
-   * File store: how often a follow-up read looks at every run (late edits of ended runs, deletions);
-   * in between it reads only new runs and the runs that were running. 0: every time.
+   * How often a follow-up read looks at every run: for a file store, to find late edits of ended
+   * runs and deletions (in between it reads only new runs and the runs that were running); for an
+   * `mlflow.db`, which finds those between times too, as a safety net. 0: every time.
    */
   fullEveryMs?: number;
   now?: () => number;

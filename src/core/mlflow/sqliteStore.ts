@@ -12,13 +12,17 @@
 import {
   PARENT_RUN_TAG, RUN_NAME_TAG, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
   type ImportProblem, type MetricPoint, type MlflowExperiment, type MlflowRun, type MlflowSnapshot,
-  type ReadOptions,
+  type DbWatermark, type ReadOptions,
   runDigest,
 } from './model';
 import { TableReader, num, text, type Row } from './sqliteTables';
-import { metricPoint, readMetricHistories } from './sqliteMetrics';
-import { openSqliteCopy } from '../sources/sqliteFile';
+import { highestMetricsRowid, metricPoint, readMetricHistories, runsWithPointsAbove } from './sqliteMetrics';
+import { highestRowids, onlyGrew, runsToRead, settledDigest } from './sqliteFollow';
+import { openSqlite } from '../sources/sqliteFile';
 import { importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
+
+/** How often a follow-up reads every run again, whatever the digests say (ReadOptions.fullEveryMs). */
+const FULL_EVERY_MS = 10 * 60_000;
 
 /** Alembic revisions whose schema this reader was checked against. */
 export const KNOWN_SCHEMA_VERSIONS: Record<string, string> = { f5a4f2784254: 'MLflow 2.17.2' };
@@ -28,14 +32,25 @@ export const KNOWN_SCHEMA_VERSIONS: Record<string, string> = { f5a4f2784254: 'ML
  * RunLens loads it (src/core/store/sqljs.ts, told where the bundled WASM is by the extension).
  */
 export async function readSqliteStore(dbPath: string, options: ReadOptions = {}): Promise<MlflowSnapshot> {
+  // A follow-up reads the file page by page, only what its queries need; if the file changed while
+  // it was read (MLflow wrote meanwhile), it is read again whole, as a first read always is.
+  if (options.previous) {
+    const snapshot = await readOnce(dbPath, options, true);
+    if (snapshot) return snapshot;
+  }
+  return (await readOnce(dbPath, options, false)) as MlflowSnapshot;
+}
+
+/** One read; undefined when read `lazy` and the file changed meanwhile. */
+async function readOnce(dbPath: string, options: ReadOptions, lazy: boolean): Promise<MlflowSnapshot | undefined> {
   const problems: ImportProblem[] = [];
   const snapshot: MlflowSnapshot = {
     kind: 'mlflow-db', path: dbPath, experiments: [], runs: [], unchangedRunIds: [], removedRunIds: [],
     problems, fingerprint: { kind: 'mlflow-db', runs: {} },
   };
-  const opened = await openSqliteCopy(dbPath, problems);
+  const opened = await openSqlite(dbPath, problems, { lazy });
   if (!opened) return snapshot;
-  const { db, tables } = opened;
+  const { tables } = opened;
   try {
     if (!tables.columns('experiments', true) && !tables.columns('runs', true)) {
       problems.push({ path: dbPath, message: 'no MLflow tables (experiments, runs): not an MLflow database' });
@@ -44,11 +59,28 @@ export async function readSqliteStore(dbPath: string, options: ReadOptions = {})
     snapshot.schemaVersion = readSchemaVersion(tables);
     snapshot.experiments = readExperiments(tables);
     const previous = options.previous?.kind === 'mlflow-db' ? options.previous : undefined;
-    const runs = readRuns(tables);
+    const now = (options.now ?? Date.now)();
+    const rowids = highestRowids(tables);
+    // Between full reads, only the runs with new rows and the runs that were running are read,
+    // unless the digest of every other run's rows says one was edited in place or deleted.
+    const before = previous?.db;
+    const pointsSince = previous?.metricsRowid;
+    let incremental = !!before && !!rowids && pointsSince !== undefined && (highestMetricsRowid(tables) ?? -1) >= pointsSince
+      && now - before.lastFull < (options.fullEveryMs ?? FULL_EVERY_MS) && onlyGrew(before.rowids, rowids)
+      && settledDigest(tables, before.rowids, before.running) === before.settled;
+    const withNewPoints = incremental ? runsWithPointsAbove(tables, pointsSince as number) : undefined;
+    let runs = readRuns(tables, withNewPoints ? [...runsToRead(tables, before as DbWatermark, withNewPoints)] : undefined);
+    if (incremental && (before as DbWatermark).running.some(id => !runs.has(id))) {
+      // A running run deleted for good: its rowid may be a new run's now, which no rowid would show.
+      incremental = false;
+      runs = readRuns(tables);
+    }
+    if (incremental) Object.assign(snapshot.fingerprint.runs, previous?.runs);
     for (const run of runs.values()) {
       snapshot.fingerprint.runs[run.runId] = runDigest(run);
     }
-    const history = await readMetricHistories(tables, runs, snapshot.fingerprint, previous);
+    const history = await readMetricHistories(tables, runs, snapshot.fingerprint, previous, Object.keys(snapshot.fingerprint.runs).length,
+      incremental ? withNewPoints : undefined);
     for (const run of runs.values()) {
       if (!history.readRunIds.has(run.runId)) {
         snapshot.unchangedRunIds.push(run.runId);
@@ -60,16 +92,26 @@ export async function readSqliteStore(dbPath: string, options: ReadOptions = {})
       run.artifacts = folder.dir ? listArtifactFolder(folder.dir, problems) : [];
       snapshot.runs.push(run);
     }
-    snapshot.removedRunIds = removedRuns(previous, runs.keys());
+    if (incremental) {
+      for (const runId of Object.keys(snapshot.fingerprint.runs)) if (!runs.has(runId)) snapshot.unchangedRunIds.push(runId);
+    } else {
+      snapshot.removedRunIds = removedRuns(previous, runs.keys());
+    }
+    if (rowids && !problems.length) {
+      const running = incremental ? (before as DbWatermark).running.filter(id => !runs.has(id)) : [];
+      for (const run of runs.values()) if (run.status === 'RUNNING' || run.status === 'SCHEDULED') running.push(run.runId);
+      const settled = settledDigest(tables, rowids, running);
+      if (settled !== undefined) snapshot.fingerprint.db = { rowids, running, settled, lastFull: incremental ? (before as DbWatermark).lastFull : now };
+    }
     if (problems.length) {
       // What was read from a damaged or unexpected database is not to be trusted as unchanged
       // next time: everything is read again (and its problems reported again).
       for (const runId of Object.keys(snapshot.fingerprint.runs)) snapshot.fingerprint.runs[runId] = '!' + snapshot.fingerprint.runs[runId];
     }
   } finally {
-    db.close();
+    opened.close();
   }
-  return snapshot;
+  return opened.unchanged() ? snapshot : undefined;
 }
 
 function readSchemaVersion(tables: TableReader): string | undefined {
@@ -112,14 +154,19 @@ function readExperiments(tables: TableReader): MlflowExperiment[] {
   return [...experiments.values()];
 }
 
-/** Every run with its params, tags and latest metric values (histories come later). */
-function readRuns(tables: TableReader): Map<string, MlflowRun> {
+/**
+ * Every run with its params, tags and latest metric values (histories come later); with `only`,
+ * just those runs, found through the indexes MLflow keeps on run_uuid.
+ */
+function readRuns(tables: TableReader, only?: readonly string[]): Map<string, MlflowRun> {
   const runs = new Map<string, MlflowRun>();
+  const filter = only ? { where: 'WHERE run_uuid IN (SELECT value FROM json_each(?))', params: [JSON.stringify(only)] } : { where: '', params: [] };
   tables.scan({
     table: 'runs',
     wanted: ['run_uuid', 'experiment_id', 'name', 'status', 'lifecycle_stage', 'start_time', 'end_time', 'user_id', 'artifact_uri'],
     required: ['run_uuid'],
-    tail: 'ORDER BY experiment_id, start_time, run_uuid',
+    tail: `${filter.where} ORDER BY experiment_id, start_time, run_uuid`,
+    params: filter.params,
   }, ([runId, experimentId, name, status, lifecycle, startTime, endTime, userId, artifactUri]) => {
     const id = text(runId) ?? '';
     const run: MlflowRun = {
@@ -138,7 +185,7 @@ function readRuns(tables: TableReader): Map<string, MlflowRun> {
   });
   const attach = (table: string, into: (run: MlflowRun, key: string, row: Row) => unknown, wanted: string[]) => {
     let orphans = 0;
-    tables.scan({ table, wanted: ['run_uuid', 'key', ...wanted], required: ['run_uuid', 'key', ...wanted.slice(0, 1)] }, row => {
+    tables.scan({ table, wanted: ['run_uuid', 'key', ...wanted], required: ['run_uuid', 'key', ...wanted.slice(0, 1)], tail: filter.where, params: filter.params }, row => {
       const run = runs.get(text(row[0]) ?? '');
       if (run) into(run, text(row[1]) ?? '', row);
       else orphans++;

@@ -61,35 +61,20 @@ export class TableReader {
     } catch (err) {
       this.report(`table ${table}: ${firstLine(err)}`);
     }
-    this.columnCache.set(table, columns);
+    // A table found missing while only asking is not remembered: the reader that needs it reports it.
+    if (columns || !optional) this.columnCache.set(table, columns);
     return columns;
   }
 
-  /**
-   * Calls `onRow` for each row of `query`; returns how many, or -1 if the table is unreadable. A
-   * plain loop, not `rows()`: a table of a million rows feels the generator's cost per row.
-   */
+  /** Calls `onRow` for each row of `query`; returns how many, or -1 if the table is unreadable. */
   scan(query: TableQuery, onRow: (row: Row) => void): number {
     const statement = this.prepare(query);
     if (!statement) return -1;
-    let count = 0;
     try {
-      for (;;) {
-        let row: Row;
-        try {
-          if (!statement.step()) break;
-          row = statement.get();
-        } catch (err) {
-          this.report(`table ${query.table}: ${firstLine(err)} (after ${count} rows)`);
-          break;
-        }
-        onRow(row);
-        count++;
-      }
+      return this.stepRows(statement, query.table, onRow, 0, Infinity).count;
     } finally {
       statement.free();
     }
-    return count;
   }
 
   /**
@@ -97,38 +82,39 @@ export class TableReader {
    * an extension host stays responsive while it runs.
    */
   async scanSliced(query: TableQuery, onRow: (row: Row) => void, sliceMs: number): Promise<number> {
-    const rows = this.rows(query);
-    let sliceStart = performance.now();
-    for (let next = rows.next(), n = 1; ; next = rows.next(), n++) {
-      if (next.done) return next.value;
-      onRow(next.value);
-      if ((n & 0xfff) === 0 && performance.now() - sliceStart > sliceMs) {
+    const statement = this.prepare(query);
+    if (!statement) return -1;
+    try {
+      for (let count = 0; ;) {
+        const slice = this.stepRows(statement, query.table, onRow, count, sliceMs);
+        count = slice.count;
+        if (slice.done) return count;
         await new Promise(resolve => setImmediate(resolve));
-        sliceStart = performance.now();
       }
+    } finally {
+      statement.free();
     }
   }
 
   /**
-   * The values of the `wanted` columns (NULL where the table lacks an optional one), row by row;
-   * returns the number of rows, or -1 when the table could not be read at all. An error part-way
-   * is reported and ends the rows.
+   * Steps `statement` for up to `sliceMs`, calling `onRow` for each row: a plain loop, as resuming
+   * a generator for each of five million rows costs about as much as SQLite's own stepping. An
+   * error part-way is reported and ends the rows.
    */
-  private *rows(query: TableQuery): Generator<Row, number> {
-    const statement = this.prepare(query);
-    if (!statement) return -1;
-    let count = 0;
-    try {
-      while (statement.step()) {
-        yield statement.get();
-        count++;
+  private stepRows(statement: Statement, table: string, onRow: (row: Row) => void, count: number, sliceMs: number): { count: number; done: boolean } {
+    const start = performance.now();
+    for (;;) {
+      let row: Row;
+      try {
+        if (!statement.step()) return { count, done: true };
+        row = statement.get();
+      } catch (err) {
+        this.report(`table ${table}: ${firstLine(err)} (after ${count} rows)`);
+        return { count, done: true };
       }
-    } catch (err) {
-      this.report(`table ${query.table}: ${firstLine(err)} (after ${count} rows)`);
-    } finally {
-      statement.free();
+      onRow(row);
+      if ((++count & 0xfff) === 0 && performance.now() - start > sliceMs) return { count, done: false };
     }
-    return count;
   }
 
   /** The statement selecting the `wanted` columns, or undefined (reported) when the table cannot be read. */
@@ -149,6 +135,19 @@ export class TableReader {
     } catch (err) {
       this.report(`table ${table}: ${firstLine(err)} (after 0 rows)`);
       return undefined;
+    }
+  }
+
+  /** Every row `sql` gives (with `params` bound); throws what sql.js throws. */
+  all(sql: string, params: SqlValue[] = []): Row[] {
+    const statement = this.db.prepare(sql);
+    try {
+      statement.bind(params);
+      const rows: Row[] = [];
+      while (statement.step()) rows.push(statement.get());
+      return rows;
+    } finally {
+      statement.free();
     }
   }
 

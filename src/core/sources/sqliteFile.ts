@@ -9,6 +9,7 @@ import { firstLine } from '../mlflow/metaYaml';
 import type { ImportProblem } from '../mlflow/model';
 import { TableReader } from '../mlflow/sqliteTables';
 import { loadSqlJs } from '../store/sqljs';
+import { openLazily } from './sqliteLazyFile';
 
 export const SQLITE_MAGIC = 'SQLite format 3\0';
 const READ_CHUNK = 64 * 1024 * 1024;
@@ -36,6 +37,48 @@ export async function openSqliteCopy(dbPath: string, problems: ImportProblem[]):
   if (tables.schemaReadable()) return { db, tables };
   db.close();
   return undefined;
+}
+
+export interface OpenedSqlite {
+  db: Database;
+  tables: TableReader;
+  /**
+   * Whether what was read is consistent: always, for a copy read whole; for a database read page by
+   * page (`lazy`), whether the file is still what it was when opened.
+   */
+  unchanged(): boolean;
+  /** Bytes of the file read (the whole file, for a copy). */
+  bytesRead(): number;
+  close(): void;
+}
+
+/**
+ * The database at `dbPath` opened for reading: with `lazy`, read page by page from the file as
+ * queries need them (src/core/sources/sqliteLazyFile.ts; the caller reads again with `lazy: false`
+ * when `unchanged()` says the file changed meanwhile), else read whole into memory
+ * (`openSqliteCopy`). A database that cannot be opened lazily is read whole.
+ */
+export async function openSqlite(dbPath: string, problems: ImportProblem[], options: { lazy?: boolean } = {}): Promise<OpenedSqlite | undefined> {
+  if (options.lazy) {
+    const first = await fs.stat(dbPath); // a missing file throws: the one error the caller gets
+    if (first.isFile()) {
+      const lazy = openLazily(await loadSqlJs(), dbPath);
+      if (lazy) {
+        const reported = problems.length;
+        const tables = new TableReader(lazy.db, dbPath, problems);
+        if (tables.schemaReadable()) {
+          await noteSideFiles(dbPath, problems);
+          return { db: lazy.db, tables, unchanged: lazy.unchanged, bytesRead: () => lazy.bytes.bytesRead, close: lazy.close };
+        }
+        lazy.close();
+        problems.length = reported; // the copy says it again, as it always has
+      }
+    }
+  }
+  const copy = await openSqliteCopy(dbPath, problems);
+  if (!copy) return undefined;
+  const size = (await fs.stat(dbPath).catch(() => undefined))?.size ?? 0;
+  return { ...copy, unchanged: () => true, bytesRead: () => size, close: () => copy.db.close() };
 }
 
 /**
