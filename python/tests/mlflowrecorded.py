@@ -403,13 +403,18 @@ def main(argv):
     while True:
         time.sleep(0.1)
         if args.log and len(server.requests) > written:
-            with open(args.log, "a", encoding="utf-8") as f:
-                for method, path, query, body, name in server.requests[written:]:
-                    f.write(json.dumps({"method": method, "path": path, "query": query,
-                                        "body": body if isinstance(body, (dict, list)) else None,
-                                        # else "unauthorized", "dropped", "held": a fault's
-                                        "answered": name if name is not None else
-                                        body if isinstance(body, str) else None}) + "\n")
+            # Said, not silent: a request that cannot be written down would otherwise stop the log
+            # here while the server goes on answering.
+            try:
+                with open(args.log, "a", encoding="utf-8") as f:
+                    for method, path, query, body, name in server.requests[written:]:
+                        f.write(json.dumps({"method": method, "path": path, "query": query,
+                                            "body": body if isinstance(body, (dict, list)) else None,
+                                            # else "unauthorized", "dropped", "held": a fault's
+                                            "answered": name if name is not None else
+                                            body if isinstance(body, str) else None}) + "\n")
+            except Exception as e:  # noqa: BLE001 - any failure is reported to the test
+                print("the request log could not be written: %r" % (e,), file=sys.stderr, flush=True)
             written = len(server.requests)
         if server.unexpected:
             print("unexpected: %s" % server.unexpected, file=sys.stderr, flush=True)

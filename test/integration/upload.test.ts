@@ -22,6 +22,12 @@ const LIVE = process.env.RUNLENS_TEST_MLFLOW_URI;
 /** The recorded server (python/tests/mlflowrecorded.py), run from the extension's own python/ folder. */
 const recorded = () => new RecordedServer(path.join(runlensExtension().extensionPath, 'python'));
 
+/** A wait's failure, with what the recorded server has written down by then (and said on stderr). */
+const saying = (server: RecordedServer) => (e: Error): never => {
+  const paths = server.requests('').map((r) => `${r.path.replace(/^.*\/api\/2\.0\/mlflow\//, '')} (${r.answered})`);
+  throw new Error(`${e.message}; the server has written down: ${paths.join(', ') || 'nothing'}${server.unexpected ? `; it said: ${server.unexpected}` : ''}`);
+};
+
 function logFileOf(runId: string): string {
   const runs = path.join(workspaceFolder().uri.fsPath, '.runlens', 'runs');
   for (const day of fs.readdirSync(runs)) {
@@ -86,7 +92,7 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
       assert.deepStrictEqual(steps.slice(0, 3), ['queued', 'creating', 'created']);
     }
     // The server process writes down what it answered a moment later.
-    await waitFor('the server\'s record of both updates', () => server.requests('runs/update').length >= 2, 10_000);
+    await waitFor('the server\'s record of both updates', () => server.requests('runs/update').length >= 2, 30_000).catch(saying(server));
     const created = server.requests('runs/create').map((r) => r.body.tags.find((t: any) => t.key === 'runlens.run_id')?.value);
     assert.deepStrictEqual(created.sort(), result.runs.map((r) => r.runId).sort(), 'each run created once on the server');
     const params = server.requests('runs/log-batch').flatMap((r) => r.body.params ?? []);
@@ -104,7 +110,7 @@ describe('runs uploaded to an MLflow tracking server from VS Code', function () 
     await vscode.commands.executeCommand('runlens.uploadPendingRuns');
     assert.strictEqual(uploadSteps(second).at(-1), 'done');
     assert.deepStrictEqual(outbox(), []);
-    await waitFor('the server\'s record of both runs', () => server.requests('runs/update').length >= 4, 10_000);
+    await waitFor('the server\'s record of both runs', () => server.requests('runs/update').length >= 4, 30_000).catch(saying(server));
     const points = server.requests('runs/log-batch').filter((r) => r.body.params?.some((p: any) => p.value === '0.125'));
     assert.strictEqual(points.length, 2, 'each waiting run sent once');
   });

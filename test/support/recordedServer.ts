@@ -43,11 +43,11 @@ export class RecordedServer {
     return this;
   }
 
-  /** The requests to `endpoint` the server answered or refused so far (it writes them down within 0.1 s). */
+  /** The requests to `endpoint` (`''`: every one) the server answered or refused so far (it writes them down within 0.1 s). */
   requests(endpoint: string): Record<string, any>[] {
     if (!fs.existsSync(this.requestLog)) return [];
     return fs.readFileSync(this.requestLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
-      .filter((r) => r.path.endsWith(`/${endpoint}`));
+      .filter((r) => !endpoint || r.path.endsWith(`/${endpoint}`));
   }
 
   stop(): void { this.proc?.kill(); }
