@@ -125,17 +125,18 @@ class Store:
             index.setdefault(row[1:], []).append(row[0])
         return index
 
+    def _each_in(self, sql, values):
+        """The rows of `sql` (its one `IN (%s)` filled) for every value, asked _BATCH at a time."""
+        values = list(values)
+        for first in range(0, len(values), _BATCH):
+            batch = values[first:first + _BATCH]
+            yield from self._conn.execute(sql % ",".join("?" * len(batch)), batch)
+
     def rows(self, ids):
         """{run id: row} in the shape matching() gives, for the given run ids."""
-        ids = list(ids)
-        found = {}
-        for first in range(0, len(ids), _BATCH):
-            batch = ids[first:first + _BATCH]
-            for row in self._conn.execute(
-                    _ROW + "FROM runs r CROSS JOIN experiments e ON e.id = r.experiment_id "
-                    "WHERE r.id IN (%s)" % ",".join("?" * len(batch)), batch):
-                found[row[0]] = row
-        return found
+        return {row[0]: row for row in self._each_in(
+            _ROW + "FROM runs r CROSS JOIN experiments e ON e.id = r.experiment_id "
+            "WHERE r.id IN (%s)", ids)}
 
     def _rarest_first(self, pairs):
         """Pairs ordered by how many runs hold them, counted only up to RARE."""
@@ -183,15 +184,12 @@ class Store:
         """({run id: {key: value}} of params, {run id: {key: last value}} of metrics)."""
         ids = list(ids)
         params, metrics = {}, {}
-        for first in range(0, len(ids), _BATCH):
-            batch = ids[first:first + _BATCH]
-            marks = ",".join("?" * len(batch))
-            for run_id, key, value in self._conn.execute(
-                    "SELECT run_id, key, value FROM params WHERE run_id IN (%s)" % marks, batch):
-                params.setdefault(run_id, {})[key] = value
-            for run_id, key, last in self._conn.execute(
-                    "SELECT run_id, key, last FROM metrics WHERE run_id IN (%s)" % marks, batch):
-                metrics.setdefault(run_id, {})[key] = float("nan") if last is None else last
+        for run_id, key, value in self._each_in(
+                "SELECT run_id, key, value FROM params WHERE run_id IN (%s)", ids):
+            params.setdefault(run_id, {})[key] = value
+        for run_id, key, last in self._each_in(
+                "SELECT run_id, key, last FROM metrics WHERE run_id IN (%s)", ids):
+            metrics.setdefault(run_id, {})[key] = float("nan") if last is None else last
         return params, metrics
 
 
@@ -215,13 +213,7 @@ class Store:
         sql = _ROW + "FROM runs r CROSS JOIN experiments e ON e.id = r.experiment_id"
         if experiments is None:
             return self._conn.execute(sql).fetchall()
-        names = list(experiments)
-        rows = []
-        for first in range(0, len(names), _BATCH):
-            batch = names[first:first + _BATCH]
-            rows += self._conn.execute(sql + " WHERE e.name IN (%s)" % ",".join("?" * len(batch)),
-                                       batch).fetchall()
-        return rows
+        return list(self._each_in(sql + " WHERE e.name IN (%s)", experiments))
 
     def run_row(self, uid):
         return self._conn.execute(
@@ -235,22 +227,18 @@ class Store:
         tags, artifacts, uris = {}, {}, {}
         with_artifacts = self.has_column("artifacts", "path")
         with_uri = self.has_column("runs", "artifact_uri")
-        for first in range(0, len(ids), _BATCH):
-            batch = ids[first:first + _BATCH]
-            marks = ",".join("?" * len(batch))
-            for run_id, key, value in self._conn.execute(
-                    "SELECT run_id, key, value FROM tags WHERE run_id IN (%s)" % marks, batch):
-                tags.setdefault(run_id, {})[key] = value
-            if with_artifacts:
-                for run_id, path, size, sha, media, t in self._conn.execute(
-                        "SELECT run_id, path, size, sha256, media_type, time FROM artifacts "
-                        "WHERE run_id IN (%s)" % marks, batch):
-                    artifacts.setdefault(run_id, {})[path] = (size, sha, media, t)
-            if with_uri:
-                for run_id, uri in self._conn.execute(
-                        "SELECT id, artifact_uri FROM runs WHERE artifact_uri IS NOT NULL AND id IN "
-                        "(%s)" % marks, batch):
-                    uris[run_id] = uri
+        for run_id, key, value in self._each_in(
+                "SELECT run_id, key, value FROM tags WHERE run_id IN (%s)", ids):
+            tags.setdefault(run_id, {})[key] = value
+        if with_artifacts:
+            for run_id, path, size, sha, media, t in self._each_in(
+                    "SELECT run_id, path, size, sha256, media_type, time FROM artifacts "
+                    "WHERE run_id IN (%s)", ids):
+                artifacts.setdefault(run_id, {})[path] = (size, sha, media, t)
+        if with_uri:
+            uris.update(self._each_in(
+                "SELECT id, artifact_uri FROM runs WHERE artifact_uri IS NOT NULL AND id IN (%s)",
+                ids))
         return tags, artifacts, uris
 
 

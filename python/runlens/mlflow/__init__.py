@@ -10,6 +10,10 @@ model registry, system metrics, other frameworks' autologging) raises an error n
 saying what to do: nothing is silently ignored.
 
 RunLens knows experiments by name: an experiment's id is its name, and Default's is "0".
+
+This package is RunLens's own code, written for the client (standard library only, over RunLens's
+run log): it imports nothing from MLflow and holds none of MLflow's code. Only MLflow's public
+names, signatures and constants are kept, so that a script runs with its import changed.
 """
 
 from pathlib import Path
