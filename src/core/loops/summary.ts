@@ -6,6 +6,7 @@ import type { ExperimentLoop, LiteralValue } from '../analysis';
 import type { CombinationState, MatchedRun, MetricTally } from '../store/types';
 import { canonicalValue, pythonStr } from '../params/canonical';
 import { formatMetric } from '../runs/format';
+import { isSeedLike } from '../runs/groups';
 
 export interface LoopSummary {
   total: number;
@@ -34,11 +35,6 @@ export interface LoopSummary {
    * counts stay per run.
    */
   seeds?: { keys: string[]; total: number; logged: number; partly: number; least: number; most: number };
-}
-
-/** Parameter keys that name a random seed: runs that differ only in them repeat one setting. */
-export function isSeedKey(key: string): boolean {
-  return /seed|random_state/i.test(key);
 }
 
 /** A tally's mean and (sample) standard deviation; the deviation is 0 for a single value. */
@@ -86,7 +82,7 @@ export function summarize(loop: ExperimentLoop, states: CombinationState[], high
  * every finished run of the setting.
  */
 function seedGroups(loop: ExperimentLoop, states: CombinationState[], better: (a: number, b: number) => boolean): { summary: NonNullable<LoopSummary['seeds']>; best: LoopSummary['best'] } | undefined {
-  const seedKeys = loop.keys.filter((k) => isSeedKey(k) && new Set(loop.combinations.map((c) => canonicalValue(c[k]))).size > 1);
+  const seedKeys = loop.keys.filter((k) => isSeedLike(k) && new Set(loop.combinations.map((c) => canonicalValue(c[k]))).size > 1);
   // A loop over seeds alone has nothing else to group by: its combinations are its seeds.
   if (!seedKeys.length || seedKeys.length === loop.keys.length) return undefined;
   const rest = loop.keys.filter((k) => !seedKeys.includes(k));
