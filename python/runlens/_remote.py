@@ -185,6 +185,8 @@ class Remote:
         finally:
             for client in clients:
                 client.close()
+        for key in [key for key, (at, _) in _asked.items() if now - at >= CACHE_S]:
+            del _asked[key]  # a long loop of checks keeps only the last moment's answers
         for filter_string, found in zip(todo, results):
             _asked[(self.server.uri, ids, filter_string)] = (now, found)
             answers += found
