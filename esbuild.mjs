@@ -44,8 +44,9 @@ if (tests) {
   builds.push({ ...nodeCommon, sourcemap: true, minify: false, entryPoints: entries('test/unit'), outdir: 'out/test/unit', external: ['vscode', 'mocha'] });
   builds.push({ ...nodeCommon, sourcemap: true, minify: false, entryPoints: entries('test/integration'), outdir: 'out/test/integration', external: ['vscode', 'mocha'] });
   builds.push({ ...nodeCommon, sourcemap: true, minify: false, entryPoints: entries('bench').filter((f) => f.endsWith('.bench.ts')), outdir: 'out/bench' });
-  // The recorded MLflow server, as a process of its own for the UI tests.
-  builds.push({ ...nodeCommon, sourcemap: true, minify: false, entryPoints: ['test/support/mlflowReplay.ts'], outdir: 'out/test/support' });
+  // The recorded MLflow servers for the UI tests: the replay as a process of its own, and the Python
+  // tests' recorded server (with an authenticating proxy) behind the class that starts it.
+  builds.push({ ...nodeCommon, sourcemap: true, minify: false, entryPoints: ['test/support/mlflowReplay.ts', 'test/support/recordedServer.ts'], outdir: 'out/test/support' });
 }
 
 function copyAssets() {
