@@ -25,7 +25,12 @@ with no key constrained there is no plan (None), and the caller lists the experi
 from ._canonical import canonical_param, js_number
 
 MAX_MAIN = 8  # main questions at most: the cross product of the keys' patterns, coarsened to fit
+MAX_VALUE = 6000  # MLflow keeps no longer value (it cuts longer ones): no run holds a longer spelling
 _UNSAFE = ("'", '"', "\\", "`")
+# A spelling is folded into a LIKE pattern only without these: LIKE's own wildcards, and what
+# MLflow's file store (which reads a LIKE pattern as a regular expression, unescaped) and SQL
+# Server (whose LIKE has [...] classes) would read as more than the character.
+_NOT_FOLDED = set("%_[]()+*?^$|{}\\")
 _WORDS = {"b:true": ("True", "true"), "b:false": ("False", "false"), "z:null": ("None", "null")}
 
 
@@ -43,7 +48,9 @@ def plan(canons, finished_only, written=None):
     if not spellings:
         return None
     status = ["attributes.status = 'FINISHED'"] if finished_only else []
-    patterns = _fit(spellings)
+    patterns = {key: found for key, found in _fit(spellings).items() if found != [("LIKE", "%")]}
+    if not patterns:
+        return None  # no key left constrained: that is a listing of the experiment
     filters = []
     for row in _product([[(key, p) for p in patterns[key]] for key in sorted(patterns)]):
         filters.append(" and ".join([_clause(key, op, value) for key, (op, value) in row] + status))
@@ -52,6 +59,8 @@ def plan(canons, finished_only, written=None):
              if len(patterns[key]) == 1 and not any(v.startswith("n:") for v in canons[key])]
     for key in sorted(spellings):
         numbers = [v for v in canons[key] if v.startswith("n:")]
+        if key not in patterns:
+            continue  # the main questions leave it open: they hold its every spelling already
         for op, pattern in net(numbers):
             filters.append(" and ".join([_clause(key, op, pattern)] + exact + status))
     return list(dict.fromkeys(filters))
@@ -69,7 +78,7 @@ def _spellings(values):
             found.update(_WORDS[canon])
         elif canon.startswith("s:"):
             raw = canon[2:]
-            if not raw or any(c in raw for c in _UNSAFE + ("%", "_")) \
+            if any(c in raw for c in _UNSAFE) or len(raw) > MAX_VALUE \
                     or any(ord(c) < 32 or ord(c) == 127 for c in raw):
                 return None
             found.add(raw)
@@ -84,6 +93,8 @@ def number_spellings(canon):
     """How Python's str, JavaScript's String and a plain decimal write the number `canon`
     (`n:<sign><digits>e<exponent>`), each canonically equal to it."""
     plain = _plain(canon)
+    if plain is None:
+        return set()  # past any length MLflow keeps: only an exponent spells it (the net asks)
     out = {plain}
     try:
         x = float(plain)
@@ -101,8 +112,13 @@ def _plain(canon):
     if body == "0":
         return "0"
     sign = "-" if body.startswith("-") else ""
-    digits, exponent = body.lstrip("-").split("e")
-    exponent = int(exponent)
+    digits, _, exponent = body.lstrip("-").partition("e")
+    try:
+        exponent = int(exponent)  # not so for an absurd one (n:1e1e+21)
+    except ValueError:
+        return None
+    if abs(exponent) + len(digits) > MAX_VALUE:
+        return None
     if exponent >= 0:
         return sign + digits + "0" * exponent
     point = len(digits) + exponent
@@ -117,8 +133,9 @@ def net(numbers):
     if not numbers:
         return []
     out = [("ILIKE", "%e%"), ("LIKE", "+%"), ("LIKE", ".%"), ("LIKE", "%."), ("LIKE", "%.%0")]
-    positive = [_plain(n) for n in numbers if not n.startswith("n:-")]
-    negative = [_plain(n)[1:] for n in numbers if n.startswith("n:-")]
+    plains = [(n, _plain(n)) for n in numbers]
+    positive = [p for n, p in plains if p is not None and not n.startswith("n:-")]
+    negative = [p[1:] for n, p in plains if p is not None and n.startswith("n:-")]
     out += [("LIKE", p) for p in _leading_zeros(positive, "")]
     if negative:
         out += [("LIKE", "-.%"), ("LIKE", "-0%")] if "0" in positive else [("LIKE", "-.%")]
@@ -147,13 +164,35 @@ def _fit(spellings):
             total *= len(found)
         if total <= MAX_MAIN:
             return patterns
-        key = max((k for k in spellings if levels[k] < 3),
-                  key=lambda k: (len(patterns[k]), k))
-        levels[key] += 1
+        # The key whose next coarser level saves the most questions, one left constrained first.
+        best = None
+        for key in sorted(spellings):
+            for level in range(levels[key] + 1, 4):
+                coarser = _level(spellings[key], level)
+                if len(coarser) < len(patterns[key]):
+                    rank = (coarser != [("LIKE", "%")], len(patterns[key]) - len(coarser))
+                    if best is None or rank > best[0]:
+                        best = (rank, key, level)
+                    break
+        levels[best[1]] = best[2]
 
 
 def _level(values, level):
-    values = sorted(values)
+    """The patterns of one key at a level of coarsening: 0 each spelling, 1 by length, 2 by first
+    character, 3 one pattern. Spellings that cannot be folded stay themselves; at level 3 they
+    leave the key unconstrained (LIKE '%')."""
+    exact = sorted(v for v in values if _NOT_FOLDED.intersection(v) or _astral(v))
+    values = sorted(set(values) - set(exact))
+    if exact and level >= 3:
+        return [("LIKE", "%")]
+    return [("=", v) for v in exact] + (_folded(values, level) if values else [])
+
+
+def _astral(text):
+    return any(ord(c) > 0xFFFF for c in text)  # two UTF-16 units: SQL Server's _ takes one
+
+
+def _folded(values, level):
     if level == 0 or len(values) == 1:
         return [("=", v) for v in values]
     if level == 1:  # by length, '_' where they differ

@@ -18,7 +18,7 @@ loop of exists() calls costs a few requests, not one each.
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from . import _narrow, _servercache
 from ._canonical import canonical_param
@@ -37,6 +37,7 @@ STATUSES = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "killed", "RUN
 _MLFLOW_KEY = re.compile(r"[/\w.\- :]+")
 _cache = {}  # (folder, server uri, experiment) -> (monotonic time, [ServerRun])
 _asked = {}  # (server uri, experiment ids, filter) -> (monotonic time, [run as runs/search gives it])
+_unnarrowed = set()  # servers that refused a filtered question (or failed on it): listed instead
 _failed = {}  # server uri -> (monotonic time, message)
 
 
@@ -98,7 +99,8 @@ class Remote:
             return []  # MLflow refuses such a key, so no run on it holds one
         filters = _narrow.plan({key: canons[key] for key in keys}, finished_only, written) \
             if canons and keys else None
-        if filters is not None and len(filters) <= MAX_QUESTIONS:
+        if filters is not None and len(filters) <= MAX_QUESTIONS \
+                and self.server.uri not in _unnarrowed:
             runs = self._narrowed(experiment, filters)
         else:
             runs = self._runs(experiment)
@@ -142,7 +144,11 @@ class Remote:
                 return []
             answers = self._ask(ids, filters, now)
         except ServerError as e:
-            if e.kind == "refused":
+            if e.kind == "refused" or e.status == 500:
+                # A filter this server will not take, or trips on (MLflow's file store reads a
+                # LIKE pattern as a regular expression, and `+%` is not one): listed instead,
+                # from now on.
+                _unnarrowed.add(self.server.uri)
                 return self._runs(experiment)
             _failed[self.server.uri] = (now, e.message)
             return self._cannot(e.message)
@@ -180,13 +186,23 @@ class Remote:
             if len(todo) == 1:
                 results = [_servercache.search(self._client, ids, "ACTIVE_ONLY", todo[0])]
             else:
-                with ThreadPoolExecutor(max_workers=min(ASKING, len(todo))) as pool:
-                    results = list(pool.map(ask, todo))
+                pool = ThreadPoolExecutor(max_workers=min(ASKING, len(todo)))
+                try:
+                    futures = [pool.submit(ask, filter_string) for filter_string in todo]
+                    wait(futures, return_when=FIRST_EXCEPTION)
+                    for future in futures:  # the first failure: the questions not yet asked are not
+                        if future.done() and future.exception() is not None:
+                            for other in futures:
+                                other.cancel()
+                            raise future.exception()
+                    results = [future.result() for future in futures]
+                finally:
+                    pool.shutdown(wait=True)  # at most the ASKING questions under way
         finally:
             for client in clients:
                 client.close()
-        for key in [key for key, (at, _) in _asked.items() if now - at >= CACHE_S]:
-            del _asked[key]  # a long loop of checks keeps only the last moment's answers
+        for key in [key for key, (at, _) in list(_asked.items()) if now - at >= CACHE_S]:
+            _asked.pop(key, None)  # a long loop of checks keeps only the last moment's answers
         for filter_string, found in zip(todo, results):
             _asked[(self.server.uri, ids, filter_string)] = (now, found)
             answers += found

@@ -111,6 +111,7 @@ def forget_tracking():
     _remote._cache.clear()
     _remote._failed.clear()
     _remote._asked.clear()
+    _remote._unnarrowed.clear()
 
 
 def child_env(root, **extra):

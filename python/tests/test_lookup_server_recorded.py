@@ -75,10 +75,18 @@ class ServerLookups(RunLensTestCase):
 
     def test_a_filter_the_server_refuses_costs_a_listing_never_an_answer(self):
         # 115: the real server's 400 to a filter it cannot parse.
-        self.server.answer_if("runs/search", lambda body: "filter" in body,
-                              "115-runs-search-filter-malformed")
+        self.server.answer_if("runs/search", lambda body: body.get("filter", "").startswith(
+            "params."), "115-runs-search-filter-malformed")
         self.assertTrue(runlens.exists({"lr": 1e-3, "batch_size": 32.0}))
         self.assertEqual(self.server.posted("runs/search")[-1].get("filter"), None)
+        # Remembered: the next check (a new moment) asks no filtered question of params again,
+        # only what changed since the listing (kept in .runlens/cache).
+        asked = len(self.server.posted("runs/search"))
+        _remote._cache.clear()
+        self.assertTrue(runlens.exists({"lr": 1e-3}))
+        later = [s.get("filter") or "" for s in self.server.posted("runs/search")[asked:]]
+        self.assertTrue(later)
+        self.assertFalse([f for f in later if f.startswith("params.")], later)
 
     def test_find_lists_the_servers_runs_with_where_they_are(self):
         found = runlens.find({"lr": 0.001})

@@ -3,9 +3,11 @@ combination asked about, however its values are spelled, must answer at least on
 
 The filters are read here as MLflow's SQL backends read them, in the strictest dialect: LIKE
 case-sensitive (PostgreSQL, MySQL as MLflow sets it up; SQLite's LIKE would also match what
-differs only in letter case), ILIKE not.
+differs only in letter case), ILIKE not; and as MLflow's file store reads them, which turns a LIKE
+pattern into a regular expression without escaping it (`_` any character, `%` any run of them).
 """
 
+import itertools
 import random
 import re
 import unittest
@@ -21,7 +23,15 @@ def like(value, pattern, fold=False):
     return re.fullmatch(regex, value, re.S | (re.I if fold else 0)) is not None
 
 
-def answers(filter_string, params, status="FINISHED"):
+def like_as_file_store(value, pattern, fold=False):
+    """LIKE as MLflow 2.17's file store reads it: anchored where the pattern has no `%` at that end,
+    `_` and `%` made `.` and `.*`, every other character left to the regular expression."""
+    regex = ("" if pattern.startswith("%") else "^") + pattern + ("" if pattern.endswith("%") else "$")
+    return re.compile(regex.replace("_", ".").replace("%", ".*"), re.I if fold else 0) \
+        .match(value) is not None
+
+
+def answers(filter_string, params, status="FINISHED", matcher=like):
     """Whether a run with `params` (key -> string as logged) and `status` answers the filter."""
     for clause in filter_string.split(" and "):
         if clause == "attributes.status = 'FINISHED'":
@@ -32,7 +42,7 @@ def answers(filter_string, params, status="FINISHED"):
         if key not in params:
             return False
         logged = params[key]
-        if not (logged == value if op == "=" else like(logged, value, fold=op == "ILIKE")):
+        if not (logged == value if op == "=" else matcher(logged, value, fold=op == "ILIKE")):
             return False
     return True
 
@@ -158,14 +168,48 @@ class CannotAsk(unittest.TestCase):
         self.assertFalse(any("`name`" in f for f in filters))
         self.assertEqual(plan({"name": {"s:it's"}}, False), None)
         self.assertEqual(plan({"x": {"n:nan"}}, False), None)
-        self.assertEqual(plan({"x": {"s:50%"}}, False), None)
-        self.assertEqual(plan({"x": {"s:a_b"}}, False), None)
+        self.assertEqual(plan({"x": {"s:a\\b"}}, False), None)
+
+    def test_a_wildcard_in_a_string_is_asked_exactly(self):
+        self.assertEqual(plan({"x": {"s:50%"}}, False), ["params.`x` = '50%'"])
+        self.assertEqual(plan({"x": {"s:adam_w", "s:sgd_m"}}, False),
+                         ["params.`x` = 'adam_w'", "params.`x` = 'sgd_m'"])
+        self.assertEqual(plan({"x": {"s:"}}, False), ["params.`x` = ''"])
+
+    def test_absurd_exponents_cost_nothing_and_break_nothing(self):
+        for canon in ("n:1e99999999", "n:1e1e+21", "n:-5e-99999999"):
+            filters = plan({"x": {canon}}, True, {"x": {"1e99999999"}})
+            self.assertTrue(filters, canon)
+            self.assertLess(max(len(f) for f in filters), 200, canon)
+            self.assertTrue(any("ILIKE '%e%'" in f for f in filters), canon)
 
     def test_words_and_strings_are_asked_as_spelled(self):
         filters = plan({"flag": {"b:true"}, "opt": {"s:adam"}}, False)
         self.assertEqual(filters, [
             "params.`flag` = 'True' and params.`opt` = 'adam'",
             "params.`flag` = 'true' and params.`opt` = 'adam'"])
+
+    def test_the_file_store_reads_each_main_question_as_a_superset(self):
+        """The file store reads a LIKE pattern as a regular expression: a folded pattern holding
+        `[`, `(`, `+`... would select other runs, or none. Such spellings stay exact (`=`), so its
+        reading of every main question still holds every run spelled as the clients spell."""
+        grids = [{"arch": ["[64, 64]", "[128, 128]", "[256, 256]"], "act": ["relu", "gelu", "tanh"]},
+                 {"x": [1e21, 2e21, 3e21, 4e21], "f": ["a+b", "a*b", "(c)", "x|y", "d$"]},
+                 {"m": ["résnet 🚀/b", "résnet 🚀/c", "vit 🚀/d"], "n": [1, 2, 3]}]
+        for grid in grids:
+            canons = {k: {canonical_value(v) for v in vs} for k, vs in grid.items()}
+            written = {k: {v if isinstance(v, str) else str(v) for v in vs} for k, vs in grid.items()}
+            filters = plan(canons, True, written)
+            nets = {"params.`%s` %s '%s'" % (key, op, pattern) for key in grid
+                    for op, pattern in net([c for c in canons[key] if c.startswith("n:")])}
+            main = [f for f in filters if f.split(" and ")[0] not in nets]
+            for combo in itertools.product(*[[(k, v) for v in vs] for k, vs in grid.items()]):
+                for spelled in itertools.product(*[
+                        [(k, s) for s in ({v} if isinstance(v, str) else number_spellings(
+                            canonical_value(v)) | {str(v)})] for k, v in combo]):
+                    run = dict(spelled)
+                    self.assertTrue(any(answers(f, run, matcher=like_as_file_store)
+                                        for f in main), (run, main))
 
     def test_no_numbers_no_net(self):
         self.assertEqual(net([]), [])
