@@ -1,6 +1,7 @@
 """MLflow's MlflowClient over RunLens (also importable as runlens.mlflow.tracking.MlflowClient):
 runs by id, logged to whether or not they are the active run."""
 
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import _active, _env, _fluent, _tracking, _validate
@@ -184,5 +185,4 @@ def _same_place(uri):
     found = _tracking.server()
     if found is not None:
         return _identity(uri) == found.uri
-    from . import get_tracking_uri
-    return _identity(uri) == _identity(get_tracking_uri())
+    return _identity(uri) == _identity(Path(_env.runlens_dir()).as_uri())  # get_tracking_uri()
