@@ -5,7 +5,7 @@
  * did, or if it got points since the last read: MLflow only ever appends to `metrics`, so new
  * points are the rows above the highest rowid seen before, found without scanning the table.
  */
-import { put, type MetricPoint, type MlflowRun, type StoreFingerprint } from './model';
+import { MetricHistory, put, type MetricPoint, type MlflowRun, type StoreFingerprint } from './model';
 import { num, text, type Row, type TableReader } from './sqliteTables';
 
 /**
@@ -49,7 +49,7 @@ export async function readMetricHistories(tables: TableReader, runs: Map<string,
   let runId: string | undefined;
   let run: MlflowRun | undefined;
   let runKeys: string[] = [];
-  let series: MetricPoint[][] = [];
+  let series: MetricHistory[] = [];
   let orphans = false;
   const onRow = (row: Row) => {
     const runKey = row[0] as string;
@@ -67,9 +67,11 @@ export async function readMetricHistories(tables: TableReader, runs: Map<string,
       if (!run) return;
       const key = runKey.slice(cut + 1);
       i = runKeys.push(runKey) - 1;
-      series.push(Object.hasOwn(run.metrics, key) ? run.metrics[key] : put(run.metrics, key, []));
+      series.push(Object.hasOwn(run.metrics, key) ? run.metrics[key] : put(run.metrics, key, new MetricHistory()));
     }
-    series[i].push(metricPoint(row[1], row[2], row[3], 0));
+    const [, value, timestamp, step] = row;
+    series[i].push(typeof step === 'number' ? step : num(step) ?? 0, typeof value === 'number' ? value : num(value) ?? NaN,
+      typeof timestamp === 'number' ? timestamp : num(timestamp) ?? 0);
   };
   const history = tables.columns('metrics', true)?.has('is_nan') === false ? HISTORY_WITHOUT_NAN : HISTORY;
   if (!previous || toRead.size > storeRuns * SCAN_SHARE) {
@@ -136,10 +138,10 @@ export function metricPoint(value: Row[number], timestamp: Row[number], step: Ro
  * MLflow's history query returns points by timestamp, then step, then stored value (the order of
  * the table's primary key index, and of the ORDER BY newer versions add); NaN is stored as 0.
  */
-function sortLikeMlflow(points: MetricPoint[]): void {
-  for (let i = 1; i < points.length; i++) {
-    if (compare(points[i - 1], points[i]) > 0) {
-      points.sort(compare);
+function sortLikeMlflow(history: MetricHistory): void {
+  for (let i = 1; i < history.length; i++) {
+    if (compare(history.point(i - 1) as MetricPoint, history.point(i) as MetricPoint) > 0) {
+      history.sort(compare);
       return;
     }
   }
