@@ -50,7 +50,8 @@ export function finalValue(points: readonly MetricPoint[]): number | undefined {
 export class PointBlocks {
   private block = new Float64Array(0);
   private used = 0;
-  private nextSize = 64 * 1024;
+  /** The first block is just large enough for the first history (a reader of one file needs no more). */
+  private nextSize = 0;
 
   /**
    * The block to write up to `points` points to (step, value, timestamp each), from index `start`;
@@ -61,7 +62,7 @@ export class PointBlocks {
     if (this.used + size > this.block.length) {
       this.block = new Float64Array(Math.max(this.nextSize, size));
       this.used = 0;
-      this.nextSize = Math.min(this.nextSize * 2, MAX_BLOCK);
+      this.nextSize = Math.min(Math.max(this.nextSize * 2, FIRST_SHARED_BLOCK), MAX_BLOCK);
     }
     return this.block;
   }
@@ -80,6 +81,8 @@ export class PointBlocks {
   }
 }
 
+/** 512 KB: 21,000 points. */
+const FIRST_SHARED_BLOCK = 64 * 1024;
 /** 8 MB: 350,000 points. */
 const MAX_BLOCK = 1024 * 1024;
 
