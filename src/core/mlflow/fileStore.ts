@@ -184,6 +184,8 @@ interface FileEntry { key: string; path: string; size?: number; mtimeMs?: number
 
 interface RunFiles {
   meta: FileEntry;
+  /** meta.yaml's text when it was read with the listing (null: unreadable, and reported). */
+  metaText?: string | null;
   params: FileEntry[];
   tags: FileEntry[];
   metrics: FileEntry[];
@@ -192,9 +194,26 @@ interface RunFiles {
   hasArtifacts: boolean;
 }
 
-/** The files of a run folder (with sizes and times if `withStats`); undefined if it is not a run. */
+/**
+ * The files of a run folder (with sizes and times if `withStats`); undefined if it is not a run.
+ * Without `withStats` (a first read), the folder itself is not listed: its parts are (a part that is
+ * not there has no files) and its meta.yaml is read here, which also says whether it is there.
+ */
 function listRunFiles(dir: string, problems: ImportProblem[], withStats: boolean): RunFiles | undefined {
   const metaPath = dir + path.sep + 'meta.yaml';
+  if (!withStats) {
+    const [params, tags, metrics] = RUN_PARTS.map(part => walk(dir + path.sep + part, problems, false));
+    const meta: FileEntry = { key: 'meta.yaml', path: metaPath };
+    let metaText: string | null = null;
+    try {
+      metaText = decodeFileText(readWithStats(meta), metaPath, problems);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return notARun(metaPath, params, tags, metrics, problems);
+      problems.push({ path: metaPath, message: `unreadable: ${firstLine(err)}` });
+    }
+    const hasArtifacts = fs.lstatSync(dir + path.sep + 'artifacts', { throwIfNoEntry: false }) !== undefined;
+    return { meta, metaText, params, tags, metrics, all: [meta, ...params, ...tags, ...metrics], hasArtifacts };
+  }
   let names: Set<string>;
   try {
     names = new Set(fs.readdirSync(dir));
@@ -203,16 +222,18 @@ function listRunFiles(dir: string, problems: ImportProblem[], withStats: boolean
     return undefined;
   }
   const [params, tags, metrics] = RUN_PARTS.map(part => (names.has(part) ? walk(dir + path.sep + part, problems, withStats) : []));
-  const metaStat = names.has('meta.yaml') && (withStats ? statOrReport(metaPath, problems) : undefined);
-  if (metaStat === false || metaStat?.isFile() === false) {
-    // Artifact folders may sit next to runs; only a folder holding run data deserves a word.
-    if (params.length || tags.length || metrics.length) {
-      problems.push({ path: metaPath, message: 'missing or not a file: the run in this folder is not imported' });
-    }
-    return undefined;
-  }
+  const metaStat = names.has('meta.yaml') && statOrReport(metaPath, problems);
+  if (metaStat === false || metaStat?.isFile() === false) return notARun(metaPath, params, tags, metrics, problems);
   const meta: FileEntry = { key: 'meta.yaml', path: metaPath, size: metaStat?.size, mtimeMs: metaStat?.mtimeMs };
   return { meta, params, tags, metrics, all: [meta, ...params, ...tags, ...metrics], hasArtifacts: names.has('artifacts') };
+}
+
+function notARun(metaPath: string, params: FileEntry[], tags: FileEntry[], metrics: FileEntry[], problems: ImportProblem[]): undefined {
+  // Artifact folders may sit next to runs; only a folder holding run data deserves a word.
+  if (params.length || tags.length || metrics.length) {
+    problems.push({ path: metaPath, message: 'missing or not a file: the run in this folder is not imported' });
+  }
+  return undefined;
 }
 
 function fingerprintOf(files: RunFiles, artifacts: ArtifactEntry[]): string {
@@ -231,8 +252,8 @@ function listedElsewhere(root: string, experimentId: string, run: MlflowRun, loo
 }
 
 function readRun(runId: string, experimentId: string, files: RunFiles, problems: ImportProblem[], blocks: PointBlocks): MlflowRun | undefined {
-  const text = readText(files.meta, problems);
-  if (text === undefined) return undefined;
+  const text = files.metaText === undefined ? readText(files.meta, problems) : files.metaText;
+  if (text === undefined || text === null) return undefined;
   const meta = Meta.parse(text, files.meta.path, problems);
   if (!meta) return undefined;
   checkId(meta, 'run_id', meta.text('run_id') ?? meta.text('run_uuid'), runId);

@@ -67,6 +67,13 @@ export class PointBlocks {
     return this.block;
   }
 
+  /** A history of a copy of the first `points` points of `columns` (step, value, timestamp each). */
+  copy(columns: Float64Array, points: number): MetricHistory {
+    const block = this.room(points);
+    for (let i = 0, at = this.used; i < points * FIELDS; i++, at++) block[at] = columns[i];
+    return this.take(points);
+  }
+
   get start(): number {
     return this.used;
   }
@@ -105,6 +112,11 @@ export class MetricHistory implements Iterable<MetricPoint> {
   /** How many points. */
   get length(): number {
     return this.size;
+  }
+
+  /** Adds the first `points` points of `columns` (step, value, timestamp each). */
+  append(columns: Float64Array, points: number): void {
+    for (let i = 0; i < points * FIELDS; i += FIELDS) this.push(columns[i], columns[i + 1], columns[i + 2]);
   }
 
   push(step: number, value: number, timestamp: number): void {
