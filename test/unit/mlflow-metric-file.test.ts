@@ -133,6 +133,9 @@ describe('Metric file lines, read from the bytes', () => {
     const histories: MetricHistory[] = [];
     for (let i = 0; i < 3000; i++) histories.push(parse(`${i} ${i / 4} ${i}\n${i + 1} 0.5 ${i + 1}\n`, blocks).history);
     histories.forEach((h, i) => assert.deepEqual(h.toArray(), [{ step: i, value: i / 4, timestamp: i }, { step: i + 1, value: 0.5, timestamp: i + 1 }]));
+    const large = parse('1795000000000 0.25 1\n'.repeat(400_000), blocks).history;
+    assert.equal(large.length, 400_000);
+    assert.deepEqual(large.point(399_999), { step: 1, value: 0.25, timestamp: 1795000000000 });
     histories[0].push(9, 9, 9);
     assert.deepEqual(histories[1].toArray().length, 2, 'a history that grows leaves the block to the others');
   });

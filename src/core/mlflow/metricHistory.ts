@@ -81,6 +81,14 @@ export class PointBlocks {
   /** A history of the `points` points written from `start`. */
   take(points: number): MetricHistory {
     const size = points * FIELDS;
+    if (this.block.length > MAX_BLOCK && size < this.block.length / 2) {
+      // A block made for one large file, which took much less room than it might have: a copy of
+      // its points is kept, not the block.
+      const data = this.block.slice(this.used, this.used + size);
+      this.block = new Float64Array(0);
+      this.used = 0;
+      return new MetricHistory(data, points);
+    }
     // A view made by the constructor: `subarray` takes a slow, generic way, at tens of thousands of calls.
     const data = new Float64Array(this.block.buffer, this.used * Float64Array.BYTES_PER_ELEMENT, size);
     this.used += size;
