@@ -169,7 +169,7 @@ export function metricPoint(value: Row[number], timestamp: Row[number], step: Ro
  */
 function sortLikeMlflow(history: MetricHistory): void {
   for (let i = 1; i < history.length; i++) {
-    if (compare(history.point(i - 1) as MetricPoint, history.point(i) as MetricPoint) > 0) {
+    if (compareValues(history.timestamp(i - 1), history.step(i - 1), history.value(i - 1), history.timestamp(i), history.step(i), history.value(i)) > 0) {
       history.sort(compare);
       return;
     }
@@ -177,10 +177,14 @@ function sortLikeMlflow(history: MetricHistory): void {
 }
 
 function compare(a: MetricPoint, b: MetricPoint): number {
-  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
-  if (a.step !== b.step) return a.step < b.step ? -1 : 1;
-  const av = Number.isNaN(a.value) ? 0 : a.value;
-  const bv = Number.isNaN(b.value) ? 0 : b.value;
+  return compareValues(a.timestamp, a.step, a.value, b.timestamp, b.step, b.value);
+}
+
+function compareValues(aTimestamp: number, aStep: number, aValue: number, bTimestamp: number, bStep: number, bValue: number): number {
+  if (aTimestamp !== bTimestamp) return aTimestamp < bTimestamp ? -1 : 1;
+  if (aStep !== bStep) return aStep < bStep ? -1 : 1;
+  const av = Number.isNaN(aValue) ? 0 : aValue;
+  const bv = Number.isNaN(bValue) ? 0 : bValue;
   if (av !== bv) return av < bv ? -1 : 1;
-  return Number(Number.isNaN(a.value)) - Number(Number.isNaN(b.value));
+  return Number(Number.isNaN(aValue)) - Number(Number.isNaN(bValue));
 }
