@@ -123,7 +123,9 @@ class View:
         found = self._local_runs(pairs, experiment, until_finished)
         if self.remote is None or (until_finished and _has_result(found)):
             return found
-        candidates = self.remote.runs_with([key for key, _ in pairs], experiment, until_finished)
+        candidates = self.remote.runs_with(
+            [key for key, _ in pairs], experiment, until_finished,
+            {key: {canon} for key, canon in pairs}, {key: {_written(params[key])} for key in params})
         return self._with_server(found, pairs, candidates)
 
     def _local_runs(self, pairs, experiment, until_finished):
@@ -197,7 +199,9 @@ class View:
             need = [i for i in members if not _has_result(results[i])]
             if not need:
                 continue
-            candidates = self.remote.runs_with(keys, experiment, True)
+            canons = {key: {_canonical(key, combos[i][key]) for i in need} for key in keys}
+            written = {key: {_written(combos[i][key]) for i in need} for key in keys}
+            candidates = self.remote.runs_with(keys, experiment, True, canons, written)
             if candidates is None:
                 self.unchecked += len(need)
                 continue
@@ -329,6 +333,11 @@ def _canonical(key, value):
     canon = canonical_value(value)
     check_unicode(canon, "the value of param %r" % key)
     return canon
+
+
+def _written(value):
+    """The string a value is logged as (MLflow's str())."""
+    return value if isinstance(value, str) else str(value)
 
 
 def experiment_or_current(experiment):

@@ -2,11 +2,12 @@
 
 MLflow's filter compares parameter strings exactly (`params.lr = '0.001'` misses a run that
 logged 1e-3) and has neither IN nor OR for params, so the values are compared here, by canonical
-value, as everywhere in RunLens, against the experiment's runs: one question (paged by 1,000 runs:
-a page of 50,000 can take a 2.17 server longer than a lookup waits) answers every combination of
-a grid, whatever its keys. Its cost is the server's (MLflow 2.17.2 on SQLite answers about 1,000
-runs a second, filtered or not), so the runs are kept in .runlens/cache between processes and a
-later lookup asks only for what changed since (_servercache).
+value, as everywhere in RunLens. A check of some combinations asks the server only for the runs
+that could hold them (_narrow: a few filtered questions, asked side by side, each answer a superset
+compared here); the server answers about 1,000 runs a second, so a listing of the whole experiment
+is left for what cannot be narrowed (find() of every run, a value no filter can hold), and those
+runs are kept in .runlens/cache between processes, a later listing asking only for what changed
+since (_servercache).
 
 A server that cannot be asked is said once on stderr, with how many combinations were checked only
 against the runs in .runlens; RUNLENS_REQUIRE_SERVER=1 (or set_tracking_uri(..., required=True))
@@ -15,9 +16,11 @@ loop of exists() calls costs a few requests, not one each.
 """
 
 import re
+import threading
 import time
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
-from . import _servercache
+from . import _narrow, _servercache
 from ._canonical import canonical_param
 from ._errors import RunLensError
 from ._rest import Client, ServerError
@@ -26,11 +29,15 @@ from ._upload import RUN_ID_TAG, CRASHED_TAG
 CACHE_S = 10.0
 FAILED_S = 30.0
 LOOKUP_TIMEOUT_S = 10.0
+ASKING = 4  # questions of one check asked at once, each on its own connection
+MAX_QUESTIONS = 48  # a check that would take more lists the experiment instead
 STATUSES = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "killed", "RUNNING": "running",
             "SCHEDULED": "running"}
 # What MLflow accepts in a param key (mlflow/utils/validation.py); a key outside it is on no run.
 _MLFLOW_KEY = re.compile(r"[/\w.\- :]+")
 _cache = {}  # (folder, server uri, experiment) -> (monotonic time, [ServerRun])
+_asked = {}  # (server uri, experiment ids, filter) -> (monotonic time, [run as runs/search gives it])
+_unnarrowed = set()  # servers that refused a filtered question (or failed on it): listed instead
 _failed = {}  # server uri -> (monotonic time, message)
 
 
@@ -80,15 +87,23 @@ class Remote:
         self._by_name = {}  # experiment name -> id, or None when the server has no such one
         self._all = None  # ids of every active experiment
 
-    def runs_with(self, keys, experiment, finished_only):
-        """The server's runs (active ones, of `experiment` or of all) that logged every key.
+    def runs_with(self, keys, experiment, finished_only, canons=None, written=None):
+        """The server's runs (active ones, of `experiment` or of all) that logged every key, or at
+        least all of them that could hold one of the values asked (`canons`: key -> canonical
+        values, `written` the strings they were given as; the caller compares).
 
         None when the server cannot be asked (self.error says why; raised when required).
         """
         keys = tuple(sorted(keys))
         if not all(_MLFLOW_KEY.fullmatch(key) for key in keys):
             return []  # MLflow refuses such a key, so no run on it holds one
-        runs = self._runs(experiment)
+        filters = _narrow.plan({key: canons[key] for key in keys}, finished_only, written) \
+            if canons and keys else None
+        if filters is not None and len(filters) <= MAX_QUESTIONS \
+                and self.server.uri not in _unnarrowed:
+            runs = self._narrowed(experiment, filters)
+        else:
+            runs = self._runs(experiment)
         if runs is None:
             return None
         return [run for run in runs if (not finished_only or run.status == "finished")
@@ -112,6 +127,86 @@ class Remote:
         _failed.pop(self.server.uri, None)
         _cache[cache_key] = (now, runs)
         return runs
+
+    def _narrowed(self, experiment, filters):
+        """The runs answering any of `filters`, each once; each answer kept CACHE_S in this
+        process. A filter the server refuses (an older or stricter server) falls back to the
+        listing of the experiment."""
+        now = time.monotonic()
+        failed = _failed.get(self.server.uri)
+        if failed is not None and now - failed[0] < FAILED_S:
+            return self._cannot(failed[1])
+        try:
+            if self._client is None:
+                self._client = Client(self.server, timeout=LOOKUP_TIMEOUT_S)
+            ids = tuple(self._experiment_ids(experiment))
+            if not ids:
+                return []
+            answers = self._ask(ids, filters, now)
+        except ServerError as e:
+            if e.kind == "refused" or e.status == 500:
+                # A filter this server will not take, or trips on (MLflow's file store reads a
+                # LIKE pattern as a regular expression, and `+%` is not one): listed instead,
+                # from now on.
+                _unnarrowed.add(self.server.uri)
+                return self._runs(experiment)
+            _failed[self.server.uri] = (now, e.message)
+            return self._cannot(e.message)
+        _failed.pop(self.server.uri, None)
+        found = {}
+        for raw in answers:
+            info = raw.get("info") or {}
+            run_id = info.get("run_id") or info.get("run_uuid")
+            if isinstance(run_id, str):
+                found[run_id] = raw
+        return [ServerRun(raw, self._names, self.server.uri) for raw in found.values()]
+
+    def _ask(self, ids, filters, now):
+        """Every run answering the filters not answered a moment ago, asked side by side."""
+        answers, todo = [], []
+        for filter_string in filters:
+            hit = _asked.get((self.server.uri, ids, filter_string))
+            if hit is not None and now - hit[0] < CACHE_S:
+                answers += hit[1]
+            else:
+                todo.append(filter_string)
+        if not todo:
+            return answers
+        local = threading.local()
+        clients = []
+
+        def ask(filter_string):
+            client = getattr(local, "client", None)
+            if client is None:
+                client = local.client = Client(self.server, timeout=LOOKUP_TIMEOUT_S)
+                clients.append(client)
+            return _servercache.search(client, ids, "ACTIVE_ONLY", filter_string)
+
+        try:
+            if len(todo) == 1:
+                results = [_servercache.search(self._client, ids, "ACTIVE_ONLY", todo[0])]
+            else:
+                pool = ThreadPoolExecutor(max_workers=min(ASKING, len(todo)))
+                try:
+                    futures = [pool.submit(ask, filter_string) for filter_string in todo]
+                    wait(futures, return_when=FIRST_EXCEPTION)
+                    for future in futures:  # the first failure: the questions not yet asked are not
+                        if future.done() and future.exception() is not None:
+                            for other in futures:
+                                other.cancel()
+                            raise future.exception()
+                    results = [future.result() for future in futures]
+                finally:
+                    pool.shutdown(wait=True)  # at most the ASKING questions under way
+        finally:
+            for client in clients:
+                client.close()
+        for key in [key for key, (at, _) in list(_asked.items()) if now - at >= CACHE_S]:
+            _asked.pop(key, None)  # a long loop of checks keeps only the last moment's answers
+        for filter_string, found in zip(todo, results):
+            _asked[(self.server.uri, ids, filter_string)] = (now, found)
+            answers += found
+        return answers
 
     def _cannot(self, message):
         self.error = message

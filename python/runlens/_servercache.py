@@ -1,9 +1,10 @@
 """The runs of a tracking server's experiments, kept between processes in
-.runlens/cache/server-runs/, so that a lookup asks the server for what changed, not for every run.
+.runlens/cache/server-runs/, so that a lookup that needs every run (find() without params, a value
+no filter can hold: _narrow) asks the server for what changed, not for every run.
 
 A tracking server answers about 1,000 runs a second (MLflow 2.17.2 on SQLite, whatever the
-filter), so a grid checked against an experiment of 10,000 runs costs 10 s if every process asks
-for all of them. Kept here, the next process asks as the editor's follow does
+filter), so listing an experiment of 10,000 runs costs 10 s if every process asks for all of them.
+Kept here, the next process asks as the editor's follow does
 (src/core/mlflowServer/sync.ts, docs/store.md):
 
 - the runs started since the newest start seen;
@@ -51,7 +52,7 @@ def runs(client, root, experiment_ids, full=False, now=None):
 def _full_pass(client, experiment_ids, now):
     state = {"v": VERSION, "server": client.server.uri, "experiments": sorted(experiment_ids),
              "full_at": now, "newest_start": 0, "runs": {}}
-    _take(state, _search(client, experiment_ids, "ACTIVE_ONLY", None))
+    _take(state, search(client, experiment_ids, "ACTIVE_ONLY", None))
     return state
 
 
@@ -59,22 +60,23 @@ def _catch_up(client, experiment_ids, state):
     """What changed since the state was saved, at the cost of what changed; True if anything did."""
     running = [run_id for run_id, raw in state["runs"].items()
                if (raw.get("info") or {}).get("status") in RUNNING]
-    changed = _take(state, _search(client, experiment_ids, "ACTIVE_ONLY",
+    changed = _take(state, search(client, experiment_ids, "ACTIVE_ONLY",
                                    "attributes.start_time > %d" % (state["newest_start"] - 1)))
     for i in range(0, len(running), IN_BATCH):
         batch = running[i:i + IN_BATCH]
-        found = _search(client, experiment_ids, "ALL", "attributes.run_id IN (%s)" % ",".join(
+        found = search(client, experiment_ids, "ALL", "attributes.run_id IN (%s)" % ",".join(
             "'%s'" % run_id for run_id in batch))
         changed |= _take(state, found)
         answered = {(raw.get("info") or {}).get("run_id") for raw in found}
         for run_id in batch:
             if run_id not in answered:  # deleted and purged: gone from the server
                 changed |= state["runs"].pop(run_id, None) is not None
-    changed |= _take(state, _search(client, experiment_ids, "DELETED_ONLY", None))
+    changed |= _take(state, search(client, experiment_ids, "DELETED_ONLY", None))
     return changed
 
 
-def _search(client, experiment_ids, view, filter_string):
+def search(client, experiment_ids, view, filter_string):
+    """Every run of an answer to runs/search, page by page."""
     body = {"experiment_ids": list(experiment_ids), "run_view_type": view, "max_results": PAGE,
             "order_by": ["attributes.start_time DESC"]}  # a run added meanwhile: a duplicate, no miss
     if filter_string:

@@ -110,6 +110,8 @@ def forget_tracking():
         up.log.close()
     _remote._cache.clear()
     _remote._failed.clear()
+    _remote._asked.clear()
+    _remote._unnarrowed.clear()
 
 
 def child_env(root, **extra):

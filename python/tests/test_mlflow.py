@@ -294,6 +294,22 @@ class WhatRunLensDoesNotRecord(RunLensTestCase):
                 mlflow.log_metric("m", 1.0, dataset=object())
         with self.assertRaisesRegex(UnsupportedByRunLens, "tracking_uri"):
             mlflow.MlflowClient(tracking_uri="http://localhost:5000")
+        with self.assertRaisesRegex(UnsupportedByRunLens, "registry"):
+            mlflow.MlflowClient(registry_uri="databricks-uc")
+
+    def test_a_client_may_name_where_the_runs_already_go(self):
+        mlflow.MlflowClient(tracking_uri=mlflow.get_tracking_uri())  # the .runlens folder
+        mlflow.MlflowClient(mlflow.get_tracking_uri() + "/")
+        mlflow.set_tracking_uri("http://user:s3cret@127.0.0.1:5999/")
+        try:
+            client = mlflow.MlflowClient(tracking_uri="http://127.0.0.1:5999")
+            self.assertIsNotNone(client)
+            with self.assertRaises(UnsupportedByRunLens) as refused:
+                mlflow.MlflowClient(tracking_uri="postgresql://me:s3cret@db/mlflow")
+            self.assertNotIn("s3cret", str(refused.exception))
+            self.assertIn("http://127.0.0.1:5999", str(refused.exception))
+        finally:
+            mlflow.set_tracking_uri(None)
 
     def test_autolog_refuses_frameworks_it_cannot_autolog(self):
         import sys

@@ -562,7 +562,55 @@ class Lookups(LiveServer):
                 sweep = runlens.grid(lr=[1e-4, 1e-3, 1e-2], bs=[16, 32, 64])
         self.assertEqual((sweep.total, sweep.skipped), (9, 1))
         self.assertEqual(sweep.skipped_runs[0].id, run_id)
-        self.assertLessEqual(len(calls), 4, calls)  # experiment id, and one search each
+        # The experiment's id, and a few filtered questions for each check (runlens._narrow).
+        self.assertLessEqual(len(calls), 40, calls)
+
+    def test_every_spelling_of_a_value_counts_and_no_other_value_does(self):
+        """The filters a check asks, as the real server reads them (its LIKE, ILIKE, backticks):
+        runs logged with odd spellings of the values are found, runs of near values are not."""
+        runlens.set_tracking_uri(LIVE)
+        client = _rest.Client(_tracking.Server(LIVE))
+        self.addCleanup(client.close)
+        experiment_id = client.post("experiments/create", {"name": self.experiment})[
+            "experiment_id"]
+        # Each run spells one value oddly (the others as MLflow's client does), so that each of
+        # the net's questions must find its own; the last four hold near values, not these.
+        plain = ("0.5", "32", "True", "vit")
+        odd = [(0, "1E-3"), (0, ".5"), (0, "2."), (0, "0.50"), (0, "-0"), (0, "02"), (0, "+2"),
+               (0, "00.5"),
+               (1, "3.2e1"), (1, "032"), (1, "32.00"), (1, "+32"), (2, "true"),
+               (3, "résnet 🚀/b"), (0, "0.0015"), (1, "320"), (2, "False"), (3, "vit2")]
+        spelled = [tuple(text if i == at else value for i, value in enumerate(plain))
+                   for at, text in odd]
+        ids = []
+        for lr, bs, flag, model in spelled:
+            run_id = client.post("runs/create", {"experiment_id": experiment_id,
+                                                 "start_time": 1})["run"]["info"]["run_id"]
+            client.post("runs/log-batch", {"run_id": run_id, "params": [
+                {"key": "lr", "value": lr}, {"key": "batch size", "value": bs},
+                {"key": "use/flag", "value": flag}, {"key": "model", "value": model}]})
+            client.post("runs/update", {"run_id": run_id, "status": "FINISHED", "end_time": 2})
+            ids.append(run_id)
+        bodies = []
+        real = _rest.Client.post
+        with mock.patch("sys.stderr", io.StringIO()), \
+                mock.patch.object(_rest.Client, "post", autospec=True, side_effect=lambda c, e, b:
+                                  bodies.append((e, b)) or real(c, e, b)):
+            sweep = runlens.grid(**{"lr": [1e-3, 0.5, 2, 0], "batch size": [32],
+                                    "use/flag": [True], "model": ["résnet 🚀/b", "vit"]})
+        searches = [body for endpoint, body in bodies if endpoint == "runs/search"]
+        self.assertTrue(searches)
+        self.assertTrue(all(body.get("filter") for body in searches), searches)  # none refused
+        self.assertEqual(sweep.skipped, 5)  # lr 0.001, 0.5, 2 and 0 with vit; 0.5 with résnet
+        found = set()
+        for lr in (1e-3, 0.5, 2, 0):
+            for model in ("résnet 🚀/b", "vit"):
+                found.update(run.id for run in runlens.find(
+                    {"lr": lr, "batch size": 32, "use/flag": True, "model": model}))
+        self.assertEqual(found, set(ids[:-4]))
+        for lr, bs, flag, model in spelled:  # each run found by its own values, however spelled
+            self.assertTrue(runlens.exists(
+                {"lr": lr, "batch size": bs, "use/flag": flag, "model": model}), (lr, bs, flag))
 
 
 def _logs(root):

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { planSweep, toRun } from '../core/launch/plan';
+import { planSweep, runLensTitle } from '../core/launch/plan';
 import { PYTHON_DOCUMENTS } from './selector';
 import type { LoopService } from './service';
 import { Disposable } from '../disposable';
@@ -50,10 +50,10 @@ export class LoopLensProvider extends Disposable implements vscode.CodeLensProvi
       if (ins.loop.runBy) return lenses; // a library runs these combinations, not a for of the script
       // The same count the sweep will ask to run: neither finished nor running now.
       // An Optuna grid search is run by its own sampler, which skips the points its study has already done.
-      const n = runnable && ins.loop.optuna?.kind !== 'grid' ? toRun(planSweep(ins.states, true), true).length : 0;
-      if (n) {
+      const run = runnable && ins.loop.optuna?.kind !== 'grid' ? runLensTitle(planSweep(ins.states, true)) : undefined;
+      if (run?.n) {
         lenses.push(new vscode.CodeLens(range, {
-          title: n === ins.loop.combinations.length && n > 1 ? `$(play) Run all ${n}` : `$(play) Run the ${n} missing combination${n === 1 ? '' : 's'}`,
+          title: `$(play) ${run.title}`,
           tooltip: `Run ${doc.fileName.split(/[\\/]/).pop()} once, executing only the iterations of this loop that have no result yet`,
           command: 'runlens.runMissingCombinations',
           arguments: [doc.uri, i],

@@ -97,7 +97,7 @@ describe('Run details, comparison and the runs table in the real workbench', fun
     assert.equal(await frame.locator('input.filter').inputValue(), "params.optimizer = 'sgd'");
     // Still named as in the tree, though among the sgd runs only lr differs.
     await firstRow.locator('.cell.name', { hasText: 'depth=2, lr=0.001, optimizer=sgd' }).waitFor();
-    await wb.screenshot('runs-table', { readme: true });
+    await wb.screenshot('runs-table');
   });
 
   it(`scrolls ${BIG} runs with only the rows on screen in the page`, async function () {

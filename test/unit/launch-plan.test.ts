@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { commandLine, renderArguments } from '../../src/core/launch/args';
-import { confirmText, nothingToRunText, planSweep, progressText, summaryText, toRun } from '../../src/core/launch/plan';
+import { confirmText, nothingToRunText, planSweep, progressText, runLensTitle, summaryText, toRun } from '../../src/core/launch/plan';
 import { runQueue } from '../../src/core/launch/queue';
 import type { CombinationState, MatchedRun } from '../../src/core/store/types';
 
@@ -24,6 +24,18 @@ describe('a sweep plan: what runs, what is skipped, and what the skipping saved'
     assert.deepEqual(toRun(plan, true), [1, 3, 4, 5]);
     assert.equal(plan.savedMs, 180_000);
     assert.deepEqual(plan.best, { value: 0.81, index: 0 });
+  });
+
+  it("names the lens's offer by what it would run: all, the missing ones, or only failures to retry", () => {
+    assert.deepEqual(runLensTitle(plan), { title: 'Run the 4 missing combinations', n: 4 });
+    assert.deepEqual(runLensTitle(planSweep([st('never-run'), st('never-run')], true)), { title: 'Run all 2', n: 2 });
+    assert.deepEqual(runLensTitle(planSweep([st('never-run')], true)), { title: 'Run the 1 missing combination', n: 1 });
+    const done = st('finished', [run('finished', 0.8)], 0.8);
+    assert.deepEqual(runLensTitle(planSweep([done, st('failed', [run('failed', null)])], true)), { title: 'Retry the 1 failed combination', n: 1 });
+    assert.deepEqual(runLensTitle(planSweep([done, st('pruned'), st('pruned')], true)), { title: 'Retry the 2 pruned combinations', n: 2 });
+    assert.deepEqual(runLensTitle(planSweep([done, st('pruned'), st('failed')], true)), { title: 'Retry the 2 failed or pruned combinations', n: 2 });
+    assert.deepEqual(runLensTitle(planSweep([st('failed'), st('failed')], true)), { title: 'Retry the 2 failed combinations', n: 2 });
+    assert.equal(runLensTitle(planSweep([done], true)).n, 0);
   });
 
   it('says what it will do before it starts', () => {

@@ -1,7 +1,9 @@
 """MLflow's MlflowClient over RunLens (also importable as runlens.mlflow.tracking.MlflowClient):
 runs by id, logged to whether or not they are the active run."""
 
-from .. import _active, _fluent, _validate
+from urllib.parse import urlsplit, urlunsplit
+
+from .. import _active, _env, _fluent, _tracking, _validate
 from . import _runs
 from .entities import Metric, Param, RunTag, ViewType, experiment_name_of  # noqa: F401
 from .exceptions import MlflowException, UnsupportedByRunLens
@@ -13,11 +15,19 @@ class MlflowClient:
     call and ends again as it was."""
 
     def __init__(self, tracking_uri=None, registry_uri=None):
-        if tracking_uri is not None or registry_uri is not None:
+        """`tracking_uri` may name where this process's runs already go (get_tracking_uri(): the
+        tracking server, else the .runlens folder), as `MlflowClient(mlflow.get_tracking_uri())`
+        does; another place is refused, as is a model registry."""
+        if registry_uri is not None:
             raise UnsupportedByRunLens(
-                "MlflowClient(tracking_uri=..., registry_uri=...): RunLens records to the "
-                ".runlens folder (RUNLENS_DIR) and has no model registry; create the client "
-                "without them")
+                "MlflowClient(registry_uri=...): RunLens has no model registry; create the "
+                "client without it")
+        if tracking_uri is not None and _same_place(str(tracking_uri)) is False:
+            raise UnsupportedByRunLens(
+                "MlflowClient(tracking_uri=%r): this process's runs go to %s (set_tracking_uri, "
+                "RUNLENS_TRACKING_URI or MLFLOW_TRACKING_URI choose it), and one client cannot "
+                "send them elsewhere; create the client without tracking_uri"
+                % (_shown(str(tracking_uri)), _where()))
 
     # ---- experiments ----------------------------------------------------------------------------
 
@@ -147,3 +157,32 @@ class MlflowClient:
         raise AttributeError(
             "runlens.mlflow's MlflowClient has no %r: RunLens records runs, params, metrics, "
             "tags and artifacts, without a model registry, traces or prompts" % name)
+
+
+def _where():
+    found = _tracking.server()
+    return found.uri if found is not None else _env.runlens_dir()
+
+
+def _identity(uri):
+    """A tracking URI without credentials, as runs record a server (a trailing slash aside)."""
+    if _tracking.is_server_uri(uri):
+        return _tracking.Server(uri).uri
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    netloc = host + (":%d" % parts.port if parts.port else "") if parts.netloc else ""
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")) if parts.scheme \
+        else uri.rstrip("/")
+
+
+def _shown(uri):
+    return _identity(uri)  # never a password in an error message
+
+
+def _same_place(uri):
+    """Whether `uri` names where this process's runs go."""
+    found = _tracking.server()
+    if found is not None:
+        return _identity(uri) == found.uri
+    from . import get_tracking_uri
+    return _identity(uri) == _identity(get_tracking_uri())

@@ -52,6 +52,22 @@ export function toRun(plan: SweepPlan, includeFailed: boolean): number[] {
   return (includeFailed ? [...plan.missing, ...plan.failed] : plan.missing).sort((a, b) => a - b);
 }
 
+/**
+ * The lens that runs a loop's combinations without a result: `Run all 4`, `Run the 3 missing
+ * combinations`, or, when all of them ran before and failed (or were pruned), `Retry the 1 failed
+ * combination`, so that a combination left out on purpose is not taken for one never run.
+ */
+export function runLensTitle(plan: SweepPlan): { title: string; n: number } {
+  const n = plan.missing.length + plan.failed.length;
+  const s = n === 1 ? '' : 's';
+  if (n && !plan.missing.length) {
+    const which = !plan.pruned.length ? 'failed' : plan.pruned.length === n ? 'pruned' : 'failed or pruned';
+    return { title: `Retry the ${n} ${which} combination${s}`, n };
+  }
+  if (n === plan.total && n > 1) return { title: `Run all ${n}`, n };
+  return { title: `Run the ${n} missing combination${s}`, n };
+}
+
 /** How long the finished run that counts for a combination took (the lookup lists the best one first). */
 function duration(runs: MatchedRun[]): number | undefined {
   const r = runs.find((x) => x.status === 'finished' && x.startTime !== null && x.endTime !== null);
