@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MlflowRun, MlflowSnapshot } from '../../src/core/mlflow/model';
+import type { MetricPoint, MlflowRun, MlflowSnapshot } from '../../src/core/mlflow/model';
 import { repoRoot } from './support/repo';
 
 /** `shared/fixtures` sits next to the checkout (locally and in CI) unless RUNLENS_FIXTURES says otherwise. */
@@ -94,7 +94,7 @@ export function assertRunMatches(actual: MlflowRun, e: ExpectedRun): void {
     const history = actual.metrics[key];
     assert.equal(history.length, metric.num_points, `${where}: ${key} points`);
     metric.history.forEach((p, i) => {
-      const a = history[i];
+      const a = history.point(i) as MetricPoint;
       assert.deepEqual({ step: a.step, timestamp: a.timestamp }, { step: p.step, timestamp: p.timestamp }, `${where}: ${key}[${i}]`);
       assertSameNumber(a.value, expectedNumber(p.value), `${where}: ${key}[${i}] value`);
     });

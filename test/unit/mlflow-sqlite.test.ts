@@ -42,7 +42,7 @@ describe('MLflow SQLite store (mlflow.db written by MLflow 2.17.2)', () => {
     assertSameNumber(odd.latest.pos_inf.value, 1.7976931348623157e308, 'pos_inf');
     assertSameNumber(odd.latest.neg_inf.value, -1.7976931348623157e308, 'neg_inf');
     assertSameNumber(odd.latest.negative_zero.value, 0, 'negative_zero');
-    assertSameNumber(odd.metrics.mixed_history[1].value, NaN, 'NaN inside a history');
+    assertSameNumber(odd.metrics.mixed_history.value(1), NaN, 'NaN inside a history');
   });
 
   it('holds the same params, names, statuses and histories as the file store', async () => {
@@ -53,8 +53,8 @@ describe('MLflow SQLite store (mlflow.db written by MLflow 2.17.2)', () => {
       assert.ok(twin, fixtureKey(run));
       assert.deepEqual([run.name, run.status, run.lifecycle, run.params], [twin.name, twin.status, twin.lifecycle, twin.params]);
       assert.deepEqual(
-        Object.fromEntries(Object.entries(run.metrics).map(([k, h]) => [k, h.map(p => p.step)])),
-        Object.fromEntries(Object.entries(twin.metrics).map(([k, h]) => [k, h.map(p => p.step)])), fixtureKey(run));
+        Object.fromEntries(Object.entries(run.metrics).map(([k, h]) => [k, h.toArray().map(p => p.step)])),
+        Object.fromEntries(Object.entries(twin.metrics).map(([k, h]) => [k, h.toArray().map(p => p.step)])), fixtureKey(run));
     }
   });
 });
@@ -100,7 +100,7 @@ describe('MLflow SQLite store follow-up reads', () => {
     const again = await readSqliteStore(db, { previous: first.fingerprint });
     assert.deepEqual(again.runs.map(r => r.runId), [running]);
     const loss = again.runs[0].metrics.loss;
-    assert.deepEqual(loss[loss.length - 1], { step: 0, value: 9.5, timestamp: 1795744999999 });
+    assert.deepEqual(loss.point(loss.length - 1), { step: 0, value: 9.5, timestamp: 1795744999999 });
     assert.deepEqual(again.runs[0].latest.loss, first.runs.find(r => r.runId === running)?.latest.loss);
   });
 
@@ -178,7 +178,7 @@ describe('MLflow SQLite store follow-up reads', () => {
         INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES ('late_metric', 0.25, 1795745000000, 7, 0, '${finished()}')`);
       const again = await follow();
       assert.deepEqual(again.runs.map(r => r.runId), [finished()]);
-      assert.deepEqual(again.runs[0].metrics.late_metric, [{ step: 7, value: 0.25, timestamp: 1795745000000 }]);
+      assert.deepEqual(again.runs[0].metrics.late_metric.toArray(), [{ step: 7, value: 0.25, timestamp: 1795745000000 }]);
       assert.equal(again.runs[0].latest.late_metric.value, 0.25);
     });
 

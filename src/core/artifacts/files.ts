@@ -38,6 +38,14 @@ export function importedArtifactFolder(kind: 'mlflow-file' | 'mlflow-db', storeP
       if (isDir(dir)) return { dir };
     }
   }
+  return artifactUriFolder(kind, storePath, artifactUri);
+}
+
+/**
+ * The local folder an imported run's `artifact_uri` names, when it is inside the folder holding
+ * the store (`importedArtifactFolder` without looking in a file store's run folders first).
+ */
+export function artifactUriFolder(kind: 'mlflow-file' | 'mlflow-db', storePath: string, artifactUri: string | null | undefined): ArtifactFolder {
   if (!artifactUri) return { dir: null, why: 'MLflow recorded no artifact location for it' };
   const local = localPath(artifactUri, kind === 'mlflow-db' ? path.dirname(storePath) : storePath);
   if (!local) return { dir: null, why: `its artifacts are not on this machine (${artifactUri})` };

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../store/catalog';
 import type { StatusName } from '../store/types';
-import type { MlflowRun, MlflowSnapshot, RunStatus, StoreKind } from './model';
+import type { MetricHistory, MlflowRun, MlflowSnapshot, RunStatus, StoreKind } from './model';
 
 const STATUS: Record<RunStatus, StatusName> = { RUNNING: 'running', SCHEDULED: 'queued', FINISHED: 'finished', FAILED: 'failed', KILLED: 'killed' };
 
@@ -76,10 +76,14 @@ function applyRun(catalog: Catalog, snap: MlflowSnapshot, run: MlflowRun, experi
   catalog.setParams(id, run.params);
   catalog.setTags(id, run.tags);
   for (const [key, points] of Object.entries(run.metrics)) {
-    catalog.setMetricSummary(id, key, points.map((p) => ({ key, value: p.value, step: p.step, t: p.timestamp })), run.latest[key]);
+    catalog.setMetricSummary(id, key, summarized(points), run.latest[key]);
   }
   // A tracking server's search reports each metric's latest point only: its history is read on demand.
   for (const [key, latest] of Object.entries(run.latest)) {
     if (!Object.hasOwn(run.metrics, key)) catalog.setMetricSummary(id, key, [], latest);
   }
+}
+
+function* summarized(history: MetricHistory): Iterable<{ value: number; step: number; t: number }> {
+  for (let i = 0; i < history.length; i++) yield { value: history.value(i), step: history.step(i), t: history.timestamp(i) };
 }

@@ -15,11 +15,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Meta, firstLine } from './metaYaml';
+import { decodeFileText } from './fileText';
 import { parseMetricFile } from './metricFile';
-import { importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
+import { PointBlocks } from './metricHistory';
+import { artifactUriFolder, importedArtifactFolder, listArtifactFolder } from '../artifacts/files';
 import {
-  PARENT_RUN_TAG, RUN_NAME_TAG, digest, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
-  type ImportProblem, type Lifecycle, type MetricPoint, type MlflowExperiment, type MlflowRun,
+  PARENT_RUN_TAG, RUN_NAME_TAG, digest, parseLifecycle, parseRunStatus, put, removedRuns,
+  type ImportProblem, type Lifecycle, type MetricHistory, type MetricPoint, type MlflowExperiment, type MlflowRun,
   type MlflowSnapshot, type ReadOptions,
 } from './model';
 import type { ArtifactEntry } from '../store/types';
@@ -52,12 +54,14 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
   const prev = options.previous?.kind === 'mlflow-file' ? options.previous : undefined;
   const previous = prev?.runs;
   const now = (options.now ?? Date.now)();
+  const live = subfolders(root, problems);
+  const trashed = subfolders(path.join(root, TRASH), problems, true);
   const experimentDirs = [
-    ...subfolders(root, problems).filter(name => !NOT_EXPERIMENTS.has(name))
-      .map(name => ({ dir: path.join(root, name), deleted: false })),
-    ...subfolders(path.join(root, TRASH), problems, true)
-      .map(name => ({ dir: path.join(root, TRASH, name), deleted: true })),
+    ...live.filter(name => !NOT_EXPERIMENTS.has(name)).map(name => ({ dir: path.join(root, name), deleted: false })),
+    ...trashed.map(name => ({ dir: path.join(root, TRASH, name), deleted: true })),
   ];
+  // An experiment folder both in and out of .trash: where a run of one may have its artifacts in the other.
+  const twins = new Set(live.filter(name => trashed.includes(name)));
   const folders: Record<string, number> = {};
   for (const { dir } of experimentDirs) folders[path.relative(root, dir)] = mtimeOf(dir);
   // Between full reads, only what can have changed is read: the runs of experiment folders that
@@ -68,7 +72,7 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
   snapshot.fingerprint.folders = folders;
   snapshot.fingerprint.lastFull = incremental ? prev!.lastFull : now;
   const running: string[] = [];
-  const runDirs: { dir: string; experimentId: string }[] = [];
+  const runDirs: { dir: string; experimentId: string; twin: boolean }[] = [];
   for (const { dir, deleted } of experimentDirs) {
     const experiment = readExperiment(dir, deleted, problems);
     if (!experiment) continue;
@@ -76,7 +80,7 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
     if (incremental && prev!.folders![path.relative(root, dir)] === folders[path.relative(root, dir)]) continue;
     for (const name of subfolders(dir, problems)) {
       if (NOT_RUNS.has(name) || (incremental && previous?.[name] !== undefined)) continue;
-      runDirs.push({ dir: path.join(dir, name), experimentId: experiment.id });
+      runDirs.push({ dir: path.join(dir, name), experimentId: experiment.id, twin: twins.has(experiment.id) });
     }
   }
   if (incremental) {
@@ -84,7 +88,7 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
     for (const rel of prev!.running ?? []) {
       const dir = path.join(root, rel);
       const experimentId = path.basename(path.dirname(dir));
-      if (fs.existsSync(dir)) { runDirs.push({ dir, experimentId }); again.add(path.basename(dir)); }
+      if (fs.existsSync(dir)) { runDirs.push({ dir, experimentId, twin: true }); again.add(path.basename(dir)); }
     }
     const toRead = new Set(runDirs.map((r) => path.basename(r.dir)));
     for (const [runId, fingerprint] of Object.entries(previous!)) {
@@ -94,8 +98,9 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
     }
     for (const rel of prev!.running ?? []) if (!again.has(path.basename(rel))) running.push(rel);
   }
+  const blocks = new PointBlocks();
   let sliceStart = performance.now();
-  for (const { dir, experimentId } of runDirs) {
+  for (const { dir, experimentId, twin } of runDirs) {
     if (performance.now() - sliceStart > SLICE_MS) {
       await new Promise(resolve => setImmediate(resolve));
       sliceStart = performance.now();
@@ -107,15 +112,15 @@ export async function readFileStore(root: string, options: ReadOptions = {}): Pr
     const files = listRunFiles(dir, runProblems, previous !== undefined);
     if (files) {
       // MLflow writes an artifact without touching the run's other files: its listing counts too.
-      const artifacts = listArtifactFolder(path.join(dir, 'artifacts'), runProblems);
+      const artifacts = files.hasArtifacts ? listArtifactFolder(dir + path.sep + 'artifacts', runProblems) : [];
       let fingerprint = previous && fingerprintOf(files, artifacts);
       if (fingerprint !== undefined && previous?.[runId] === fingerprint) {
         snapshot.unchangedRunIds.push(runId);
         if (prev?.running?.includes(path.relative(root, dir))) running.push(path.relative(root, dir));
       } else {
-        const run = readRun(runId, experimentId, files, runProblems);
+        const run = readRun(runId, experimentId, files, runProblems, blocks);
         if (run) {
-          run.artifacts = artifacts.length || !run.artifactUri ? artifacts : listedElsewhere(root, experimentId, run, runProblems);
+          run.artifacts = artifacts.length || !run.artifactUri ? artifacts : listedElsewhere(root, experimentId, run, files.hasArtifacts || twin, runProblems);
           snapshot.runs.push(run);
           if (run.lifecycle === 'active' && (run.status === 'RUNNING' || run.status === 'SCHEDULED')) running.push(path.relative(root, dir));
         }
@@ -179,15 +184,36 @@ interface FileEntry { key: string; path: string; size?: number; mtimeMs?: number
 
 interface RunFiles {
   meta: FileEntry;
+  /** meta.yaml's text when it was read with the listing (null: unreadable, and reported). */
+  metaText?: string | null;
   params: FileEntry[];
   tags: FileEntry[];
   metrics: FileEntry[];
   all: FileEntry[];
+  /** Whether the folder holds an `artifacts/` (most runs log none: not asked again). */
+  hasArtifacts: boolean;
 }
 
-/** The files of a run folder (with sizes and times if `withStats`); undefined if it is not a run. */
+/**
+ * The files of a run folder (with sizes and times if `withStats`); undefined if it is not a run.
+ * Without `withStats` (a first read), the folder itself is not listed: its parts are (a part that is
+ * not there has no files) and its meta.yaml is read here, which also says whether it is there.
+ */
 function listRunFiles(dir: string, problems: ImportProblem[], withStats: boolean): RunFiles | undefined {
-  const metaPath = path.join(dir, 'meta.yaml');
+  const metaPath = dir + path.sep + 'meta.yaml';
+  if (!withStats) {
+    const [params, tags, metrics] = RUN_PARTS.map(part => walk(dir + path.sep + part, problems, false));
+    const meta: FileEntry = { key: 'meta.yaml', path: metaPath };
+    let metaText: string | null = null;
+    try {
+      metaText = decodeFileText(readWithStats(meta), metaPath, problems);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return notARun(metaPath, params, tags, metrics, problems);
+      problems.push({ path: metaPath, message: `unreadable: ${firstLine(err)}` });
+    }
+    const hasArtifacts = fs.lstatSync(dir + path.sep + 'artifacts', { throwIfNoEntry: false }) !== undefined;
+    return { meta, metaText, params, tags, metrics, all: [meta, ...params, ...tags, ...metrics], hasArtifacts };
+  }
   let names: Set<string>;
   try {
     names = new Set(fs.readdirSync(dir));
@@ -195,47 +221,55 @@ function listRunFiles(dir: string, problems: ImportProblem[], withStats: boolean
     problems.push({ path: dir, message: `cannot list: ${firstLine(err)}` });
     return undefined;
   }
-  const [params, tags, metrics] = RUN_PARTS.map(part => (names.has(part) ? walk(path.join(dir, part), problems, withStats) : []));
-  const metaStat = names.has('meta.yaml') && (withStats ? statOrReport(metaPath, problems) : undefined);
-  if (metaStat === false || metaStat?.isFile() === false) {
-    // Artifact folders may sit next to runs; only a folder holding run data deserves a word.
-    if (params.length || tags.length || metrics.length) {
-      problems.push({ path: metaPath, message: 'missing or not a file: the run in this folder is not imported' });
-    }
-    return undefined;
-  }
+  const [params, tags, metrics] = RUN_PARTS.map(part => (names.has(part) ? walk(dir + path.sep + part, problems, withStats) : []));
+  const metaStat = names.has('meta.yaml') && statOrReport(metaPath, problems);
+  if (metaStat === false || metaStat?.isFile() === false) return notARun(metaPath, params, tags, metrics, problems);
   const meta: FileEntry = { key: 'meta.yaml', path: metaPath, size: metaStat?.size, mtimeMs: metaStat?.mtimeMs };
-  return { meta, params, tags, metrics, all: [meta, ...params, ...tags, ...metrics] };
+  return { meta, params, tags, metrics, all: [meta, ...params, ...tags, ...metrics], hasArtifacts: names.has('artifacts') };
+}
+
+function notARun(metaPath: string, params: FileEntry[], tags: FileEntry[], metrics: FileEntry[], problems: ImportProblem[]): undefined {
+  // Artifact folders may sit next to runs; only a folder holding run data deserves a word.
+  if (params.length || tags.length || metrics.length) {
+    problems.push({ path: metaPath, message: 'missing or not a file: the run in this folder is not imported' });
+  }
+  return undefined;
 }
 
 function fingerprintOf(files: RunFiles, artifacts: ArtifactEntry[]): string {
   return digest([...files.all.map(f => `${f.path}\0${f.size}\0${f.mtimeMs}`), ...artifacts.map(a => `a\0${a.path}\0${a.size}`)]);
 }
 
-/** A run whose `artifacts/` folder is empty or gone may have its artifacts where its artifact_uri says. */
-function listedElsewhere(root: string, experimentId: string, run: MlflowRun, problems: ImportProblem[]): ArtifactEntry[] {
-  const folder = importedArtifactFolder('mlflow-file', root, experimentId, run.runId, run.artifactUri);
+/**
+ * A run whose `artifacts/` folder is empty or gone may have its artifacts where its artifact_uri
+ * says. Unless `look` (an `artifacts/` there, or a twin of its experiment folder in or out of
+ * .trash), the run folders need not be looked in first: most runs log no artifacts.
+ */
+function listedElsewhere(root: string, experimentId: string, run: MlflowRun, look: boolean, problems: ImportProblem[]): ArtifactEntry[] {
+  const folder = look ? importedArtifactFolder('mlflow-file', root, experimentId, run.runId, run.artifactUri)
+    : artifactUriFolder('mlflow-file', root, run.artifactUri);
   return folder.dir && folder.dir !== path.join(root, experimentId, run.runId, 'artifacts') ? listArtifactFolder(folder.dir, problems) : [];
 }
 
-function readRun(runId: string, experimentId: string, files: RunFiles, problems: ImportProblem[]): MlflowRun | undefined {
-  const text = readText(files.meta, problems);
-  if (text === undefined) return undefined;
+function readRun(runId: string, experimentId: string, files: RunFiles, problems: ImportProblem[], blocks: PointBlocks): MlflowRun | undefined {
+  const text = files.metaText === undefined ? readText(files.meta, problems) : files.metaText;
+  if (text === undefined || text === null) return undefined;
   const meta = Meta.parse(text, files.meta.path, problems);
   if (!meta) return undefined;
   checkId(meta, 'run_id', meta.text('run_id') ?? meta.text('run_uuid'), runId);
   checkId(meta, 'experiment_id', meta.text('experiment_id'), experimentId);
   const params = readValues(files.params, problems);
   const tags = readValues(files.tags, problems);
-  const metrics = readMetrics(files.metrics, problems);
+  const metrics = readMetrics(files.metrics, problems, blocks);
   const startTime = meta.integer('start_time');
   const endTime = meta.integer('end_time');
   const latest: Record<string, MetricPoint> = {};
-  let lastUpdate = Math.max(startTime ?? 0, endTime ?? 0, ...files.all.map(f => Math.round(f.mtimeMs ?? 0)));
-  for (const [key, points] of Object.entries(metrics)) {
-    const point = latestPoint(points);
+  let lastUpdate = Math.max(startTime ?? 0, endTime ?? 0);
+  for (const f of files.all) lastUpdate = Math.max(lastUpdate, Math.round(f.mtimeMs ?? 0));
+  for (const [key, history] of Object.entries(metrics)) {
+    const point = history.latest();
     if (point) put(latest, key, point);
-    for (const p of points) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
+    lastUpdate = Math.max(lastUpdate, history.lastTimestamp());
   }
   const run: MlflowRun = {
     runId,
@@ -286,12 +320,12 @@ function readValues(files: FileEntry[], problems: ImportProblem[]): Record<strin
   return values;
 }
 
-function readMetrics(files: FileEntry[], problems: ImportProblem[]): Record<string, MetricPoint[]> {
-  const metrics: Record<string, MetricPoint[]> = {};
+function readMetrics(files: FileEntry[], problems: ImportProblem[], blocks: PointBlocks): Record<string, MetricHistory> {
+  const metrics: Record<string, MetricHistory> = {};
   for (const f of files) {
-    const text = readText(f, problems);
-    if (text === undefined) continue;
-    const points = parseMetricFile(text, f.path, problems);
+    const bytes = readBytes(f, problems);
+    if (bytes === undefined) continue;
+    const points = parseMetricFile(bytes, f.path, problems, blocks);
     // MLflow refuses a metric file without points; one whose every line was bad is reported already.
     if (points.length) put(metrics, f.key, points);
     else if (!problems.some(p => p.path.startsWith(f.path + ':'))) problems.push({ path: f.path, message: 'empty metric file' });
@@ -317,7 +351,7 @@ function walk(dir: string, problems: ImportProblem[], withStats: boolean, prefix
   }
   const found: FileEntry[] = [];
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+    const full = dir + path.sep + entry.name;
     const key = prefix + entry.name;
     if (entry.isDirectory()) {
       found.push(...walk(full, problems, withStats, key + '/'));
@@ -356,28 +390,30 @@ function statOrReport(file: string, problems: ImportProblem[]): fs.Stats | undef
   }
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const UTF8_LENIENT = new TextDecoder('utf-8', { ignoreBOM: true });
-
 /**
  * A file's text as MLflow reads it (UTF-8, nothing stripped); undefined if unreadable. Notes the
  * file's size and time in `file` as it reads, from the open file.
  */
 function readText(file: FileEntry, problems: ImportProblem[], optional = false): string | undefined {
-  let bytes: Buffer;
+  const bytes = readBytes(file, problems, optional);
+  return bytes && decodeFileText(bytes, file.path, problems);
+}
+
+/**
+ * A file's bytes, undefined if unreadable, noting its size and time in `file` as `readText` does.
+ * The bytes are good until the next read: every file is read into the same buffer.
+ */
+function readBytes(file: FileEntry, problems: ImportProblem[], optional = false): Buffer | undefined {
   try {
-    bytes = readWithStats(file);
+    return readWithStats(file);
   } catch (err) {
     if (!(optional && errorCode(err) === 'ENOENT')) problems.push({ path: file.path, message: `unreadable: ${firstLine(err)}` });
     return undefined;
   }
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    problems.push({ path: file.path, message: 'not valid UTF-8: read with replacement characters' });
-    return UTF8_LENIENT.decode(bytes);
-  }
 }
+
+/** What every file is read into, grown as needed: a store is thousands of small files, read one at a time. */
+let readBuffer = Buffer.allocUnsafe(64 * 1024);
 
 function readWithStats(file: FileEntry): Buffer {
   const fd = fs.openSync(file.path, 'r');
@@ -385,14 +421,14 @@ function readWithStats(file: FileEntry): Buffer {
     const stat = fs.fstatSync(fd);
     file.size ??= stat.size;
     file.mtimeMs ??= stat.mtimeMs;
-    const bytes = Buffer.allocUnsafe(stat.size);
+    if (stat.size > readBuffer.length) readBuffer = Buffer.allocUnsafe(Math.max(stat.size, readBuffer.length * 2));
     let length = 0;
-    while (length < bytes.length) {
-      const read = fs.readSync(fd, bytes, length, bytes.length - length, length);
+    while (length < stat.size) {
+      const read = fs.readSync(fd, readBuffer, length, stat.size - length, length);
       if (read === 0) break; // shrank meanwhile: what is there is what there is
       length += read;
     }
-    return bytes.subarray(0, length);
+    return readBuffer.subarray(0, length);
   } finally {
     fs.closeSync(fd);
   }

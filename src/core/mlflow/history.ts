@@ -25,7 +25,7 @@ export async function importedHistory(source: string, problems: ImportProblem[] 
         const full = path.join(d, e.name);
         // A `/` in a metric key is a sub-folder in the file store.
         if (e.isDirectory()) walk(full, `${prefix}${e.name}/`);
-        else out[prefix + e.name] = parseMetricFile(fs.readFileSync(full, 'utf8'), full, problems);
+        else out[prefix + e.name] = parseMetricFile(fs.readFileSync(full), full, problems).toArray();
       }
     };
     walk(path.join(dir, 'metrics'), '');

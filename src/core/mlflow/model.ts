@@ -7,18 +7,13 @@
 
 import { createHash } from 'node:crypto';
 import type { ArtifactEntry } from '../store/types';
+import type { MetricHistory, MetricPoint } from './metricHistory';
+
+export { MetricHistory, finalValue, latestPoint, type MetricPoint } from './metricHistory';
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 export type Lifecycle = 'active' | 'deleted';
 export type StoreKind = 'mlflow-file' | 'mlflow-db' | 'mlflow-server';
-
-export interface MetricPoint {
-  step: number;
-  /** May be NaN, +/-Infinity or -0, as MLflow's client returns them for the store. */
-  value: number;
-  /** ms since the epoch. */
-  timestamp: number;
-}
 
 export interface MlflowExperiment {
   id: string;
@@ -43,7 +38,7 @@ export interface MlflowRun {
   params: Record<string, string>;
   tags: Record<string, string>;
   /** Full history of each metric, in the order MLflow's `get_metric_history` returns it. */
-  metrics: Record<string, MetricPoint[]>;
+  metrics: Record<string, MetricHistory>;
   /** Each metric's latest point as MLflow reports it (`run.data.metrics`). */
   latest: Record<string, MetricPoint>;
   /** From the `mlflow.parentRunId` tag. */
@@ -142,28 +137,6 @@ export interface ReadOptions {
    */
   fullEveryMs?: number;
   now?: () => number;
-}
-
-/**
- * MLflow's latest point of a metric: the highest step, then the latest timestamp, then the
- * largest value, exactly as the file store's `max(key=(step, timestamp, value))` picks it. A NaN
- * never compares greater, so between a NaN and a number at the same step and time the earlier
- * point stays, as in Python.
- */
-export function latestPoint(points: readonly MetricPoint[]): MetricPoint | undefined {
-  let best = points[0];
-  for (let i = 1; i < points.length; i++) {
-    const p = points[i];
-    if (p.step !== best.step ? p.step > best.step
-      : p.timestamp !== best.timestamp ? p.timestamp > best.timestamp
-        : p.value > best.value) best = p;
-  }
-  return best;
-}
-
-/** The value MLflow reports for a metric (see `latestPoint`). */
-export function finalValue(points: readonly MetricPoint[]): number | undefined {
-  return latestPoint(points)?.value;
 }
 
 const STATUS_BY_NUMBER: Record<string, RunStatus> = {

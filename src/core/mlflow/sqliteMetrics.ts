@@ -5,7 +5,8 @@
  * did, or if it got points since the last read: MLflow only ever appends to `metrics`, so new
  * points are the rows above the highest rowid seen before, found without scanning the table.
  */
-import { put, type MetricPoint, type MlflowRun, type StoreFingerprint } from './model';
+import { PointBlocks } from './metricHistory';
+import { put, type MetricHistory, type MetricPoint, type MlflowRun, type StoreFingerprint } from './model';
 import { num, text, type Row, type TableReader } from './sqliteTables';
 
 /**
@@ -45,12 +46,25 @@ export async function readMetricHistories(tables: TableReader, runs: Map<string,
 
   // The hot loop of an import (a row per point). MLflow appends a run's points together, all its
   // metrics at each step, so the current run and its few series are kept at hand, and a key is
-  // found among them by comparison instead of hashing a freshly decoded string.
+  // found among them by comparison instead of hashing a freshly decoded string. Each series is
+  // gathered in columns of its own, reused from run to run, and moved to the run's history (in
+  // shared blocks) when the run's rows end: no object per point, no array per history that grows.
   let runId: string | undefined;
   let run: MlflowRun | undefined;
   let runKeys: string[] = [];
-  let series: MetricPoint[][] = [];
+  let keys: string[] = [];
+  let counts: number[] = [];
+  const gathered: Float64Array[] = [];
+  const blocks = new PointBlocks();
   let orphans = false;
+  const moveGathered = () => {
+    if (!run) return;
+    for (let i = 0; i < keys.length; i++) {
+      // A run whose rows come in more than one stretch already has points of its series.
+      if (Object.hasOwn(run.metrics, keys[i])) run.metrics[keys[i]].append(gathered[i], counts[i]);
+      else put(run.metrics, keys[i], blocks.copy(gathered[i], counts[i]));
+    }
+  };
   const onRow = (row: Row) => {
     const runKey = row[0] as string;
     let i = runKeys.indexOf(runKey);
@@ -58,25 +72,42 @@ export async function readMetricHistories(tables: TableReader, runs: Map<string,
       const cut = runKey.indexOf('\x1f');
       const id = runKey.slice(0, cut);
       if (id !== runId) {
+        moveGathered();
         runId = id;
         run = toRead.has(id) ? runs.get(id) : undefined;
         runKeys = [];
-        series = [];
+        keys = [];
+        counts = [];
         if (!runs.has(id)) orphans = true;
       }
       if (!run) return;
-      const key = runKey.slice(cut + 1);
       i = runKeys.push(runKey) - 1;
-      series.push(Object.hasOwn(run.metrics, key) ? run.metrics[key] : put(run.metrics, key, []));
+      keys.push(runKey.slice(cut + 1));
+      counts.push(0);
+      gathered[i] ??= new Float64Array(3 * 256);
     }
-    series[i].push(metricPoint(row[1], row[2], row[3], 0));
+    const at = counts[i]++ * 3;
+    let columns = gathered[i];
+    if (at === columns.length) {
+      columns = new Float64Array(columns.length * 2);
+      columns.set(gathered[i]);
+      gathered[i] = columns;
+    }
+    const value = row[1];
+    const timestamp = row[2];
+    const step = row[3];
+    columns[at] = typeof step === 'number' ? step : num(step) ?? 0;
+    columns[at + 1] = typeof value === 'number' ? value : num(value) ?? NaN;
+    columns[at + 2] = typeof timestamp === 'number' ? timestamp : num(timestamp) ?? 0;
   };
   const history = tables.columns('metrics', true)?.has('is_nan') === false ? HISTORY_WITHOUT_NAN : HISTORY;
   if (!previous || toRead.size > storeRuns * SCAN_SHARE) {
     await tables.scanSliced(history, onRow, SLICE_MS);
+    moveGathered();
     if (orphans) tables.report(`table metrics: points of runs missing from the runs table were not imported`);
   } else {
     for (const runId of toRead) tables.scan({ ...history, tail: 'WHERE run_uuid = ?', params: [runId] }, onRow);
+    moveGathered();
   }
   for (const runId of toRead) {
     const run = runs.get(runId);
@@ -136,20 +167,24 @@ export function metricPoint(value: Row[number], timestamp: Row[number], step: Ro
  * MLflow's history query returns points by timestamp, then step, then stored value (the order of
  * the table's primary key index, and of the ORDER BY newer versions add); NaN is stored as 0.
  */
-function sortLikeMlflow(points: MetricPoint[]): void {
-  for (let i = 1; i < points.length; i++) {
-    if (compare(points[i - 1], points[i]) > 0) {
-      points.sort(compare);
+function sortLikeMlflow(history: MetricHistory): void {
+  for (let i = 1; i < history.length; i++) {
+    if (compareValues(history.timestamp(i - 1), history.step(i - 1), history.value(i - 1), history.timestamp(i), history.step(i), history.value(i)) > 0) {
+      history.sort(compare);
       return;
     }
   }
 }
 
 function compare(a: MetricPoint, b: MetricPoint): number {
-  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
-  if (a.step !== b.step) return a.step < b.step ? -1 : 1;
-  const av = Number.isNaN(a.value) ? 0 : a.value;
-  const bv = Number.isNaN(b.value) ? 0 : b.value;
+  return compareValues(a.timestamp, a.step, a.value, b.timestamp, b.step, b.value);
+}
+
+function compareValues(aTimestamp: number, aStep: number, aValue: number, bTimestamp: number, bStep: number, bValue: number): number {
+  if (aTimestamp !== bTimestamp) return aTimestamp < bTimestamp ? -1 : 1;
+  if (aStep !== bStep) return aStep < bStep ? -1 : 1;
+  const av = Number.isNaN(aValue) ? 0 : aValue;
+  const bv = Number.isNaN(bValue) ? 0 : bValue;
   if (av !== bv) return av < bv ? -1 : 1;
-  return Number(Number.isNaN(a.value)) - Number(Number.isNaN(b.value));
+  return Number(Number.isNaN(aValue)) - Number(Number.isNaN(bValue));
 }

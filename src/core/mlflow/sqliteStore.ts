@@ -10,7 +10,7 @@
  * `latest_metrics`, which is what MLflow reports as `run.data.metrics`.
  */
 import {
-  PARENT_RUN_TAG, RUN_NAME_TAG, latestPoint, parseLifecycle, parseRunStatus, put, removedRuns,
+  PARENT_RUN_TAG, RUN_NAME_TAG, parseLifecycle, parseRunStatus, put, removedRuns,
   type ImportProblem, type MetricPoint, type MlflowExperiment, type MlflowRun, type MlflowSnapshot,
   type DbWatermark, type ReadOptions,
   runDigest,
@@ -208,10 +208,10 @@ function finishRun(run: MlflowRun): void {
   if (!run.name && run.tags[RUN_NAME_TAG]) run.name = run.tags[RUN_NAME_TAG];
   if (run.tags[PARENT_RUN_TAG]) run.parentRunId = run.tags[PARENT_RUN_TAG];
   let lastUpdate = Math.max(run.startTime ?? 0, run.endTime ?? 0);
-  for (const [key, points] of Object.entries(run.metrics)) {
+  for (const [key, history] of Object.entries(run.metrics)) {
     // Runs logged before MLflow kept latest_metrics have histories only.
-    if (!Object.hasOwn(run.latest, key)) put(run.latest, key, latestPoint(points) as MetricPoint);
-    for (const p of points) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
+    if (!Object.hasOwn(run.latest, key)) put(run.latest, key, history.latest() as MetricPoint);
+    lastUpdate = Math.max(lastUpdate, history.lastTimestamp());
   }
   for (const p of Object.values(run.latest)) if (p.timestamp > lastUpdate) lastUpdate = p.timestamp;
   run.lastUpdate = lastUpdate;

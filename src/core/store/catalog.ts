@@ -24,6 +24,9 @@ export interface RunHeader {
   source: string;
 }
 
+/** What a metric's summary takes of each point. */
+type SummarizedPoint = Omit<MetricPoint, 'key'> & { key?: string };
+
 interface MetricAgg { last: number; lastStep: number; lastTime: number; min: number | null; max: number | null; count: number }
 
 /**
@@ -360,7 +363,7 @@ export class Catalog {
    * Replaces a metric's summary outright (imports, which know the whole history). `latest` is the
    * point the source itself reports as the latest, when it says.
    */
-  setMetricSummary(id: number, key: string, points: MetricPoint[], latest?: { step: number; value: number; timestamp: number }): void {
+  setMetricSummary(id: number, key: string, points: Iterable<SummarizedPoint>, latest?: { step: number; value: number; timestamp: number }): void {
     const agg: MetricAgg = { last: NaN, lastStep: -Infinity, lastTime: -Infinity, min: null, max: null, count: 0 };
     for (const p of points) foldPoint(agg, p);
     if (latest) { agg.last = latest.value; agg.lastStep = latest.step; agg.lastTime = latest.timestamp; }
@@ -380,7 +383,7 @@ export class Catalog {
  * MLflow's rule for the latest value: the highest step, then the latest timestamp, then the
  * larger value. min/max/count are over every point; NaN takes no part in min and max.
  */
-export function foldPoint(agg: MetricAgg, p: MetricPoint): void {
+export function foldPoint(agg: MetricAgg, p: SummarizedPoint): void {
   const newer = p.step > agg.lastStep
     || (p.step === agg.lastStep && (p.t > agg.lastTime || (p.t === agg.lastTime && (Number.isNaN(agg.last) || p.value > agg.last))));
   if (newer || agg.count === 0) { agg.last = p.value; agg.lastStep = p.step; agg.lastTime = p.t; }
