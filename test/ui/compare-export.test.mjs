@@ -45,8 +45,8 @@ describe('A comparison exported to a file through VS Code\'s save dialog', funct
     await waitForFile(csvFile);
     assert.equal(fs.readFileSync(csvFile, 'utf8'), [
       'run_id,name,experiment,status,params.lr,params.optimizer,metrics.accuracy,metrics.loss',
-      'e2,"lr=1e-3, optimizer==cmd|calc",export,failed,1e-3,\'=cmd|calc,,0.5',
-      'e1,"lr=0.001, optimizer=adam, amsgrad",export,finished,0.001,"adam, amsgrad",0.8,0.4',
+      'e2,optimizer==cmd|calc,export,failed,1e-3,\'=cmd|calc,,0.5',
+      'e1,"optimizer=adam, amsgrad",export,finished,0.001,"adam, amsgrad",0.8,0.4',
       '',
     ].join('\r\n'));
 
@@ -54,8 +54,8 @@ describe('A comparison exported to a file through VS Code\'s save dialog', funct
     await waitForFile(jsonFile);
     assert.deepEqual(JSON.parse(fs.readFileSync(jsonFile, 'utf8')), {
       runs: [
-        { run_id: 'e2', name: 'lr=1e-3, optimizer==cmd|calc', experiment: 'export', status: 'failed', params: { lr: '1e-3', optimizer: '=cmd|calc' }, metrics: { loss: 0.5 } },
-        { run_id: 'e1', name: 'lr=0.001, optimizer=adam, amsgrad', experiment: 'export', status: 'finished', params: { lr: '0.001', optimizer: 'adam, amsgrad' }, metrics: { accuracy: 0.8, loss: 0.4 } },
+        { run_id: 'e2', name: 'optimizer==cmd|calc', experiment: 'export', status: 'failed', params: { lr: '1e-3', optimizer: '=cmd|calc' }, metrics: { loss: 0.5 } },
+        { run_id: 'e1', name: 'optimizer=adam, amsgrad', experiment: 'export', status: 'finished', params: { lr: '0.001', optimizer: 'adam, amsgrad' }, metrics: { accuracy: 0.8, loss: 0.4 } },
       ],
       differing_params: ['optimizer'],
     });

@@ -29,6 +29,8 @@ describe('naming runs and choosing their key metric', () => {
     assert.deepEqual(varyingKeys([a, b]), ['lr']);
     assert.equal(runLabel(a, ['lr']), 'lr=0.1');
     assert.equal(runLabel(a, []), 'bs=32, lr=0.1');
+    // By meaning, as compare's differences: 0.001 and 1e-3 are one learning rate.
+    assert.deepEqual(varyingKeys([run({ lr: '0.001', opt: 'adam' }), run({ lr: '1e-3', opt: 'sgd' })]), ['opt']);
   });
   it('one rule everywhere: configured per experiment, else a score, else a loss', () => {
     const settings = { keyMetric: '', byExperiment: { tune: 'f1' } };

@@ -1,4 +1,5 @@
 /** How runs read in the editor: pure text shaping, shared by the tree, the lens and the CLI. */
+import { canonicalParam } from '../params/canonical';
 import type { RunSummary, StatusName } from '../store/types';
 
 /**
@@ -117,8 +118,8 @@ export const STATUS_LABEL: Record<StatusName, string> = {
 };
 
 /**
- * Keys whose values differ between the given runs: a run without a name is shown by these,
- * since the keys every run shares say nothing about which run it is.
+ * Keys whose values differ between the given runs, by meaning (`0.001` and `1e-3` do not): a run
+ * without a name is shown by these, since the keys every run shares say nothing about which run it is.
  */
 export function varyingKeys(runs: RunSummary[]): string[] {
   const values = new Map<string, Set<string>>();
@@ -127,7 +128,9 @@ export function varyingKeys(runs: RunSummary[]): string[] {
     if (!s) values.set(k, (s = new Set()));
     s.add(v);
   }
-  return [...values].filter(([k, s]) => s.size > 1 || runs.some((r) => !(k in r.params))).map(([k]) => k).sort();
+  // Spellings compared by meaning only where they differ as written (most keys: one spelling).
+  const differ = (s: Set<string>) => s.size > 1 && new Set([...s].map(canonicalParam)).size > 1;
+  return [...values].filter(([k, s]) => differ(s) || runs.some((r) => !(k in r.params))).map(([k]) => k).sort();
 }
 
 export function runLabel(run: RunSummary, varying: string[]): string {
