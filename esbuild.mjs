@@ -24,7 +24,7 @@ const nodeCommon = {
 };
 
 const builds = [
-  { ...nodeCommon, entryPoints: { extension: 'src/extension.ts', storeWorker: 'src/store/worker.ts' }, outdir: 'dist' },
+  { ...nodeCommon, entryPoints: { extension: 'src/extension.ts', storeWorker: 'src/store/worker.ts', mlflowReader: 'src/core/mlflow/fileStoreWorker.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];
 const webviews = fs.existsSync('src/webview')

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readFileStore } from '../src/core/mlflow/fileStore';
+import { readFileStore, setMlflowReaderWorker } from '../src/core/mlflow/fileStore';
 import type { MlflowSnapshot, StoreFingerprint } from '../src/core/mlflow/model';
 import { loadSqlJs, setSqlJsWasmPath } from '../src/core/store/sqljs';
 import { readSqliteStore } from '../src/core/mlflow/sqliteStore';
@@ -26,11 +26,13 @@ const ADDED = 100;
 const MLFLOW_TABLES = ['alembic_version', 'experiments', 'experiment_tags', 'runs', 'params', 'tags', 'latest_metrics', 'metrics'];
 
 /** `ctx.wasm`: the sql-wasm.wasm to load (bench/run.mjs passes the packaged one). */
-export async function run(ctx: { wasm?: string } = {}): Promise<Record<string, Figure>> {
+export async function run(ctx: { wasm?: string; root?: string } = {}): Promise<Record<string, Figure>> {
   const scratch = fs.mkdtempSync(path.join(scratchParent(), 'runlens-bench-mlflow-'));
   const dbPath = path.join(scratch, 'mlflow.db');
   const mlruns = path.join(scratch, 'mlruns');
   if (ctx.wasm) setSqlJsWasmPath(ctx.wasm);
+  // As the extension's store thread reads: a large first read shares its runs with a second thread.
+  if (ctx.root) setMlflowReaderWorker(path.join(ctx.root, 'dist', 'mlflowReader.js'));
   try {
     const SQL = await loadSqlJs();
     const generation = await seconds(async () => {

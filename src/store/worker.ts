@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { setMlflowReaderWorker } from '../core/mlflow/fileStore';
 import { WorkspaceStore } from '../core/store/workspaceStore';
 import { setSqlJsWasmPath } from '../core/store/sqljs';
 import { countRuns, declaredGoal, getRun, listExperiments, listRuns, lookupCombinations, metricNames } from '../core/store/queries';
@@ -77,6 +79,7 @@ port.on('message', async (msg: ToWorker) => {
   if (msg.kind === 'open') {
     try {
       setSqlJsWasmPath(msg.wasm);
+      setMlflowReaderWorker(path.join(__dirname, 'mlflowReader.js')); // built beside this file
       for (const p of msg.allowed) allowed.add(p);
       store = await WorkspaceStore.open(msg.folder, {
         reporter, allowedSources: { list: () => [...allowed, ...allowedBySettings] }, serverPollMs: msg.serverPollMs,

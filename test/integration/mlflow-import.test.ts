@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { runlensExtension, waitFor, workspaceFolder } from './support/host';
+import { addFileStoreRuns } from '../../bench/mlflow-stores';
 
 /** The shared MLflow 2.17.2 fixture: beside the checkout in CI and on developer machines. */
 function fixture(): string {
@@ -74,6 +75,27 @@ describe('MLflow runs already in the workspace', () => {
       return t.length ? t : undefined;
     });
     assert.deepStrictEqual(titles, ['RunLens: 9 of 12 combinations logged · best accuracy 0.9633 (learning_rate=0.03, batch_size=128, optimizer=adamw) · 1 failed · 1 killed · 1 running']);
+  });
+
+  it('imports a large mlruns/ folder, its store thread sharing the reading with a second one', async function () {
+    this.timeout(180_000);
+    // 1,500 runs (31,500 files, 750,000 points): past the size at which a first read takes a second thread.
+    const big = path.join(project, 'big', 'mlruns');
+    for (let from = 0; from < 1500; from += 50) {
+      addFileStoreRuns(big, from, 50); // this test runs in the extension host: a little at a time
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const { tree, stores } = await runlensExtension().activate();
+    await vscode.commands.executeCommand('runlens.importMlflow', vscode.Uri.file(big));
+    const [store] = await stores.all();
+    const bench = await waitFor('the bench experiment with its 1,500 runs', async () => {
+      for (const n of await tree.getChildren()) if (n.kind === 'experiment' && n.experiment.name === 'bench' && n.experiment.runs === 1500) return n.experiment;
+      return undefined;
+    }, 120_000);
+    // The last runs are the second thread's share: their params and metrics are there too.
+    const last = (await store.client.api.runs({ experimentId: bench.id, limit: 2000 })).find((r) => r.name === 'run-1499');
+    assert.ok(last, 'run-1499 is in the store');
+    assert.ok(Object.keys(last.params).length === 10 && Object.keys(last.metrics).length === 5, JSON.stringify(last));
   });
 
   it('follows a store outside the folder only when the person imports it, not because the journal names it', async () => {

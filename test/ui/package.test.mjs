@@ -53,7 +53,7 @@ describe('npm run package', function () {
 
   it('ships the bundles, the sql.js WASM, the media, the Python client and the docs', function () {
     const required = [
-      'extension/package.json', 'extension/dist/extension.js', 'extension/dist/storeWorker.js',
+      'extension/package.json', 'extension/dist/extension.js', 'extension/dist/storeWorker.js', 'extension/dist/mlflowReader.js',
       'extension/dist/cli.js', 'extension/dist/sql-wasm.wasm', 'extension/python/runlens/__init__.py',
       'extension/python/pyproject.toml', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt',
     ];
