@@ -15,7 +15,7 @@ import { Launcher, type LaunchedRun } from './launcher';
 import { runSweep, type SweepResult } from './sweep';
 import { planLoopRun } from '../core/launch/loopRun';
 import { CLIENT_DEFAULT_EXPERIMENT } from '../core/launch/destination';
-import { planSweep, toRun } from '../core/launch/plan';
+import { planSweep, runLensTitle } from '../core/launch/plan';
 import { canonicalValue } from '../core/params/canonical';
 import { shortId } from '../core/runs/format';
 
@@ -94,11 +94,12 @@ function launchCommands(launcher: Launcher, stores: FolderStores, insights: Loop
     await saveIfOpen(script);
     // A script with an experiment loop whose combinations are partly logged: by default, only
     // the missing ones run.
-    const [first] = opts.all ? [] : await loopsOf(script);
+    // (An Optuna grid search is run by its own sampler, which skips the points already done, as the lens says.)
+    const [first] = opts.all ? [] : (await loopsOf(script)).filter((l) => l.loop.optuna?.kind !== 'grid');
     if (first) {
-      const missing = toRun(planSweep(first.states, true), true).length;
+      const { title, n: missing } = runLensTitle(planSweep(first.states, true));
       const total = first.loop.combinations.length;
-      const only = `Run the ${missing} Missing`;
+      const only = title; // as the loop's lens offers it: `Run the 3 missing combinations`, `Retry the 1 failed combination`
       const all = `Run All ${total}`;
       const answer = opts.yes ? only : missing === total ? all : await vscode.window.showInformationMessage(
         `${path.basename(script)} has an experiment loop at line ${first.loop.line}: ${first.summary.logged} of its ${total} combinations are already logged.`,

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileStore } from '../../src/core/mlflow/fileStore';
 import { parseMetricFile, parsePythonFloat } from '../../src/core/mlflow/metricFile';
-import { finalValue, latestPoint, type MetricPoint, type MlflowSnapshot } from '../../src/core/mlflow/model';
+import { MetricHistory, type MetricPoint, type MlflowSnapshot } from '../../src/core/mlflow/model';
 import {
   FIXTURE_MLRUNS, assertSameNumber, expectedStores, itMatchesExpected,
   removeScratch, scratchCopy,
@@ -84,6 +84,7 @@ describe('MLflow file store (mlruns/ written by MLflow 2.17.2)', () => {
 });
 
 describe('MLflow final value', () => {
+  const finalValue = (points: MetricPoint[]) => MetricHistory.of(points).latest()?.value;
   const point = (step: number, value: number, timestamp: number): MetricPoint => ({ step, value, timestamp });
 
   it('is the highest step, even when logged first', () => {
@@ -104,7 +105,7 @@ describe('MLflow final value', () => {
   });
 
   it('does not exist for a metric without points', () => {
-    assert.equal(latestPoint([]), undefined);
+    assert.equal(MetricHistory.of([]).latest(), undefined);
   });
 });
 

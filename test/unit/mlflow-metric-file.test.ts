@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseMetricFile } from '../../src/core/mlflow/metricFile';
-import { MetricHistory, PointBlocks, latestPoint } from '../../src/core/mlflow/metricHistory';
+import { MetricHistory, PointBlocks } from '../../src/core/mlflow/metricHistory';
 import { assertSameNumber } from './mlflow-fixtures';
 
 /** The points of a metric file's text, and the lines reported. */
@@ -136,6 +136,10 @@ describe('Metric file lines, read from the bytes', () => {
     const large = parse('1795000000000 0.25 1\n'.repeat(400_000), blocks).history;
     assert.equal(large.length, 400_000);
     assert.deepEqual(large.point(399_999), { step: 1, value: 0.25, timestamp: 1795000000000 });
+    // A large file's points are given room by its lines: a last line without a newline, and blank lines, included.
+    const unended = parse('1795000000000 0.25 1\n\n'.repeat(100_000) + '1795000000001 0.5 2', blocks).history;
+    assert.equal(unended.length, 100_001);
+    assert.deepEqual(unended.point(100_000), { step: 2, value: 0.5, timestamp: 1795000000001 });
     histories[0].push(9, 9, 9);
     assert.deepEqual(histories[1].toArray().length, 2, 'a history that grows leaves the block to the others');
   });
@@ -148,7 +152,7 @@ describe('A metric history in columns', () => {
     assert.equal(history.length, 4);
     assert.deepEqual(history.toArray(), points);
     assert.ok(Object.is(history.value(0), -0));
-    assert.deepEqual(history.latest(), latestPoint(points));
+    assert.deepEqual(history.latest(), { step: 3, value: NaN, timestamp: 4 }); // step, then time; a NaN never wins a tie
     assert.equal(history.lastTimestamp(), 9);
     assert.equal(JSON.stringify(history), JSON.stringify(points));
   });

@@ -428,6 +428,8 @@ function readBytes(file: FileEntry, problems: ImportProblem[], optional = false)
 
 /** What every file is read into, grown as needed: a store is thousands of small files, read one at a time. */
 let readBuffer = Buffer.allocUnsafe(64 * 1024);
+/** 4 MB: the largest file read into the shared buffer. */
+const SHARED_READ_MAX = 4 << 20;
 
 function readWithStats(file: FileEntry): Buffer {
   const fd = fs.openSync(file.path, 'r');
@@ -435,14 +437,17 @@ function readWithStats(file: FileEntry): Buffer {
     const stat = fs.fstatSync(fd);
     file.size ??= stat.size;
     file.mtimeMs ??= stat.mtimeMs;
-    if (stat.size > readBuffer.length) readBuffer = Buffer.allocUnsafe(Math.max(stat.size, readBuffer.length * 2));
+    // Small files share one buffer (a read's bytes are parsed before the next read); a large one
+    // gets its own, so that the store's thread does not keep its size for good.
+    if (stat.size > readBuffer.length && stat.size <= SHARED_READ_MAX) readBuffer = Buffer.allocUnsafe(Math.min(Math.max(stat.size, readBuffer.length * 2), SHARED_READ_MAX));
+    const buffer = stat.size > SHARED_READ_MAX ? Buffer.allocUnsafe(stat.size) : readBuffer;
     let length = 0;
     while (length < stat.size) {
-      const read = fs.readSync(fd, readBuffer, length, stat.size - length, length);
+      const read = fs.readSync(fd, buffer, length, stat.size - length, length);
       if (read === 0) break; // shrank meanwhile: what is there is what there is
       length += read;
     }
-    return readBuffer.subarray(0, length);
+    return buffer.subarray(0, length);
   } finally {
     fs.closeSync(fd);
   }
@@ -508,9 +513,8 @@ function startReader(file: string): { read: (root: string, runDirs: RunDir[]) =>
     worker.once('message', (read: RunsRead) => {
       // Histories come as their columns (the blocks moved, not copied): made histories again here.
       for (const run of read.runs) {
-        for (const [key, h] of Object.entries(run.metrics)) {
-          const sent = h as unknown as { data: Float64Array; size: number };
-          run.metrics[key] = new History(sent.data, sent.size);
+        for (const [key, sent] of Object.entries(run.metrics)) {
+          run.metrics[key] = History.fromColumns(sent as unknown as ReturnType<History['columns']>);
         }
       }
       resolve(read);

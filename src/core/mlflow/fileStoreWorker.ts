@@ -9,10 +9,16 @@ import { readRunDirs, type RunDir } from './fileStore';
 
 parentPort?.once('message', ({ root, runDirs }: { root: string; runDirs: RunDir[] }) => {
   void readRunDirs(root, runDirs).then((read) => {
+    // Each history as its columns (fileStore.ts makes them histories again), the blocks moved.
     const buffers = new Set<ArrayBuffer>();
-    for (const run of read.runs) {
-      for (const history of Object.values(run.metrics)) buffers.add((history as unknown as { data: Float64Array }).data.buffer as ArrayBuffer);
-    }
-    parentPort?.postMessage(read, [...buffers]);
+    const runs = read.runs.map((run) => ({
+      ...run,
+      metrics: Object.fromEntries(Object.entries(run.metrics).map(([key, history]) => {
+        const columns = history.columns();
+        buffers.add(columns.data.buffer as ArrayBuffer);
+        return [key, columns];
+      })),
+    }));
+    parentPort?.postMessage({ ...read, runs }, [...buffers]);
   });
 });

@@ -98,6 +98,15 @@ const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e1
   1e18, 1e19, 1e20, 1e21, 1e22];
 /** The shortest plain line (`0 0 0\n`): how many points a file can hold at most, from its size. */
 const SHORTEST_LINE = 6;
+/** 1 MB: past this a file's lines are counted before its points are given room. */
+const COUNT_LINES_FROM = 1 << 20;
+
+/** How many lines `bytes` holds at most (newlines, and a last line without one). */
+function lineCount(bytes: Buffer): number {
+  let count = 1;
+  for (let i = bytes.indexOf(NEWLINE); i !== -1; i = bytes.indexOf(NEWLINE, i + 1)) count++;
+  return count;
+}
 
 /**
  * The points of a metric file whose every line is plain, or undefined when one is not: a line of
@@ -113,7 +122,9 @@ const SHORTEST_LINE = 6;
  */
 function plainMetricFile(bytes: Buffer, blocks: PointBlocks): MetricHistory | undefined {
   const n = bytes.length;
-  const out = blocks.room(Math.ceil(n / SHORTEST_LINE));
+  // Room for as many points as the file can hold: from its size, or, for a large file (where that
+  // would reserve four times its size), from its lines.
+  const out = blocks.room(n > COUNT_LINES_FROM ? lineCount(bytes) : Math.ceil(n / SHORTEST_LINE));
   const first = blocks.start;
   let at = first;
   for (let i = 0; i < n;) {

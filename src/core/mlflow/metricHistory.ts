@@ -26,21 +26,6 @@ function isLater(step: number, timestamp: number, value: number, thanStep: numbe
   return step !== thanStep ? step > thanStep : timestamp !== thanTimestamp ? timestamp > thanTimestamp : value > thanValue;
 }
 
-/** MLflow's latest point of a metric (see `isLater`); undefined without points. */
-export function latestPoint(points: readonly MetricPoint[]): MetricPoint | undefined {
-  let best = points[0];
-  for (let i = 1; i < points.length; i++) {
-    const p = points[i];
-    if (isLater(p.step, p.timestamp, p.value, best.step, best.timestamp, best.value)) best = p;
-  }
-  return best;
-}
-
-/** The value MLflow reports for a metric (see `latestPoint`). */
-export function finalValue(points: readonly MetricPoint[]): number | undefined {
-  return latestPoint(points)?.value;
-}
-
 /**
  * Where the histories of one read keep their points: blocks of many histories each. A typed array
  * of its own for each history is memory outside the JavaScript heap, which V8's garbage collector
@@ -115,6 +100,18 @@ export class MetricHistory implements Iterable<MetricPoint> {
     const history = new MetricHistory();
     for (const p of points) history.push(p.step, p.value, p.timestamp);
     return history;
+  }
+
+  /**
+   * The points as step, value, timestamp one after another (a view: its buffer may be a block of
+   * others'), and how many: what crosses between threads (`fromColumns` makes the history again).
+   */
+  columns(): { data: Float64Array; length: number } {
+    return { data: this.data, length: this.size };
+  }
+
+  static fromColumns({ data, length }: { data: Float64Array; length: number }): MetricHistory {
+    return new MetricHistory(data, length);
   }
 
   /** How many points. */

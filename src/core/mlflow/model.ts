@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { ArtifactEntry } from '../store/types';
 import type { MetricHistory, MetricPoint } from './metricHistory';
 
-export { MetricHistory, finalValue, latestPoint, type MetricPoint } from './metricHistory';
+export { MetricHistory, type MetricPoint } from './metricHistory';
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 export type Lifecycle = 'active' | 'deleted';

@@ -98,7 +98,8 @@ async function readOnce(dbPath: string, options: ReadOptions, lazy: boolean): Pr
       snapshot.removedRunIds = removedRuns(previous, runs.keys());
     }
     if (rowids && !problems.length) {
-      const running = incremental ? (before as DbWatermark).running.filter(id => !runs.has(id)) : [];
+      // (A follow-up read every run that was running, or fell back to a full read: all of them are in `runs`.)
+      const running: string[] = [];
       for (const run of runs.values()) if (run.status === 'RUNNING' || run.status === 'SCHEDULED') running.push(run.runId);
       const settled = settledDigest(tables, rowids, running);
       if (settled !== undefined) snapshot.fingerprint.db = { rowids, running, settled, lastFull: incremental ? (before as DbWatermark).lastFull : now };

@@ -5,6 +5,7 @@ import { migrate } from './schema';
 import { INDEXED_RUN_COLUMNS, indexedRunFromRow, ParamIndex, type StatusName } from './paramIndex';
 import type { MetricPoint } from '../runlog/events';
 import { SqliteError } from './errors';
+import { SQLITE_MAGIC } from '../sources/sqliteFile';
 import type { ArtifactEntry } from './types';
 
 export interface RunHeader {
@@ -424,9 +425,8 @@ function quickCheck(db: Database): void {
  * the header counts (a truncated copy does not).
  */
 export function checkHeader(bytes: Uint8Array): void {
-  const magic = 'SQLite format 3\0';
-  for (let i = 0; i < magic.length; i++) {
-    if (bytes[i] !== magic.charCodeAt(i)) throw new Error('the file is not an SQLite database');
+  for (let i = 0; i < SQLITE_MAGIC.length; i++) {
+    if (bytes[i] !== SQLITE_MAGIC.charCodeAt(i)) throw new Error('the file is not an SQLite database');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const rawPageSize = view.getUint16(16);
