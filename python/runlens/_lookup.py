@@ -193,8 +193,9 @@ class View:
         return results
 
     def _many_on_server(self, combos, experiment, groups, results):
-        """The server's finished runs for the combinations without a local result: one question
-        (paged) per set of keys, answered for all of them from an index by canonical values."""
+        """The server's finished runs for the combinations without a local result: per set of keys,
+        the filtered questions of _narrow for all of them at once (a listing when they cannot be
+        asked), answered from an index by canonical values."""
         for keys, members in groups.items():
             need = [i for i in members if not _has_result(results[i])]
             if not need:

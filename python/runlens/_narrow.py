@@ -8,8 +8,8 @@ ILIKE, joined by AND), and RunLens compares values by meaning (`1e-3` is `0.001`
 So a check asks for a superset and compares by canonical value itself:
 
 - the main questions: each key's values as the clients that log them spell them (as they were
-  given here, Python's repr, JavaScript's String, the plain decimal; `True`/`true`), every key
-  constrained at once, the
+  given here, Python's repr, JavaScript's String, the plain decimal; `True`/`true`), as many keys
+  constrained at once as fit, the
   spellings folded into a few LIKE patterns so that the questions multiply to at most MAX_MAIN;
 - the net: for each numeric key, one question per way a number can be spelled other than those
   (an exponent, a sign `+`, a leading or trailing point, a trailing zero after the point, a leading
@@ -57,10 +57,8 @@ def plan(canons, finished_only, written=None):
     # Keys whose spellings are all there are (strings, words) and fit one clause narrow the net too.
     exact = [_clause(key, *patterns[key][0]) for key in sorted(patterns)
              if len(patterns[key]) == 1 and not any(v.startswith("n:") for v in canons[key])]
-    for key in sorted(spellings):
+    for key in sorted(patterns):  # a key the main questions leave open needs no net: they hold it
         numbers = [v for v in canons[key] if v.startswith("n:")]
-        if key not in patterns:
-            continue  # the main questions leave it open: they hold its every spelling already
         for op, pattern in net(numbers):
             filters.append(" and ".join([_clause(key, op, pattern)] + exact + status))
     return list(dict.fromkeys(filters))

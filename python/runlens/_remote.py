@@ -75,7 +75,8 @@ class ServerRun:
 
 
 class Remote:
-    """The server's runs, asked once per set of keys for one lookup (View)."""
+    """The server's runs for one lookup (View): the filtered questions of a check, each answer
+    kept CACHE_S in the process (_asked), or the experiment's listing (_servercache)."""
 
     def __init__(self, server, required, root):
         self.server = server

@@ -25,13 +25,15 @@ import json
 import os
 import time
 
+from ._upload import CRASHED_TAG, RUN_ID_TAG
+
 VERSION = 1
 FULL_EVERY_S = 15 * 60.0  # as the editor's follow
 PAGE = 1000  # runs a runs/search page: each page answers well within a lookup's timeout
 IN_BATCH = 100
 RUNNING = ("RUNNING", "SCHEDULED")
 # What a lookup needs of a run's tags (_remote.ServerRun): the rest is not kept.
-_TAGS = ("mlflow.runName", "mlflow.parentRunId", "runlens.run_id", "runlens.crashed")
+_TAGS = ("mlflow.runName", "mlflow.parentRunId", RUN_ID_TAG, CRASHED_TAG)
 
 
 def runs(client, root, experiment_ids, full=False, now=None):

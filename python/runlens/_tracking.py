@@ -88,17 +88,6 @@ def set_tracking_uri(uri, required=None):
         _required.append(bool(required))
 
 
-def configured_uri():
-    """The tracking URI this process was given (any kind), or None."""
-    if _chosen:
-        return _chosen[-1]
-    for name in ("RUNLENS_TRACKING_URI", "MLFLOW_TRACKING_URI"):
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    return None
-
-
 def server():
     """The Server this process uploads to and asks, with its credentials; None when there is none."""
     if _chosen:

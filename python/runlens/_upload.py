@@ -220,9 +220,10 @@ class Uploader:
                 break
             if item.kind == "param" and item.key in seen_params:
                 break
-            if size + len(item.json.encode("utf-8")) + 1 > MAX_BYTES:
+            length = len(item.json.encode("utf-8")) + 1
+            if size + length > MAX_BYTES:
                 break
-            size += len(item.json.encode("utf-8")) + 1
+            size += length
             counts[item.kind] += 1
             if item.kind == "param":
                 seen_params.add(item.key)

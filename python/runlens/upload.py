@@ -1,6 +1,6 @@
 """Uploads the runs of a .runlens folder that wait for a tracking server, now.
 
-    python -m runlens.upload [--server URI] [--status] [--json] [--wait SECONDS]
+    python -m runlens.upload [--server URI] [--status] [--json] [--scan] [--wait SECONDS]
 
 The runs a client logged while the server was down, or whose process died before its upload
 finished, wait in .runlens/outbox/. This takes them over where their logs say they stopped (the

@@ -23,12 +23,12 @@ class MlflowClient:
             raise UnsupportedByRunLens(
                 "MlflowClient(registry_uri=...): RunLens has no model registry; create the "
                 "client without it")
-        if tracking_uri is not None and _same_place(str(tracking_uri)) is False:
+        if tracking_uri is not None and _identity(str(tracking_uri)) != _identity(_here()):
             raise UnsupportedByRunLens(
                 "MlflowClient(tracking_uri=%r): this process's runs go to %s (set_tracking_uri, "
                 "RUNLENS_TRACKING_URI or MLFLOW_TRACKING_URI choose it), and one client cannot "
                 "send them elsewhere; create the client without tracking_uri"
-                % (_shown(str(tracking_uri)), _where()))
+                % (_identity(str(tracking_uri)), _here()))
 
     # ---- experiments ----------------------------------------------------------------------------
 
@@ -160,29 +160,18 @@ class MlflowClient:
             "tags and artifacts, without a model registry, traces or prompts" % name)
 
 
-def _where():
+def _here():
+    """Where this process's runs go, as get_tracking_uri() says it: the server, else the folder."""
     found = _tracking.server()
-    return found.uri if found is not None else _env.runlens_dir()
+    return found.uri if found is not None else Path(_env.runlens_dir()).as_uri()
 
 
 def _identity(uri):
-    """A tracking URI without credentials, as runs record a server (a trailing slash aside)."""
-    if _tracking.is_server_uri(uri):
-        return _tracking.Server(uri).uri
+    """A tracking URI without credentials (never a password in a message), a trailing "/" aside."""
     parts = urlsplit(uri)
-    host = parts.hostname or ""
-    netloc = host + (":%d" % parts.port if parts.port else "") if parts.netloc else ""
+    if _tracking.is_server_uri(uri):
+        return _tracking.identity(uri)
+    netloc = (parts.hostname or "") + (":%d" % parts.port if parts.port else "") \
+        if parts.netloc else ""
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")) if parts.scheme \
         else uri.rstrip("/")
-
-
-def _shown(uri):
-    return _identity(uri)  # never a password in an error message
-
-
-def _same_place(uri):
-    """Whether `uri` names where this process's runs go."""
-    found = _tracking.server()
-    if found is not None:
-        return _identity(uri) == found.uri
-    return _identity(uri) == _identity(Path(_env.runlens_dir()).as_uri())  # get_tracking_uri()
