@@ -19,10 +19,11 @@ import json
 import os
 import socket
 import threading
+import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .support import REPO
+from .support import REPO, RunLensTestCase
 
 FIXTURES = os.path.join(os.environ.get("RUNLENS_FIXTURES") or os.path.join(
     os.path.dirname(REPO), "shared", "fixtures"), "mlflow-2.17.2", "rest")
@@ -30,6 +31,19 @@ FIXTURES = os.path.join(os.environ.get("RUNLENS_FIXTURES") or os.path.join(
 
 def available():
     return os.path.isfile(os.path.join(FIXTURES, "index.json"))
+
+
+@unittest.skipUnless(available(), "the recorded MLflow traffic (shared/fixtures/mlflow-2.17.2/rest) "
+                     "is not beside the checkout; set RUNLENS_FIXTURES")
+class RecordedTestCase(RunLensTestCase):
+    """A test against the recorded server (self.server, stopped after it); a request the server
+    has no recording for fails the test. Skipped, with why, where the recording is not there."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = Recorded()
+        self.addCleanup(self.server.stop)
+        self.addCleanup(lambda: self.assertEqual(self.server.unexpected, []))
 
 
 def exchange(name):

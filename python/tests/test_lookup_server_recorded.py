@@ -19,21 +19,13 @@ from unittest import mock
 import runlens
 from runlens import _narrow, _remote, _servercache
 
-from . import mlflowrecorded
-from .mlflowrecorded import Recorded
-from .support import RunLensTestCase
+from .mlflowrecorded import RecordedTestCase
 from .test_lookup import LookupTestCase, params_line
 
 
-@unittest.skipUnless(mlflowrecorded.available(),
-                     "the recorded MLflow traffic (shared/fixtures/mlflow-2.17.2/rest) is not "
-                     "beside the checkout; set RUNLENS_FIXTURES")
-class ServerLookups(RunLensTestCase):
+class ServerLookups(RecordedTestCase):
     def setUp(self):
         super().setUp()
-        self.server = Recorded()
-        self.addCleanup(self.server.stop)
-        self.addCleanup(lambda: self.assertEqual(self.server.unexpected, []))
         (self.server
          .answer("experiments/get-by-name", "017-experiments-get-by-name")
          .answer("experiments/search", "008-experiments-search-all")
@@ -186,10 +178,7 @@ class ServerLookups(RunLensTestCase):
         self.assertLessEqual(len(asked), 20)
 
 
-@unittest.skipUnless(mlflowrecorded.available(),
-                     "the recorded MLflow traffic (shared/fixtures/mlflow-2.17.2/rest) is not "
-                     "beside the checkout; set RUNLENS_FIXTURES")
-class ServerRunsKept(RunLensTestCase):
+class ServerRunsKept(RecordedTestCase):
     """A listing of every run (find() without params: nothing to narrow) is kept in .runlens/cache,
     and a later process asks the server for what changed since, not for every run again: the
     recorded follow sequence of the real server (134: its runs, then runs added (150), one
@@ -197,9 +186,6 @@ class ServerRunsKept(RunLensTestCase):
 
     def setUp(self):
         super().setUp()
-        self.server = Recorded()
-        self.addCleanup(self.server.stop)
-        self.addCleanup(lambda: self.assertEqual(self.server.unexpected, []))
         (self.server
          .answer("experiments/get-by-name", "017-experiments-get-by-name")
          .answer("runs/search", "134-follow-state-a"))

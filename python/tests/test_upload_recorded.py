@@ -24,8 +24,8 @@ import runlens
 from runlens import _capture, _fluent
 
 from . import mlflowrecorded
-from .mlflowrecorded import Recorded
-from .support import RunLensTestCase, child_env, logs_in, start_child, wait_for, write_script
+from .mlflowrecorded import Recorded, RecordedTestCase
+from .support import child_env, logs_in, start_child, wait_for, write_script
 
 PARENT_ID = "ffbdf0f669474d18aaaff533ae532937"  # the run id 024-runs-create-sweep-parent answers
 
@@ -51,15 +51,9 @@ def logged_points(log):
     return points
 
 
-@unittest.skipUnless(mlflowrecorded.available(),
-                     "the recorded MLflow traffic (shared/fixtures/mlflow-2.17.2/rest) is not "
-                     "beside the checkout; set RUNLENS_FIXTURES")
-class RecordedServer(RunLensTestCase):
+class RecordedServer(RecordedTestCase):
     def setUp(self):
         super().setUp()
-        self.server = Recorded()
-        self.addCleanup(self.server.stop)
-        self.addCleanup(lambda: self.assertEqual(self.server.unexpected, []))
         (self.server
          .answer("experiments/get-by-name", "017-experiments-get-by-name")
          .answer("runs/create", "024-runs-create-sweep-parent")
@@ -232,6 +226,11 @@ class Upload(RecordedServer):
             self.assertTrue(runlens.wait_for_upload(20))
         said = "".join(str(c.args[0]) for c in stderr.write.call_args_list)
         self.assertEqual(said.count("500 (an HTML page)"), 1, said)
+        self.assert_recovered_once(said)
+
+    def assert_recovered_once(self, said):
+        """After a batch whose answer was lost: said that the server answers again, the history
+        read once before the batch went again, and each of the 40 points on the server once."""
         self.assertIn("answers again", said)
         self.assertEqual(self.server.asked("metrics/get-history"),
                          [{"run_id": PARENT_ID, "metric_key": "loss", "max_results": "25000"}])
@@ -254,12 +253,7 @@ class Upload(RecordedServer):
             self.assertTrue(runlens.wait_for_upload(20))
         said = "".join(str(c.args[0]) for c in stderr.write.call_args_list)
         self.assertEqual(said.count("cannot be reached (no answer within the timeout)"), 1, said)
-        self.assertIn("answers again", said)
-        self.assertEqual(self.server.asked("metrics/get-history"),
-                         [{"run_id": PARENT_ID, "metric_key": "loss", "max_results": "25000"}])
-        self.assertEqual(sorted(sent_points(self.server)), sorted(logged_points(self.only_log())))
-        self.assertEqual(len(sent_points(self.server)), 40)
-        self.assertEqual(self.server.posted("runs/update")[0]["status"], "FINISHED")
+        self.assert_recovered_once(said)
 
     def test_a_connection_dropped_before_the_answer_loses_and_doubles_nothing(self):
         self.server.drop_next = 1  # the first request (get-by-name) and its retry
