@@ -323,6 +323,18 @@ class Processes(RecordedServer):
         lines = [json.loads(line) for line in proc.stdout.decode().splitlines()]
         return proc.returncode, lines, proc.stderr.decode()
 
+    def server_up_at(self, port):
+        """The recorded server, come up at `port` after a run was logged while nothing answered
+        there: it answers what an upload asks (experiment, run, batch, end)."""
+        server = Recorded(port=port)
+        self.addCleanup(server.stop)
+        for endpoint, name in [("experiments/get-by-name", "017-experiments-get-by-name"),
+                               ("runs/create", "024-runs-create-sweep-parent"),
+                               ("runs/log-batch", "049-runs-log-batch-child1"),
+                               ("runs/update", "075-runs-update-finished")]:
+            server.answer(endpoint, name)
+        return server
+
     def test_a_server_down_for_the_whole_run_gets_it_all_when_it_is_up(self):
         port = mlflowrecorded.free_port()
         uri = "http://127.0.0.1:%d" % port
@@ -337,13 +349,7 @@ class Processes(RecordedServer):
         self.assertIn("cannot be reached (connection refused)", err)
         self.assertIn("1 run is not uploaded to %s yet" % uri, err)
         [waiting] = os.listdir(os.path.join(self.root, "outbox"))
-        server = Recorded(port=port)
-        self.addCleanup(server.stop)
-        for endpoint, name in [("experiments/get-by-name", "017-experiments-get-by-name"),
-                               ("runs/create", "024-runs-create-sweep-parent"),
-                               ("runs/log-batch", "049-runs-log-batch-child1"),
-                               ("runs/update", "075-runs-update-finished")]:
-            server.answer(endpoint, name)
+        server = self.server_up_at(port)
         code, lines, err = self.resume("--server", uri)
         self.assertEqual(code, 0, err)
         self.assertEqual(lines[0]["state"], "done")
@@ -435,13 +441,7 @@ class Processes(RecordedServer):
         """, RUNLENS_TRACKING_URI=uri, RUNLENS_UPLOAD_EXIT_WAIT_S="1")
         self.assertEqual(code, 0, err)
         [left] = logs_in(self.root)
-        server = Recorded(port=port)
-        self.addCleanup(server.stop)
-        for endpoint, name in [("experiments/get-by-name", "017-experiments-get-by-name"),
-                               ("runs/create", "024-runs-create-sweep-parent"),
-                               ("runs/log-batch", "049-runs-log-batch-child1"),
-                               ("runs/update", "075-runs-update-finished")]:
-            server.answer(endpoint, name)
+        server = self.server_up_at(port)
         code, _, err = _run(self.tmp, self.root, """
             import runlens, time
             runlens.set_experiment("rec-alpha")
@@ -477,13 +477,7 @@ class Processes(RecordedServer):
         self.assertEqual(code, 0, err)
         self.assertLess(int(out.strip()), 80)  # the runs of a moment, not one file per run
         self.assertEqual(len(os.listdir(os.path.join(self.root, "outbox"))), 200)
-        server = Recorded(port=port)
-        self.addCleanup(server.stop)
-        for endpoint, name in [("experiments/get-by-name", "017-experiments-get-by-name"),
-                               ("runs/create", "024-runs-create-sweep-parent"),
-                               ("runs/log-batch", "049-runs-log-batch-child1"),
-                               ("runs/update", "075-runs-update-finished")]:
-            server.answer(endpoint, name)
+        server = self.server_up_at(port)
         code, lines, err = self.resume("--server", uri)
         self.assertEqual(code, 0, err)
         self.assertEqual(lines[-1]["summary"]["done"], 200)
